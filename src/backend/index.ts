@@ -1,0 +1,6 @@
+/**
+ * @module backend
+ * Where repository files live: one narrow interface (list, stat, ranged read, atomic write, remove) with one
+ * implementation per storage kind, each in its own folder. Cross-cutting behaviour wraps a Backend.
+ */
+export type { Backend, Handle, FileInfo } from './backend.js';

@@ -1,0 +1,21 @@
+/**
+ * @module core
+ * The shared vocabulary of every room: ids, blob and file types, tree and snapshot records as restic stores them,
+ * the one error class with stable codes, and progress events.
+ */
+export { CairnError, isCairnError, errnoCode } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { isId, parseId, sha256, hashId, shortId } from './ids.js';
+export type { Id } from './ids.js';
+export type { BlobType, FileType } from './blob.js';
+export type { NodeType, TreeNode, Tree, ExtendedAttribute } from './tree.js';
+export type { Snapshot, StoredSnapshot, SnapshotSummary } from './snapshot.js';
+export type {
+  ProgressEvent,
+  ProgressListener,
+  BackupStatus,
+  BackupFileEvent,
+  SourceErrorEvent,
+  RestoreStatus,
+  WarningEvent,
+} from './progress.js';

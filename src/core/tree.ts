@@ -1,0 +1,42 @@
+import type { Id } from './ids.js';
+
+export type NodeType = 'file' | 'dir' | 'symlink' | 'dev' | 'chardev' | 'fifo' | 'socket' | 'irregular';
+
+export interface ExtendedAttribute {
+  name: string;
+  value: Buffer;
+}
+
+/**
+ * One entry of a directory listing, field for field restic's tree node (section 8 of the format notes).
+ * Field names are restic's JSON names. Times are RFC 3339 strings with nanoseconds, kept as strings so that
+ * nothing is lost between reading and writing. `mode` holds Go `os.FileMode` bits, not POSIX `st_mode`.
+ */
+export interface TreeNode {
+  name: string;
+  type: NodeType;
+  mode?: number;
+  mtime: string;
+  atime: string;
+  ctime: string;
+  uid: number;
+  gid: number;
+  user?: string;
+  group?: string;
+  inode?: number;
+  device_id?: number;
+  size?: number;
+  links?: number;
+  linktarget?: string;
+  extended_attributes?: ExtendedAttribute[];
+  device?: number;
+  /** File: data blob ids in order (`[]` for an empty file); anything else: null. */
+  content: Id[] | null;
+  /** Directory: the tree id of its contents. */
+  subtree?: Id;
+  error?: string;
+}
+
+export interface Tree {
+  nodes: TreeNode[];
+}

@@ -1,0 +1,6 @@
+/**
+ * @module util
+ * Generic helpers with no domain knowledge.
+ */
+export { systemClock, fixedClock } from './clock.js';
+export type { Clock } from './clock.js';
