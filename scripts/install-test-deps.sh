@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need (restic is the interop oracle). Idempotent and quick when present.
+set -euo pipefail
+need=()
+command -v restic >/dev/null || need+=(restic)
+command -v getfattr >/dev/null || need+=(attr)
+command -v setpriv >/dev/null || need+=(util-linux)
+if ((${#need[@]})); then
+  if [[ $(id -u) != 0 ]]; then
+    echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq -o DPkg::Lock::Timeout=300
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}" >/dev/null
+fi

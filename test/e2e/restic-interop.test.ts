@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { FIXTURES, Sandbox, cairn, extractFixtureRepo, randomData, restic, treeDigest } from '../harness/cli.js';
+
+/** A small tree with the kinds of entries restic records. */
+function makeSource(sb: Sandbox): string {
+  sb.write('src/README.txt', 'hello\n');
+  sb.write('src/empty.txt', '');
+  sb.write('src/exec.sh', '#!/bin/sh\necho hi\n', 0o755);
+  sb.write('src/big/random.bin', randomData(6 * 1024 * 1024 + 123, 42));
+  sb.write('src/big/text.log', 'line of a log file with some words\n'.repeat(80_000));
+  sb.write('src/dir/nested/deep.json', '{"deep":true}\n');
+  sb.write('src/name with spaces & <html>.txt', 'odd name\n');
+  sb.write('src/unicodé.txt', 'non-ascii\n');
+  fs.mkdirSync(sb.path('src/emptydir'));
+  fs.symlinkSync('README.txt', sb.path('src/link'));
+  fs.linkSync(sb.path('src/README.txt'), sb.path('src/hardlink.txt'));
+  return sb.path('src');
+}
+
+describe('interop with restic 0.14', () => {
+  let sb: Sandbox;
+  let src: string;
+  const pwFile = (): string => sb.path('pw');
+  beforeAll(() => {
+    sb = new Sandbox();
+    sb.write('pw', 'secret\n');
+    src = makeSource(sb);
+  });
+  afterAll(() => sb.cleanup());
+
+  it('restic checks and restores bit-exact what Cairn wrote', async () => {
+    const repo = sb.path('cairn-repo');
+    expect((await cairn(sb, ['-r', repo, '-p', pwFile(), 'init'])).code).toBe(0);
+    const b = await cairn(sb, ['-r', repo, '-p', pwFile(), 'backup', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const check = await restic(sb, ['-r', repo, '-p', pwFile(), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const target = sb.path('restic-restored');
+    const rr = await restic(sb, ['-r', repo, '-p', pwFile(), 'restore', 'latest', '--target', target]);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(treeDigest(path.join(target, 'src'))).toEqual(treeDigest(src));
+  });
+
+  it('Cairn restores bit-exact what restic wrote', async () => {
+    const repo = sb.path('restic-repo');
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'init', '--repository-version', '2'])).code).toBe(0);
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'backup', src])).code).toBe(0);
+    const target = sb.path('cairn-restored');
+    const rr = await cairn(sb, ['-r', repo, '-p', pwFile(), 'restore', 'latest', '--target', target, '--verify']);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(treeDigest(path.join(target, 'src'))).toEqual(treeDigest(src));
+  });
+
+  it('after restic backed up the same data, Cairn adds no data blobs', async () => {
+    const repo = sb.path('shared-repo');
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'init', '--repository-version', '2'])).code).toBe(0);
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'backup', src])).code).toBe(0);
+    const b = await cairn(sb, ['-r', repo, '-p', pwFile(), 'backup', '--json', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const summary = b.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((m) => m.message_type === 'summary');
+    expect(summary?.data_blobs).toBe(0);
+    expect(summary?.data_added).toBeLessThan(20_000);
+    const check = await restic(sb, ['-r', repo, '-p', pwFile(), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('Cairn restores both snapshots of the restic-made fixture and its check passes', async () => {
+    const repo = await extractFixtureRepo(sb);
+    sb.write('fixture-pw', 'test');
+    const facts = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'facts.json'), 'utf8')) as {
+      snapshots: { id: string; nodes: { path: string; type: string; sha256?: string; size?: number }[] }[];
+    };
+    for (const snap of facts.snapshots) {
+      const target = sb.path(`fixture-restore-${snap.id.slice(0, 8)}`);
+      const r = await cairn(sb, ['-r', repo, '-p', sb.path('fixture-pw'), 'restore', snap.id.slice(0, 8), '--target', target]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const node of snap.nodes.filter((n) => n.type === 'file')) {
+        const data = fs.readFileSync(path.join(target, node.path));
+        expect(data.length).toBe(node.size);
+        expect(createHash('sha256').update(data).digest('hex')).toBe(node.sha256);
+      }
+    }
+    const check = await cairn(sb, ['-r', repo, '-p', sb.path('fixture-pw'), 'check', '--read-data']);
+    expect(check.code, check.stderr).toBe(0);
+  });
+});
