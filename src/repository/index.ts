@@ -1,8 +1,13 @@
 /**
  * @module repository
  * The store on a Backend: config, keys, packs, index, blobs, unpacked files and locks.
+ * Blobs are sealed (and zstd-compressed in v2) into packs of one blob type; index files map blob ids to pack
+ * ranges and are written only after the packs they name; index, snapshot and lock files are "unpacked" files.
  */
 export { Repository } from './repository.js';
+export { parsePackHeader } from './pack.js';
+export { encodeIndex, decodeIndex } from './index-codec.js';
+export { MasterIndex } from './master-index.js';
 export type {
   RepoConfig,
   IndexEntry,
@@ -12,4 +17,8 @@ export type {
   InitOptions,
   KeyInfo,
   Lock,
-} from './repository.js';
+  PackBlob,
+  IndexFile,
+  IndexPack,
+  KdfParams,
+} from './types.js';

@@ -1,102 +1,355 @@
-// CONTRACT SKELETON — the repository helper replaces every body; signatures are what other rooms code against.
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Backend, FileInfo } from '../backend/index.js';
 import type { BlobType, FileType, Id } from '../core/index.js';
+import { CairnError, isCairnError, isId } from '../core/index.js';
 import type { CompressionMode } from '../compress/index.js';
 import type { CryptoKey } from '../crypto/index.js';
+import { masterKeyToJSON, newRandomKey } from '../crypto/index.js';
+import { randomPolynomial } from '../chunker/index.js';
 import type { Clock } from '../util/index.js';
+import { systemClock } from '../util/index.js';
+import { BlobStore } from './blob-store.js';
+import { Cache } from './cache.js';
+import { decodeConfig, encodeConfig } from './config.js';
+import { decodeIndex } from './index-codec.js';
+import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js';
+import type { LockEnv, RepoLock } from './locks.js';
+import { acquireLock, removeLocks } from './locks.js';
+import { HEADER_TAIL, headerLength, parseHeaderTail, parsePackHeader } from './pack.js';
+import { formatTimeUtc } from './time.js';
+import type {
+  IndexEntry,
+  IndexFile,
+  InitOptions,
+  KeyInfo,
+  Lock,
+  PackBlob,
+  PreparedBlob,
+  RepoConfig,
+  RepositoryOptions,
+  SaveResult,
+} from './types.js';
+import type { UnpackedType } from './unpacked.js';
+import { UnpackedStore } from './unpacked.js';
 
-export interface RepoConfig {
-  version: 1 | 2;
-  id: string;
-  chunkerPolynomial: bigint;
-}
+const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+const INDEX_LOAD_CONCURRENCY = 4;
 
-/** Where one blob lives. `uncompressedLength` is present only for compressed blobs. */
-export interface IndexEntry {
-  type: BlobType;
-  packId: Id;
-  offset: number;
-  length: number;
-  uncompressedLength?: number;
-}
-
-/** A blob already compressed and sealed (by a worker thread), ready to append to a pack. */
-export interface PreparedBlob {
-  type: BlobType;
-  id: Id;
-  sealed: Uint8Array;
-  uncompressedLength?: number;
-}
-
-export interface SaveResult {
-  id: Id;
-  /** The blob was already in the repository (or queued in this session): nothing was added. */
-  known: boolean;
-  /** Bytes added to the repository (sealed size), 0 when known. */
-  sizeInRepo: number;
-}
-
-export interface RepositoryOptions {
-  password: string;
-  /** Key file to try first (id or prefix). */
-  keyHint?: string;
-  /** Folder of the local metadata cache; undefined = no cache. */
-  cacheDir?: string;
-  /** Target pack size in bytes (default 16 MiB). */
-  packSize?: number;
-  compression?: CompressionMode;
-  clock?: Clock;
-  hostname?: string;
-  username?: string;
-}
-
-export interface InitOptions extends RepositoryOptions {
-  /** Chunker polynomial to use (to dedup with another repository); random if absent. */
-  chunkerPolynomial?: bigint;
-  version?: 1 | 2;
-}
-
-export interface KeyInfo {
-  id: Id;
-  current: boolean;
-  username: string;
-  hostname: string;
-  created: string;
-}
-
-export interface Lock {
-  readonly exclusive: boolean;
-  /** Aborted when the lock could not be refreshed for too long: stop work. */
-  readonly signal: AbortSignal;
-  release(): Promise<void>;
-}
-
+/**
+ * An open repository: the master key, the config, and every operation on blobs, packs, index, unpacked files,
+ * keys and locks. Open with `Repository.open`, create with `Repository.init`.
+ */
 export class Repository {
-  readonly backend!: Backend;
-  readonly config!: RepoConfig;
-  readonly key!: CryptoKey;
-  readonly keyId!: Id;
-  readonly compression!: CompressionMode;
+  readonly backend: Backend;
+  readonly config: RepoConfig;
+  readonly key: CryptoKey;
+  readonly compression: CompressionMode;
+  private currentKeyId: Id;
+  private readonly opts: RepositoryOptions;
+  private readonly clock: Clock;
+  private readonly cache: Cache | undefined;
+  private readonly files: UnpackedStore;
+  private readonly blobs: BlobStore;
+  private readonly locks = new Set<RepoLock>();
 
-  static init(_backend: Backend, _opts: InitOptions): Promise<Repository> { throw new Error('todo'); }
-  static open(_backend: Backend, _opts: RepositoryOptions): Promise<Repository> { throw new Error('todo'); }
+  private constructor(backend: Backend, config: RepoConfig, key: CryptoKey, keyId: Id, opts: RepositoryOptions) {
+    this.backend = backend;
+    this.config = config;
+    this.key = key;
+    this.currentKeyId = keyId;
+    this.opts = opts;
+    this.clock = opts.clock ?? systemClock;
+    this.compression = config.version === 1 ? 'off' : (opts.compression ?? 'auto');
+    this.cache = opts.cacheDir === undefined ? undefined : new Cache(opts.cacheDir, config.id);
+    this.files = new UnpackedStore(backend, key, config.version, this.cache);
+    this.blobs = new BlobStore({
+      backend,
+      key,
+      version: config.version,
+      compression: this.compression,
+      packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
+      maxUploads: opts.maxPackUploads ?? 3,
+      indexFlushBlobs: opts.indexFlushBlobs ?? 50_000,
+      clock: this.clock,
+      cache: this.cache,
+      unpacked: this.files,
+    });
+  }
 
-  loadIndex(): Promise<void> { throw new Error('todo'); }
-  lookup(_type: BlobType, _id: Id): IndexEntry | undefined { throw new Error('todo'); }
-  has(_type: BlobType, _id: Id): boolean { throw new Error('todo'); }
+  /** The id of the key file the password opened (changes with changePassword). */
+  get keyId(): Id {
+    return this.currentKeyId;
+  }
+
+  /** Creates a repository: structure, first key file, then config. Fails if a config exists. */
+  static async init(backend: Backend, opts: InitOptions): Promise<Repository> {
+    const exists = await backend.stat({ type: 'config', name: 'config' }).then(
+      () => true,
+      (err: unknown) => {
+        if (isCairnError(err, 'not-found')) return false;
+        throw err;
+      },
+    );
+    if (exists) throw new CairnError('repository-exists', `A repository already exists at ${backend.location}.`);
+    const config: RepoConfig = {
+      version: opts.version ?? 2,
+      id: randomBytes(32).toString('hex'),
+      chunkerPolynomial: opts.chunkerPolynomial ?? randomPolynomial(),
+    };
+    const key = newRandomKey();
+    await backend.create();
+    const keyId = await addKeyFile(backend, opts.password, key, {
+      hostname: opts.hostname,
+      username: opts.username,
+      created: formatTimeUtc((opts.clock ?? systemClock).nowNs()),
+      params: opts.scryptParams,
+    });
+    await backend.write({ type: 'config', name: 'config' }, encodeConfig(key, config));
+    const repo = new Repository(backend, config, key, keyId, opts);
+    await repo.cache?.init();
+    return repo;
+  }
+
+  /** Opens a repository with a password; 'repository-not-found' without config, 'wrong-password' if no key opens. */
+  static async open(backend: Backend, opts: RepositoryOptions): Promise<Repository> {
+    let sealedConfig: Buffer;
+    try {
+      sealedConfig = await backend.read({ type: 'config', name: 'config' });
+    } catch (err) {
+      if (isCairnError(err, 'not-found')) {
+        throw new CairnError('repository-not-found', `There is no repository at ${backend.location}.`, { cause: err });
+      }
+      throw err;
+    }
+    const { key, keyId } = await openMasterKey(backend, opts.password, opts.keyHint);
+    const repo = new Repository(backend, decodeConfig(key, sealedConfig), key, keyId, opts);
+    await repo.cache?.init();
+    return repo;
+  }
+
+  // ---- index ----
+
+  /** Loads every index file not loaded yet into the master index. */
+  async loadIndex(): Promise<void> {
+    const ids: Id[] = [];
+    for await (const fi of this.files.list('index')) if (!this.blobs.indexFiles.has(fi.name)) ids.push(fi.name);
+    await forEachLimit(ids, INDEX_LOAD_CONCURRENCY, async (id) => {
+      const doc = decodeIndex(await this.files.load('index', id), `Index file ${id}`);
+      for (const pack of doc.packs) {
+        for (const b of pack.blobs) this.blobs.index.add(b.id, toEntry(pack.id, b));
+      }
+      this.blobs.indexFiles.add(id);
+    });
+    if (this.cache) {
+      const keep = new Set(this.blobs.index.packs());
+      await this.cache.prune('data', keep).catch(() => 0);
+    }
+  }
+
+  lookup(type: BlobType, id: Id): IndexEntry | undefined {
+    return this.blobs.index.lookup(type, id);
+  }
+
+  /** Every location of a blob (it may be stored in several packs). */
+  lookupAll(type: BlobType, id: Id): IndexEntry[] {
+    return this.blobs.index.lookupAll(type, id);
+  }
+
+  has(type: BlobType, id: Id): boolean {
+    return this.blobs.index.has(type, id);
+  }
+
   /** Every indexed blob (for check and stats). */
-  indexEntries(): Iterable<[Id, IndexEntry]> { throw new Error('todo'); }
+  indexEntries(): Iterable<[Id, IndexEntry]> {
+    return this.blobs.index.entries();
+  }
 
-  loadBlob(_type: BlobType, _id: Id): Promise<Buffer> { throw new Error('todo'); }
-  saveBlob(_type: BlobType, _plaintext: Uint8Array, _id?: Id): Promise<SaveResult> { throw new Error('todo'); }
-  savePreparedBlob(_blob: PreparedBlob): Promise<SaveResult> { throw new Error('todo'); }
-  flush(): Promise<void> { throw new Error('todo'); }
+  /** Number of indexed blob locations. */
+  get indexSize(): number {
+    return this.blobs.index.size;
+  }
 
-  saveUnpacked(_type: 'snapshots' | 'index' | 'locks', _json: Uint8Array): Promise<Id> { throw new Error('todo'); }
-  loadUnpacked(_type: 'snapshots' | 'index' | 'locks', _id: Id): Promise<Buffer> { throw new Error('todo'); }
-  list(_type: FileType): AsyncIterable<FileInfo> { throw new Error('todo'); }
-  resolveId(_type: FileType, _prefix: string): Promise<Id> { throw new Error('todo'); }
+  /** Every index file, decoded (for check). */
+  async listIndexFiles(): Promise<({ id: Id } & IndexFile)[]> {
+    const out: ({ id: Id } & IndexFile)[] = [];
+    for await (const fi of this.files.list('index')) {
+      out.push({ id: fi.name, ...decodeIndex(await this.files.load('index', fi.name), `Index file ${fi.name}`) });
+    }
+    return out;
+  }
 
-  lock(_opts: { exclusive: boolean }): Promise<Lock> { throw new Error('todo'); }
-  close(): Promise<void> { throw new Error('todo'); }
+  // ---- blobs ----
+
+  /** The verified plaintext of a blob; another copy is tried when one is damaged. */
+  loadBlob(type: BlobType, id: Id): Promise<Buffer> {
+    return this.blobs.loadBlob(type, id);
+  }
+
+  /** Queues a blob unless the index or this session already has it; resolves when it is in an open pack. */
+  saveBlob(type: BlobType, plaintext: Uint8Array, id?: Id): Promise<SaveResult> {
+    return this.blobs.saveBlob(type, plaintext, id);
+  }
+
+  /** Queues a blob that a worker already compressed and sealed with this repository's key. */
+  savePreparedBlob(blob: PreparedBlob): Promise<SaveResult> {
+    return this.blobs.savePrepared(blob);
+  }
+
+  /** Compresses and seals a blob the way saveBlob would (for workers that hold the key). */
+  prepareBlob(type: BlobType, plaintext: Uint8Array): { sealed: Buffer; uncompressedLength?: number } {
+    return this.blobs.encodeBlob(type, plaintext);
+  }
+
+  /** Writes the open packs and an index file for all packs written this session. */
+  flush(): Promise<void> {
+    return this.blobs.flush();
+  }
+
+  // ---- packs ----
+
+  async readPack(packId: Id): Promise<Buffer> {
+    return this.backend.read({ type: 'data', name: packId });
+  }
+
+  /** The blobs of a pack from its header, reading only the end of the file. */
+  async loadPackHeader(packId: Id): Promise<PackBlob[]> {
+    const what = `Pack ${packId}`;
+    const { size } = await this.backend.stat({ type: 'data', name: packId });
+    if (size < 36) throw new CairnError('corrupt', `${what} is too short to be a pack.`);
+    let tail = await this.backend.read({ type: 'data', name: packId }, Math.max(0, size - HEADER_TAIL));
+    const needed = headerLength(tail, size, what) + 4;
+    if (needed > tail.length) tail = await this.backend.read({ type: 'data', name: packId }, size - needed);
+    return parseHeaderTail(this.key, tail, size, what);
+  }
+
+  /** Pure: the blobs listed in the header of a whole pack file. */
+  static parsePackHeader(key: CryptoKey, packBytes: Uint8Array): PackBlob[] {
+    return parsePackHeader(key, packBytes);
+  }
+
+  // ---- unpacked files ----
+
+  saveUnpacked(type: UnpackedType, json: Uint8Array): Promise<Id> {
+    return this.files.save(type, json);
+  }
+
+  /** Decrypted, decoded JSON bytes; 'corrupt' naming the file if its content does not match its name. */
+  loadUnpacked(type: UnpackedType, id: Id): Promise<Buffer> {
+    return this.files.load(type, id);
+  }
+
+  list(type: FileType): AsyncIterable<FileInfo> {
+    return this.files.list(type);
+  }
+
+  /** The id of the one file whose name starts with `prefix`. */
+  async resolveId(type: FileType, prefix: string): Promise<Id> {
+    if (prefix === '' || !/^[0-9a-f]+$/.test(prefix)) {
+      throw new CairnError('invalid-argument', `"${prefix}" is not an id or id prefix.`);
+    }
+    if (isId(prefix)) {
+      const found = await this.backend.stat({ type, name: prefix }).then(
+        () => true,
+        () => false,
+      );
+      if (found) return prefix;
+    }
+    const matches: Id[] = [];
+    for await (const fi of this.backend.list(type)) if (fi.name.startsWith(prefix)) matches.push(fi.name);
+    if (matches.length === 0) throw new CairnError('not-found', `No ${type} file matches "${prefix}".`);
+    if (matches.length > 1) {
+      throw new CairnError('invalid-argument', `"${prefix}" is ambiguous: ${matches.length} ${type} files match.`);
+    }
+    return matches[0]!;
+  }
+
+  // ---- keys ----
+
+  masterKeyJSON(): string {
+    return masterKeyToJSON(this.key);
+  }
+
+  async addKey(password: string, meta: { hostname?: string; username?: string } = {}): Promise<Id> {
+    return addKeyFile(this.backend, password, this.key, {
+      hostname: meta.hostname ?? this.opts.hostname,
+      username: meta.username ?? this.opts.username,
+      created: formatTimeUtc(this.clock.nowNs()),
+      params: this.opts.scryptParams,
+    });
+  }
+
+  listKeys(): Promise<KeyInfo[]> {
+    return listKeyFiles(this.backend, this.currentKeyId);
+  }
+
+  async removeKey(id: Id): Promise<void> {
+    const full = await this.resolveId('keys', id);
+    if (full === this.currentKeyId) {
+      throw new CairnError('invalid-argument', 'The key in use cannot be removed; open the repository with another key.');
+    }
+    await this.backend.remove({ type: 'keys', name: full });
+  }
+
+  /** Adds a key for the new password, then removes the current one. */
+  async changePassword(newPassword: string): Promise<Id> {
+    const old = this.currentKeyId;
+    const id = await this.addKey(newPassword);
+    this.currentKeyId = id;
+    await this.backend.remove({ type: 'keys', name: old });
+    return id;
+  }
+
+  // ---- locks ----
+
+  private lockEnv(): LockEnv {
+    return {
+      backend: this.backend,
+      files: this.files,
+      clock: this.clock,
+      hostname: this.opts.hostname ?? os.hostname(),
+      username: this.opts.username ?? currentUser(),
+      onWarning: this.opts.onWarning,
+    };
+  }
+
+  async lock(opts: { exclusive: boolean }): Promise<Lock> {
+    const lock = await acquireLock(this.lockEnv(), opts.exclusive);
+    this.locks.add(lock);
+    const release = lock.release.bind(lock);
+    lock.release = async () => {
+      this.locks.delete(lock);
+      await release();
+    };
+    return lock;
+  }
+
+  /** Deletes lock files (only stale ones with `staleOnly`); returns how many. */
+  removeLocks(opts: { staleOnly: boolean }): Promise<number> {
+    return removeLocks(this.lockEnv(), opts.staleOnly);
+  }
+
+  /** Writes what is queued, releases this session's locks and closes the backend. */
+  async close(): Promise<void> {
+    try {
+      if (this.blobs.dirty) await this.flush();
+    } finally {
+      for (const lock of [...this.locks]) await lock.release().catch(() => undefined);
+      await this.backend.close();
+    }
+  }
+}
+
+function toEntry(packId: Id, b: PackBlob): IndexEntry {
+  const e: IndexEntry = { type: b.type, packId, offset: b.offset, length: b.length };
+  if (b.uncompressedLength !== undefined) e.uncompressedLength = b.uncompressedLength;
+  return e;
+}
+
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,0 +1,182 @@
+import type { Backend } from '../backend/index.js';
+import type { BlobType, Id } from '../core/index.js';
+import { CairnError, hashId, isCairnError } from '../core/index.js';
+import type { CompressionMode } from '../compress/index.js';
+import { compress, decompress } from '../compress/index.js';
+import type { CryptoKey } from '../crypto/index.js';
+import { open, seal } from '../crypto/index.js';
+import type { Clock } from '../util/index.js';
+import type { Cache } from './cache.js';
+import { encodeIndex } from './index-codec.js';
+import { MasterIndex } from './master-index.js';
+import type { WrittenPack } from './pack-writer.js';
+import { PackWriter } from './pack-writer.js';
+import type { UnpackedStore } from './unpacked.js';
+import type { IndexEntry, IndexPack, PreparedBlob, SaveResult } from './types.js';
+
+/** restic writes an index file during backup when it is this old (and at 50,000 blobs). */
+const INDEX_MAX_AGE_MS = 10 * 60 * 1000;
+
+export interface BlobStoreOptions {
+  backend: Backend;
+  key: CryptoKey;
+  version: 1 | 2;
+  compression: CompressionMode;
+  packSize: number;
+  maxUploads: number;
+  indexFlushBlobs: number;
+  clock: Clock;
+  cache: Cache | undefined;
+  unpacked: UnpackedStore;
+}
+
+/**
+ * Blobs: the master index, saving into packs (dedup against the index and this session's queue), the index files
+ * that follow written packs, and verified loading.
+ */
+export class BlobStore {
+  readonly index = new MasterIndex();
+  /** `type:id` of blobs queued this session whose pack is not yet written. */
+  private readonly pending = new Set<string>();
+  private readonly writer: PackWriter;
+  private unindexed: IndexPack[] = [];
+  private unindexedBlobs = 0;
+  private unindexedSince = 0;
+  private indexChain: Promise<void> = Promise.resolve();
+  /** Index files loaded or written this session. */
+  readonly indexFiles = new Set<Id>();
+
+  constructor(private readonly o: BlobStoreOptions) {
+    this.writer = new PackWriter({
+      backend: o.backend,
+      key: o.key,
+      packSize: o.packSize,
+      maxUploads: o.maxUploads,
+      onWritten: (pack) => this.packWritten(pack),
+    });
+  }
+
+  isKnown(type: BlobType, id: Id): boolean {
+    return this.pending.has(`${type}:${id}`) || this.index.has(type, id);
+  }
+
+  /** Compresses (v2: trees always, data unless 'off'; never an empty blob) and seals a plaintext. */
+  encodeBlob(type: BlobType, plaintext: Uint8Array): { sealed: Buffer; uncompressedLength?: number } {
+    const mode = this.o.compression;
+    const squeeze = this.o.version === 2 && plaintext.length > 0 && (type === 'tree' || mode !== 'off');
+    if (!squeeze) return { sealed: seal(this.o.key, plaintext) };
+    const payload = compress(plaintext, mode === 'max' ? 'max' : 'auto');
+    return { sealed: seal(this.o.key, payload), uncompressedLength: plaintext.length };
+  }
+
+  async saveBlob(type: BlobType, plaintext: Uint8Array, id?: Id): Promise<SaveResult> {
+    this.writer.check();
+    const blobId = id ?? hashId(plaintext);
+    if (this.isKnown(type, blobId)) return { id: blobId, known: true, sizeInRepo: 0 };
+    this.pending.add(`${type}:${blobId}`);
+    const { sealed, uncompressedLength } = this.encodeBlob(type, plaintext);
+    await this.writer.add(type, blobId, sealed, uncompressedLength);
+    return { id: blobId, known: false, sizeInRepo: sealed.length };
+  }
+
+  async savePrepared(blob: PreparedBlob): Promise<SaveResult> {
+    this.writer.check();
+    if (this.isKnown(blob.type, blob.id)) return { id: blob.id, known: true, sizeInRepo: 0 };
+    this.pending.add(`${blob.type}:${blob.id}`);
+    await this.writer.add(blob.type, blob.id, blob.sealed, blob.uncompressedLength);
+    return { id: blob.id, known: false, sizeInRepo: blob.sealed.length };
+  }
+
+  /** Writes open packs, then an index file naming every pack not yet indexed. */
+  async flush(): Promise<void> {
+    await this.writer.flush();
+    await this.scheduleIndexWrite();
+  }
+
+  /** Whether blobs are queued that flush() would still write. */
+  get dirty(): boolean {
+    return this.pending.size > 0 || this.unindexed.length > 0;
+  }
+
+  private async packWritten(pack: WrittenPack): Promise<void> {
+    for (const b of pack.blobs) {
+      const entry: IndexEntry = { type: b.type, packId: pack.id, offset: b.offset, length: b.length };
+      if (b.uncompressedLength !== undefined) entry.uncompressedLength = b.uncompressedLength;
+      this.index.add(b.id, entry);
+      this.pending.delete(`${b.type}:${b.id}`);
+    }
+    if (this.o.cache && pack.type === 'tree') await this.o.cache.put('data', pack.id, pack.bytes);
+    if (this.unindexed.length === 0) this.unindexedSince = this.o.clock.now();
+    this.unindexed.push({ id: pack.id, blobs: pack.blobs });
+    this.unindexedBlobs += pack.blobs.length;
+    const old = this.o.clock.now() - this.unindexedSince >= INDEX_MAX_AGE_MS;
+    if (this.unindexedBlobs >= this.o.indexFlushBlobs || old) await this.scheduleIndexWrite();
+  }
+
+  /** Index writes run one after another; each takes every pack written so far (all durably stored). */
+  private scheduleIndexWrite(): Promise<void> {
+    const run = this.indexChain.then(async () => {
+      if (this.unindexed.length === 0) return;
+      const packs = this.unindexed;
+      this.unindexed = [];
+      this.unindexedBlobs = 0;
+      const id = await this.o.unpacked.save('index', encodeIndex({ supersedes: [], packs }));
+      this.indexFiles.add(id);
+    });
+    this.indexChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async loadBlob(type: BlobType, id: Id): Promise<Buffer> {
+    const copies = this.index.lookupAll(type, id);
+    if (copies.length === 0) throw new CairnError('not-found', `The ${type} blob ${id} is not in the index.`);
+    const errors: unknown[] = [];
+    for (const entry of copies) {
+      try {
+        return await this.loadCopy(type, id, entry);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    // A damaged copy says more than a missing pack.
+    throw errors.find((e) => isCairnError(e, 'corrupt')) ?? errors[0];
+  }
+
+  private async loadCopy(type: BlobType, id: Id, e: IndexEntry): Promise<Buffer> {
+    const raw = await this.readRange(type, e);
+    try {
+      const payload = open(this.o.key, raw);
+      const plain = e.uncompressedLength === undefined ? payload : decompress(payload, e.uncompressedLength);
+      if (hashId(plain) !== id) throw new CairnError('corrupt', 'its content does not match its id');
+      return plain;
+    } catch (err) {
+      if (this.o.cache && type === 'tree') await this.o.cache.remove('data', e.packId);
+      const why = isCairnError(err) ? err.message.replace(/\.$/, '') : String(err);
+      throw new CairnError('corrupt', `The ${type} blob ${id} in pack ${e.packId} is damaged: ${why}.`, {
+        cause: err,
+      });
+    }
+  }
+
+  /** The sealed bytes of one blob; tree packs are fetched whole into the cache, as restic does. */
+  private async readRange(type: BlobType, e: IndexEntry): Promise<Buffer> {
+    const cache = this.o.cache;
+    if (cache && type === 'tree') {
+      const hit = await cache.readRange(e.packId, e.offset, e.length);
+      if (hit) return hit;
+      const whole = await this.o.backend.read({ type: 'data', name: e.packId });
+      if (hashId(whole) === e.packId && e.offset + e.length <= whole.length) {
+        await cache.put('data', e.packId, whole);
+        return whole.subarray(e.offset, e.offset + e.length);
+      }
+    }
+    try {
+      return await this.o.backend.read({ type: 'data', name: e.packId }, e.offset, e.length);
+    } catch (err) {
+      if (isCairnError(err, 'not-found')) {
+        throw new CairnError('not-found', `Pack ${e.packId} is missing from the repository.`, { cause: err });
+      }
+      throw err;
+    }
+  }
+}

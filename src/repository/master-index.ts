@@ -1,0 +1,166 @@
+import type { BlobType, Id } from '../core/index.js';
+import { CairnError } from '../core/index.js';
+import type { IndexEntry } from './types.js';
+
+const ID_BYTES = 32;
+const NO_LENGTH = 0xffffffff;
+
+/**
+ * The union of all index files, built for millions of blobs: entries live in typed arrays (32-byte id, pack
+ * number, offset, length, uncompressed length, type: ~49 bytes each) behind an open-addressing hash table keyed by
+ * the id's first 4 bytes (ids are SHA-256, so they are uniform). No JS object per blob.
+ * The same blob may be stored in several packs: every copy is kept, in insertion order.
+ */
+export class MasterIndex {
+  private ids = new Uint8Array(0);
+  private packNo = new Uint32Array(0);
+  private offsets = new Uint32Array(0);
+  private lengths = new Uint32Array(0);
+  private ulens = new Uint32Array(0);
+  private types = new Uint8Array(0);
+  private count = 0;
+  /** Slot → entry number + 1; 0 = empty. Kept at most half full. */
+  private table = new Uint32Array(16);
+  private readonly packIds: Id[] = [];
+  private readonly packNumbers = new Map<Id, number>();
+  private readonly scratch = Buffer.alloc(ID_BYTES);
+
+  get size(): number {
+    return this.count;
+  }
+
+  get packCount(): number {
+    return this.packIds.length;
+  }
+
+  hasPack(packId: Id): boolean {
+    return this.packNumbers.has(packId);
+  }
+
+  packs(): Iterable<Id> {
+    return this.packNumbers.keys();
+  }
+
+  /** Adds one blob location; the same (type, id, pack) twice is stored once. */
+  add(id: Id, entry: IndexEntry): void {
+    const key = this.idBytes(id);
+    const type = entry.type === 'tree' ? 1 : 0;
+    let pack = this.packNumbers.get(entry.packId);
+    if (pack !== undefined) {
+      for (const e of this.matches(key, type)) if (this.packNo[e] === pack) return;
+    } else {
+      pack = this.packIds.length;
+      this.packIds.push(entry.packId);
+      this.packNumbers.set(entry.packId, pack);
+    }
+    if (entry.offset > 0xfffffffe || entry.length > 0xfffffffe) {
+      throw new CairnError('corrupt', `Blob ${id} in pack ${entry.packId} has an offset or length beyond 4 GiB.`);
+    }
+    this.ensureCapacity(this.count + 1);
+    const n = this.count++;
+    this.ids.set(key, n * ID_BYTES);
+    this.packNo[n] = pack;
+    this.offsets[n] = entry.offset;
+    this.lengths[n] = entry.length;
+    this.ulens[n] = entry.uncompressedLength ?? NO_LENGTH;
+    this.types[n] = type;
+    this.insertSlot(n);
+  }
+
+  /** The first known location of a blob. */
+  lookup(type: BlobType, id: Id): IndexEntry | undefined {
+    for (const e of this.matches(this.idBytes(id), type === 'tree' ? 1 : 0)) return this.entry(e);
+    return undefined;
+  }
+
+  /** Every known location of a blob (several when it was stored in several packs). */
+  lookupAll(type: BlobType, id: Id): IndexEntry[] {
+    const out: IndexEntry[] = [];
+    for (const e of this.matches(this.idBytes(id), type === 'tree' ? 1 : 0)) out.push(this.entry(e));
+    return out;
+  }
+
+  has(type: BlobType, id: Id): boolean {
+    return this.lookup(type, id) !== undefined;
+  }
+
+  *entries(): IterableIterator<[Id, IndexEntry]> {
+    for (let n = 0; n < this.count; n++) {
+      yield [Buffer.from(this.ids.buffer, n * ID_BYTES, ID_BYTES).toString('hex'), this.entry(n)];
+    }
+  }
+
+  /** Approximate bytes held by the arrays (for reports and tests). */
+  byteSize(): number {
+    const arrays = [this.ids, this.packNo, this.offsets, this.lengths, this.ulens, this.types, this.table];
+    return arrays.reduce((n, a) => n + a.byteLength, 0);
+  }
+
+  private idBytes(id: Id): Buffer {
+    if (this.scratch.write(id, 'hex') !== ID_BYTES || id.length !== 64) {
+      throw new CairnError('invalid-argument', `"${id}" is not a valid 64-character hex id.`);
+    }
+    return this.scratch;
+  }
+
+  private entry(n: number): IndexEntry {
+    const e: IndexEntry = {
+      type: this.types[n] === 1 ? 'tree' : 'data',
+      packId: this.packIds[this.packNo[n]!]!,
+      offset: this.offsets[n]!,
+      length: this.lengths[n]!,
+    };
+    if (this.ulens[n] !== NO_LENGTH) e.uncompressedLength = this.ulens[n]!;
+    return e;
+  }
+
+  private *matches(key: Uint8Array, type: number): Generator<number> {
+    const mask = this.table.length - 1;
+    for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
+      const v = this.table[slot]!;
+      if (v === 0) return;
+      const n = v - 1;
+      if (this.types[n] === type && this.sameId(n, key)) yield n;
+    }
+  }
+
+  private sameId(n: number, key: Uint8Array): boolean {
+    const base = n * ID_BYTES;
+    for (let i = 0; i < ID_BYTES; i++) if (this.ids[base + i] !== key[i]) return false;
+    return true;
+  }
+
+  private insertSlot(n: number): void {
+    const mask = this.table.length - 1;
+    const key = this.ids.subarray(n * ID_BYTES, n * ID_BYTES + ID_BYTES);
+    let slot = hashOf(key) & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = n + 1;
+  }
+
+  private ensureCapacity(want: number): void {
+    if (want > this.packNo.length) {
+      const cap = Math.max(1024, this.packNo.length * 2);
+      this.ids = grow(this.ids, cap * ID_BYTES);
+      this.packNo = grow(this.packNo, cap);
+      this.offsets = grow(this.offsets, cap);
+      this.lengths = grow(this.lengths, cap);
+      this.ulens = grow(this.ulens, cap);
+      this.types = grow(this.types, cap);
+    }
+    if (want * 2 > this.table.length) {
+      this.table = new Uint32Array(this.table.length * 2);
+      for (let n = 0; n < this.count; n++) this.insertSlot(n);
+    }
+  }
+}
+
+function hashOf(key: Uint8Array): number {
+  return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+}
+
+function grow<T extends Uint8Array | Uint32Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}

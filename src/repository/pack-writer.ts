@@ -1,0 +1,120 @@
+import type { Backend } from '../backend/index.js';
+import type { BlobType, Id } from '../core/index.js';
+import { hashId } from '../core/index.js';
+import type { CryptoKey } from '../crypto/index.js';
+import type { HeaderEntry } from './pack.js';
+import { packTrailer } from './pack.js';
+import type { PackBlob } from './types.js';
+
+/** A pack that has been written to the backend. */
+export interface WrittenPack {
+  id: Id;
+  type: BlobType;
+  blobs: PackBlob[];
+  /** The whole file (for the cache of tree packs). */
+  bytes: Buffer;
+}
+
+interface OpenPack {
+  type: BlobType;
+  parts: Uint8Array[];
+  entries: HeaderEntry[];
+  size: number;
+}
+
+export interface PackWriterOptions {
+  backend: Backend;
+  key: CryptoKey;
+  /** Sealed blob bytes after which a pack is finished. */
+  packSize: number;
+  /** Packs uploading at once; callers wait for a free slot, which bounds memory. */
+  maxUploads: number;
+  /** Runs after a pack is durably written, inside its upload slot. */
+  onWritten: (pack: WrittenPack) => Promise<void>;
+}
+
+/**
+ * Collects sealed blobs into one open pack per blob type and uploads full packs, several at a time. A failed
+ * upload is remembered and rethrown by the next `add`/`flush`: blobs it held are lost, so the session must stop.
+ */
+export class PackWriter {
+  private readonly open = new Map<BlobType, OpenPack>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly waiters: (() => void)[] = [];
+  private failure: Error | undefined;
+
+  constructor(private readonly opts: PackWriterOptions) {}
+
+  /** Throws the error of a failed upload, if any. */
+  check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Appends a sealed blob to the open pack of its type (synchronously); resolves once a full pack has a slot. */
+  async add(type: BlobType, id: Id, sealed: Uint8Array, uncompressedLength?: number): Promise<void> {
+    this.check();
+    let pack = this.open.get(type);
+    if (!pack) {
+      pack = { type, parts: [], entries: [], size: 0 };
+      this.open.set(type, pack);
+    }
+    const entry: HeaderEntry = { type, id, length: sealed.length };
+    if (uncompressedLength !== undefined) entry.uncompressedLength = uncompressedLength;
+    pack.parts.push(sealed);
+    pack.entries.push(entry);
+    pack.size += sealed.length;
+    if (pack.size >= this.opts.packSize) {
+      this.open.delete(type);
+      await this.start(pack);
+    }
+  }
+
+  /** Number of blobs in open packs (not yet uploading). */
+  get openBlobs(): number {
+    let n = 0;
+    for (const p of this.open.values()) n += p.entries.length;
+    return n;
+  }
+
+  /** Finishes the open packs and waits for every upload. */
+  async flush(): Promise<void> {
+    for (const [type, pack] of [...this.open]) {
+      this.open.delete(type);
+      await this.start(pack);
+    }
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.check();
+  }
+
+  private async start(pack: OpenPack): Promise<void> {
+    while (this.inFlight.size >= this.opts.maxUploads) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.check();
+    const upload = this.upload(pack)
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => {
+        this.inFlight.delete(upload);
+        this.waiters.shift()?.();
+      });
+    this.inFlight.add(upload);
+  }
+
+  private async upload(pack: OpenPack): Promise<void> {
+    const trailer = packTrailer(this.opts.key, pack.entries);
+    const bytes = Buffer.concat([...pack.parts, trailer]);
+    pack.parts.length = 0; // the concatenated copy is all we keep
+    const id = hashId(bytes);
+    await this.opts.backend.write({ type: 'data', name: id }, bytes);
+    let offset = 0;
+    const blobs = pack.entries.map((e) => {
+      const b: PackBlob = { type: e.type, id: e.id, offset, length: e.length };
+      if (e.uncompressedLength !== undefined) b.uncompressedLength = e.uncompressedLength;
+      offset += e.length;
+      return b;
+    });
+    await this.opts.onWritten({ id, type: pack.type, blobs, bytes });
+  }
+}

@@ -1,0 +1,105 @@
+import type { BlobType, Id } from '../core/index.js';
+import type { CompressionMode } from '../compress/index.js';
+import type { Clock } from '../util/index.js';
+
+export interface RepoConfig {
+  version: 1 | 2;
+  id: string;
+  chunkerPolynomial: bigint;
+}
+
+/** Where one blob lives. `uncompressedLength` is present only for compressed blobs. */
+export interface IndexEntry {
+  type: BlobType;
+  packId: Id;
+  offset: number;
+  length: number;
+  uncompressedLength?: number;
+}
+
+/** One entry of a pack header, with its offset computed from the entries before it. */
+export interface PackBlob {
+  type: BlobType;
+  id: Id;
+  offset: number;
+  length: number;
+  uncompressedLength?: number;
+}
+
+/** A blob already compressed and sealed (by a worker thread), ready to append to a pack. */
+export interface PreparedBlob {
+  type: BlobType;
+  id: Id;
+  sealed: Uint8Array;
+  uncompressedLength?: number;
+}
+
+export interface SaveResult {
+  id: Id;
+  /** The blob was already in the repository (or queued in this session): nothing was added. */
+  known: boolean;
+  /** Bytes added to the repository (sealed size), 0 when known. */
+  sizeInRepo: number;
+}
+
+/** scrypt cost parameters of a key file. */
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+export interface RepositoryOptions {
+  password: string;
+  /** Key file to try first (id or prefix). */
+  keyHint?: string;
+  /** Folder of the local metadata cache; undefined = no cache. */
+  cacheDir?: string;
+  /** Target pack size in bytes (default 16 MiB). */
+  packSize?: number;
+  compression?: CompressionMode;
+  clock?: Clock;
+  hostname?: string;
+  username?: string;
+  /** scrypt parameters for key files this session creates; default: calibrated (tests pass cheap ones). */
+  scryptParams?: KdfParams;
+  /** Told about things done on the user's behalf (e.g. a stale lock removed). */
+  onWarning?: (message: string) => void;
+  /** Packs uploading at the same time (default 3); memory ≈ (this + 2) × packSize. */
+  maxPackUploads?: number;
+  /** Blobs after which an index file is written during a long run (default 50,000). */
+  indexFlushBlobs?: number;
+}
+
+export interface InitOptions extends RepositoryOptions {
+  /** Chunker polynomial to use (to dedup with another repository); random if absent. */
+  chunkerPolynomial?: bigint;
+  version?: 1 | 2;
+}
+
+export interface KeyInfo {
+  id: Id;
+  current: boolean;
+  username: string;
+  hostname: string;
+  created: string;
+}
+
+export interface Lock {
+  readonly exclusive: boolean;
+  /** Aborted when the lock could not be refreshed for too long: stop work. */
+  readonly signal: AbortSignal;
+  release(): Promise<void>;
+}
+
+/** One pack as an index file lists it. */
+export interface IndexPack {
+  id: Id;
+  blobs: PackBlob[];
+}
+
+/** A decoded index file. */
+export interface IndexFile {
+  supersedes: Id[];
+  packs: IndexPack[];
+}
