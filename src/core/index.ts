@@ -18,4 +18,5 @@ export type {
   SourceErrorEvent,
   RestoreStatus,
   WarningEvent,
+  CheckStatus,
 } from './progress.js';

@@ -45,6 +45,23 @@ export interface WarningEvent {
   message: string;
 }
 
-export type ProgressEvent = BackupStatus | BackupFileEvent | SourceErrorEvent | RestoreStatus | WarningEvent;
+/** Progress of `check`: one phase at a time; `total` may grow while trees are discovered. */
+export interface CheckStatus {
+  kind: 'check-status';
+  phase: 'index' | 'packs' | 'snapshots' | 'trees' | 'read-data';
+  done: number;
+  total: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+  errorCount: number;
+}
+
+export type ProgressEvent =
+  | BackupStatus
+  | BackupFileEvent
+  | SourceErrorEvent
+  | RestoreStatus
+  | WarningEvent
+  | CheckStatus;
 
 export type ProgressListener = (event: ProgressEvent) => void;

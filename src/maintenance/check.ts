@@ -1,0 +1,92 @@
+import type { Id, ProgressListener } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { loadCheckIndex } from './check-index.js';
+import { checkPackFiles, checkPackHeaders } from './check-packs.js';
+import { readPacks } from './check-read-data.js';
+import { CheckReport } from './check-report.js';
+import { checkSnapshotsAndTrees } from './check-trees.js';
+import { parseReadDataSubset, selectPacks } from './read-data-subset.js';
+
+export interface CheckOptions {
+  /** Read every pack whole and verify every blob (restic's `--read-data`). */
+  readData?: boolean;
+  /** Read only some packs: 'n/t', 'x%' or a size like '500M' (restic's `--read-data-subset`); implies reading. */
+  readDataSubset?: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /** Whole packs read at the same time (default 3); memory is about this many pack sizes. */
+  readConcurrency?: number;
+  /** Index files, pack headers, snapshots and trees loaded at the same time (default 8). */
+  concurrency?: number;
+  /** Source of randomness for the random subsets, in [0, 1) (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export interface CheckStats {
+  indexFiles: number;
+  packs: number;
+  snapshots: number;
+  trees: number;
+  packsRead: number;
+  bytesRead: number;
+}
+
+export interface CheckResult {
+  /** One line per problem; empty means the repository is sound (as far as this check looked). */
+  errors: string[];
+  /** Hints that need no repair now, e.g. packs no index references (left by an interrupted backup). */
+  warnings: string[];
+  /** Packs whose bytes are wrong (size, header, content): candidates for `repair packs`/`prune`. */
+  damagedPacks: Id[];
+  /** Packs the index names that do not exist. */
+  missingPacks: Id[];
+  /** Packs that exist but no index file names. */
+  unreferencedPacks: Id[];
+  stats: CheckStats;
+}
+
+/**
+ * Checks a repository as `restic check` does: index files, pack files against the index (existence, size, header),
+ * snapshots and every tree reachable from them; with `readData`/`readDataSubset` also the content of packs.
+ * Problems are reported, not thrown; it throws only for a bad option, an interruption ('interrupted') or when the
+ * repository cannot be listed at all. The caller holds the (non-exclusive) lock.
+ */
+export async function check(repo: Repository, opts: CheckOptions = {}): Promise<CheckResult> {
+  const subset = opts.readDataSubset === undefined ? undefined : parseReadDataSubset(opts.readDataSubset);
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const readConcurrency = Math.max(1, opts.readConcurrency ?? 3);
+  const report = new CheckReport(opts.signal, opts.onProgress);
+  report.throwIfAborted();
+
+  const index = await report.phase(() => loadCheckIndex(repo, report, concurrency));
+  const healthy = await report.phase(() => checkPackFiles(repo, index, report));
+
+  let toRead = new Map<Id, number>();
+  if (subset) {
+    for (const id of selectPacks(healthy, subset, opts.random)) toRead.set(id, healthy.get(id) ?? 0);
+  } else if (opts.readData) {
+    toRead = healthy;
+  }
+  // Packs read whole get their header checked from those bytes; read only the tail of the others.
+  const headerOnly = [...healthy.keys()].filter((id) => !toRead.has(id));
+  await report.phase(() => checkPackHeaders(repo, index, headerOnly, report, concurrency));
+
+  const walk = await report.phase(() => checkSnapshotsAndTrees(repo, index, report, concurrency));
+  const bytesRead = await report.phase(() => readPacks(repo, index, toRead, report, readConcurrency));
+
+  return {
+    errors: report.errors,
+    warnings: report.warnings,
+    damagedPacks: [...report.damagedPacks].sort(),
+    missingPacks: [...report.missingPacks].sort(),
+    unreferencedPacks: report.unreferencedPacks,
+    stats: {
+      indexFiles: index.indexFiles,
+      packs: index.packs.size,
+      snapshots: walk.snapshots,
+      trees: walk.trees,
+      packsRead: toRead.size,
+      bytesRead,
+    },
+  };
+}
