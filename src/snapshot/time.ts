@@ -1,0 +1,119 @@
+import { CairnError } from '../core/index.js';
+
+const NS_PER_SECOND = 1_000_000_000n;
+const SECONDS_PER_DAY = 86_400;
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** Days since 1970-01-01 → proleptic Gregorian [year, month 1-12, day 1-31] (H. Hinnant's civil_from_days). */
+function civilFromDays(z: number): [number, number, number] {
+  z += 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** Proleptic Gregorian date → days since 1970-01-01 (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function isLeap(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** The UTC offset in seconds of this process's local zone at an instant (JS reports it in minutes, west positive). */
+function localOffsetSeconds(ns: bigint): number {
+  const ms = Number(floorDiv(ns, 1_000_000n));
+  const minutesWest = new Date(ms).getTimezoneOffset();
+  // Outside the range of a JS Date there is no zone information: write UTC.
+  return Number.isFinite(minutesWest) ? Math.round(-minutesWest * 60) : 0;
+}
+
+/**
+ * Formats nanoseconds since the epoch like Go's `time.Time.MarshalJSON` (RFC3339Nano): fraction of up to 9 digits
+ * without trailing zeros (none if zero), then `Z` for offset 0 or `±HH:MM`. `offsetMinutes` defaults to the local
+ * zone of this process at that instant. Years outside 0…9999 are clamped like restic's `fixTime`.
+ */
+export function formatTime(ns: bigint, offsetMinutes?: number): string {
+  const offset = offsetMinutes === undefined ? localOffsetSeconds(ns) : Math.round(offsetMinutes * 60);
+  const wall = ns + BigInt(offset) * NS_PER_SECOND;
+  const secs = floorDiv(wall, NS_PER_SECOND);
+  const frac = Number(wall - secs * NS_PER_SECOND);
+  const days = Number(floorDiv(secs, BigInt(SECONDS_PER_DAY)));
+  const sod = Number(secs - BigInt(days) * BigInt(SECONDS_PER_DAY));
+  let [y, m, d] = civilFromDays(days);
+  if (y < 0) y = 0;
+  if (y > 9999) {
+    y = 9999;
+    // Go's AddDate normalizes Feb 29 of a leap year into Mar 1 of 9999, which is not one.
+    if (m === 2 && d === 29) [m, d] = [3, 1];
+  }
+  let s = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(Math.floor(sod / 3600), 2)}:`;
+  s += `${pad(Math.floor(sod / 60) % 60, 2)}:${pad(sod % 60, 2)}`;
+  if (frac !== 0) s += '.' + pad(frac, 9).replace(/0+$/, '');
+  if (offset === 0) return s + 'Z';
+  // Go truncates the offset to whole minutes (toward zero) and prints the sign of that.
+  const zone = Math.trunc(offset / 60);
+  const abs = Math.abs(zone);
+  return `${s}${zone < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+}
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Parses an RFC 3339 time (any fraction length, `Z` or `±HH:MM`) into nanoseconds since the epoch. Digits past
+ * the ninth are dropped, as Go does. Throws CairnError 'invalid-argument' for anything else.
+ */
+export function parseTime(s: string): bigint {
+  const m = RFC3339.exec(s);
+  if (m === null) throw new CairnError('invalid-argument', `"${s}" is not an RFC 3339 time.`);
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const monthDays = [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const zh = m[10] === undefined ? 0 : Number(m[10]);
+  const zm = m[11] === undefined ? 0 : Number(m[11]);
+  if (
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > monthDays[mo - 1]! ||
+    h > 23 ||
+    mi > 59 ||
+    sec > 59 ||
+    zh > 23 ||
+    zm > 59
+  ) {
+    throw new CairnError('invalid-argument', `"${s}" is not a valid RFC 3339 time.`);
+  }
+  const fraction = BigInt((m[7] ?? '').slice(0, 9).padEnd(9, '0'));
+  const offset = (m[9] === '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+  const secs = daysFromCivil(y, mo, d) * SECONDS_PER_DAY + h * 3600 + mi * 60 + sec - offset;
+  return BigInt(secs) * NS_PER_SECOND + fraction;
+}

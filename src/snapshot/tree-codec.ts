@@ -1,0 +1,172 @@
+import { CairnError } from '../core/index.js';
+import type { ExtendedAttribute, NodeType, Tree, TreeNode } from '../core/index.js';
+import { goJsonName, goJsonString } from './go-json.js';
+import { goUnquote } from './go-quote.js';
+import { compareNames, nameFromBytes } from './utf8.js';
+
+/** Go's zero `time.Time` as JSON: what restic reads for a missing time. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+const NODE_TYPES = new Set<string>([
+  'file',
+  'dir',
+  'symlink',
+  'dev',
+  'chardev',
+  'fifo',
+  'socket',
+  'irregular',
+]);
+
+function uint(key: string, value: number | undefined): string {
+  return value ? `,"${key}":${value}` : '';
+}
+
+function text(key: string, value: string | undefined): string {
+  return value ? `,"${key}":${goJsonString(value)}` : '';
+}
+
+function encodeXattrs(attrs: ExtendedAttribute[] | undefined): string {
+  if (!attrs || attrs.length === 0) return '';
+  const items = attrs.map((a) => `{"name":${goJsonString(a.name)},"value":"${a.value.toString('base64')}"}`);
+  return `,"extended_attributes":[${items.join(',')}]`;
+}
+
+/** One node in restic 0.14's field order with its omitempty rules (section 8.1 of the format notes). */
+function encodeNode(n: TreeNode): string {
+  let s = `{"name":${goJsonName(n.name)},"type":${goJsonString(n.type)}${uint('mode', n.mode)}`;
+  s += `,"mtime":${goJsonString(n.mtime)},"atime":${goJsonString(n.atime)},"ctime":${goJsonString(n.ctime)}`;
+  s += `,"uid":${n.uid},"gid":${n.gid}${text('user', n.user)}${text('group', n.group)}`;
+  s +=
+    uint('inode', n.inode) + uint('device_id', n.device_id) + uint('size', n.size) + uint('links', n.links);
+  s += text('linktarget', n.linktarget) + encodeXattrs(n.extended_attributes) + uint('device', n.device);
+  s += n.content === null ? ',"content":null' : `,"content":[${n.content.map((id) => `"${id}"`).join(',')}]`;
+  if (n.subtree !== undefined) s += `,"subtree":"${n.subtree}"`;
+  return s + text('error', n.error) + '}';
+}
+
+/**
+ * The tree blob restic 0.14 would write for these nodes, byte for byte, including the trailing "\n". Nodes are
+ * written in the given order; restic requires them sorted by name (see `sortNodes`). Tree id = hashId(result).
+ */
+export function encodeTree(tree: Tree): Buffer {
+  // One Buffer per node: joining 100k node strings into one rope first is several times slower.
+  const parts: Buffer[] = [Buffer.from('{"nodes":[')];
+  tree.nodes.forEach((n, i) => parts.push(Buffer.from((i === 0 ? '' : ',') + encodeNode(n), 'utf8')));
+  parts.push(Buffer.from(']}\n'));
+  return Buffer.concat(parts);
+}
+
+/** Sorts nodes by name bytes, as restic stores them; throws 'invalid-argument' on a repeated name. */
+export function sortNodes(nodes: readonly TreeNode[]): TreeNode[] {
+  const sorted = [...nodes].sort((a, b) => compareNames(a.name, b.name));
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.name === sorted[i - 1]!.name) {
+      throw new CairnError(
+        'invalid-argument',
+        `A tree has two nodes named ${JSON.stringify(sorted[i]!.name)}.`,
+      );
+    }
+  }
+  return sorted;
+}
+
+type Json = Record<string, unknown>;
+
+function corrupt(what: string): CairnError {
+  return new CairnError('corrupt', `Tree blob is malformed: ${what}.`);
+}
+
+function optNumber(o: Json, key: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw corrupt(`"${key}" is not an unsigned integer`);
+  return v;
+}
+
+function optString(o: Json, key: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw corrupt(`"${key}" is not a string`);
+  return v;
+}
+
+function decodeXattrs(v: unknown): ExtendedAttribute[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw corrupt('"extended_attributes" is not an array');
+  return v.map((a: unknown) => {
+    const o = a as Json;
+    if (typeof o !== 'object' || o === null || typeof o.name !== 'string')
+      throw corrupt('bad extended attribute');
+    if (o.value !== null && o.value !== undefined && typeof o.value !== 'string')
+      throw corrupt('bad xattr value');
+    return { name: o.name, value: Buffer.from(typeof o.value === 'string' ? o.value : '', 'base64') };
+  });
+}
+
+function decodeContent(v: unknown): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || !v.every((id) => typeof id === 'string'))
+    throw corrupt('"content" is not a list of ids');
+  return v;
+}
+
+/** Copies the optional fields that are present (exactOptionalPropertyTypes: absent stays absent). */
+function setOptional(node: TreeNode, o: Json): void {
+  const mode = optNumber(o, 'mode');
+  if (mode !== undefined) node.mode = mode;
+  for (const key of ['user', 'group', 'linktarget', 'subtree', 'error'] as const) {
+    const v = optString(o, key);
+    if (v !== undefined) node[key] = v;
+  }
+  for (const key of ['inode', 'device_id', 'size', 'links', 'device'] as const) {
+    const v = optNumber(o, key);
+    if (v !== undefined) node[key] = v;
+  }
+  // restic ≥ 0.17 keeps the exact bytes of a non-UTF-8 link target here; "linktarget" then holds U+FFFDs.
+  const raw = optString(o, 'linktarget_raw');
+  if (raw !== undefined) node.linktarget = nameFromBytes(Buffer.from(raw, 'base64'));
+  const xattrs = decodeXattrs(o.extended_attributes);
+  if (xattrs !== undefined) node.extended_attributes = xattrs;
+}
+
+function decodeNode(v: unknown): TreeNode {
+  if (typeof v !== 'object' || v === null) throw corrupt('a node is not an object');
+  const o = v as Json;
+  const name = optString(o, 'name');
+  const type = optString(o, 'type');
+  if (name === undefined) throw corrupt('a node has no name');
+  if (type === undefined || !NODE_TYPES.has(type))
+    throw corrupt(`node type ${JSON.stringify(type)} is unknown`);
+  const node: TreeNode = {
+    name: goUnquote(name),
+    type: type as NodeType,
+    mtime: optString(o, 'mtime') ?? ZERO_TIME,
+    atime: optString(o, 'atime') ?? ZERO_TIME,
+    ctime: optString(o, 'ctime') ?? ZERO_TIME,
+    uid: optNumber(o, 'uid') ?? 0,
+    gid: optNumber(o, 'gid') ?? 0,
+    content: decodeContent(o.content),
+  };
+  setOptional(node, o);
+  return node;
+}
+
+/**
+ * Parses a tree blob (restic 0.14 or newer): unquotes names (Go `strconv.Unquote`), decodes xattr values, ignores
+ * fields it does not know (`generic_attributes`…). Throws CairnError 'corrupt' if it is not a tree.
+ */
+export function decodeTree(bytes: Uint8Array): Tree {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new CairnError('corrupt', 'Tree blob is not valid JSON.', { cause: err });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw corrupt('not an object');
+  const nodes = (doc as Json).nodes;
+  if (nodes === null || nodes === undefined) return { nodes: [] };
+  if (!Array.isArray(nodes)) throw corrupt('"nodes" is not an array');
+  return { nodes: nodes.map(decodeNode) };
+}
