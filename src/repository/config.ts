@@ -1,6 +1,7 @@
 import { CairnError } from '../core/index.js';
 import type { CryptoKey } from '../crypto/index.js';
 import { open, seal } from '../crypto/index.js';
+import { formatPolynomial, isIrreducible, parsePolynomial } from '../chunker/index.js';
 import type { RepoConfig } from './types.js';
 
 /** The config file: a sealed box of uncompressed JSON (also in v2), no trailing newline. */
@@ -8,7 +9,7 @@ export function encodeConfig(key: CryptoKey, config: RepoConfig): Buffer {
   const json = JSON.stringify({
     version: config.version,
     id: config.id,
-    chunker_polynomial: config.chunkerPolynomial.toString(16),
+    chunker_polynomial: formatPolynomial(config.chunkerPolynomial),
   });
   return seal(key, Buffer.from(json));
 }
@@ -34,5 +35,10 @@ export function decodeConfig(key: CryptoKey, sealed: Uint8Array): RepoConfig {
   if (typeof poly !== 'string' || !/^[0-9a-fA-F]{1,16}$/.test(poly)) {
     throw new CairnError('corrupt', 'The repository config has no valid chunker polynomial.');
   }
-  return { version: doc.version, id: doc.id, chunkerPolynomial: BigInt(`0x${poly}`) };
+  const chunkerPolynomial = parsePolynomial(poly);
+  // restic refuses such a repository too: chunking with a reducible polynomial would not be restic's.
+  if (!isIrreducible(chunkerPolynomial)) {
+    throw new CairnError('corrupt', `The repository's chunker polynomial ${poly} is not irreducible.`);
+  }
+  return { version: doc.version, id: doc.id, chunkerPolynomial };
 }
