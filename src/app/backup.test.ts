@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemBackend } from '../backend/mem/index.js';
+import { systemClock } from '../util/index.js';
+import { parseFilesFrom, runBackup, startCommand } from './backup.js';
+import type { AppDeps, OpenOptions } from './deps.js';
+import { listSnapshotsUseCase } from './snapshots.js';
+
+describe('runBackup', () => {
+  let dir: string;
+  let backend: MemBackend;
+  let warnings: string[];
+  let deps: AppDeps;
+  let opts: OpenOptions;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-backup-'));
+    fs.mkdirSync(path.join(dir, 'src'));
+    fs.writeFileSync(path.join(dir, 'src', 'a.txt'), 'alpha\n');
+    backend = new MemBackend();
+    warnings = [];
+    deps = {
+      openBackend: () => backend,
+      clock: systemClock,
+      hostname: 'h',
+      username: 'u',
+      warn: (m) => warnings.push(m),
+    };
+    const passwordFile = path.join(dir, 'config', 'password');
+    opts = {
+      target: { url: 'default', isDefault: true, passwordFile },
+      password: { configured: async () => undefined },
+    };
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the first backup creates the default repository, and the second one finds its parent', async () => {
+    const first = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 });
+    expect(first.createdPasswordFile).toBe(path.join(dir, 'config', 'password'));
+    expect(first.parent).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    const second = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 });
+    expect(second.parent?.id).toBe(first.snapshotId);
+    expect(second.createdPasswordFile).toBeUndefined();
+    expect((await listSnapshotsUseCase(deps, opts)).map((s) => s.id)).toEqual([
+      first.snapshotId,
+      second.snapshotId,
+    ]);
+  });
+
+  it('a dry run does not create the default repository', async () => {
+    await expect(
+      runBackup(deps, opts, { paths: [path.join(dir, 'src')], dryRun: true, workers: 0 }),
+    ).rejects.toMatchObject({
+      code: 'repository-not-found',
+    });
+  });
+
+  it('a failing --stdin-from-command writes no snapshot', async () => {
+    await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 });
+    const req = {
+      paths: [],
+      stdinCommand: { filename: 'x', command: 'sh', args: ['-c', 'echo partial; exit 7'] },
+      workers: 0,
+    };
+    await expect(runBackup(deps, opts, req)).rejects.toThrow(/exited with status 7/);
+    expect(await listSnapshotsUseCase(deps, opts)).toHaveLength(1);
+  });
+
+  it('nothing to back up is an invalid argument', async () => {
+    await expect(runBackup(deps, opts, { paths: [] })).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+});
+
+describe('startCommand', () => {
+  it('streams the output and resolves on status 0', async () => {
+    const c = startCommand('sh', ['-c', 'printf hello']);
+    const chunks: Buffer[] = [];
+    for await (const d of c.stream) chunks.push(d as Buffer);
+    await c.done;
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
+  });
+  it('rejects when the program does not exist', async () => {
+    await expect(startCommand('/nonexistent/program', []).done).rejects.toThrow(/could not be started/);
+  });
+});
+
+describe('parseFilesFrom', () => {
+  it('skips comments and blank lines', () => {
+    expect(parseFilesFrom('# list\n/a\n\n  /b  \r\n#x\n')).toEqual(['/a', '/b']);
+  });
+});

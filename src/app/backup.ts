@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BackupOptions, BackupResult, ExcludeOptions } from '../archiver/index.js';
+import { backup } from '../archiver/index.js';
+import type { StoredSnapshot } from '../core/index.js';
+import { CairnError, errnoCode } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { findParent, findSnapshot, listSnapshots } from '../snapshot/index.js';
+import type { AppDeps, OpenOptions } from './deps.js';
+import { withRepository } from './open.js';
+
+export interface BackupRequest {
+  paths: string[];
+  /** Files listing more paths, one per line ('#' comments and empty lines ignored; '-' = standard input). */
+  filesFrom?: string[];
+  excludes?: ExcludeOptions;
+  tags?: string[];
+  host?: string;
+  time?: bigint;
+  /** Snapshot to use as parent (id, prefix or 'latest'); default: the newest with the same host and paths. */
+  parent?: string;
+  force?: boolean;
+  stdin?: { filename: string; stream: NodeJS.ReadableStream };
+  /** `--stdin-from-command`: run this program (no shell) and back up its standard output. */
+  stdinCommand?: { filename: string; command: string; args: string[] };
+  dryRun?: boolean;
+  workers?: number;
+}
+
+export interface BackupOutcome extends BackupResult {
+  parent?: StoredSnapshot;
+  /** The default repository was created by this backup; its password is in this file. */
+  createdPasswordFile?: string;
+}
+
+/** Backs up paths (or a stream) into the repository, creating the default repository on first use. */
+export async function runBackup(
+  deps: AppDeps,
+  opts: OpenOptions,
+  req: BackupRequest,
+): Promise<BackupOutcome> {
+  const paths = [...req.paths, ...(await readFilesFrom(req.filesFrom ?? []))];
+  const streamed = req.stdin !== undefined || req.stdinCommand !== undefined;
+  if (!streamed && paths.length === 0) {
+    throw new CairnError(
+      'invalid-argument',
+      'Nothing to back up: give at least one path, --files-from or --stdin.',
+    );
+  }
+  if (streamed && paths.length > 0) {
+    throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
+  }
+  const createDefault = req.dryRun !== true;
+  return withRepository(
+    deps,
+    opts,
+    req.dryRun === true ? 'none' : 'shared',
+    async (session) => {
+      const { repo, signal } = session;
+      await repo.loadIndex();
+      const hostname = req.host ?? deps.hostname;
+      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths);
+      const child = req.stdinCommand
+        ? startCommand(req.stdinCommand.command, req.stdinCommand.args, signal)
+        : undefined;
+      const options = backupOptions(deps, opts, req, { paths, hostname, parent, signal });
+      if (req.stdin) options.stdin = { filename: req.stdin.filename, stream: req.stdin.stream };
+      if (child && req.stdinCommand) {
+        options.stdin = { filename: req.stdinCommand.filename, stream: child.stream, done: child.done };
+      }
+      try {
+        const result = await backup(repo, options);
+        if (child) await child.done;
+        const outcome: BackupOutcome = { ...result };
+        if (parent) outcome.parent = parent;
+        if (session.created?.passwordFile !== undefined)
+          outcome.createdPasswordFile = session.created.passwordFile;
+        return outcome;
+      } finally {
+        child?.kill();
+      }
+    },
+    { createDefault },
+  );
+}
+
+function backupOptions(
+  deps: AppDeps,
+  opts: OpenOptions,
+  req: BackupRequest,
+  fixed: { paths: string[]; hostname: string; parent: StoredSnapshot | undefined; signal: AbortSignal },
+): BackupOptions {
+  const o: BackupOptions = {
+    paths: fixed.paths,
+    hostname: fixed.hostname,
+    username: deps.username,
+    clock: deps.clock,
+  };
+  o.signal = fixed.signal;
+  if (fixed.parent) o.parent = fixed.parent;
+  if (req.excludes) o.excludes = req.excludes;
+  if (req.tags && req.tags.length > 0) o.tags = req.tags;
+  if (req.time !== undefined) o.time = req.time;
+  if (req.force === true) o.force = true;
+  if (req.dryRun === true) o.dryRun = true;
+  if (req.workers !== undefined) o.workers = req.workers;
+  if (opts.onProgress) o.onProgress = opts.onProgress;
+  return o;
+}
+
+async function chooseParent(
+  repo: Repository,
+  req: BackupRequest,
+  hostname: string,
+  paths: string[],
+): Promise<StoredSnapshot | undefined> {
+  if (req.parent !== undefined) return findSnapshot(repo, req.parent);
+  if (req.force === true) return undefined;
+  const snaps = await listSnapshots(repo);
+  const filename = req.stdin?.filename ?? req.stdinCommand?.filename;
+  const abs = filename !== undefined ? [path.posix.join('/', filename)] : paths.map((p) => path.resolve(p));
+  return findParent(
+    snaps,
+    req.time !== undefined
+      ? { host: hostname, paths: abs, before: req.time }
+      : { host: hostname, paths: abs },
+  );
+}
+
+/** Paths from `--files-from` files: one per line, '#' starts a comment line, empty lines are skipped. */
+export async function readFilesFrom(files: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = file === '-' ? await readAll(process.stdin) : await fs.readFile(file, 'utf8');
+    } catch (err) {
+      throw new CairnError(
+        'invalid-argument',
+        `The file ${file} given to --files-from cannot be read (${errnoCode(err) ?? String(err)}).`,
+        {
+          cause: err,
+        },
+      );
+    }
+    out.push(...parseFilesFrom(text));
+  }
+  return out;
+}
+
+export function parseFilesFrom(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface CommandStream {
+  stream: NodeJS.ReadableStream;
+  /** Resolves when the command exited with status 0; rejects otherwise (then no snapshot may be written). */
+  done: Promise<void>;
+  kill(): void;
+}
+
+/** Starts a program without a shell; its standard output is the stream to back up, its stderr stays visible. */
+export function startCommand(command: string, args: string[], signal?: AbortSignal): CommandStream {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], shell: false });
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', (err) =>
+      reject(
+        new CairnError(
+          'fatal',
+          `command ${command} could not be started (${errnoCode(err) ?? err.message}).`,
+          { cause: err },
+        ),
+      ),
+    );
+    child.once('close', (code, sig) => {
+      if (code === 0) resolve();
+      else if (sig !== null) reject(new CairnError('fatal', `command ${command} was killed by ${sig}.`));
+      else reject(new CairnError('fatal', `command ${command} exited with status ${code ?? -1}.`));
+    });
+  });
+  // The archiver awaits `done`; keep an early rejection from counting as unhandled meanwhile.
+  done.catch(() => undefined);
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  signal?.addEventListener('abort', kill, { once: true });
+  return { stream: child.stdout, done, kill };
+}

@@ -1,0 +1,52 @@
+import type { Backend } from '../backend/index.js';
+import type { CompressionMode } from '../compress/index.js';
+import type { ProgressListener } from '../core/index.js';
+import type { Clock } from '../util/index.js';
+
+/** Turns a repository URL or path into a Backend (registry.ts provides the real one; tests pass a MemBackend). */
+export type BackendFactory = (url: string) => Backend;
+
+/** What every use case needs from the outside world; passed explicitly so tests can replace each part. */
+export interface AppDeps {
+  openBackend: BackendFactory;
+  clock: Clock;
+  hostname: string;
+  username: string;
+  uid?: number;
+  gid?: number;
+  /** Messages for the user that are not results: stale locks removed, a repository created… */
+  warn(message: string): void;
+}
+
+/** Where the repository is. The embedded default one is created on demand and has its own password file. */
+export interface RepositoryTarget {
+  url: string;
+  isDefault: boolean;
+  /** The default repository's password file (used when no password is configured). */
+  passwordFile?: string;
+}
+
+/** How the use case gets the password; each source is consulted only when needed. */
+export interface PasswordSource {
+  /** The password from flags or environment, or undefined when none is configured. */
+  configured(): Promise<string | undefined>;
+  /** Asks the user (TTY without echo); absent when nobody can be asked. */
+  ask?(prompt: string): Promise<string>;
+}
+
+export type LockMode = 'none' | 'shared' | 'exclusive';
+
+/** Global options of every command that opens a repository. */
+export interface OpenOptions {
+  target: RepositoryTarget;
+  password: PasswordSource;
+  keyHint?: string;
+  /** Metadata cache folder; undefined = no cache. */
+  cacheDir?: string;
+  packSize?: number;
+  compression?: CompressionMode;
+  /** Skip the lock of read-only commands (`--no-lock`). */
+  noLock?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+}

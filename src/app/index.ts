@@ -1,0 +1,52 @@
+/**
+ * @module app
+ * The use cases: the only API the CLI (and later the daemon and server) call. Each takes its dependencies
+ * explicitly (AppDeps: backend factory, clock, host identity, warning sink) plus the repository target, password
+ * source, AbortSignal and progress listener in OpenOptions, opens and locks the repository, does one job, and
+ * always releases the lock.
+ */
+export type {
+  AppDeps,
+  BackendFactory,
+  RepositoryTarget,
+  PasswordSource,
+  LockMode,
+  OpenOptions,
+} from './deps.js';
+export {
+  defaultLocations,
+  generatePassword,
+  firstLine,
+  readPasswordFileIfExists,
+  writeNewPasswordFile,
+} from './default-repository.js';
+export type { DefaultLocations } from './default-repository.js';
+export {
+  openRepository,
+  createRepository,
+  withRepository,
+  resolvePassword,
+  resolveNewPassword,
+  repositoryExists,
+  NO_PASSWORD_MESSAGE,
+} from './open.js';
+export type { Session } from './open.js';
+export { initRepository } from './init.js';
+export type { InitResult } from './init.js';
+export { runBackup, readFilesFrom, parseFilesFrom, startCommand } from './backup.js';
+export type { BackupRequest, BackupOutcome, CommandStream } from './backup.js';
+export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
+export type { SnapshotFilter } from './snapshots.js';
+export { runRestore, parseSnapshotRef } from './restore.js';
+export type { RestoreRequest, RestoreOutcome } from './restore.js';
+export { listFiles, dumpPath, findFiles, diffFiles, repositoryStats } from './browse.js';
+export type { FindMatch } from './browse.js';
+export type { DiffChange, DiffTotals, SnapshotStats, StatsMode } from '../restorer/index.js';
+export type { ExcludeOptions } from '../archiver/index.js';
+export type { KeyInfo } from '../repository/index.js';
+export { catObject, prettyJSON, configJSON, CAT_TYPES } from './cat.js';
+export type { CatType, CatOutput } from './cat.js';
+export { listKeys, addKey, removeKey, changePassword } from './keys.js';
+export { runCheck } from './check.js';
+export type { CheckRequest, CheckOutcome } from './check.js';
+export { unlockRepository } from './unlock.js';

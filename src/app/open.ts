@@ -1,0 +1,167 @@
+import type { Backend } from '../backend/index.js';
+import { CairnError, isCairnError } from '../core/index.js';
+import type { Lock, RepositoryOptions } from '../repository/index.js';
+import { Repository } from '../repository/index.js';
+import { generatePassword, readPasswordFileIfExists, writeNewPasswordFile } from './default-repository.js';
+import type { AppDeps, LockMode, OpenOptions, PasswordSource, RepositoryTarget } from './deps.js';
+
+/** An open repository with its lock; `signal` aborts on user interrupt or when the lock is lost. */
+export interface Session {
+  repo: Repository;
+  signal: AbortSignal;
+  /** Set when this call created the embedded default repository. */
+  created?: { passwordFile?: string };
+}
+
+export const NO_PASSWORD_MESSAGE =
+  'no password given: use --password-file, --password-command or the CAIRN_PASSWORD environment variable.';
+
+/** The password of an existing repository: configured → default password file → asked → error. */
+export async function resolvePassword(target: RepositoryTarget, source: PasswordSource): Promise<string> {
+  const configured = await source.configured();
+  if (configured !== undefined) return configured;
+  if (target.isDefault && target.passwordFile !== undefined) {
+    const fromFile = await readPasswordFileIfExists(target.passwordFile);
+    if (fromFile !== undefined) return fromFile;
+  }
+  if (source.ask) return source.ask(`enter password for repository: `);
+  throw new CairnError('invalid-argument', NO_PASSWORD_MESSAGE);
+}
+
+/** A password for a new repository or key: configured, else asked twice, else error. */
+export async function resolveNewPassword(source: PasswordSource, what: string): Promise<string | undefined> {
+  const configured = await source.configured();
+  if (configured !== undefined) return configured;
+  if (!source.ask) return undefined;
+  const first = await source.ask(`enter password for ${what}: `);
+  const again = await source.ask('enter password again: ');
+  if (first !== again) throw new CairnError('invalid-argument', 'The passwords do not match.');
+  if (first === '') throw new CairnError('invalid-argument', 'An empty password is not allowed.');
+  return first;
+}
+
+export async function repositoryExists(backend: Backend): Promise<boolean> {
+  try {
+    await backend.stat({ type: 'config', name: 'config' });
+    return true;
+  } catch (err) {
+    if (isCairnError(err, 'not-found')) return false;
+    throw err;
+  }
+}
+
+export function repositoryOptions(deps: AppDeps, opts: OpenOptions, password: string): RepositoryOptions {
+  const o: RepositoryOptions = {
+    password,
+    clock: deps.clock,
+    hostname: deps.hostname,
+    username: deps.username,
+    onWarning: (m) => deps.warn(m),
+  };
+  if (opts.keyHint !== undefined) o.keyHint = opts.keyHint;
+  if (opts.cacheDir !== undefined) o.cacheDir = opts.cacheDir;
+  if (opts.packSize !== undefined) o.packSize = opts.packSize;
+  if (opts.compression !== undefined) o.compression = opts.compression;
+  return o;
+}
+
+/**
+ * Creates a repository at the target. For the default repository without a configured password, a new random
+ * password goes into its password file (0600) and the user is told to keep a copy of it.
+ */
+export async function createRepository(
+  deps: AppDeps,
+  opts: OpenOptions,
+  extra: { chunkerPolynomial?: bigint } = {},
+): Promise<Session> {
+  const { target } = opts;
+  const backend = deps.openBackend(target.url);
+  if (await repositoryExists(backend)) {
+    throw new CairnError('repository-exists', `A repository already exists at ${backend.location}.`);
+  }
+  let password = await opts.password.configured();
+  let passwordFile: string | undefined;
+  if (password === undefined && target.isDefault && target.passwordFile !== undefined) {
+    passwordFile = target.passwordFile;
+    password = await readPasswordFileIfExists(passwordFile);
+    if (password === undefined) {
+      password = generatePassword();
+      await writeNewPasswordFile(passwordFile, password);
+    }
+  }
+  password ??= await resolveNewPassword(opts.password, 'new repository');
+  if (password === undefined) throw new CairnError('invalid-argument', NO_PASSWORD_MESSAGE);
+  await backend.create();
+  const initOpts = { ...repositoryOptions(deps, opts, password), ...extra };
+  const repo = await Repository.init(backend, initOpts);
+  if (passwordFile !== undefined) {
+    deps.warn(
+      `created a new repository at ${backend.location}; its password is in ${passwordFile}: keep a copy of ` +
+        'that file somewhere else, since without it the backups cannot be restored',
+    );
+  }
+  const created = passwordFile === undefined ? {} : { passwordFile };
+  return { repo, signal: opts.signal ?? new AbortController().signal, created };
+}
+
+/** Opens an existing repository; a missing default repository is created only when `createDefault` is set. */
+export async function openRepository(
+  deps: AppDeps,
+  opts: OpenOptions,
+  createDefault = false,
+): Promise<Session> {
+  const { target } = opts;
+  const backend = deps.openBackend(target.url);
+  if (target.isDefault && !(await repositoryExists(backend))) {
+    if (createDefault) return createRepository(deps, opts);
+    throw new CairnError(
+      'repository-not-found',
+      `no repository at ${backend.location}; run \`cairn backup PATH\` or \`cairn init\` first.`,
+    );
+  }
+  const password = await resolvePassword(target, opts.password);
+  const repo = await Repository.open(backend, repositoryOptions(deps, opts, password));
+  return { repo, signal: opts.signal ?? new AbortController().signal };
+}
+
+/**
+ * Runs `fn` on an open, locked repository and always releases the lock and closes the repository afterwards.
+ * `readOnly` commands honour `--no-lock`.
+ */
+export async function withRepository<T>(
+  deps: AppDeps,
+  opts: OpenOptions,
+  mode: LockMode,
+  fn: (session: Session) => Promise<T>,
+  { readOnly = false, createDefault = false } = {},
+): Promise<T> {
+  const session = await openRepository(deps, opts, createDefault);
+  let lock: Lock | undefined;
+  let result: T;
+  try {
+    if (mode !== 'none' && !(readOnly && opts.noLock === true)) {
+      lock = await session.repo.lock({ exclusive: mode === 'exclusive' });
+      session.signal = AbortSignal.any([lock.signal, ...(opts.signal ? [opts.signal] : [])]);
+    }
+    result = await fn(session);
+  } catch (err) {
+    // Cleaning up after a failure must not hide the error that got us here.
+    await finish(session.repo, lock).catch(() => undefined);
+    throw err;
+  }
+  await finish(session.repo, lock);
+  return result;
+}
+
+async function finish(repo: Repository, lock: Lock | undefined): Promise<void> {
+  try {
+    await lock?.release();
+  } finally {
+    await repo.close();
+  }
+}
+
+/** Throws 'interrupted' when the signal fired (between steps of a use case). */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new CairnError('interrupted', 'The operation was interrupted.');
+}

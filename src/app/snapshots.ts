@@ -1,0 +1,59 @@
+import path from 'node:path';
+import type { StoredSnapshot } from '../core/index.js';
+import { CairnError } from '../core/index.js';
+import { filterSnapshots, listSnapshots } from '../snapshot/index.js';
+import type { AppDeps, OpenOptions } from './deps.js';
+import { withRepository } from './open.js';
+
+/** restic's `--host/--tag/--path` selection; `tags` is an OR of AND-groups (`--tag a,b --tag c`). */
+export interface SnapshotFilter {
+  hosts?: string[];
+  tags?: string[][];
+  paths?: string[];
+}
+
+/** Drops empty selections so the snapshot room sees only what the user actually asked for. */
+export function compactFilter(f: SnapshotFilter): SnapshotFilter {
+  const out: SnapshotFilter = {};
+  if (f.hosts && f.hosts.length > 0) out.hosts = f.hosts;
+  if (f.tags && f.tags.length > 0) out.tags = f.tags;
+  // The snapshot room compares exact strings: clean them as restic does ("/a/b/" → "/a/b").
+  if (f.paths && f.paths.length > 0)
+    out.paths = f.paths.map((p) => path.normalize(p).replace(/(.)\/+$/, '$1'));
+  return out;
+}
+
+/** Keeps the newest `n` snapshots of each host+paths group, in the original (oldest first) order, like restic. */
+export function latestPerGroup(snaps: StoredSnapshot[], n: number): StoredSnapshot[] {
+  if (!Number.isInteger(n) || n < 1)
+    throw new CairnError('invalid-argument', '--latest needs a positive number.');
+  const count = new Map<string, number>();
+  const keep = new Set<StoredSnapshot>();
+  for (let i = snaps.length - 1; i >= 0; i--) {
+    const s = snaps[i]!;
+    const key = JSON.stringify([s.hostname ?? '', [...s.paths].sort()]);
+    const c = count.get(key) ?? 0;
+    if (c < n) keep.add(s);
+    count.set(key, c + 1);
+  }
+  return snaps.filter((s) => keep.has(s));
+}
+
+/** The repository's snapshots matching the filter, oldest first. */
+export async function listSnapshotsUseCase(
+  deps: AppDeps,
+  opts: OpenOptions,
+  req: { filter?: SnapshotFilter; latest?: number } = {},
+): Promise<StoredSnapshot[]> {
+  return withRepository(
+    deps,
+    opts,
+    'shared',
+    async ({ repo }) => {
+      const all = await listSnapshots(repo);
+      const filtered = filterSnapshots(all, compactFilter(req.filter ?? {}));
+      return req.latest !== undefined ? latestPerGroup(filtered, req.latest) : filtered;
+    },
+    { readOnly: true },
+  );
+}

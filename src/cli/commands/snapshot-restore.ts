@@ -1,0 +1,104 @@
+/** `cairn restore SNAPSHOT[:DIR] --target DIR`. */
+import type { Command } from 'commander';
+import type { RestoreRequest } from '../../app/index.js';
+import { runRestore } from '../../app/index.js';
+import { CairnError } from '../../core/index.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { formatBytes, formatDuration } from '../output/format.js';
+import { collect } from '../parse.js';
+import type { CliRuntime } from '../runtime.js';
+import type { FilterFlags } from './shared.js';
+import { addSnapshotFilterOptions, filterFrom } from './shared.js';
+
+interface RestoreFlags extends FilterFlags {
+  target?: string;
+  include: string[];
+  exclude: string[];
+  iinclude: string[];
+  iexclude: string[];
+  verify?: boolean;
+  dryRun?: boolean;
+}
+
+async function restoreCommand(ctx: CommandContext, snapshot: string, flags: RestoreFlags): Promise<number> {
+  if (flags.target === undefined || flags.target === '') {
+    throw new CairnError('invalid-argument', 'Please give a target folder with --target.');
+  }
+  if (
+    (flags.include.length > 0 || flags.iinclude.length > 0) &&
+    (flags.exclude.length > 0 || flags.iexclude.length > 0)
+  ) {
+    throw new CairnError(
+      'invalid-argument',
+      '--include/--iinclude and --exclude/--iexclude cannot be combined.',
+    );
+  }
+  const req: RestoreRequest = {
+    snapshot,
+    target: flags.target,
+    filter: filterFrom(flags),
+    include: flags.include,
+    exclude: flags.exclude,
+    iinclude: flags.iinclude,
+    iexclude: flags.iexclude,
+  };
+  if (flags.verify === true) req.verify = true;
+  if (flags.dryRun === true) req.dryRun = true;
+  const started = ctx.io.clock.now();
+  const r = await runRestore(ctx.deps(), await ctx.openOptions(true), req);
+  ctx.progress().done();
+  const seconds = (ctx.io.clock.now() - started) / 1000;
+  for (const e of r.errors) ctx.io.stderr.write(`ignoring error for ${e.item}: ${e.message}\n`);
+  for (const v of r.verifyFailures) ctx.io.stderr.write(`verify: ${v}\n`);
+  if (ctx.json) {
+    ctx.printJSON({
+      message_type: 'summary',
+      seconds_elapsed: Math.floor(seconds),
+      total_files: r.filesRestored + r.dirsRestored,
+      files_restored: r.filesRestored + r.dirsRestored,
+      total_bytes: r.bytesRestored,
+      bytes_restored: r.bytesRestored,
+      dry_run: req.dryRun === true || undefined,
+    });
+  } else {
+    const s = r.snapshot;
+    ctx.print(
+      `restoring snapshot ${s.id.slice(0, 8)} of [${s.paths.join(' ')}] at ${s.time} by ${s.username ?? ''}@${s.hostname ?? ''} to ${flags.target}`,
+    );
+    const verb = req.dryRun === true ? 'Would restore' : 'Restored';
+    ctx.print(
+      `Summary: ${verb} ${r.filesRestored + r.dirsRestored} files/dirs (${formatBytes(r.bytesRestored)}) in ${formatDuration(seconds)}`,
+    );
+    if (req.verify === true && r.verifyFailures.length === 0)
+      ctx.print(`verified ${r.filesRestored} files in ${flags.target}`);
+  }
+  if (r.verifyFailures.length > 0) {
+    throw new CairnError(
+      'verify-failed',
+      `${r.verifyFailures.length} restored files differ from the snapshot.`,
+    );
+  }
+  if (r.errors.length > 0)
+    throw new CairnError('fatal', `There were ${r.errors.length} errors while restoring.`);
+  return EXIT.ok;
+}
+
+export function registerRestore(program: Command, rt: CliRuntime): void {
+  addSnapshotFilterOptions(
+    program
+      .command('restore')
+      .description('restore a snapshot (or a folder of it: SNAPSHOT:DIR) into a target folder')
+      .argument('<snapshot>', "snapshot id, unique prefix or 'latest', optionally followed by :DIR")
+      .option('-t, --target <dir>', 'folder to restore into')
+      .option('-i, --include <pattern>', 'restore only matching paths (repeatable)', collect, [])
+      .option('-e, --exclude <pattern>', 'do not restore matching paths (repeatable)', collect, [])
+      .option('--iinclude <pattern>', 'like --include, ignoring case (repeatable)', collect, [])
+      .option('--iexclude <pattern>', 'like --exclude, ignoring case (repeatable)', collect, [])
+      .option('--verify', 'read the restored files back and compare them with the snapshot')
+      .option('-n, --dry-run', 'only report what would be restored'),
+    "snapshots for 'latest'",
+  ).action(async (snapshot: string, flags: RestoreFlags, cmd: Command) =>
+    rt.run(cmd, (ctx) => restoreCommand(ctx, snapshot, flags)),
+  );
+}

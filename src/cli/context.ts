@@ -1,0 +1,154 @@
+/** Per-invocation state of the CLI: streams, environment, global flags, the interrupt signal, and app wiring. */
+import os from 'node:os';
+import type { AppDeps, OpenOptions, PasswordSource, RepositoryTarget } from '../app/index.js';
+import { defaultLocations } from '../app/index.js';
+import { openBackend } from '../registry.js';
+import type { Clock } from '../util/index.js';
+import { systemClock } from '../util/index.js';
+import type { Env, GlobalFlags } from './global-options.js';
+import { resolveCacheDir, resolvePasswordSpec, resolveRepositorySpec } from './global-options.js';
+import { jsonLine } from './output/json.js';
+import { ProgressView } from './output/progress.js';
+import { parseCompression, parsePackSize } from './parse.js';
+import { loadPassword, promptHidden, readSecretFile } from './password.js';
+
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: Env;
+  home: string;
+  clock: Clock;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    home: os.homedir(),
+    clock: systemClock,
+  };
+}
+
+function currentUser(env: Env): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry for this uid (containers): fall back to the environment.
+    return env.USER ?? env.LOGNAME ?? '';
+  }
+}
+
+export class CommandContext {
+  private progressView: ProgressView | undefined;
+
+  constructor(
+    readonly io: CliIO,
+    readonly flags: GlobalFlags,
+    readonly signal: AbortSignal,
+  ) {}
+
+  get json(): boolean {
+    return this.flags.json === true;
+  }
+  get quiet(): boolean {
+    return this.flags.quiet === true;
+  }
+  get verbose(): number {
+    return this.flags.verbose ?? 0;
+  }
+
+  /** Normal output on stdout (suppressed by --quiet). */
+  print(text: string): void {
+    if (!this.quiet) this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+  /** Results that --quiet must not hide (JSON, dumps, listings). */
+  write(text: string | Uint8Array): void {
+    this.io.stdout.write(text);
+  }
+  printJSON(value: unknown): void {
+    this.io.stdout.write(jsonLine(value));
+  }
+  warn(message: string): void {
+    this.progress().warn(message);
+  }
+
+  progress(): ProgressView {
+    this.progressView ??= new ProgressView(this.io, {
+      json: this.json,
+      quiet: this.quiet,
+      verbose: this.verbose,
+      tty: this.io.stderr.isTTY === true,
+      now: () => this.io.clock.now(),
+    });
+    return this.progressView;
+  }
+
+  deps(): AppDeps {
+    const deps: AppDeps = {
+      openBackend,
+      clock: this.io.clock,
+      hostname: os.hostname(),
+      username: currentUser(this.io.env),
+      warn: (m) => this.warn(m),
+    };
+    if (process.getuid) deps.uid = process.getuid();
+    if (process.getgid) deps.gid = process.getgid();
+    return deps;
+  }
+
+  /** The password from flags or environment, with a terminal prompt as the last resort. */
+  passwordSource(): PasswordSource {
+    const spec = resolvePasswordSpec(this.flags, this.io.env);
+    const src: PasswordSource = { configured: async () => (spec ? loadPassword(spec) : undefined) };
+    if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
+    return src;
+  }
+
+  /** A password given in a file by a command flag (`--new-password-file`), else the prompt. */
+  fileOrPrompt(file: string | undefined): PasswordSource {
+    const src: PasswordSource = {
+      configured: async () => (file === undefined ? undefined : readSecretFile(file, 'new password file')),
+    };
+    if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
+    return src;
+  }
+
+  async target(): Promise<RepositoryTarget> {
+    const spec = resolveRepositorySpec(this.flags, this.io.env);
+    if (spec.kind === 'url') return { url: spec.url, isDefault: false };
+    if (spec.kind === 'file')
+      return { url: await readSecretFile(spec.file, 'repository file'), isDefault: false };
+    const d = defaultLocations(this.io.env, this.io.home);
+    return { url: d.repository, isDefault: true, passwordFile: d.passwordFile };
+  }
+
+  async openOptions(withProgress = false): Promise<OpenOptions> {
+    const f = this.flags;
+    const opts: OpenOptions = {
+      target: await this.target(),
+      password: this.passwordSource(),
+      signal: this.signal,
+    };
+    const cacheDir = resolveCacheDir(f, this.io.env, defaultLocations(this.io.env, this.io.home).cacheDir);
+    if (cacheDir !== undefined) opts.cacheDir = cacheDir;
+    const env = (name: string): string | undefined =>
+      this.io.env[`CAIRN_${name}`] || this.io.env[`RESTIC_${name}`] || undefined;
+    const keyHint = f.keyHint ?? env('KEY_HINT');
+    const packSize = f.packSize ?? env('PACK_SIZE');
+    const compression = f.compression ?? env('COMPRESSION');
+    if (keyHint !== undefined) opts.keyHint = keyHint;
+    if (packSize !== undefined) opts.packSize = parsePackSize(packSize);
+    if (compression !== undefined) opts.compression = parseCompression(compression);
+    if (f.lock === false) opts.noLock = true;
+    if (withProgress) opts.onProgress = this.progress().listener;
+    else {
+      opts.onProgress = (e) => {
+        if (e.kind === 'warning' || e.kind === 'source-error') this.progress().listener(e);
+      };
+    }
+    return opts;
+  }
+}

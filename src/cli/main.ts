@@ -1,0 +1,83 @@
+/**
+ * The command line: restic's verbs and global flags on top of the app's use cases. `main` is what bin/cairn.js
+ * calls; `runCli` does everything but exiting, so it can be driven in-process.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { registerCommands } from './commands/index.js';
+import type { CliIO } from './context.js';
+import { processIO } from './context.js';
+import { EXIT } from './exit-codes.js';
+import { CliRuntime } from './runtime.js';
+import { versionText } from './version.js';
+
+function increase(_: string, previous: number): number {
+  return previous + 1;
+}
+
+export function buildProgram(rt: CliRuntime): Command {
+  const program = new Command('cairn')
+    .description("Deduplicated, compressed, encrypted backups in restic's repository format.")
+    .option('-r, --repo <url>', 'repository to use (a local path; env CAIRN_REPOSITORY)')
+    .option('--repository-file <file>', 'file holding the repository location (env CAIRN_REPOSITORY_FILE)')
+    .option('-p, --password-file <file>', 'file holding the password (env CAIRN_PASSWORD_FILE)')
+    .option('--password-command <command>', 'program printing the password (env CAIRN_PASSWORD_COMMAND)')
+    .option('--cache-dir <dir>', 'metadata cache folder (default $XDG_CACHE_HOME/cairn)')
+    .option('--no-cache', 'do not use a local metadata cache')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('-v, --verbose', 'more output (repeat for even more)', increase, 0)
+    .option('--json', 'machine-readable output (JSON, or JSON lines for progress)')
+    .option('--no-lock', 'do not lock the repository for read-only commands')
+    .option('--key-hint <id>', 'key id to try first')
+    .option('--pack-size <MiB>', 'target pack size in MiB (default 16)')
+    .addOption(new Option('--compression <mode>', 'compression mode').choices(['auto', 'off', 'max']))
+    .option('--debug', 'print stack traces of errors')
+    .version(versionText(), '--version', 'print the version')
+    .showSuggestionAfterError(true);
+  program.exitOverride().configureOutput({
+    writeOut: (s) => rt.io.stdout.write(s),
+    writeErr: (s) => rt.io.stderr.write(s),
+  });
+  registerCommands(program, rt);
+  return program;
+}
+
+/** Runs one invocation and returns its exit code; SIGINT/SIGTERM abort the work and give 130. */
+export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    // A second Ctrl-C means "stop now", without waiting for the cleanup.
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    // Cleanup (releasing the lock, writing the index) gets a bounded time; a hung stream must not keep us alive.
+    setTimeout(() => process.exit(EXIT.interrupted), 30_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const rt = new CliRuntime(io, controller.signal);
+  try {
+    await buildProgram(rt).parseAsync(argv, { from: 'user' });
+    return controller.signal.aborted && rt.exitCode !== EXIT.ok ? EXIT.interrupted : rt.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.fatal;
+    rt.report(err, argv.includes('--debug'));
+    return EXIT.fatal;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function flush(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // Writing into a closed pipe (`cairn dump … | head`) is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  });
+  const code = await runCli(argv);
+  await flush(process.stdout);
+  await flush(process.stderr);
+  process.exit(code);
+}

@@ -1,0 +1,52 @@
+/** Text formatting shared by the commands, following restic's output. */
+
+const KiB = 1024;
+const MiB = KiB * 1024;
+const GiB = MiB * 1024;
+const TiB = GiB * 1024;
+
+/** restic's ui.FormatBytes: "123 B", "1.500 KiB", "2.000 MiB"… */
+export function formatBytes(n: number): string {
+  if (n > TiB) return `${(n / TiB).toFixed(3)} TiB`;
+  if (n > GiB) return `${(n / GiB).toFixed(3)} GiB`;
+  if (n > MiB) return `${(n / MiB).toFixed(3)} MiB`;
+  if (n > KiB) return `${(n / KiB).toFixed(3)} KiB`;
+  return `${Math.round(n)} B`;
+}
+
+/** "M:SS" or "H:MM:SS", like restic's progress and summary. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** An RFC 3339 time as "YYYY-MM-DD HH:MM:SS" in the local zone of this process (restic's table format). */
+export function formatLocalTime(rfc3339: string): string {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return rfc3339;
+  const d = new Date(ms);
+  return (
+    `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`
+  );
+}
+
+const GO_TYPE_CHARS = 'dalTLDpSugct?';
+
+/** Go's os.FileMode.String(): "drwxr-xr-x", "-rw-r--r--", "Lrwxrwxrwx"… */
+export function goModeString(mode: number): string {
+  let out = '';
+  for (let i = 0; i < GO_TYPE_CHARS.length; i++) {
+    const bit = 2 ** (31 - i);
+    if (Math.floor(mode / bit) % 2 === 1) out += GO_TYPE_CHARS[i];
+  }
+  if (out === '') out = '-';
+  const rwx = 'rwxrwxrwx';
+  for (let i = 0; i < 9; i++) out += (mode >> (8 - i)) & 1 ? rwx[i] : '-';
+  return out;
+}

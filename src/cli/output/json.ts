@@ -1,0 +1,70 @@
+/** restic-compatible JSON shapes of snapshots, nodes and keys. */
+import type { StoredSnapshot, TreeNode } from '../../core/index.js';
+import { goModeString } from './format.js';
+
+/** restic's field order for a snapshot document; empty optional fields are left out as restic does. */
+const SNAPSHOT_FIELDS = [
+  'time',
+  'parent',
+  'tree',
+  'paths',
+  'hostname',
+  'username',
+  'uid',
+  'gid',
+  'excludes',
+  'tags',
+  'original',
+  'program_version',
+  'summary',
+] as const;
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || v === 0 || (Array.isArray(v) && v.length === 0);
+}
+
+/** `snapshots --json`: the document plus `id` and `short_id`. */
+export function snapshotJSON(s: StoredSnapshot): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of SNAPSHOT_FIELDS) {
+    const v = s[f];
+    // restic keeps required fields (time, tree, paths) even when empty.
+    if (f === 'time' || f === 'tree' || f === 'paths' || !isEmpty(v)) out[f] = v;
+  }
+  out.id = s.id;
+  out.short_id = s.id.slice(0, 8);
+  return out;
+}
+
+/** The first line of `ls --json` (restic 0.17). */
+export function lsSnapshotJSON(s: StoredSnapshot): Record<string, unknown> {
+  return { ...snapshotJSON(s), message_type: 'snapshot', struct_type: 'snapshot' };
+}
+
+/** One node line of `ls --json` (restic 0.17): size only for files, zero values left out. */
+export function lsNodeJSON(path: string, node: TreeNode): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: node.name,
+    type: node.type,
+    path,
+    uid: node.uid,
+    gid: node.gid,
+  };
+  if (node.type === 'file') out.size = node.size ?? 0;
+  if (node.mode !== undefined && node.mode !== 0) {
+    out.mode = node.mode;
+    out.permissions = goModeString(node.mode);
+  }
+  out.mtime = node.mtime;
+  out.atime = node.atime;
+  out.ctime = node.ctime;
+  if (node.inode !== undefined && node.inode !== 0) out.inode = node.inode;
+  out.message_type = 'node';
+  out.struct_type = 'node';
+  return out;
+}
+
+/** JSON for one line of output; bigint never appears in these documents. */
+export function jsonLine(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}

@@ -1,0 +1,121 @@
+/** Parsers for flag values: each returns a typed value or throws CairnError('invalid-argument'). */
+import { CairnError } from '../core/index.js';
+
+const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** "1K", "2M", "3G", "4T" (powers of 1024), plain numbers are bytes — restic's size syntax. */
+export function parseSize(text: string, flag = 'size'): number {
+  const m = /^\s*(\d+)\s*([bBkKmMgGtT]?)\s*$/.exec(text);
+  if (!m)
+    throw new CairnError('invalid-argument', `${flag} "${text}" is not a size like 500, 1K, 2M, 3G or 4T.`);
+  const n = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
+  if (!Number.isSafeInteger(n)) throw new CairnError('invalid-argument', `${flag} "${text}" is too large.`);
+  return n;
+}
+
+/** `--pack-size` in MiB (restic allows 4..128). */
+export function parsePackSize(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 4 || n > 128) {
+    throw new CairnError(
+      'invalid-argument',
+      `--pack-size "${text}" must be a whole number of MiB from 4 to 128.`,
+    );
+  }
+  return n * 1024 * 1024;
+}
+
+export function parseCompression(text: string): 'auto' | 'off' | 'max' {
+  if (text === 'auto' || text === 'off' || text === 'max') return text;
+  throw new CairnError('invalid-argument', `--compression "${text}" must be auto, off or max.`);
+}
+
+/** `--time "YYYY-MM-DD HH:MM:SS"` in local time → nanoseconds since the epoch. */
+export function parseBackupTime(text: string): bigint {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
+  if (!m) throw new CairnError('invalid-argument', `--time "${text}" is not "YYYY-MM-DD HH:MM:SS".`);
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  // Builds a local time from its parts (no clock read); round-tripping catches dates like 2024-02-30.
+  const date = new Date(y, mo - 1, d, h, mi, s);
+  if (
+    date.getFullYear() !== y ||
+    date.getMonth() !== mo - 1 ||
+    date.getDate() !== d ||
+    date.getHours() !== h
+  ) {
+    throw new CairnError('invalid-argument', `--time "${text}" is not a valid date and time.`);
+  }
+  return BigInt(date.getTime()) * 1_000_000n;
+}
+
+/** Collects a repeatable flag into an array (commander's accumulator). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--tag a,b --tag c` for backup: every tag, comma-separated lists split, duplicates and blanks removed. */
+export function flattenTags(values: string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    for (const t of v.split(',')) {
+      const tag = t.trim();
+      if (tag !== '' && !out.includes(tag)) out.push(tag);
+    }
+  }
+  return out;
+}
+
+/** `--tag a,b --tag c` as a filter: each flag is an AND-group, the groups are OR-ed (restic's TagLists). */
+export function tagGroups(values: string[]): string[][] {
+  return values
+    .map((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    )
+    .filter((g) => g.length > 0);
+}
+
+export function parsePositiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CairnError('invalid-argument', `${flag} "${text}" must be a positive whole number.`);
+  return n;
+}
+
+/** Splits a command line into words like a POSIX shell would (quotes and backslashes), without running a shell. */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else cur += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) cur += text[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote !== undefined)
+    throw new CairnError('invalid-argument', `The command "${text}" has an unclosed quote.`);
+  if (inWord) words.push(cur);
+  return words;
+}

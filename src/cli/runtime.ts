@@ -1,0 +1,45 @@
+/** Runs one command action: builds its context, maps errors to one sentence and an exit code. */
+import type { Command } from 'commander';
+import { CairnError, isCairnError } from '../core/index.js';
+import type { CliIO } from './context.js';
+import { CommandContext } from './context.js';
+import { EXIT, errorMessage, exitCodeFor } from './exit-codes.js';
+import type { GlobalFlags } from './global-options.js';
+
+export type CommandBody = (ctx: CommandContext) => Promise<number | void>;
+
+export class CliRuntime {
+  exitCode: number = EXIT.ok;
+
+  constructor(
+    readonly io: CliIO,
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** The action wrapper every command uses. */
+  async run(cmd: Command, body: CommandBody): Promise<void> {
+    const flags = cmd.optsWithGlobals<GlobalFlags>();
+    const ctx = new CommandContext(this.io, flags, this.signal);
+    try {
+      const code = await body(ctx);
+      ctx.progress().done();
+      this.exitCode = code ?? EXIT.ok;
+    } catch (err) {
+      ctx.progress().done();
+      this.exitCode = this.signal.aborted ? EXIT.interrupted : exitCodeFor(err);
+      this.report(err, flags.debug === true);
+    }
+  }
+
+  report(err: unknown, debug: boolean): void {
+    const interrupted = this.signal.aborted && !isCairnError(err, 'interrupted');
+    const message = interrupted ? 'interrupted.' : errorMessage(err);
+    this.io.stderr.write(`cairn: ${message}\n`);
+    if (debug && err instanceof Error && err.stack) {
+      this.io.stderr.write(`${err.stack}\n`);
+      if (err instanceof CairnError && err.cause instanceof Error && err.cause.stack) {
+        this.io.stderr.write(`caused by: ${err.cause.stack}\n`);
+      }
+    }
+  }
+}
