@@ -1,3 +1,4 @@
+import type { CheckStatus } from '../core/index.js';
 import { check } from '../maintenance/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
@@ -5,7 +6,7 @@ import { withRepository } from './open.js';
 export interface CheckRequest {
   readData?: boolean;
   readDataSubset?: string;
-  /** Called before each step with restic's wording ("load indexes", "check all packs"…). */
+  /** Called as each step starts, with restic's wording ("load indexes", "check all packs"…). */
   onStep?: (message: string) => void;
 }
 
@@ -15,24 +16,33 @@ export interface CheckOutcome {
   damagedPacks: string[];
 }
 
-export async function runCheck(
-  deps: AppDeps,
-  opts: OpenOptions,
-  req: CheckRequest = {},
-): Promise<CheckOutcome> {
+const STEP: Record<CheckStatus['phase'], string> = {
+  index: 'load indexes',
+  packs: 'check all packs',
+  snapshots: 'check snapshots, trees and blobs',
+  trees: 'check trees',
+  'read-data': 'read all data',
+};
+
+export async function runCheck(deps: AppDeps, opts: OpenOptions, req: CheckRequest = {}): Promise<CheckOutcome> {
   const step = req.onStep ?? ((): void => undefined);
+  // Like restic, check reads the repository itself, never the local cache: a cached copy could hide damage.
+  const { cacheDir: _cache, ...uncached } = opts;
   step('create exclusive lock for repository');
-  return withRepository(deps, opts, 'exclusive', async ({ repo, signal }) => {
-    step('load indexes');
-    await repo.loadIndex();
-    step('check all packs');
-    step('check snapshots, trees and blobs');
-    if (req.readData === true) step('read all data');
-    else if (req.readDataSubset !== undefined) step(`read subset of data packs (${req.readDataSubset})`);
-    const o: Parameters<typeof check>[1] = { signal };
+  return withRepository(deps, uncached, 'exclusive', async ({ repo, signal }) => {
+    let phase: CheckStatus['phase'] | undefined;
+    const o: Parameters<typeof check>[1] = {
+      signal,
+      onProgress: (event) => {
+        if (event.kind === 'check-status' && event.phase !== phase) {
+          phase = event.phase;
+          step(phase === 'read-data' && req.readDataSubset ? `read subset of data packs (${req.readDataSubset})` : STEP[phase]);
+        }
+        opts.onProgress?.(event);
+      },
+    };
     if (req.readData === true) o.readData = true;
     if (req.readDataSubset !== undefined) o.readDataSubset = req.readDataSubset;
-    if (opts.onProgress) o.onProgress = opts.onProgress;
     const r = await check(repo, o);
     return { errors: r.errors, warnings: r.warnings, damagedPacks: r.damagedPacks };
   });

@@ -91,7 +91,8 @@ describe('bad input', () => {
     const index = filesUnder(path.join(repo, 'index'))[0]!;
     fs.chmodSync(index, 0o600);
     fs.writeFileSync(index, Buffer.from('garbage that is not an index file'));
-    const r = await cairn(sb, args('restore', 'latest', '--target', sb.path('out')));
+    // --no-cache: the cache still holds the intact copy, which Cairn (like restic) would rightly use.
+    const r = await cairn(sb, args('--no-cache', 'restore', 'latest', '--target', sb.path('out')));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/index/i);
     expectOneSentence(r.stderr);

@@ -31,6 +31,6 @@ describe('embedded default repository', () => {
     const restored = sb.path('restored');
     const rr = await cairn(sb, ['restore', 'latest', '--target', restored, '--verify']);
     expect(rr.code, rr.stderr).toBe(0);
-    expect(treeDigest(path.join(restored, 'src'))).toEqual(treeDigest(sb.path('src')));
+    expect(treeDigest(path.join(restored, sb.path('src')))).toEqual(treeDigest(sb.path('src')));
   });
 });

@@ -41,7 +41,7 @@ describe('interop with restic 0.14', () => {
     const target = sb.path('restic-restored');
     const rr = await restic(sb, ['-r', repo, '-p', pwFile(), 'restore', 'latest', '--target', target]);
     expect(rr.code, rr.stderr).toBe(0);
-    expect(treeDigest(path.join(target, 'src'))).toEqual(treeDigest(src));
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
   });
 
   it('Cairn restores bit-exact what restic wrote', async () => {
@@ -51,7 +51,7 @@ describe('interop with restic 0.14', () => {
     const target = sb.path('cairn-restored');
     const rr = await cairn(sb, ['-r', repo, '-p', pwFile(), 'restore', 'latest', '--target', target, '--verify']);
     expect(rr.code, rr.stderr).toBe(0);
-    expect(treeDigest(path.join(target, 'src'))).toEqual(treeDigest(src));
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
   });
 
   it('after restic backed up the same data, Cairn adds no data blobs', async () => {
