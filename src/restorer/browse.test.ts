@@ -1,0 +1,98 @@
+import { PassThrough } from 'node:stream';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { isCairnError } from '../core/index.js';
+import { diffSnapshots, dump, listNodes, snapshotStats } from './index.js';
+import { collect, newRepo, snapshotFromSpec } from './test-support.js';
+
+async function dumpEntries(bytes: Buffer): Promise<{ header: tar.Header; body: string }[]> {
+  const out: { header: tar.Header; body: string }[] = [];
+  for await (const entry of tar.extract().end(bytes) as unknown as AsyncIterable<tar.Header & { header: tar.Header } & AsyncIterable<Buffer>>) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c);
+    out.push({ header: entry.header, body: Buffer.concat(chunks).toString() });
+  }
+  return out;
+}
+
+async function dumpBytes(...args: Parameters<typeof dump> extends [infer R, infer S, infer P, unknown, ...infer O] ? [R, S, P, ...O] : never): Promise<Buffer> {
+  const [repo, snap, p, opts] = args;
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await dump(repo, snap, p, out, opts);
+  return Buffer.concat(chunks);
+}
+
+describe('dump', () => {
+  it('writes a folder as tar entries relative to it with owners, modes and link targets', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, {
+      top: {
+        dir: {
+          'f.txt': { file: [Buffer.from('ab'), Buffer.from('cd')], extra: { uid: 1000, gid: 100, user: 'ann', group: 'staff', mode: 0o640 } },
+          sub: { dir: { 'g.txt': 'g' } },
+          l: { symlink: '../elsewhere' },
+        },
+      },
+    });
+    const entries = await dumpEntries(await dumpBytes(repo, snap, '/top'));
+    expect(entries.map((e) => `${e.header.type} ${e.header.name}`)).toEqual(['file f.txt', 'symlink l', 'directory sub/', 'file sub/g.txt']);
+    expect(entries[0]).toMatchObject({ body: 'abcd', header: { uid: 1000, gid: 100, uname: 'ann', gname: 'staff', mode: 0o640, size: 4 } });
+    expect(entries[1]!.header.linkname).toBe('../elsewhere');
+    expect(entries[0]!.header.mtime.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+  });
+
+  it('names tar entries from the snapshot root when asked, as restic 0.14 does', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, { top: { dir: { 'f.txt': 'f' } } });
+    const entries = await dumpEntries(await dumpBytes(repo, snap, '/top', { pathsRelativeTo: 'snapshot' }));
+    expect(entries.map((e) => e.header.name)).toEqual(['top/f.txt']);
+  });
+
+  it('fails with not-found for a path that is not in the snapshot', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, { 'a.txt': 'a' });
+    await expect(dumpBytes(repo, snap, '/nope')).rejects.toSatisfy((e) => isCairnError(e, 'not-found'));
+  });
+});
+
+describe('listNodes', () => {
+  it('lists a folder recursively when asked', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, { a: { dir: { b: { dir: { 'c.txt': 'c' } } } }, 'd.txt': 'd' });
+    const flat = await collect(listNodes(repo, snap, { paths: ['/a'] }));
+    expect(flat.map((x) => x.path)).toEqual(['/a', '/a/b']);
+    const deep = await collect(listNodes(repo, snap, { paths: ['/a'], recursive: true }));
+    expect(deep.map((x) => x.path)).toEqual(['/a', '/a/b', '/a/b/c.txt']);
+  });
+});
+
+describe('diffSnapshots', () => {
+  it('reports added and removed folders with their contents, type changes and metadata changes', async () => {
+    const repo = await newRepo();
+    const a = await snapshotFromSpec(repo, { gone: { dir: { 'x.txt': 'x' } }, t: 'file', same: { dir: { 'k.txt': 'k' } }, m: 'meta' });
+    const b = await snapshotFromSpec(repo, {
+      t: { dir: {} },
+      same: { dir: { 'k.txt': 'k' } },
+      m: { file: 'meta', extra: { mode: 0o600 } },
+      new: { dir: { 'y.txt': 'y' } },
+    });
+    const run = diffSnapshots(repo, a, b, { metadata: true });
+    const changes = (await collect(run)).map((c) => `${c.modifiers} ${c.path}`);
+    expect(changes).toEqual(['- /gone/', '- /gone/x.txt', 'U /m', '+ /new/', '+ /new/y.txt', 'TU /t/']);
+    expect(run.totals.added).toMatchObject({ files: 1, dirs: 1 });
+    expect(run.totals.removed).toMatchObject({ files: 1, dirs: 1 });
+    const plain = await collect(diffSnapshots(repo, a, b));
+    expect(plain.some((c) => c.path === '/m')).toBe(false);
+  });
+});
+
+describe('snapshotStats', () => {
+  it('counts a hard-linked inode once in restore-size', async () => {
+    const repo = await newRepo();
+    const extra = { links: 2, inode: 9, device_id: 1 };
+    const snap = await snapshotFromSpec(repo, { a: { file: 'hello', extra }, b: { file: 'hello', extra }, c: 'xy' });
+    expect(await snapshotStats(repo, [snap], 'restore-size')).toEqual({ total_size: 7, total_file_count: 3, snapshots_count: 1 });
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * @module restorer
+ * Getting data back out of snapshots: `restore` writes a snapshot (or a path in it) into a target folder and never
+ * outside it, `dump` streams a file or a folder as tar, `listNodes`/`findInSnapshots` walk trees, `diffSnapshots`
+ * compares two snapshots and `snapshotStats` sizes them, each with restic's semantics.
+ */
+export { restore } from './restore.js';
+export type { RestoreOptions, RestoreResult } from './restore.js';
+export { dump } from './dump.js';
+export type { DumpOptions } from './dump.js';
+export { listNodes, findInSnapshots } from './ls.js';
+export type { ListOptions, ListedNode, FindOptions, FoundNode } from './ls.js';
+export { diffSnapshots } from './diff.js';
+export type { DiffChange, DiffCounts, DiffModifier, DiffOptions, DiffRun, DiffTotals } from './diff.js';
+export { snapshotStats } from './stats.js';
+export type { SnapshotStats, StatsMode } from './stats.js';
+export { parsePatterns, matchList } from './pattern.js';
+export type { Pattern } from './pattern.js';

@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { chmod, lchown, lstat, lutimes, type FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { errnoCode, type TreeNode } from '../core/index.js';
+import { pathText, type FsPath } from './safe-fs.js';
+import { parseTime, statModeFromGo } from '../snapshot/index.js';
+
+const run = promisify(execFile);
+
+/** Per-restore facts about what the process may do, and where item errors go. */
+export interface MetaContext {
+  readonly isRoot: boolean;
+  /** Records a non-fatal problem with one item. */
+  readonly warn: (item: string, message: string) => void;
+  /** Resolved once: is `setfattr` on PATH? */
+  setfattr?: Promise<boolean>;
+}
+
+export function makeMetaContext(warn: (item: string, message: string) => void): MetaContext {
+  return { isRoot: process.getuid?.() === 0, warn };
+}
+
+/** Seconds since the epoch as a double; fs.utimes keeps the fraction (about 0.2 µs resolution today). */
+export function timeToSeconds(time: string): number {
+  const ns = parseTime(time);
+  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Owner, mode, xattrs and times of a file still open for writing (the fd cannot be swapped for a symlink). */
+export async function restoreFileMeta(fh: FileHandle, path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
+  try {
+    // chown clears setuid/setgid, so it goes before chmod.
+    if (ctx.isRoot) await fh.chown(node.uid, node.gid);
+    if (node.mode !== undefined) await fh.chmod(statModeFromGo(node.mode));
+  } catch (err) {
+    ctx.warn(loc, `cannot set owner or mode: ${describe(err)}`);
+  }
+  await restoreXattrs(path, loc, node, ctx);
+  try {
+    await fh.utimes(timeToSeconds(node.atime), timeToSeconds(node.mtime));
+  } catch (err) {
+    ctx.warn(loc, `cannot set times: ${describe(err)}`);
+  }
+}
+
+/** Metadata of a directory, symlink, fifo or device, by path, without following a symlink. */
+export async function restorePathMeta(path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
+  try {
+    if (ctx.isRoot) await lchown(path, node.uid, node.gid);
+    // chmod follows symlinks and Linux has no lchmod: only chmod what is not a symlink right now.
+    if (node.type !== 'symlink' && node.mode !== undefined && !(await lstat(path)).isSymbolicLink()) {
+      await chmod(path, statModeFromGo(node.mode));
+    }
+  } catch (err) {
+    ctx.warn(loc, `cannot set owner or mode: ${describe(err)}`);
+  }
+  if (node.type !== 'symlink') await restoreXattrs(path, loc, node, ctx);
+  try {
+    await lutimes(path, timeToSeconds(node.atime), timeToSeconds(node.mtime));
+  } catch (err) {
+    ctx.warn(loc, `cannot set times: ${describe(err)}`);
+  }
+}
+
+async function hasSetfattr(ctx: MetaContext): Promise<boolean> {
+  ctx.setfattr ??= run('setfattr', ['--version']).then(
+    () => true,
+    () => false,
+  );
+  return ctx.setfattr;
+}
+
+async function restoreXattrs(path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
+  const attrs = node.extended_attributes ?? [];
+  if (attrs.length === 0) return;
+  if (!(await hasSetfattr(ctx))) {
+    ctx.warn(loc, 'extended attributes not restored: the setfattr program is not installed');
+    return;
+  }
+  for (const attr of attrs) {
+    try {
+      await run('setfattr', ['-h', '-n', attr.name, '-v', `0s${Buffer.from(attr.value).toString('base64')}`, '--', pathText(path)]);
+    } catch (err) {
+      ctx.warn(loc, `cannot set extended attribute ${attr.name}: ${describe(err)}`);
+    }
+  }
+}
+
+/** Creates a fifo or device node with the system tools (Node has no mkfifo/mknod). */
+export async function createSpecial(path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<boolean> {
+  try {
+    if (node.type === 'fifo') {
+      await run('mkfifo', ['-m', '600', '--', pathText(path)]);
+      return true;
+    }
+    if (node.type === 'dev' || node.type === 'chardev') {
+      if (!ctx.isRoot) {
+        ctx.warn(loc, 'device node not restored: creating devices needs root');
+        return false;
+      }
+      const { major, minor } = splitDevice(node.device ?? 0);
+      await run('mknod', ['-m', '600', '--', pathText(path), node.type === 'dev' ? 'b' : 'c', String(major), String(minor)]);
+      return true;
+    }
+  } catch (err) {
+    ctx.warn(loc, `cannot create ${node.type}: ${errnoCode(err) ?? describe(err)}`);
+    return false;
+  }
+  ctx.warn(loc, `${node.type} entries are not restored`);
+  return false;
+}
+
+/** Linux dev_t → (major, minor), glibc's encoding. */
+export function splitDevice(dev: number): { major: number; minor: number } {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return { major: Number(major), minor: Number(minor) };
+}

@@ -1,0 +1,143 @@
+import { mkdir, symlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CairnError, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { resolveTreePath } from '../snapshot/index.js';
+import { systemClock, type Clock } from '../util/index.js';
+import { abortIfNeeded } from './abort.js';
+import { BlobSource } from './blob-source.js';
+import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
+import { planRestore, type PlannedOther, type RestorePlan } from './plan.js';
+import { clearPath, ensureRealDir, fsPath, linkTargetPath } from './safe-fs.js';
+import { makeSelector, type SelectionOptions } from './selection.js';
+import { verifyRestore } from './verify.js';
+import { guard, writeFiles, type WriteContext } from './write-files.js';
+
+export interface RestoreOptions extends SelectionOptions {
+  /** Folder to restore into; created if missing. */
+  target: string;
+  /** A path inside the snapshot to restore instead of the whole tree (restic's `snapshot:subfolder`). */
+  subPath?: string;
+  /** Read every restored file back and compare it with the snapshot's blobs. */
+  verify?: boolean;
+  /** Only count what would be restored. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  /** Files written at once (default 4). */
+  parallelFiles?: number;
+  /** Blob loads in flight (default 8). */
+  parallelLoads?: number;
+}
+
+export interface RestoreResult {
+  /** Non-directory entries restored: files, hard links, symlinks, fifos, devices. */
+  filesRestored: number;
+  dirsRestored: number;
+  bytesRestored: number;
+  errors: { item: string; message: string }[];
+  /** Snapshot paths whose restored content does not match the snapshot. */
+  verifyFailures: string[];
+}
+
+const CACHE_BUDGET = 64 * 1024 * 1024;
+
+/** Restores a snapshot (or a path inside it) into `opts.target`, never writing outside it. */
+export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
+  const clock = opts.clock ?? systemClock;
+  const root = await resolveRoot(repo, snapshot, opts.subPath);
+  const plan = await planRestore(repo, snapshot, root, makeSelector(opts), opts.signal);
+  const result: RestoreResult = { filesRestored: 0, dirsRestored: 0, bytesRestored: 0, errors: [], verifyFailures: [] };
+  if (opts.dryRun === true) {
+    return { ...result, filesRestored: plan.files.length + plan.others.length, dirsRestored: plan.dirs.length, bytesRestored: plan.totalBytes };
+  }
+  const target = resolve(opts.target);
+  await mkdir(target, { recursive: true });
+  const warn = (item: string, message: string): void => {
+    result.errors.push({ item, message });
+    opts.onProgress?.({ kind: 'warning', message: `${item}: ${message}` });
+  };
+  const meta = makeMetaContext(warn);
+  const progress = makeProgress(clock, plan, result, opts.onProgress);
+  const ctx: WriteContext = {
+    target,
+    blobs: new BlobSource(repo, opts.parallelLoads ?? 8, CACHE_BUDGET),
+    meta,
+    signal: opts.signal,
+    parallelFiles: opts.parallelFiles ?? 4,
+    readAhead: 4,
+    onBytes: (n) => {
+      result.bytesRestored += n;
+      progress(false);
+    },
+    onFileDone: () => {
+      result.filesRestored++;
+      progress(false);
+    },
+  };
+  for (const dir of plan.dirs) {
+    abortIfNeeded(opts.signal);
+    await ensureRealDir(fsPath(target, dir.rel));
+  }
+  for (const other of plan.others) await guard(other.loc, ctx, () => createOther(target, other, meta));
+  await writeFiles(plan.files, ctx);
+  for (let i = plan.dirs.length - 1; i >= 0; i--) {
+    const dir = plan.dirs[i]!;
+    await restorePathMeta(fsPath(target, dir.rel), dir.loc, dir.node, meta);
+    result.dirsRestored++;
+  }
+  progress(true);
+  if (opts.verify === true) result.verifyFailures = await verifyRestore(repo, target, plan.files, opts.signal);
+  return result;
+}
+
+async function resolveRoot(
+  repo: Repository,
+  snapshot: StoredSnapshot,
+  subPath: string | undefined,
+): Promise<{ treeId: Id } | { node: TreeNode }> {
+  if (subPath === undefined || subPath === '' || subPath === '/') return { treeId: snapshot.tree };
+  const node = await resolveTreePath(repo, snapshot.tree, subPath);
+  if (node === undefined) {
+    throw new CairnError('not-found', `The path ${subPath} does not exist in snapshot ${snapshot.id.slice(0, 8)}.`);
+  }
+  if (node.type === 'dir' && node.subtree !== undefined) return { treeId: node.subtree };
+  return { node };
+}
+
+async function createOther(target: string, other: PlannedOther, meta: MetaContext): Promise<boolean> {
+  const path = fsPath(target, other.rel);
+  const node = other.node;
+  await clearPath(path);
+  if (node.type === 'symlink') await symlink(linkTargetPath(node.linktarget ?? ''), path);
+  else if (!(await createSpecial(path, other.loc, node, meta))) return false;
+  await restorePathMeta(path, other.loc, node, meta);
+  return true;
+}
+
+function makeProgress(
+  clock: Clock,
+  plan: RestorePlan,
+  result: RestoreResult,
+  onProgress: ProgressListener | undefined,
+): (final: boolean) => void {
+  const start = clock.now();
+  let last = start;
+  const totalFiles = plan.files.length + plan.others.length;
+  return (final) => {
+    if (onProgress === undefined) return;
+    const now = clock.now();
+    if (!final && now - last < 1000) return;
+    last = now;
+    onProgress({
+      kind: 'restore-status',
+      secondsElapsed: (now - start) / 1000,
+      percentDone: plan.totalBytes > 0 ? Math.min(1, result.bytesRestored / plan.totalBytes) : final ? 1 : 0,
+      totalFiles,
+      filesRestored: result.filesRestored,
+      totalBytes: plan.totalBytes,
+      bytesRestored: result.bytesRestored,
+    });
+  };
+}

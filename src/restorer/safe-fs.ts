@@ -1,0 +1,82 @@
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CairnError, errnoCode } from '../core/index.js';
+import { nameToBytes } from '../snapshot/index.js';
+
+/**
+ * File system steps that never follow a symlink found inside the target: an existing entry in the way is
+ * removed (not written through), files are created exclusively with O_NOFOLLOW, and every directory that
+ * is reused or created is checked to be a real directory before anything is put into it.
+ */
+
+/** A name as the file system sees it: a string, or its raw bytes when it holds bytes that are not UTF-8. */
+export type FsPath = string | Buffer;
+
+const LONE_SURROGATE = /[\ud800-\udfff]/;
+
+/** `target` + the components of a snapshot path, keeping non-UTF-8 names (held as lone surrogates) byte-exact. */
+export function fsPath(target: string, rel: readonly string[]): FsPath {
+  if (!rel.some((c) => LONE_SURROGATE.test(c))) return join(target, ...rel);
+  const parts: Buffer[] = [Buffer.from(target)];
+  for (const c of rel) parts.push(Buffer.from('/'), nameToBytes(c));
+  return Buffer.concat(parts);
+}
+
+/** A symlink target, byte-exact like names. */
+export function linkTargetPath(target: string): FsPath {
+  return LONE_SURROGATE.test(target) ? nameToBytes(target) : target;
+}
+
+export function pathText(p: FsPath): string {
+  return typeof p === 'string' ? p : p.toString('utf8');
+}
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+async function lstatOrUndefined(path: FsPath): Promise<import('node:fs').Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Makes `path` a real directory (mode 0700 until metadata is restored), replacing a non-directory in the way. */
+export async function ensureRealDir(path: FsPath): Promise<void> {
+  const st = await lstatOrUndefined(path);
+  if (st?.isDirectory() === true) return;
+  if (st !== undefined) await unlink(path);
+  try {
+    await mkdir(path, { mode: 0o700 });
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
+  const after = await lstat(path);
+  if (!after.isDirectory()) {
+    throw new CairnError('fatal', `${pathText(path)} changed into something other than a directory during the restore.`);
+  }
+}
+
+/** Removes whatever is at `path` so that a new entry can be created there; a directory is removed only if `recursive`. */
+export async function clearPath(path: FsPath, recursive = false): Promise<void> {
+  const st = await lstatOrUndefined(path);
+  if (st === undefined) return;
+  if (st.isDirectory()) {
+    if (!recursive) throw new CairnError('fatal', `${pathText(path)} is an existing directory where the snapshot has a non-directory.`);
+    await rm(path, { recursive: true, force: true });
+  } else {
+    await unlink(path);
+  }
+}
+
+/** Creates a new regular file for writing; fails rather than follow a symlink someone put there. */
+export async function createFileExclusive(path: FsPath): Promise<FileHandle> {
+  await clearPath(path);
+  return open(path, CREATE_FLAGS, 0o600);
+}
+
+export async function openNoFollow(path: FsPath): Promise<FileHandle> {
+  return open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+}
