@@ -1,0 +1,255 @@
+import os from 'node:os';
+import path from 'node:path';
+import { CairnError, isCairnError, type Id, type Snapshot, type TreeNode } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { formatTime, saveSnapshot } from '../snapshot/index.js';
+import {
+  Excluder,
+  findGetfattr,
+  IdNames,
+  lstatEntry,
+  readXattrsRecursive,
+  scanTotals,
+  type XattrMap,
+} from '../source/index.js';
+import { systemClock, type Clock } from '../util/index.js';
+import { BlobPipeline } from './blob-pipeline.js';
+import { makeTreeSaver, type WalkContext } from './context.js';
+import { FileReader } from './file-reader.js';
+import { Budget } from './limiter.js';
+import { StatusReporter } from './progress.js';
+import { InlineSealer, WorkerSealer, type Sealer } from './sealer.js';
+import { Stats } from './stats.js';
+import { backupStdinTree } from './stdin.js';
+import { buildTargets, type TargetNode } from './targets.js';
+import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
+import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
+
+const FILE_SLOTS = 32;
+const CHUNK_BUDGET_PER_WORKER = 16 << 20;
+
+/**
+ * Backs up files and folders (or a stream) into `repo` and writes a snapshot, as `restic backup` does: data blobs and
+ * trees first, `repo.flush()` (packs, then their index), the snapshot last. Unreadable items are reported in
+ * `sourceErrors` and left out. @throws CairnError 'source-unreadable' if a given path does not exist,
+ * 'interrupted' when `signal` aborts (the uploaded data's index is flushed so the next run can reuse it).
+ */
+export async function backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+  const clock = opts.clock ?? systemClock;
+  const startNs = clock.nowNs();
+  const cwd = opts.cwd ?? process.cwd();
+  const givenPaths = opts.stdin ? [] : opts.paths;
+  if (!opts.stdin && givenPaths.length === 0) throw new CairnError('invalid-argument', 'No files or folders to back up.');
+  const absPaths = opts.stdin ? ['/' + opts.stdin.filename] : givenPaths.map((p) => path.resolve(cwd, p));
+  if (!opts.stdin) await checkPathsExist(absPaths);
+  // Dedup and parent reuse need the index; loading is incremental, so a caller that already did pays one listing.
+  await repo.loadIndex();
+
+  const excluder = await Excluder.create(opts.excludes);
+  const stop = new AbortController();
+  const { ctx, sealer, pipeline, reporter } = createPipeline(repo, opts, excluder, stop.signal, clock);
+  try {
+    let treeId: Id;
+    if (opts.stdin) {
+      treeId = await backupStdinTree(ctx, opts.stdin);
+    } else {
+      const targets = buildTargets(givenPaths, cwd);
+      if (opts.onProgress) startScanner(targets, excluder, reporter, ctx.signal);
+      if (opts.xattrs !== false && findGetfattr() !== undefined) ctx.xattrs = startXattrs(targets, ctx.signal);
+      treeId = await walkRoot(ctx, targets, opts.parent?.tree);
+    }
+    if (!ctx.dryRun) await repo.flush();
+    reporter.report();
+    const endNs = clock.nowNs();
+    const summary = makeSummary(ctx.stats, startNs, endNs);
+    const snapshot = makeSnapshot(opts, opts.time ?? startNs, absPaths, treeId, summary);
+    const result: BackupResult = {
+      snapshot,
+      summary,
+      sourceErrors: ctx.sourceErrors.map((e) => ({ item: e.item, message: e.message })),
+    };
+    if (!ctx.dryRun) {
+      result.snapshotId = await saveSnapshot(repo, snapshot);
+      summary.snapshot_id = result.snapshotId;
+    }
+    return result;
+  } catch (err) {
+    const interrupted = opts.signal?.aborted === true;
+    const reason = interrupted ? new CairnError('interrupted', 'The backup was interrupted.') : err;
+    pipeline.stop(reason);
+    stop.abort();
+    await pipeline.drain();
+    // As restic does on interrupt: write the index of what was uploaded, so the next run reuses it.
+    if (interrupted && !ctx.dryRun) await repo.flush().catch(() => undefined);
+    throw isCairnError(err) || !interrupted ? err : reason;
+  } finally {
+    reporter.stop();
+    stop.abort();
+    await sealer.close();
+  }
+}
+
+/** The sealer (worker pool or inline), blob pipeline, reader, status reporter and walk context of one run. */
+function createPipeline(
+  repo: Repository,
+  opts: BackupOptions,
+  excluder: Excluder,
+  stopSignal: AbortSignal,
+  clock: Clock,
+): { ctx: WalkContext; sealer: Sealer; pipeline: BlobPipeline; reporter: StatusReporter } {
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stopSignal]) : stopSignal;
+  const workers = opts.workers ?? os.availableParallelism();
+  const stats = new Stats();
+  const sealParams = { key: repo.key, compression: repo.config.version === 1 ? ('off' as const) : repo.compression };
+  const sealer: Sealer = workers > 0 ? new WorkerSealer(sealParams, workers) : new InlineSealer(sealParams);
+  const budget = new Budget(Math.max(2, workers) * CHUNK_BUDGET_PER_WORKER);
+  const pipeline = new BlobPipeline(repo, sealer, budget, stats, opts.dryRun ?? false);
+  const reader = new FileReader(repo.config.chunkerPolynomial, pipeline, new Budget(Math.max(2, workers)), signal);
+  const current = new Set<string>();
+  const reporter = new StatusReporter(opts.onProgress, stats, current, clock, opts.progressInterval ?? 250);
+  const ctx: WalkContext = {
+    repo,
+    excluder,
+    names: new IdNames(),
+    reader,
+    pipeline,
+    stats,
+    fileSlots: new Budget(FILE_SLOTS),
+    sourceErrors: [],
+    xattrs: undefined,
+    force: opts.force ?? false,
+    dryRun: opts.dryRun ?? false,
+    signal,
+    clock,
+    current,
+    emit: (e) => opts.onProgress?.(e),
+    saveTree: makeTreeSaver(repo, stats, opts.dryRun ?? false),
+  };
+  return { ctx, sealer, pipeline, reporter };
+}
+
+async function checkPathsExist(paths: string[]): Promise<void> {
+  for (const p of paths) {
+    const st = await lstatEntry(p);
+    if ('item' in st) {
+      const missing = st.message.includes('does not exist');
+      throw new CairnError('source-unreadable', missing ? `${p} does not exist.` : st.message);
+    }
+  }
+}
+
+/** Builds the snapshot's root tree from the targets (see targets.ts) and returns its id. */
+async function walkRoot(
+  ctx: WalkContext,
+  targets: TargetNode[] | { contentsOf: string },
+  parentTree: Id | undefined,
+): Promise<Id> {
+  const oldRoot = await loadOldNodes(ctx, parentTree);
+  let children: PendingChild[];
+  if ('contentsOf' in targets) {
+    const st = await lstatEntry(targets.contentsOf);
+    if ('item' in st) throw new CairnError('source-unreadable', st.message);
+    children = await collectDir(ctx, targets.contentsOf, parentTree, st.dev);
+  } else {
+    children = [];
+    for (const t of targets) {
+      const c = await startTarget(ctx, t, oldRoot.get(t.name));
+      if (c) children.push(c);
+    }
+  }
+  const nodes = await completeChildren(ctx, children);
+  return ctx.saveTree({ nodes });
+}
+
+async function startTarget(ctx: WalkContext, t: TargetNode, old: TreeNode | undefined): Promise<PendingChild | undefined> {
+  const st = await lstatEntry(t.fsPath);
+  if ('item' in st) throw new CairnError('source-unreadable', st.message);
+  if (t.leaf) {
+    if (ctx.excluder.excludedByName(t.fsPath) || ctx.excluder.excludedBySize(st.isDirectory(), Number(st.size))) {
+      return undefined;
+    }
+    return startEntry(ctx, { name: t.name, path: t.fsPath, stat: st }, old, st.dev);
+  }
+  const oldNodes = await loadOldNodes(ctx, old?.type === 'dir' ? old.subtree : undefined);
+  const kids: PendingChild[] = [];
+  for (const c of t.children) {
+    const k = await startTarget(ctx, c, oldNodes.get(c.name));
+    if (k) kids.push(k);
+  }
+  return { path: t.fsPath, old, started: ctx.clock.now(), node: settle(finishDir(ctx, t.name, st, kids)) };
+}
+
+function leafPaths(targets: TargetNode[] | { contentsOf: string }): string[] {
+  if ('contentsOf' in targets) return [targets.contentsOf];
+  const out: string[] = [];
+  const visit = (ns: TargetNode[]): void => ns.forEach((n) => (n.leaf ? out.push(n.fsPath) : visit(n.children)));
+  visit(targets);
+  return out;
+}
+
+function startScanner(
+  targets: TargetNode[] | { contentsOf: string },
+  excluder: Excluder,
+  reporter: StatusReporter,
+  signal: AbortSignal,
+): void {
+  scanTotals(leafPaths(targets), excluder, (t) => reporter.setTotals(t, false), signal).then(
+    (t) => reporter.setTotals(t, true),
+    () => undefined,
+  );
+}
+
+function startXattrs(targets: TargetNode[] | { contentsOf: string }, signal: AbortSignal): Promise<XattrMap> {
+  const p = readXattrsRecursive(leafPaths(targets), signal).catch(() => new Map() as XattrMap);
+  return settle(p);
+}
+
+function makeSummary(stats: Stats, startNs: bigint, endNs: bigint): BackupSummary {
+  return {
+    backup_start: formatTime(startNs),
+    backup_end: formatTime(endNs),
+    files_new: stats.files_new,
+    files_changed: stats.files_changed,
+    files_unmodified: stats.files_unmodified,
+    dirs_new: stats.dirs_new,
+    dirs_changed: stats.dirs_changed,
+    dirs_unmodified: stats.dirs_unmodified,
+    data_blobs: stats.data_blobs,
+    tree_blobs: stats.tree_blobs,
+    data_added: stats.data_added,
+    data_added_packed: stats.data_added_packed,
+    total_files_processed: stats.total_files_processed,
+    total_bytes_processed: stats.total_bytes_processed,
+    total_duration: Number(endNs - startNs) / 1e9,
+  };
+}
+
+function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree: Id, summary: BackupSummary): Snapshot {
+  const snap: Snapshot = {
+    time: formatTime(timeNs),
+    tree,
+    paths,
+    hostname: opts.hostname,
+    username: opts.username ?? safeUsername(),
+  };
+  if (opts.parent) snap.parent = opts.parent.id;
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid !== undefined) snap.uid = uid;
+  if (gid !== undefined) snap.gid = gid;
+  if (opts.excludes?.exclude?.length) snap.excludes = [...opts.excludes.exclude];
+  if (opts.tags?.length) snap.tags = [...opts.tags];
+  const stored: Partial<BackupSummary> = { ...summary };
+  delete stored.total_duration;
+  delete stored.snapshot_id;
+  snap.summary = stored as Snapshot['summary'] & object;
+  return snap;
+}
+
+function safeUsername(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { Id } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import type { Budget } from './limiter.js';
+import type { SealedBlob } from './seal-blob.js';
+import type { Sealer } from './sealer.js';
+import type { Stats } from './stats.js';
+
+/** Per-file sizes, for 'backup-file' events. */
+export interface FileDataStats {
+  dataSize: number;
+  dataSizeInRepo: number;
+}
+
+/**
+ * The data blob path: hash in this thread (node:crypto SHA-256 is fast), skip blobs the index or this session already
+ * has, send new ones to the sealer (worker pool) and hand the sealed bytes to the repository. Chunk bytes in flight
+ * are bounded by `budget`: `add` waits for room, which throttles the readers.
+ */
+export class BlobPipeline {
+  private readonly inflight = new Map<Id, Promise<void>>();
+  private readonly savedThisRun = new Set<Id>();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly sealer: Sealer,
+    private readonly budget: Budget,
+    private readonly stats: Stats,
+    private readonly dryRun: boolean,
+  ) {}
+
+  /** The sealer, for whole-file work in workers. */
+  get worker(): Sealer {
+    return this.sealer;
+  }
+
+  /** The first error of a save in flight, if any (the walk stops on it). */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Adds one chunk. `data` must own its ArrayBuffer; it is handed over. Returns the blob id and a promise that
+   * settles when the blob is in the repository's pack writer (or known).
+   */
+  async add(data: Uint8Array, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
+    if (this.failure !== undefined) throw this.failure;
+    const id = createHash('sha256').update(data).digest('hex');
+    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
+    const pending = this.inflight.get(id);
+    if (pending) return { id, done: pending };
+    const length = data.length;
+    if (this.dryRun) {
+      this.savedThisRun.add(id);
+      this.stats.addData(length, length);
+      file.dataSize += length;
+      file.dataSizeInRepo += length;
+      return { id, done: Promise.resolve() };
+    }
+    const budgetDone = this.budget.acquire(length);
+    const done = budgetDone
+      .then(() => this.sealer.seal(data))
+      .then((sealed) => this.store(id, length, sealed, file))
+      .catch((err: unknown) => {
+        this.failure ??= asError(err);
+        throw err;
+      })
+      .finally(() => {
+        this.budget.release(length);
+        this.inflight.delete(id);
+      });
+    done.catch(() => undefined);
+    this.inflight.set(id, done);
+    // Back-pressure: the reader waits until this chunk's bytes fit into the budget.
+    await budgetDone;
+    return { id, done };
+  }
+
+  /**
+   * Adds a blob a worker already hashed and sealed (small files). A duplicate is dropped, which wastes only the
+   * worker's effort on the rare small file whose content is already stored.
+   */
+  async addSealed(id: Id, length: number, sealed: SealedBlob, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
+    const pending = this.inflight.get(id);
+    if (pending) return { id, done: pending };
+    if (this.dryRun) {
+      this.savedThisRun.add(id);
+      this.stats.addData(length, sealed.sealed.length);
+      file.dataSize += length;
+      file.dataSizeInRepo += sealed.sealed.length;
+      return { id, done: Promise.resolve() };
+    }
+    const done = this.store(id, length, sealed, file);
+    this.inflight.set(id, done);
+    return { id, done };
+  }
+
+  private store(id: Id, length: number, sealed: SealedBlob, file: FileDataStats): Promise<void> {
+    const done = this.repo
+      .savePreparedBlob({
+        type: 'data',
+        id,
+        sealed: sealed.sealed,
+        ...(sealed.uncompressedLength === undefined ? {} : { uncompressedLength: sealed.uncompressedLength }),
+      })
+      .then((res) => {
+        this.savedThisRun.add(id);
+        if (!res.known) {
+          this.stats.addData(length, res.sizeInRepo);
+          file.dataSize += length;
+          file.dataSizeInRepo += res.sizeInRepo;
+        }
+      })
+      .catch((err: unknown) => {
+        this.failure ??= asError(err);
+        throw err;
+      })
+      .finally(() => this.inflight.delete(id));
+    done.catch(() => undefined);
+    return done;
+  }
+
+  /** Refuses further chunks (after an abort or failure), so nothing is queued behind a final flush. */
+  stop(reason: unknown): void {
+    this.failure ??= asError(reason);
+  }
+
+  /** Settles when every save started so far has settled. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inflight.values()]);
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

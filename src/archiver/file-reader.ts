@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
+import { CairnError, errnoCode, type Id } from '../core/index.js';
+import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
+import type { Budget } from './limiter.js';
+
+/** Reads of large files go into a 4 MiB window of an arena that always has room for one whole chunk plus a read. */
+const READ_SIZE = 4 << 20;
+const ARENA_SIZE = MAX_SIZE + READ_SIZE;
+
+export interface ReadResult {
+  content: Id[];
+  /** Bytes actually read (differs from the stat size when the file changed while being read). */
+  size: number;
+  stats: FileDataStats;
+}
+
+/**
+ * Reads and chunks files. Files below the chunker's minimum size are one chunk: one read, no chunker. Larger files
+ * stream through a reused arena; only complete chunks are copied out (into buffers that can be transferred).
+ */
+export class FileReader {
+  private readonly arenas: Buffer[] = [];
+  private readonly chunkers: Chunker[] = [];
+
+  constructor(
+    private readonly polynomial: bigint,
+    private readonly pipeline: BlobPipeline,
+    /** Limits how many large files are read at once (each holds an arena). */
+    private readonly largeSlots: Budget,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Reads `file`, whose lstat size was `statSize`. @throws the fs error (the caller records it as a source error). */
+  async read(file: string, statSize: number): Promise<ReadResult> {
+    const sealer = this.pipeline.worker;
+    if (statSize < MIN_SIZE && sealer.readSmallFile) {
+      const r = await sealer.readSmallFile(file, statSize, MIN_SIZE);
+      const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
+      if (r.status === 'empty') return { content: [], size: 0, stats };
+      if (r.status === 'error') throw Object.assign(new Error(r.message), { code: r.code });
+      if (r.status === 'ok' && r.sealed) {
+        const sealed = r.uncompressedLength === undefined ? { sealed: r.sealed } : { sealed: r.sealed, uncompressedLength: r.uncompressedLength };
+        const { id, done } = await this.pipeline.addSealed(r.id, r.size, sealed, stats);
+        await done;
+        return { content: [id], size: r.size, stats };
+      }
+      // 'too-large': it grew past the stat size; read it the normal way.
+    }
+    const fh = await openNoAtime(file);
+    try {
+      const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
+      if (statSize < MIN_SIZE) {
+        const small = await this.readSmall(fh, statSize, stats);
+        if (small) return small;
+      }
+      await this.largeSlots.acquire();
+      try {
+        return await this.readLarge(fh, stats);
+      } finally {
+        this.largeSlots.release();
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** One read of size+1 bytes; undefined if the file turned out larger than a single chunk can be. */
+  private async readSmall(fh: fs.FileHandle, statSize: number, stats: FileDataStats): Promise<ReadResult | undefined> {
+    const buf = Buffer.allocUnsafeSlow(statSize + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got === buf.length) return undefined;
+    }
+    if (got === 0) return { content: [], size: 0, stats };
+    const { id, done } = await this.pipeline.add(buf.subarray(0, got), stats);
+    await done;
+    return { content: [id], size: got, stats };
+  }
+
+  private async readLarge(fh: fs.FileHandle, stats: FileDataStats): Promise<ReadResult> {
+    let pos = 0;
+    return this.chunkSource(stats, async (arena, offset, max) => {
+      const { bytesRead } = await fh.read(arena, offset, max, pos);
+      pos += bytesRead;
+      return bytesRead;
+    });
+  }
+
+  /** Chunks a stream (stdin, command output) like a file. */
+  async readStream(stream: AsyncIterable<Uint8Array | string>): Promise<ReadResult> {
+    const it = stream[Symbol.asyncIterator]();
+    let piece: Buffer | undefined;
+    let used = 0;
+    await this.largeSlots.acquire();
+    try {
+      return await this.chunkSource({ dataSize: 0, dataSizeInRepo: 0 }, async (arena, offset, max) => {
+        while (piece === undefined || used === piece.length) {
+          const next = await it.next();
+          if (next.done) return 0;
+          piece = typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length);
+          used = 0;
+        }
+        const n = Math.min(max, piece.length - used);
+        piece.copy(arena, offset, used, used + n);
+        used += n;
+        return n;
+      });
+    } finally {
+      this.largeSlots.release();
+    }
+  }
+
+  /** Pulls data through `fill` into a reused arena, cuts chunks and hands complete ones to the pipeline. */
+  private async chunkSource(
+    stats: FileDataStats,
+    fill: (arena: Buffer, offset: number, max: number) => Promise<number>,
+  ): Promise<ReadResult> {
+    const arena = this.arenas.pop() ?? Buffer.allocUnsafeSlow(ARENA_SIZE);
+    const chunker = this.chunkers.pop() ?? new Chunker(this.polynomial);
+    chunker.reset();
+    const content: Id[] = [];
+    const dones: Promise<void>[] = [];
+    let start = 0; // first byte of the current (unfinished) chunk in the arena
+    let end = 0; // end of valid data
+    let size = 0;
+    const emit = async (from: number, to: number): Promise<void> => {
+      const chunk = Buffer.allocUnsafeSlow(to - from);
+      arena.copy(chunk, 0, from, to);
+      const { id, done } = await this.pipeline.add(chunk, stats);
+      content.push(id);
+      dones.push(done);
+    };
+    try {
+      for (;;) {
+        if (this.signal.aborted) throw new CairnError('interrupted', 'The backup was interrupted.');
+        if (ARENA_SIZE - end < READ_SIZE) {
+          // Less than one chunk is pending (the chunker always cuts at MAX_SIZE), so a read fits after moving it.
+          arena.copy(arena, 0, start, end);
+          end -= start;
+          start = 0;
+        }
+        const bytesRead = await fill(arena, end, READ_SIZE);
+        if (bytesRead === 0) break;
+        for (const cut of chunker.scan(arena.subarray(end, end + bytesRead))) {
+          await emit(start, end + cut);
+          start = end + cut;
+        }
+        end += bytesRead;
+        size += bytesRead;
+      }
+      if (end > start) await emit(start, end);
+      await Promise.all(dones);
+      return { content, size, stats };
+    } finally {
+      for (const d of dones) d.catch(() => undefined);
+      this.arenas.push(arena);
+      this.chunkers.push(chunker);
+    }
+  }
+}
+
+/** O_NOATIME keeps atime as it was (restic does the same); it needs ownership, so fall back without it. */
+async function openNoAtime(file: string): Promise<fs.FileHandle> {
+  const noatime = constants.O_NOATIME ?? 0;
+  if (noatime !== 0) {
+    try {
+      return await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | noatime);
+    } catch (err) {
+      if (errnoCode(err) !== 'EPERM') throw err;
+    }
+  }
+  return fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+}

@@ -1,0 +1,106 @@
+import type { BigIntStats } from 'node:fs';
+import type { NodeType, TreeNode } from '../core/index.js';
+import { formatTime, goModeFromStat, parseTime } from '../snapshot/index.js';
+import type { IdNames } from '../source/index.js';
+
+/** restic's node type of an lstat result. */
+export function nodeTypeOf(st: BigIntStats): NodeType {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isBlockDevice()) return 'dev';
+  if (st.isCharacterDevice()) return 'chardev';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'irregular';
+}
+
+/**
+ * The metadata part of a node, field for field what restic 0.14 records (`nodeFromFileInfo`): `size`/`links` for
+ * files, `links` for symlinks and devices, `device` (rdev) for devices; `content` is null until the caller fills it.
+ */
+export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, linktarget?: string): TreeNode {
+  const type = nodeTypeOf(st);
+  const uid = Number(st.uid);
+  const gid = Number(st.gid);
+  const node: TreeNode = {
+    name,
+    type,
+    mode: goModeFromStat(Number(st.mode)),
+    mtime: formatTime(st.mtimeNs),
+    atime: formatTime(st.atimeNs),
+    ctime: formatTime(st.ctimeNs),
+    uid,
+    gid,
+    content: null,
+  };
+  const user = names.user(uid);
+  const group = names.group(gid);
+  if (user !== undefined) node.user = user;
+  if (group !== undefined) node.group = group;
+  if (st.ino !== 0n) node.inode = Number(st.ino);
+  if (st.dev !== 0n) node.device_id = Number(st.dev);
+  switch (type) {
+    case 'file':
+      node.size = Number(st.size);
+      node.links = Number(st.nlink);
+      break;
+    case 'symlink':
+      node.links = Number(st.nlink);
+      if (linktarget !== undefined) node.linktarget = linktarget;
+      break;
+    case 'dev':
+    case 'chardev':
+      node.links = Number(st.nlink);
+      node.device = Number(st.rdev);
+      break;
+    default:
+      break;
+  }
+  return node;
+}
+
+/** restic's `fileChanged`: a parent file node can be reused if type, mtime, ctime, inode and size are the same. */
+export function fileUnchanged(old: TreeNode | undefined, st: BigIntStats): old is TreeNode & { content: string[] } {
+  if (old === undefined || old.type !== 'file' || old.content === null) return false;
+  if ((old.size ?? 0) !== Number(st.size)) return false;
+  if ((old.inode ?? 0) !== Number(st.ino)) return false;
+  return sameTime(old.mtime, st.mtimeNs) && sameTime(old.ctime, st.ctimeNs);
+}
+
+function sameTime(stored: string, ns: bigint): boolean {
+  try {
+    return parseTime(stored) === ns;
+  } catch {
+    return false;
+  }
+}
+
+/** restic's `Node.Equals`: every field, with times compared as instants. */
+export function nodesEqual(a: TreeNode, b: TreeNode): boolean {
+  const scalar: (keyof TreeNode)[] = [
+    'name', 'type', 'mode', 'uid', 'gid', 'user', 'group', 'inode', 'device_id', 'size', 'links', 'linktarget',
+    'device', 'subtree', 'error',
+  ];
+  for (const k of scalar) if (a[k] !== b[k]) return false;
+  for (const k of ['mtime', 'atime', 'ctime'] as const) {
+    if (a[k] !== b[k] && !timesEqual(a[k], b[k])) return false;
+  }
+  if (!sameList(a.content, b.content)) return false;
+  const xa = a.extended_attributes ?? [];
+  const xb = b.extended_attributes ?? [];
+  return xa.length === xb.length && xa.every((x, i) => x.name === xb[i]!.name && x.value.equals(xb[i]!.value));
+}
+
+function timesEqual(a: string, b: string): boolean {
+  try {
+    return parseTime(a) === parseTime(b);
+  } catch {
+    return false;
+  }
+}
+
+function sameList(a: string[] | null, b: string[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,210 @@
+import { Worker } from 'node:worker_threads';
+import { CairnError } from '../core/index.js';
+import { sealBlob, type SealedBlob, type SealParams, type SealRequest, type SealResponse } from './seal-blob.js';
+import type { ReadFileResult, ReadFilesRequest, ReadFilesResponse } from './small-files.js';
+
+/** A small file read, hashed and sealed by a worker. */
+export type SmallFileResult = ReadFileResult & { sealed?: Uint8Array };
+
+/** Compress + seal service. `data` must own its ArrayBuffer (it is transferred to a worker and unusable afterwards). */
+export interface Sealer {
+  seal(data: Uint8Array): Promise<SealedBlob>;
+  /** Present when workers can read small files themselves (read + hash + seal in one go). */
+  readSmallFile?(path: string, size: number, limit: number): Promise<SmallFileResult>;
+  close(): Promise<void>;
+}
+
+/** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
+export class InlineSealer implements Sealer {
+  constructor(private readonly params: SealParams) {}
+
+  async seal(data: Uint8Array): Promise<SealedBlob> {
+    // Yield first so that a long run of small blobs does not starve I/O callbacks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return sealBlob(this.params, data);
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Waiter {
+  resolve: (b: SealedBlob) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  outstanding: number;
+}
+
+const BATCH_BYTES = 1 << 20;
+const BATCH_COUNT = 128;
+const FILE_BATCH_COUNT = 64;
+/** Blobs at least this large are sent on their own (no copy). */
+const ALONE_BYTES = 256 << 10;
+
+/**
+ * A pool of worker threads. Small blobs are batched into one message (up to 1 MiB or 128 blobs) so tiny files do not
+ * pay a round trip each; buffers are transferred, never copied. Each job goes to the least-loaded worker.
+ */
+export class WorkerSealer implements Sealer {
+  private readonly slots: Slot[] = [];
+  private readonly jobs = new Map<number, { slot: Slot; bytes: number; onResult: (res: SealResponse & Partial<ReadFilesResponse>) => void; onError: (e: unknown) => void }>();
+  private files: { path: string; size: number; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
+  private filesBytes = 0;
+  private filesScheduled = false;
+  private batch: { data: Uint8Array; waiter: Waiter }[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+  private nextJob = 0;
+  private failure: Error | undefined;
+
+  constructor(params: SealParams, count: number, workerUrl: URL = new URL('./worker.js', import.meta.url)) {
+    const keyBytes = Buffer.concat([params.key.encrypt, params.key.macK, params.key.macR]);
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(workerUrl, { workerData: { keyBytes, compression: params.compression } });
+      const slot: Slot = { worker, outstanding: 0 };
+      worker.on('message', (res: SealResponse) => this.onResult(res));
+      worker.on('error', (err) => this.fail(err));
+      this.slots.push(slot);
+    }
+  }
+
+  seal(data: Uint8Array): Promise<SealedBlob> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      if (data.length >= ALONE_BYTES) {
+        this.dispatch([{ data, waiter: { resolve, reject } }], data.length);
+        return;
+      }
+      this.batch.push({ data, waiter: { resolve, reject } });
+      this.batchBytes += data.length;
+      if (this.batchBytes >= BATCH_BYTES || this.batch.length >= BATCH_COUNT) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    this.batch = [];
+    const bytes = this.batchBytes;
+    this.batchBytes = 0;
+    this.dispatch(items, bytes);
+  }
+
+  /**
+   * Sends one job. A single blob travels as its own transferred buffer; several small ones are copied into one
+   * buffer first, because transferring many small ArrayBuffers costs more than copying them.
+   */
+  private dispatch(items: { data: Uint8Array; waiter: Waiter }[], bytes: number): void {
+    const job = this.nextJob++;
+    let req: SealRequest;
+    if (items.length === 1) {
+      const d = items[0]!.data;
+      req = { job, blobs: [{ buffer: d.buffer as ArrayBuffer, offset: d.byteOffset, length: d.length }] };
+    } else {
+      const buffer = new ArrayBuffer(bytes);
+      const view = new Uint8Array(buffer);
+      let pos = 0;
+      req = { job, blobs: [] };
+      for (const i of items) {
+        view.set(i.data, pos);
+        req.blobs.push({ buffer, offset: pos, length: i.data.length });
+        pos += i.data.length;
+      }
+    }
+    const waiters = items.map((i) => i.waiter);
+    this.post(job, bytes, req, [req.blobs[0]!.buffer], {
+      onResult: (res) => {
+        const out = res.out;
+        if (res.error !== undefined || !out || !res.parts) {
+          const err = new CairnError('fatal', `A worker failed to seal blobs: ${res.error ?? 'no result'}.`);
+          for (const w of waiters) w.reject(err);
+          return;
+        }
+        res.parts.forEach((p, i) => {
+          const blob: SealedBlob = { sealed: new Uint8Array(out, p.offset, p.length) };
+          if (p.uncompressedLength !== undefined) blob.uncompressedLength = p.uncompressedLength;
+          waiters[i]!.resolve(blob);
+        });
+      },
+      onError: (err) => waiters.forEach((w) => w.reject(err)),
+    });
+  }
+
+  /** Batches small files (up to 64 or ~1 MiB) into one worker job. */
+  readSmallFile(path: string, size: number, limit: number): Promise<SmallFileResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.files.push({ path, size, resolve, reject });
+      this.filesBytes += size;
+      if (this.filesBytes >= BATCH_BYTES || this.files.length >= FILE_BATCH_COUNT) this.flushFiles(limit);
+      else if (!this.filesScheduled) {
+        this.filesScheduled = true;
+        setImmediate(() => this.flushFiles(limit));
+      }
+    });
+  }
+
+  private flushFiles(limit: number): void {
+    this.filesScheduled = false;
+    if (this.files.length === 0) return;
+    const files = this.files;
+    const bytes = this.filesBytes;
+    this.files = [];
+    this.filesBytes = 0;
+    const job = this.nextJob++;
+    const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ path: f.path, size: f.size })), limit };
+    this.post(job, bytes, req, [], {
+      onResult: (res) => {
+        const out = res.out;
+        if (res.error !== undefined || !out || !res.results) {
+          const err = new CairnError('fatal', `A worker failed to read files: ${res.error ?? 'no result'}.`);
+          for (const f of files) f.reject(err);
+          return;
+        }
+        res.results.forEach((r, i) => {
+          const withData: SmallFileResult = r.status === 'ok' ? { ...r, sealed: new Uint8Array(out, r.offset, r.length) } : r;
+          files[i]!.resolve(withData);
+        });
+      },
+      onError: (err) => files.forEach((f) => f.reject(err)),
+    });
+  }
+
+  private post(
+    job: number,
+    bytes: number,
+    req: SealRequest | ReadFilesRequest,
+    transfer: ArrayBuffer[],
+    handlers: { onResult: (res: SealResponse & Partial<ReadFilesResponse>) => void; onError: (e: unknown) => void },
+  ): void {
+    const slot = this.slots.reduce((a, b) => (b.outstanding < a.outstanding ? b : a));
+    slot.outstanding += bytes;
+    this.jobs.set(job, { slot, bytes, ...handlers });
+    slot.worker.postMessage(req, transfer);
+  }
+
+  private onResult(res: SealResponse & Partial<ReadFilesResponse>): void {
+    const job = this.jobs.get(res.job);
+    if (!job) return;
+    this.jobs.delete(res.job);
+    job.slot.outstanding -= job.bytes;
+    job.onResult(res);
+  }
+
+  private fail(err: unknown): void {
+    this.failure = new CairnError('fatal', 'A compression worker crashed.', { cause: err });
+    for (const job of this.jobs.values()) job.onError(this.failure);
+    this.jobs.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

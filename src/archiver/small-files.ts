@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { sealBlob, type SealParams } from './seal-blob.js';
+
+/**
+ * Whole-file work for small files inside a worker: read (sync, the worker has nothing else to do), hash, compress
+ * and seal, so the main thread pays neither the file system calls nor SHA-256 for them. A file that turns out to be
+ * a chunk or more is sent back for the normal chunked path.
+ */
+export interface ReadFilesRequest {
+  kind: 'read';
+  job: number;
+  files: { path: string; size: number }[];
+  /** Files at or above this size are not handled here. */
+  limit: number;
+}
+
+export type ReadFileResult =
+  | { status: 'ok'; id: string; size: number; offset: number; length: number; uncompressedLength?: number }
+  | { status: 'empty' }
+  | { status: 'too-large' }
+  | { status: 'error'; code: string; message: string };
+
+export interface ReadFilesResponse {
+  kind: 'read';
+  job: number;
+  results: ReadFileResult[];
+  out: ArrayBuffer;
+}
+
+export function readFiles(params: SealParams, req: ReadFilesRequest): ReadFilesResponse {
+  const sealed: Uint8Array[] = [];
+  let total = 0;
+  const results = req.files.map((f): ReadFileResult => {
+    let data: Buffer;
+    try {
+      data = f.size >= req.limit ? tooLarge() : readSmall(f.path, f.size);
+    } catch (err) {
+      if (err === TOO_LARGE) return { status: 'too-large' };
+      const e = err as NodeJS.ErrnoException;
+      return { status: 'error', code: e.code ?? 'EIO', message: e.message };
+    }
+    if (data.length === 0) return { status: 'empty' };
+    const id = createHash('sha256').update(data).digest('hex');
+    const s = sealBlob(params, data);
+    sealed.push(s.sealed);
+    const r: ReadFileResult = { status: 'ok', id, size: data.length, offset: total, length: s.sealed.length };
+    if (s.uncompressedLength !== undefined) r.uncompressedLength = s.uncompressedLength;
+    total += s.sealed.length;
+    return r;
+  });
+  const out = new ArrayBuffer(total);
+  const view = new Uint8Array(out);
+  let pos = 0;
+  for (const s of sealed) {
+    view.set(s, pos);
+    pos += s.length;
+  }
+  return { kind: 'read', job: req.job, results, out };
+}
+
+const TOO_LARGE = new Error('too large');
+const tooLarge = (): never => {
+  throw TOO_LARGE;
+};
+const scratch = Buffer.allocUnsafeSlow(1 << 20);
+
+function readSmall(path: string, statSize: number): Buffer {
+  const fd = openNoAtimeSync(path);
+  try {
+    // Exactly one byte more than expected, so growth shows as a full buffer.
+    const buf = statSize + 1 <= scratch.length ? scratch.subarray(0, statSize + 1) : Buffer.allocUnsafe(statSize + 1);
+    let got = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+      // Larger than its lstat said: let the main thread's chunked path handle it (and warn).
+      if (got === buf.length) throw TOO_LARGE;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openNoAtimeSync(path: string): number {
+  const base = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+  const noatime = fs.constants.O_NOATIME ?? 0;
+  if (noatime !== 0) {
+    try {
+      return fs.openSync(path, base | noatime);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    }
+  }
+  return fs.openSync(path, base);
+}

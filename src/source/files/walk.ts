@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import path from 'node:path';
+import { errnoCode } from '../../core/index.js';
+import type { Excluder } from './exclude.js';
+
+/** One directory entry with its `lstat` (bigint, for nanosecond times and 64-bit inodes). */
+export interface FileEntry {
+  name: string;
+  /** Absolute path. */
+  path: string;
+  stat: BigIntStats;
+}
+
+/** A file or folder that could not be read; the backup leaves it out and keeps going, as restic does. */
+export interface SourceError {
+  item: string;
+  during: string;
+  message: string;
+}
+
+export interface DirListing {
+  entries: FileEntry[];
+  errors: SourceError[];
+}
+
+const STAT_CONCURRENCY = 16;
+
+/** `lstat` with bigint fields; a missing file yields a SourceError instead of a throw. */
+export async function lstatEntry(file: string): Promise<BigIntStats | SourceError> {
+  try {
+    return await fs.lstat(file, { bigint: true });
+  } catch (err) {
+    return toSourceError(file, 'lstat', err);
+  }
+}
+
+/**
+ * The entries of folder `dir`, excluded ones removed, sorted by name in UTF-8 byte order (the order of tree nodes).
+ * Name patterns are checked before `lstat`, so excluded entries cost no system call.
+ */
+export async function listDir(dir: string, excluder: Excluder): Promise<DirListing> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    return { entries: [], errors: [toSourceError(dir, 'readdir', err)] };
+  }
+  names.sort(compareNames);
+  if (excluder.hasTagRules) {
+    const only = await excluder.keepOnlyTag(dir, names);
+    if (only) names = only;
+  }
+  const paths = names.map((n) => path.join(dir, n)).filter((p) => !excluder.excludedByName(p));
+  const stats = await mapLimit(paths, STAT_CONCURRENCY, lstatEntry);
+  const entries: FileEntry[] = [];
+  const errors: SourceError[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const st = stats[i]!;
+    const p = paths[i]!;
+    if ('item' in st) errors.push(st);
+    else if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) {
+      entries.push({ name: path.basename(p), path: p, stat: st });
+    }
+  }
+  return { entries, errors };
+}
+
+/** Byte order of the UTF-8 encodings (Go string order), which differs from UTF-16 order only above U+D7FF. */
+export function compareNames(a: string, b: string): number {
+  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function toSourceError(item: string, during: string, err: unknown): SourceError {
+  const code = errnoCode(err);
+  let message: string;
+  if (code === 'ENOENT') message = `${item} does not exist (it vanished during the backup).`;
+  else if (code === 'EACCES' || code === 'EPERM') message = `Permission denied reading ${item}.`;
+  else message = `Cannot read ${item}: ${err instanceof Error ? err.message : String(err)}.`;
+  return { item, during, message };
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
