@@ -4,12 +4,25 @@ import type { Repository } from '../repository/index.js';
 import { diffSnapshots, dump, findInSnapshots, listNodes, snapshotStats } from '../restorer/index.js';
 import { filterSnapshots, listSnapshots } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
+import type { Session } from './open.js';
 import { withRepository } from './open.js';
 import { parseSnapshotRef, resolveSnapshot } from './restore.js';
 import type { SnapshotFilter } from './snapshots.js';
 import { compactFilter } from './snapshots.js';
 
-const READ_ONLY = { readOnly: true };
+/** Opens the repository for reading (shared lock unless --no-lock) with its index loaded. */
+function withIndex<T>(deps: AppDeps, opts: OpenOptions, fn: (session: Session) => Promise<T>): Promise<T> {
+  return withRepository(
+    deps,
+    opts,
+    'shared',
+    async (session) => {
+      await session.repo.loadIndex();
+      return fn(session);
+    },
+    { readOnly: true },
+  );
+}
 
 /** `ls`: calls `onSnapshot` once, then `onNode` for every listed entry, in tree order. */
 export async function listFiles(
@@ -18,21 +31,14 @@ export async function listFiles(
   req: { snapshot: string; dirs?: string[]; recursive?: boolean; filter?: SnapshotFilter },
   out: { onSnapshot(s: StoredSnapshot): void; onNode(path: string, node: TreeNode): void },
 ): Promise<void> {
-  await withRepository(
-    deps,
-    opts,
-    'shared',
-    async ({ repo, signal }) => {
-      await repo.loadIndex();
-      const snapshot = await resolveSnapshot(repo, req.snapshot, req.filter);
-      out.onSnapshot(snapshot);
-      const o: { paths?: string[]; recursive?: boolean; signal: AbortSignal } = { signal };
-      if (req.dirs && req.dirs.length > 0) o.paths = req.dirs;
-      if (req.recursive === true) o.recursive = true;
-      for await (const { path, node } of listNodes(repo, snapshot, o)) out.onNode(path, node);
-    },
-    READ_ONLY,
-  );
+  await withIndex(deps, opts, async ({ repo, signal }) => {
+    const snapshot = await resolveSnapshot(repo, req.snapshot, req.filter);
+    out.onSnapshot(snapshot);
+    const o: { paths?: string[]; recursive?: boolean; signal: AbortSignal } = { signal };
+    if (req.dirs && req.dirs.length > 0) o.paths = req.dirs;
+    if (req.recursive === true) o.recursive = true;
+    for await (const { path, node } of listNodes(repo, snapshot, o)) out.onNode(path, node);
+  });
 }
 
 /** `dump`: writes one file (raw) or a folder (tar) of a snapshot to `out`. */
@@ -43,19 +49,12 @@ export async function dumpPath(
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const { ref, subPath } = parseSnapshotRef(req.snapshot);
-  await withRepository(
-    deps,
-    opts,
-    'shared',
-    async ({ repo, signal }) => {
-      await repo.loadIndex();
-      const snapshot = await resolveSnapshot(repo, ref, req.filter);
-      const inner =
-        subPath === undefined ? req.path : `${subPath.replace(/\/+$/, '')}/${req.path.replace(/^\/+/, '')}`;
-      await dump(repo, snapshot, inner, out, req.archive ? { archive: req.archive, signal } : { signal });
-    },
-    READ_ONLY,
-  );
+  await withIndex(deps, opts, async ({ repo, signal }) => {
+    const snapshot = await resolveSnapshot(repo, ref, req.filter);
+    const inner =
+      subPath === undefined ? req.path : `${subPath.replace(/\/+$/, '')}/${req.path.replace(/^\/+/, '')}`;
+    await dump(repo, snapshot, inner, out, req.archive ? { archive: req.archive, signal } : { signal });
+  });
 }
 
 export interface FindMatch {
@@ -71,18 +70,11 @@ export async function findFiles(
   req: { patterns: string[]; snapshots?: string[]; ignoreCase?: boolean; filter?: SnapshotFilter },
   onMatch: (m: FindMatch) => void,
 ): Promise<void> {
-  await withRepository(
-    deps,
-    opts,
-    'shared',
-    async ({ repo, signal }) => {
-      await repo.loadIndex();
-      const snaps = await selectSnapshots(repo, req.snapshots, req.filter);
-      const o = { ignoreCase: req.ignoreCase === true, signal };
-      for await (const m of findInSnapshots(repo, snaps, req.patterns, o)) onMatch(m);
-    },
-    READ_ONLY,
-  );
+  await withIndex(deps, opts, async ({ repo, signal }) => {
+    const snaps = await selectSnapshots(repo, req.snapshots, req.filter);
+    const o = { ignoreCase: req.ignoreCase === true, signal };
+    for await (const m of findInSnapshots(repo, snaps, req.patterns, o)) onMatch(m);
+  });
 }
 
 /** `diff`: the changes from snapshot A to B, one call per changed path; the totals come back at the end. */
@@ -92,20 +84,13 @@ export async function diffFiles(
   req: { a: string; b: string; metadata?: boolean },
   onChange: (change: DiffChange) => void,
 ): Promise<{ a: StoredSnapshot; b: StoredSnapshot; totals: DiffTotals }> {
-  return withRepository(
-    deps,
-    opts,
-    'shared',
-    async ({ repo }) => {
-      await repo.loadIndex();
-      const a = await resolveSnapshot(repo, req.a);
-      const b = await resolveSnapshot(repo, req.b);
-      const run = diffSnapshots(repo, a, b, req.metadata === true ? { metadata: true } : {});
-      for await (const c of run) onChange(c);
-      return { a, b, totals: run.totals };
-    },
-    READ_ONLY,
-  );
+  return withIndex(deps, opts, async ({ repo }) => {
+    const a = await resolveSnapshot(repo, req.a);
+    const b = await resolveSnapshot(repo, req.b);
+    const run = diffSnapshots(repo, a, b, req.metadata === true ? { metadata: true } : {});
+    for await (const c of run) onChange(c);
+    return { a, b, totals: run.totals };
+  });
 }
 
 /** `stats`: sizes of the given snapshots (all matching the filter when none given). */
@@ -114,16 +99,9 @@ export async function repositoryStats(
   opts: OpenOptions,
   req: { snapshots?: string[]; mode: StatsMode; filter?: SnapshotFilter },
 ): Promise<SnapshotStats> {
-  return withRepository(
-    deps,
-    opts,
-    'shared',
-    async ({ repo, signal }) => {
-      await repo.loadIndex();
-      return snapshotStats(repo, await selectSnapshots(repo, req.snapshots, req.filter), req.mode, signal);
-    },
-    READ_ONLY,
-  );
+  return withIndex(deps, opts, async ({ repo, signal }) => {
+    return snapshotStats(repo, await selectSnapshots(repo, req.snapshots, req.filter), req.mode, signal);
+  });
 }
 
 /** The named snapshots, or all that pass the filter when none are named. */
