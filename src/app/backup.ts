@@ -53,6 +53,13 @@ export async function runBackup(
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
   }
   const createDefault = req.dryRun !== true;
+  // Read-only work that overlaps the lock's settling wait: the index, and the snapshots a parent is chosen from.
+  let snapshots: Promise<StoredSnapshot[]> | undefined;
+  const warmUp = async (repo: Repository): Promise<void> => {
+    const wantList = req.parent === undefined && req.force !== true;
+    if (wantList) snapshots = listSnapshots(repo);
+    await Promise.all([repo.loadIndex(), snapshots]);
+  };
   return withRepository(
     deps,
     opts,
@@ -61,7 +68,8 @@ export async function runBackup(
       const { repo, signal } = session;
       await repo.loadIndex();
       const hostname = req.host ?? deps.hostname;
-      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths);
+      const listed = await snapshots?.catch(() => undefined);
+      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths, listed);
       const child = req.stdinCommand
         ? startCommand(req.stdinCommand.command, req.stdinCommand.args, signal)
         : undefined;
@@ -82,7 +90,7 @@ export async function runBackup(
         child?.kill();
       }
     },
-    { createDefault },
+    { createDefault, warmUp },
   );
 }
 
@@ -107,6 +115,7 @@ function backupOptions(
   if (req.dryRun === true) o.dryRun = true;
   if (req.workers !== undefined) o.workers = req.workers;
   if (opts.onProgress) o.onProgress = opts.onProgress;
+  if (opts.progressStatus === false) o.statusEvents = false;
   return o;
 }
 
@@ -115,10 +124,11 @@ async function chooseParent(
   req: BackupRequest,
   hostname: string,
   paths: string[],
+  listed?: StoredSnapshot[],
 ): Promise<StoredSnapshot | undefined> {
   if (req.parent !== undefined) return findSnapshot(repo, req.parent);
   if (req.force === true) return undefined;
-  const snaps = await listSnapshots(repo);
+  const snaps = listed ?? (await listSnapshots(repo));
   const filename = req.stdin?.filename ?? req.stdinCommand?.filename;
   const abs = filename !== undefined ? [path.posix.join('/', filename)] : paths.map((p) => path.resolve(p));
   return findParent(

@@ -49,4 +49,6 @@ export interface OpenOptions {
   noLock?: boolean;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /** False when 'backup-status' events would not be shown, so the backup can skip counting totals. */
+  progressStatus?: boolean;
 }

@@ -7,7 +7,7 @@ import { fixedClock } from '../util/index.js';
 import type { AppDeps, OpenOptions, PasswordSource } from './deps.js';
 import { initRepository } from './init.js';
 import { listSnapshotsUseCase } from './snapshots.js';
-import { NO_PASSWORD_MESSAGE, resolvePassword } from './open.js';
+import { NO_PASSWORD_MESSAGE, resolvePassword, withRepository } from './open.js';
 
 const none: PasswordSource = { configured: async () => undefined };
 const given = (pw: string): PasswordSource => ({ configured: async () => pw });
@@ -65,6 +65,20 @@ describe('opening repositories', () => {
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'invalid-argument', message: NO_PASSWORD_MESSAGE });
+  });
+
+  it('withRepository finishes the warm-up before fn runs, and a failed warm-up does not fail the call', async () => {
+    const opts = { target: { url: 'x', isDefault: false }, password: given('pw') };
+    await initRepository(deps, opts);
+    const order: string[] = [];
+    const warmUp = async (): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      order.push('warm-up');
+      throw new Error('listing failed');
+    };
+    const result = await withRepository(deps, opts, 'shared', async () => order.push('fn'), { warmUp });
+    expect(result).toBe(2);
+    expect(order).toEqual(['warm-up', 'fn']);
   });
 
   it('init refuses an existing repository', async () => {

@@ -133,16 +133,30 @@ export async function withRepository<T>(
   opts: OpenOptions,
   mode: LockMode,
   fn: (session: Session) => Promise<T>,
-  { readOnly = false, createDefault = false } = {},
+  {
+    readOnly = false,
+    createDefault = false,
+    warmUp,
+  }: {
+    readOnly?: boolean;
+    createDefault?: boolean;
+    /**
+     * Read-only preparation (e.g. loading the index) that runs while the lock settles (restic's 200 ms wait). Its
+     * failure is ignored: `fn` must redo what it needs, and a lock that fails is reported, not the warm-up.
+     */
+    warmUp?: (repo: Repository) => Promise<unknown>;
+  } = {},
 ): Promise<T> {
   const session = await openRepository(deps, opts, createDefault);
   let lock: Lock | undefined;
   let result: T;
+  const warm = warmUp?.(session.repo).catch(() => undefined);
   try {
     if (mode !== 'none' && !(readOnly && opts.noLock === true)) {
       lock = await session.repo.lock({ exclusive: mode === 'exclusive' });
       session.signal = AbortSignal.any([lock.signal, ...(opts.signal ? [opts.signal] : [])]);
     }
+    await warm;
     result = await fn(session);
   } catch (err) {
     // Cleaning up after a failure must not hide the error that got us here.

@@ -182,6 +182,23 @@ describe('backup: dedup and parent', () => {
     expect(third.summary.dirs_changed).toBe(2);
   });
 
+  it('an unchanged folder reuses the parent tree id without encoding it again; a changed one gets a new tree', async () => {
+    writeTree(dir, { 'r/same/a': 'a', 'r/other/b': 'b' });
+    for (const d of ['', 'r', 'r/same', 'r/other']) fs.readdirSync(path.join(dir, d));
+    const first = await run(['r']);
+    const oldSame = (await nodeAt(repo, first.snapshot.tree, 'r/same')).subtree;
+    const oldOther = (await nodeAt(repo, first.snapshot.tree, 'r/other')).subtree;
+    fs.writeFileSync(path.join(dir, 'r/other/b'), 'changed');
+    const saveBlob = vi.spyOn(repo, 'saveBlob');
+    const second = await run(['r'], { parent: await loadSnapshot(repo, first.snapshotId!) });
+    expect((await nodeAt(repo, second.snapshot.tree, 'r/same')).subtree).toBe(oldSame);
+    expect((await nodeAt(repo, second.snapshot.tree, 'r/other')).subtree).not.toBe(oldOther);
+    // Trees saved: r/other, r and the root; not r/same.
+    expect(saveBlob.mock.calls.filter(([type]) => type === 'tree')).toHaveLength(3);
+    const again = await run(['r'], { force: true });
+    expect(again.snapshot.tree).toBe(second.snapshot.tree);
+  });
+
   it('force reads every file again', async () => {
     writeTree(dir, { 'p/a': 'a' });
     const first = await run(['p']);
@@ -299,6 +316,14 @@ describe('backup: errors, stdin, abort', () => {
     ac.abort();
     await expect(run(['z'], { signal: ac.signal })).rejects.toMatchObject({ code: 'interrupted' });
     expect(await listSnapshots(repo)).toEqual([]);
+  });
+
+  it('statusEvents false: backup-file events but no backup-status events', async () => {
+    writeTree(dir, { 's/a': 'a' });
+    const events: ProgressEvent[] = [];
+    await run(['s'], { onProgress: (e) => events.push(e), statusEvents: false });
+    expect(events.some((e) => e.kind === 'backup-status')).toBe(false);
+    expect(events.some((e) => e.kind === 'backup-file')).toBe(true);
   });
 
   it('reports backup-status and backup-file events', async () => {

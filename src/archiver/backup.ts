@@ -54,7 +54,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
       treeId = await backupStdinTree(ctx, opts.stdin);
     } else {
       const targets = buildTargets(givenPaths, cwd);
-      if (opts.onProgress) startScanner(targets, excluder, reporter, ctx.signal);
+      if (opts.onProgress && opts.statusEvents !== false) startScanner(targets, excluder, reporter, ctx.signal);
       if (opts.xattrs !== false && findGetfattr() !== undefined) ctx.xattrs = startXattrs(targets, ctx.signal);
       treeId = await walkRoot(ctx, targets, opts.parent?.tree);
     }
@@ -106,7 +106,8 @@ function createPipeline(
   const pipeline = new BlobPipeline(repo, sealer, budget, stats, opts.dryRun ?? false);
   const reader = new FileReader(repo.config.chunkerPolynomial, pipeline, new Budget(Math.max(2, workers)), signal);
   const current = new Set<string>();
-  const reporter = new StatusReporter(opts.onProgress, stats, current, clock, opts.progressInterval ?? 250);
+  const statusListener = opts.statusEvents === false ? undefined : opts.onProgress;
+  const reporter = new StatusReporter(statusListener, stats, current, clock, opts.progressInterval ?? 250);
   const ctx: WalkContext = {
     repo,
     excluder,

@@ -47,8 +47,12 @@ export class BlobPipeline {
   async add(data: Uint8Array, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
     if (this.failure !== undefined) throw this.failure;
     const id = createHash('sha256').update(data).digest('hex');
-    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
     const pending = this.inflight.get(id);
+    if (pending || this.dryRun || this.savedThisRun.has(id) || this.repo.has('data', id)) {
+      // Not sent to a worker: the buffer is free again.
+      this.sealer.pool.give(data.buffer as ArrayBuffer);
+    }
+    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
     if (pending) return { id, done: pending };
     const length = data.length;
     if (this.dryRun) {
@@ -82,9 +86,13 @@ export class BlobPipeline {
    * worker's effort on the rare small file whose content is already stored.
    */
   async addSealed(id: Id, length: number, sealed: SealedBlob, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
+    if (this.failure !== undefined) {
+      sealed.release?.();
+      throw this.failure;
+    }
     const pending = this.inflight.get(id);
+    if (pending || this.dryRun || this.savedThisRun.has(id) || this.repo.has('data', id)) sealed.release?.();
+    if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
     if (pending) return { id, done: pending };
     if (this.dryRun) {
       this.savedThisRun.add(id);
@@ -118,7 +126,11 @@ export class BlobPipeline {
         this.failure ??= asError(err);
         throw err;
       })
-      .finally(() => this.inflight.delete(id));
+      .finally(() => {
+        this.inflight.delete(id);
+        // The pack writer has copied the bytes (or failed): the worker's buffer can carry the next chunk.
+        sealed.release?.();
+      });
     done.catch(() => undefined);
     return done;
   }

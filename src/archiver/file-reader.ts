@@ -41,7 +41,7 @@ export class FileReader {
       if (r.status === 'empty') return { content: [], size: 0, stats };
       if (r.status === 'error') throw Object.assign(new Error(r.message), { code: r.code });
       if (r.status === 'ok' && r.sealed) {
-        const sealed = r.uncompressedLength === undefined ? { sealed: r.sealed } : { sealed: r.sealed, uncompressedLength: r.uncompressedLength };
+        const sealed = { sealed: r.sealed, ...(r.release ? { release: r.release } : {}), ...(r.uncompressedLength === undefined ? {} : { uncompressedLength: r.uncompressedLength }) };
         const { id, done } = await this.pipeline.addSealed(r.id, r.size, sealed, stats);
         await done;
         return { content: [id], size: r.size, stats };
@@ -129,7 +129,7 @@ export class FileReader {
     let end = 0; // end of valid data
     let size = 0;
     const emit = async (from: number, to: number): Promise<void> => {
-      const chunk = Buffer.allocUnsafeSlow(to - from);
+      const chunk = this.pipeline.worker.pool.take(to - from);
       arena.copy(chunk, 0, from, to);
       const { id, done } = await this.pipeline.add(chunk, stats);
       content.push(id);

@@ -61,14 +61,20 @@ export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, link
 }
 
 /** restic's `fileChanged`: a parent file node can be reused if type, mtime, ctime, inode and size are the same. */
-export function fileUnchanged(old: TreeNode | undefined, st: BigIntStats): old is TreeNode & { content: string[] } {
+export function fileUnchanged(
+  old: TreeNode | undefined,
+  st: BigIntStats,
+  current?: TreeNode,
+): old is TreeNode & { content: string[] } {
   if (old === undefined || old.type !== 'file' || old.content === null) return false;
   if ((old.size ?? 0) !== Number(st.size)) return false;
   if ((old.inode ?? 0) !== Number(st.ino)) return false;
-  return sameTime(old.mtime, st.mtimeNs) && sameTime(old.ctime, st.ctimeNs);
+  return sameTime(old.mtime, st.mtimeNs, current?.mtime) && sameTime(old.ctime, st.ctimeNs, current?.ctime);
 }
 
-function sameTime(stored: string, ns: bigint): boolean {
+/** `formatted` is `ns` as nodeFromStat wrote it: equal text is the same instant, so parsing is only a fallback. */
+function sameTime(stored: string, ns: bigint, formatted?: string): boolean {
+  if (formatted !== undefined && stored === formatted) return true;
   try {
     return parseTime(stored) === ns;
   } catch {
@@ -91,6 +97,20 @@ export function nodesEqual(a: TreeNode, b: TreeNode): boolean {
   const xb = b.extended_attributes ?? [];
   return xa.length === xb.length && xa.every((x, i) => x.name === xb[i]!.name && x.value.equals(xb[i]!.value));
 }
+
+/** Whether two nodes encode to the same tree JSON: every field identical, times as the same text. */
+export function sameEncoding(a: TreeNode, b: TreeNode): boolean {
+  for (const k of ENCODED_SCALARS) if (a[k] !== b[k]) return false;
+  if (!sameList(a.content, b.content)) return false;
+  const xa = a.extended_attributes ?? [];
+  const xb = b.extended_attributes ?? [];
+  return xa.length === xb.length && xa.every((x, i) => x.name === xb[i]!.name && x.value.equals(xb[i]!.value));
+}
+
+const ENCODED_SCALARS: (keyof TreeNode)[] = [
+  'name', 'type', 'mode', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'user', 'group', 'inode', 'device_id', 'size',
+  'links', 'linktarget', 'device', 'subtree', 'error',
+];
 
 function timesEqual(a: string, b: string): boolean {
   try {

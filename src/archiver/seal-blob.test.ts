@@ -39,6 +39,23 @@ describe('worker jobs', () => {
     expect(parts.map((p) => [...p])).toEqual([[1, 2, 3, 4], [5, 6, 7, 8, 9, 10]]);
   });
 
+  it('sealing into the request buffer keeps every incompressible blob intact', () => {
+    const a = randomBytesSeeded(3000, 1);
+    const b = randomBytesSeeded(5000, 2);
+    const shared = new ArrayBuffer(1 << 16);
+    new Uint8Array(shared).set(a, 0);
+    new Uint8Array(shared).set(b, a.length);
+    const res = sealRequest(params, {
+      job: 3,
+      blobs: [{ buffer: shared, offset: 0, length: a.length }, { buffer: shared, offset: a.length, length: b.length }],
+      into: shared,
+    });
+    expect(res.out).toBe(shared);
+    const parts = res.parts!.map((p) => open(key, new Uint8Array(res.out!, p.offset, p.length)));
+    expect(parts[0]!.equals(a)).toBe(true);
+    expect(parts[1]!.equals(b)).toBe(true);
+  });
+
   it('reads, hashes and seals small files; reports empty, missing and too-large files', () => {
     fs.writeFileSync(path.join(dir, 'a'), 'hello');
     fs.writeFileSync(path.join(dir, 'empty'), '');

@@ -1,5 +1,5 @@
-import { compress, type CompressionMode } from '../compress/index.js';
-import { seal, type CryptoKey } from '../crypto/index.js';
+import { ZstdCompressor, type CompressionMode } from '../compress/index.js';
+import { seal, sealInto, SEAL_OVERHEAD, type CryptoKey } from '../crypto/index.js';
 
 /** What a worker needs to compress and encrypt blobs like the repository does. */
 export interface SealParams {
@@ -12,6 +12,8 @@ export interface SealedBlob {
   sealed: Uint8Array;
   /** Present only when the stored bytes are compressed. */
   uncompressedLength?: number;
+  /** Hands the buffer behind `sealed` back for reuse; call once `sealed` has been copied (or dropped). */
+  release?: () => void;
 }
 
 /**
@@ -19,13 +21,76 @@ export interface SealedBlob {
  * which saves the decompression later.
  */
 export function sealBlob(params: SealParams, plaintext: Uint8Array): SealedBlob {
-  if (params.compression !== 'off' && plaintext.length > 0) {
-    const packed = compress(plaintext, params.compression);
-    if (packed.length < plaintext.length) {
-      return { sealed: seal(params.key, packed), uncompressedLength: plaintext.length };
-    }
+  const p = prepareBlob(params, plaintext);
+  const sealed = seal(params.key, p.payload);
+  return p.uncompressedLength === undefined ? { sealed } : { sealed, uncompressedLength: p.uncompressedLength };
+}
+
+const compressors = new Map<Exclude<CompressionMode, 'off'>, ZstdCompressor>();
+
+/**
+ * The bytes to seal for a blob: its zstd frame, or the plaintext itself when compression does not pay. A frame is a
+ * view of this thread's reused compressor buffer: seal it before the next call.
+ */
+export function prepareBlob(params: SealParams, plaintext: Uint8Array): { payload: Uint8Array; uncompressedLength?: number } {
+  const mode = params.compression;
+  if (mode !== 'off' && plaintext.length > 0) {
+    let z = compressors.get(mode);
+    if (!z) compressors.set(mode, (z = new ZstdCompressor(mode)));
+    const packed = z.compress(plaintext);
+    if (packed.length < plaintext.length) return { payload: packed, uncompressedLength: plaintext.length };
   }
-  return { sealed: seal(params.key, plaintext) };
+  return { payload: plaintext };
+}
+
+/**
+ * Compresses and seals blobs one after another, back to back into `into` when at most `maxTotal` bytes fit there (the
+ * request's own buffer, sent back for reuse), else into a fresh buffer. A plaintext inside `into` must lie at or after
+ * the write position (a single chunk at offset 0); an incompressible one is copied aside before it is sealed over.
+ */
+export class SealSink {
+  private readonly view: Uint8Array;
+  private pos = 0;
+  readonly parts: { offset: number; length: number; uncompressedLength?: number }[] = [];
+
+  constructor(
+    private readonly params: SealParams,
+    maxTotal: number,
+    into?: ArrayBuffer,
+  ) {
+    this.view = into !== undefined && into.byteLength >= maxTotal ? new Uint8Array(into) : Buffer.allocUnsafeSlow(maxTotal);
+  }
+
+  get out(): ArrayBuffer {
+    return this.view.buffer as ArrayBuffer;
+  }
+
+  add(plaintext: Uint8Array): { offset: number; length: number; uncompressedLength?: number } {
+    const p = prepareBlob(this.params, plaintext);
+    const src = p.payload.buffer === this.view.buffer ? copyAside(p.payload, 0) : p.payload;
+    const length = sealInto(this.params.key, src, this.view, this.pos);
+    const part = p.uncompressedLength === undefined ? { offset: this.pos, length } : { offset: this.pos, length, uncompressedLength: p.uncompressedLength };
+    this.parts.push(part);
+    this.pos += length;
+    return part;
+  }
+}
+
+/** Upper bound of the sealed size of blobs of these lengths (a payload is never longer than its plaintext). */
+export function sealedBound(lengths: Iterable<number>): number {
+  let n = 0;
+  for (const l of lengths) n += l + SEAL_OVERHEAD;
+  return n;
+}
+
+const scratches = [new Uint8Array(0), new Uint8Array(0)];
+
+/** A copy of `p` in reused per-thread scratch buffer `which` (0: one payload, 1: a request's inputs). */
+function copyAside(p: Uint8Array, which: 0 | 1): Uint8Array {
+  if (scratches[which]!.length < p.length) scratches[which] = new Uint8Array(Math.max(p.length, scratches[which]!.length * 2));
+  const s = scratches[which]!;
+  s.set(p);
+  return s.subarray(0, p.length);
 }
 
 /** Messages between the sealer and its workers. Buffers travel as transferred ArrayBuffers. */
@@ -33,6 +98,8 @@ export interface SealRequest {
   job: number;
   /** All blobs of a request share one buffer (copied together, or a single transferred chunk). */
   blobs: { buffer: ArrayBuffer; offset: number; length: number }[];
+  /** Seal into this buffer if the result fits (it is sent back either way, for reuse). */
+  into?: ArrayBuffer;
 }
 
 export interface SealResponse {
@@ -45,27 +112,15 @@ export interface SealResponse {
 
 /** Seals a request's blobs into one buffer (one transfer back instead of one per blob). */
 export function sealRequest(params: SealParams, req: SealRequest): SealResponse {
-  const results = req.blobs.map((b) => sealBlob(params, new Uint8Array(b.buffer, b.offset, b.length)));
-  const only = results.length === 1 ? results[0]! : undefined;
-  if (only && only.sealed.byteOffset === 0 && only.sealed.byteLength === only.sealed.buffer.byteLength) {
-    // A big chunk's sealed bytes own their buffer: send it back as it is instead of copying.
-    const part = { offset: 0, length: only.sealed.length };
-    const withLength = only.uncompressedLength === undefined ? part : { ...part, uncompressedLength: only.uncompressedLength };
-    return { job: req.job, out: only.sealed.buffer as ArrayBuffer, parts: [withLength] };
+  const sink = new SealSink(params, sealedBound(req.blobs.map((b) => b.length)), req.into);
+  let blobs: Uint8Array[] = req.blobs.map((b) => new Uint8Array(b.buffer, b.offset, b.length));
+  if (blobs.length > 1 && req.blobs[0]!.buffer === sink.out) {
+    // Sealed boxes are longer than their plaintexts and would overwrite the next blob: work from a copy.
+    const first = req.blobs[0]!.offset;
+    const last = req.blobs[req.blobs.length - 1]!;
+    const copy = copyAside(new Uint8Array(sink.out, first, last.offset + last.length - first), 1);
+    blobs = req.blobs.map((b) => copy.subarray(b.offset - first, b.offset - first + b.length));
   }
-  const total = results.reduce((n, r) => n + r.sealed.length, 0);
-  const out = new ArrayBuffer(total);
-  const view = new Uint8Array(out);
-  const parts: NonNullable<SealResponse['parts']> = [];
-  let pos = 0;
-  for (const r of results) {
-    view.set(r.sealed, pos);
-    parts.push({
-      offset: pos,
-      length: r.sealed.length,
-      ...(r.uncompressedLength === undefined ? {} : { uncompressedLength: r.uncompressedLength }),
-    });
-    pos += r.sealed.length;
-  }
-  return { job: req.job, out, parts };
+  for (const b of blobs) sink.add(b);
+  return { job: req.job, out: sink.out, parts: sink.parts };
 }

@@ -1,13 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../core/index.js';
+import { SEAL_OVERHEAD } from '../crypto/index.js';
+import { BufferPool } from './buffer-pool.js';
 import { sealBlob, type SealedBlob, type SealParams, type SealRequest, type SealResponse } from './seal-blob.js';
 import type { ReadFileResult, ReadFilesRequest, ReadFilesResponse } from './small-files.js';
 
 /** A small file read, hashed and sealed by a worker. */
-export type SmallFileResult = ReadFileResult & { sealed?: Uint8Array };
+export type SmallFileResult = ReadFileResult & { sealed?: Uint8Array; release?: () => void };
 
 /** Compress + seal service. `data` must own its ArrayBuffer (it is transferred to a worker and unusable afterwards). */
 export interface Sealer {
+  /** Chunk buffers: take one for `seal`; sealed results come with a `release` that returns their buffer. */
+  readonly pool: BufferPool;
   seal(data: Uint8Array): Promise<SealedBlob>;
   /** Present when workers can read small files themselves (read + hash + seal in one go). */
   readSmallFile?(path: string, size: number, limit: number): Promise<SmallFileResult>;
@@ -16,12 +20,16 @@ export interface Sealer {
 
 /** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
 export class InlineSealer implements Sealer {
+  readonly pool = new BufferPool(POOL_BYTES);
+
   constructor(private readonly params: SealParams) {}
 
   async seal(data: Uint8Array): Promise<SealedBlob> {
     // Yield first so that a long run of small blobs does not starve I/O callbacks.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return sealBlob(this.params, data);
+    const sealed = sealBlob(this.params, data);
+    this.pool.give(data.buffer as ArrayBuffer);
+    return sealed;
   }
 
   async close(): Promise<void> {}
@@ -42,12 +50,24 @@ const BATCH_COUNT = 128;
 const FILE_BATCH_COUNT = 64;
 /** Blobs at least this large are sent on their own (no copy). */
 const ALONE_BYTES = 256 << 10;
+/** Spare chunk buffers kept for reuse (chunks in flight are bounded by the chunk budget, not by this). */
+const POOL_BYTES = 24 << 20;
+const WORKER_YOUNG_MB = 4;
+
+/** A release callback for `count` views of one buffer: the buffer goes back to the pool after the last one. */
+function sharedRelease(pool: BufferPool, buffer: ArrayBuffer, count: number): () => void {
+  let left = count;
+  return () => {
+    if (--left === 0) pool.give(buffer);
+  };
+}
 
 /**
  * A pool of worker threads. Small blobs are batched into one message (up to 1 MiB or 128 blobs) so tiny files do not
  * pay a round trip each; buffers are transferred, never copied. Each job goes to the least-loaded worker.
  */
 export class WorkerSealer implements Sealer {
+  readonly pool = new BufferPool(POOL_BYTES);
   private readonly slots: Slot[] = [];
   private readonly jobs = new Map<number, { slot: Slot; bytes: number; onResult: (res: SealResponse & Partial<ReadFilesResponse>) => void; onError: (e: unknown) => void }>();
   private files: { path: string; size: number; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
@@ -62,7 +82,12 @@ export class WorkerSealer implements Sealer {
   constructor(params: SealParams, count: number, workerUrl: URL = new URL('./worker.js', import.meta.url)) {
     const keyBytes = Buffer.concat([params.key.encrypt, params.key.macK, params.key.macR]);
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(workerUrl, { workerData: { keyBytes, compression: params.compression } });
+      // A small young generation: workers allocate few JS objects, so without it V8 rarely collects and the
+      // garbage buffers of zstd pile up (tens of MiB per worker).
+      const worker = new Worker(workerUrl, {
+        workerData: { keyBytes, compression: params.compression },
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      });
       const slot: Slot = { worker, outstanding: 0 };
       worker.on('message', (res: SealResponse) => this.onResult(res));
       worker.on('error', (err) => this.fail(err));
@@ -105,17 +130,20 @@ export class WorkerSealer implements Sealer {
     const job = this.nextJob++;
     let req: SealRequest;
     if (items.length === 1) {
+      // The worker seals into the chunk's own buffer when it fits and sends it back: no new buffer either way.
       const d = items[0]!.data;
-      req = { job, blobs: [{ buffer: d.buffer as ArrayBuffer, offset: d.byteOffset, length: d.length }] };
+      const buffer = d.buffer as ArrayBuffer;
+      req = { job, blobs: [{ buffer, offset: d.byteOffset, length: d.length }], into: buffer };
     } else {
-      const buffer = new ArrayBuffer(bytes);
-      const view = new Uint8Array(buffer);
+      const batch = this.pool.take(bytes + items.length * SEAL_OVERHEAD);
+      const buffer = batch.buffer as ArrayBuffer;
       let pos = 0;
-      req = { job, blobs: [] };
+      req = { job, blobs: [], into: buffer };
       for (const i of items) {
-        view.set(i.data, pos);
+        batch.set(i.data, pos);
         req.blobs.push({ buffer, offset: pos, length: i.data.length });
         pos += i.data.length;
+        this.pool.give(i.data.buffer as ArrayBuffer);
       }
     }
     const waiters = items.map((i) => i.waiter);
@@ -127,8 +155,9 @@ export class WorkerSealer implements Sealer {
           for (const w of waiters) w.reject(err);
           return;
         }
+        const release = sharedRelease(this.pool, out, res.parts.length);
         res.parts.forEach((p, i) => {
-          const blob: SealedBlob = { sealed: new Uint8Array(out, p.offset, p.length) };
+          const blob: SealedBlob = { sealed: new Uint8Array(out, p.offset, p.length), release };
           if (p.uncompressedLength !== undefined) blob.uncompressedLength = p.uncompressedLength;
           waiters[i]!.resolve(blob);
         });
@@ -159,8 +188,9 @@ export class WorkerSealer implements Sealer {
     this.files = [];
     this.filesBytes = 0;
     const job = this.nextJob++;
-    const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ path: f.path, size: f.size })), limit };
-    this.post(job, bytes, req, [], {
+    const into = this.pool.take(bytes + files.length * SEAL_OVERHEAD).buffer as ArrayBuffer;
+    const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ path: f.path, size: f.size })), limit, into };
+    this.post(job, bytes, req, [into], {
       onResult: (res) => {
         const out = res.out;
         if (res.error !== undefined || !out || !res.results) {
@@ -168,8 +198,9 @@ export class WorkerSealer implements Sealer {
           for (const f of files) f.reject(err);
           return;
         }
+        const release = sharedRelease(this.pool, out, res.results.filter((r) => r.status === 'ok').length);
         res.results.forEach((r, i) => {
-          const withData: SmallFileResult = r.status === 'ok' ? { ...r, sealed: new Uint8Array(out, r.offset, r.length) } : r;
+          const withData: SmallFileResult = r.status === 'ok' ? { ...r, sealed: new Uint8Array(out, r.offset, r.length), release } : r;
           files[i]!.resolve(withData);
         });
       },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { sealBlob, type SealParams } from './seal-blob.js';
+import { SealSink, sealedBound, type SealParams } from './seal-blob.js';
 
 /**
  * Whole-file work for small files inside a worker: read (sync, the worker has nothing else to do), hash, compress
@@ -13,6 +13,8 @@ export interface ReadFilesRequest {
   files: { path: string; size: number }[];
   /** Files at or above this size are not handled here. */
   limit: number;
+  /** Seal into this buffer if everything fits. */
+  into?: ArrayBuffer;
 }
 
 export type ReadFileResult =
@@ -29,8 +31,7 @@ export interface ReadFilesResponse {
 }
 
 export function readFiles(params: SealParams, req: ReadFilesRequest): ReadFilesResponse {
-  const sealed: Uint8Array[] = [];
-  let total = 0;
+  const sink = new SealSink(params, sealedBound(req.files.map((f) => (f.size < req.limit ? f.size : 0))), req.into);
   const results = req.files.map((f): ReadFileResult => {
     let data: Buffer;
     try {
@@ -42,21 +43,10 @@ export function readFiles(params: SealParams, req: ReadFilesRequest): ReadFilesR
     }
     if (data.length === 0) return { status: 'empty' };
     const id = createHash('sha256').update(data).digest('hex');
-    const s = sealBlob(params, data);
-    sealed.push(s.sealed);
-    const r: ReadFileResult = { status: 'ok', id, size: data.length, offset: total, length: s.sealed.length };
-    if (s.uncompressedLength !== undefined) r.uncompressedLength = s.uncompressedLength;
-    total += s.sealed.length;
-    return r;
+    // Sealed at once: `data` is the shared read scratch.
+    return { status: 'ok', id, size: data.length, ...sink.add(data) };
   });
-  const out = new ArrayBuffer(total);
-  const view = new Uint8Array(out);
-  let pos = 0;
-  for (const s of sealed) {
-    view.set(s, pos);
-    pos += s.length;
-  }
-  return { kind: 'read', job: req.job, results, out };
+  return { kind: 'read', job: req.job, results, out: sink.out };
 }
 
 const TOO_LARGE = new Error('too large');

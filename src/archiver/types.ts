@@ -37,6 +37,11 @@ export interface BackupOptions {
   cwd?: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /**
+   * Emit 'backup-status' events to `onProgress`, with totals from a second, counting walk (restic's scanner).
+   * Default true; false when nobody shows them (quiet, no terminal) saves that walk.
+   */
+  statusEvents?: boolean;
   clock?: Clock;
   /** Interval of 'backup-status' events in ms (default 250). */
   progressInterval?: number;

@@ -4,7 +4,7 @@ import { isCairnError, type Id, type TreeNode } from '../core/index.js';
 import { loadTree } from '../snapshot/index.js';
 import { listDir, toSourceError, type FileEntry } from '../source/index.js';
 import { checkRunning, recordSourceError, type WalkContext } from './context.js';
-import { fileUnchanged, nodeFromStat, nodesEqual } from './node.js';
+import { fileUnchanged, nodeFromStat, nodesEqual, sameEncoding } from './node.js';
 
 /** A child that is being backed up: its node once done, or undefined if it was left out (unreadable). */
 export interface PendingChild {
@@ -34,8 +34,9 @@ export async function startEntry(
   if (st.isDirectory()) {
     const crossesDevice = ctx.excluder.oneFileSystem && st.dev !== rootDev;
     // A mount point under --one-file-system stays as an empty folder, as restic keeps it.
-    const children = crossesDevice ? [] : await collectDir(ctx, entry.path, oldSubtree(old), rootDev);
-    return { ...base, node: settle(finishDir(ctx, entry.name, st, children)) };
+    const prior: PriorTree = { id: oldSubtree(old), count: 0 };
+    const children = crossesDevice ? [] : await collectDir(ctx, entry.path, prior.id, rootDev, prior);
+    return { ...base, node: settle(finishDir(ctx, entry.name, st, children, crossesDevice ? undefined : prior)) };
   }
   if (st.isFile()) return startFile(ctx, entry, old, base);
   if (st.isSymbolicLink()) {
@@ -58,7 +59,7 @@ async function startFile(
   base: Omit<PendingChild, 'node'>,
 ): Promise<PendingChild> {
   const node = nodeFromStat(entry.name, entry.stat, ctx.names);
-  if (!ctx.force && fileUnchanged(old, entry.stat) && old.content.every((id) => ctx.repo.has('data', id))) {
+  if (!ctx.force && fileUnchanged(old, entry.stat, node) && old.content.every((id) => ctx.repo.has('data', id))) {
     node.content = old.content;
     countDone(ctx, node);
     return { ...base, node: Promise.resolve(node) };
@@ -90,21 +91,48 @@ async function startFile(
   return { ...base, data, node: settle(run()) };
 }
 
-/** Lists folder `dir` and starts each entry in order; the parent's subtree gives the old nodes. */
+/** The parent snapshot's tree of a folder and how many nodes it has. */
+export interface PriorTree {
+  id: Id | undefined;
+  count: number;
+}
+
+/**
+ * Lists folder `dir` and starts each entry in order; the parent's subtree gives the old nodes (their number goes into
+ * `prior`, if given).
+ */
 export async function collectDir(
   ctx: WalkContext,
   dir: string,
   oldTree: Id | undefined,
   rootDev: bigint,
+  prior?: PriorTree,
 ): Promise<PendingChild[]> {
   const listing = await listDir(dir, ctx.excluder);
   for (const e of listing.errors) recordSourceError(ctx, e);
   const oldNodes = await loadOldNodes(ctx, oldTree);
+  if (prior) prior.count = oldNodes.size;
   const children: PendingChild[] = [];
   for (const entry of listing.entries) {
     children.push(await startEntry(ctx, entry, oldNodes.get(entry.name), rootDev));
   }
+  await yieldNow(ctx);
   return children;
+}
+
+const YIELD_EVERY_MS = 10;
+const lastYield = new WeakMap<WalkContext, number>();
+
+/**
+ * Lets I/O callbacks run every few milliseconds. Listing, `lstat` and cached tree reads are synchronous, so without
+ * this the walk is one long chain of microtasks: the getfattr result, file reads and uploads would wait for its end,
+ * and every finished folder's nodes with them.
+ */
+async function yieldNow(ctx: WalkContext): Promise<void> {
+  const last = lastYield.get(ctx);
+  if (last !== undefined && ctx.clock.now() - last < YIELD_EVERY_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield.set(ctx, ctx.clock.now());
 }
 
 /** The nodes of the parent snapshot's version of a folder, by name (empty if there is none or it is unreadable). */
@@ -124,17 +152,31 @@ export function oldSubtree(old: TreeNode | undefined): Id | undefined {
   return old?.type === 'dir' ? old.subtree : undefined;
 }
 
-/** Waits for the children, saves the folder's tree and returns the folder's node. */
+/**
+ * Waits for the children, saves the folder's tree and returns the folder's node. When every node is field for field
+ * the parent snapshot's (`prior`), the tree would encode to the parent's bytes: its id is reused without encoding,
+ * hashing and looking it up again (most folders of a backup with few changes).
+ */
 export async function finishDir(
   ctx: WalkContext,
   name: string,
   st: BigIntStats,
   children: PendingChild[],
+  prior?: PriorTree,
 ): Promise<TreeNode> {
   const nodes = await completeChildren(ctx, children);
   const node = nodeFromStat(name, st, ctx.names);
-  node.subtree = await ctx.saveTree({ nodes });
+  const reuse = prior?.id !== undefined && !ctx.force && sameAsPrior(nodes, children, prior.count);
+  node.subtree = reuse && ctx.repo.has('tree', prior.id!) ? prior.id! : await ctx.saveTree({ nodes });
   return node;
+}
+
+function sameAsPrior(nodes: TreeNode[], children: PendingChild[], priorCount: number): boolean {
+  if (nodes.length !== priorCount || children.length !== nodes.length) return false;
+  return nodes.every((n, i) => {
+    const old = children[i]!.old;
+    return old !== undefined && old.name === n.name && sameEncoding(old, n);
+  });
 }
 
 /**

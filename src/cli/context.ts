@@ -143,7 +143,10 @@ export class CommandContext {
     if (packSize !== undefined) opts.packSize = parsePackSize(packSize);
     if (compression !== undefined) opts.compression = parseCompression(compression);
     if (f.lock === false) opts.noLock = true;
-    if (withProgress) opts.onProgress = this.progress().listener;
+    if (withProgress) {
+      opts.onProgress = this.progress().listener;
+      if (!this.progress().showsStatus) opts.progressStatus = false;
+    }
     else {
       opts.onProgress = (e) => {
         if (e.kind === 'warning' || e.kind === 'source-error') this.progress().listener(e);

@@ -20,7 +20,9 @@ export function compress(data: Uint8Array, mode: Exclude<CompressionMode, 'off'>
 export function decompress(data: Uint8Array, expectedLength?: number): Buffer {
   let out: Buffer;
   try {
-    out = zlib.zstdDecompressSync(data, expectedLength === undefined ? {} : { maxOutputLength: expectedLength + 1 });
+    // With the size known, one output chunk of that size avoids collecting and concatenating 16 KiB pieces.
+    const limit = expectedLength === undefined ? undefined : expectedLength + 1;
+    out = zlib.zstdDecompressSync(data, limit === undefined ? {} : { maxOutputLength: limit, chunkSize: Math.max(64, limit) });
   } catch (err) {
     throw new CairnError('corrupt', 'A zstd frame could not be decompressed.', { cause: err });
   }
@@ -49,4 +51,51 @@ export function decodeUnpacked(payload: Uint8Array): Buffer {
   if (first === 0x7b || first === 0x5b) return Buffer.from(payload);
   if (first === 2) return decompress(payload.subarray(1));
   throw new CairnError('corrupt', `Unsupported encoding version ${first} of an unpacked file.`);
+}
+
+/** The parts of Node's zlib stream object that one-shot compression with a reused context needs. */
+interface ZstdInternals {
+  _handle: {
+    reset(): void;
+    writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+  };
+  _writeState: Uint32Array;
+}
+
+/** ZSTD_e_end: finish the frame. */
+const ZSTD_E_END = 2;
+
+/**
+ * `compress` for a hot loop (archiver workers): one zstd context and one output buffer, reused for every frame, so a
+ * blob costs neither a context setup (~0.3 ms at level 3) nor garbage buffers. The frames are the same as
+ * `compress` writes. The result is a view of the reused buffer, valid until the next call.
+ */
+export class ZstdCompressor {
+  private readonly z: ZstdInternals;
+  private out = Buffer.alloc(0);
+
+  constructor(private readonly mode: Exclude<CompressionMode, 'off'> = 'auto') {
+    const stream = zlib.createZstdCompress({
+      params: {
+        [zlib.constants.ZSTD_c_compressionLevel]: LEVEL[mode],
+        [zlib.constants.ZSTD_c_checksumFlag]: 0,
+        [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+      },
+    });
+    this.z = stream as unknown as ZstdInternals;
+  }
+
+  compress(data: Uint8Array): Uint8Array {
+    // At least ZSTD_compressBound, so that one call finishes the frame.
+    const bound = data.length + (data.length >> 7) + 1024;
+    if (this.out.length < bound) this.out = Buffer.allocUnsafeSlow(Math.max(bound, this.out.length * 2));
+    const h = this.z._handle;
+    h.reset();
+    h.writeSync(ZSTD_E_END, data, 0, data.length, this.out, 0, this.out.length);
+    const availOut = this.z._writeState[0]!;
+    const availIn = this.z._writeState[1]!;
+    // Not finished in one call (cannot happen with a bound-sized buffer): fall back to the one-shot API.
+    if (availIn !== 0 || availOut === 0) return compress(data, this.mode);
+    return this.out.subarray(0, this.out.length - availOut);
+  }
 }

@@ -2,13 +2,14 @@ import type { Backend } from '../backend/index.js';
 import type { BlobType, Id } from '../core/index.js';
 import { CairnError, hashId, isCairnError } from '../core/index.js';
 import type { CompressionMode } from '../compress/index.js';
-import { compress, decompress } from '../compress/index.js';
+import { compress } from '../compress/index.js';
 import type { CryptoKey } from '../crypto/index.js';
-import { open, seal } from '../crypto/index.js';
+import { seal } from '../crypto/index.js';
 import type { Clock } from '../util/index.js';
 import type { Cache } from './cache.js';
 import { encodeIndex } from './index-codec.js';
 import { MasterIndex } from './master-index.js';
+import { openBlob } from './open-blob.js';
 import type { WrittenPack } from './pack-writer.js';
 import { PackWriter } from './pack-writer.js';
 import type { UnpackedStore } from './unpacked.js';
@@ -145,10 +146,7 @@ export class BlobStore {
   private async loadCopy(type: BlobType, id: Id, e: IndexEntry): Promise<Buffer> {
     const raw = await this.readRange(type, e);
     try {
-      const payload = open(this.o.key, raw);
-      const plain = e.uncompressedLength === undefined ? payload : decompress(payload, e.uncompressedLength);
-      if (hashId(plain) !== id) throw new CairnError('corrupt', 'its content does not match its id');
-      return plain;
+      return openBlob(this.o.key, raw, id, e.uncompressedLength);
     } catch (err) {
       if (this.o.cache && type === 'tree') await this.o.cache.remove('data', e.packId);
       const why = isCairnError(err) ? err.message.replace(/\.$/, '') : String(err);
@@ -170,11 +168,16 @@ export class BlobStore {
         return whole.subarray(e.offset, e.offset + e.length);
       }
     }
+    return this.readPackRange(e.packId, e.offset, e.length);
+  }
+
+  /** `length` bytes of a pack from `offset`, in one backend read; 'not-found' names a missing pack. */
+  async readPackRange(packId: Id, offset: number, length: number): Promise<Buffer> {
     try {
-      return await this.o.backend.read({ type: 'data', name: e.packId }, e.offset, e.length);
+      return await this.o.backend.read({ type: 'data', name: packId }, offset, length);
     } catch (err) {
       if (isCairnError(err, 'not-found')) {
-        throw new CairnError('not-found', `Pack ${e.packId} is missing from the repository.`, { cause: err });
+        throw new CairnError('not-found', `Pack ${packId} is missing from the repository.`, { cause: err });
       }
       throw err;
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Id } from '../core/index.js';
@@ -51,19 +52,23 @@ export class Cache {
     return data;
   }
 
-  /** A byte range of a cached pack; the whole file is verified once per session before the first range. */
+  /**
+   * A byte range of a cached pack; the whole file is verified once per session before the first range. The read is a
+   * synchronous open/pread/close: a parent snapshot's trees are read one small blob at a time, and three promise
+   * round trips per blob through the thread pool cost more than the walk itself.
+   */
   async readRange(id: Id, offset: number, length: number): Promise<Buffer | undefined> {
     if (!this.verified.has(id) && (await this.get('data', id)) === undefined) return undefined;
-    let file: fs.FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      file = await fs.open(this.pathOf('data', id), 'r');
+      fd = openSync(this.pathOf('data', id), 'r');
       const out = Buffer.alloc(length);
-      const { bytesRead } = await file.read(out, 0, length, offset);
+      const bytesRead = readSync(fd, out, 0, length, offset);
       return bytesRead === length ? out : undefined;
     } catch {
       return undefined;
     } finally {
-      await file?.close();
+      if (fd !== undefined) closeSync(fd);
     }
   }
 

@@ -138,6 +138,16 @@ describe('MasterIndex', () => {
     ]);
   });
 
+  it('finds ids written in upper case and refuses ids that are not 64 hex digits', () => {
+    const idx = new MasterIndex();
+    const id = 'ab'.repeat(32);
+    idx.add(id, { type: 'data', packId: id, offset: 0, length: 40 });
+    expect(idx.has('data', id.toUpperCase())).toBe(true);
+    for (const bad of ['ab'.repeat(31), 'ab'.repeat(31) + 'ag', 'ab'.repeat(31) + 'a\u00e9', 'ab'.repeat(33)]) {
+      expect(() => idx.has('data', bad)).toThrow(/not a valid 64-character hex id/);
+    }
+  });
+
   it('grows past many thousands of entries', () => {
     const idx = new MasterIndex();
     const ids = Array.from({ length: 20_000 }, () => randomBytes(32).toString('hex'));

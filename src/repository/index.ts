@@ -6,6 +6,7 @@
  */
 export { Repository } from './repository.js';
 export { parsePackHeader } from './pack.js';
+export { openBlob } from './open-blob.js';
 export { encodeIndex, decodeIndex } from './index-codec.js';
 export { MasterIndex } from './master-index.js';
 export type {

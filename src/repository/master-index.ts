@@ -69,8 +69,8 @@ export class MasterIndex {
 
   /** The first known location of a blob. */
   lookup(type: BlobType, id: Id): IndexEntry | undefined {
-    for (const e of this.matches(this.idBytes(id), type === 'tree' ? 1 : 0)) return this.entry(e);
-    return undefined;
+    const n = this.first(this.idBytes(id), type === 'tree' ? 1 : 0);
+    return n < 0 ? undefined : this.entry(n);
   }
 
   /** Every known location of a blob (several when it was stored in several packs). */
@@ -81,7 +81,7 @@ export class MasterIndex {
   }
 
   has(type: BlobType, id: Id): boolean {
-    return this.lookup(type, id) !== undefined;
+    return this.first(this.idBytes(id), type === 'tree' ? 1 : 0) >= 0;
   }
 
   *entries(): IterableIterator<[Id, IndexEntry]> {
@@ -96,11 +96,18 @@ export class MasterIndex {
     return arrays.reduce((n, a) => n + a.byteLength, 0);
   }
 
+  /** The id's bytes in a scratch buffer; a hand-rolled decoder, as this runs for every blob of every lookup. */
   private idBytes(id: Id): Buffer {
-    if (this.scratch.write(id, 'hex') !== ID_BYTES || id.length !== 64) {
-      throw new CairnError('invalid-argument', `"${id}" is not a valid 64-character hex id.`);
+    const out = this.scratch;
+    let bad = id.length !== 64;
+    for (let i = 0; i < ID_BYTES && !bad; i++) {
+      const hi = HEX[id.charCodeAt(2 * i) & 0x7f]!;
+      const lo = HEX[id.charCodeAt(2 * i + 1) & 0x7f]!;
+      bad = hi > 15 || lo > 15 || id.charCodeAt(2 * i) > 0x7f || id.charCodeAt(2 * i + 1) > 0x7f;
+      out[i] = (hi << 4) | lo;
     }
-    return this.scratch;
+    if (bad) throw new CairnError('invalid-argument', `"${id}" is not a valid 64-character hex id.`);
+    return out;
   }
 
   private entry(n: number): IndexEntry {
@@ -112,6 +119,16 @@ export class MasterIndex {
     };
     if (this.ulens[n] !== NO_LENGTH) e.uncompressedLength = this.ulens[n]!;
     return e;
+  }
+
+  /** The first entry of (key, type), or -1. */
+  private first(key: Uint8Array, type: number): number {
+    const mask = this.table.length - 1;
+    for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
+      const v = this.table[slot]!;
+      if (v === 0) return -1;
+      if (this.types[v - 1] === type && this.sameId(v - 1, key)) return v - 1;
+    }
   }
 
   private *matches(key: Uint8Array, type: number): Generator<number> {
@@ -154,6 +171,17 @@ export class MasterIndex {
     }
   }
 }
+
+/** Hex digit values by ASCII code; 255 for anything else. */
+const HEX = (() => {
+  const t = new Uint8Array(128).fill(255);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[65 + i] = 10 + i;
+    t[97 + i] = 10 + i;
+  }
+  return t;
+})();
 
 function hashOf(key: Uint8Array): number {
   return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;

@@ -1,6 +1,6 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Backend } from '../backend/index.js';
 import type { BlobType, Id } from '../core/index.js';
-import { hashId } from '../core/index.js';
 import type { CryptoKey } from '../crypto/index.js';
 import type { HeaderEntry } from './pack.js';
 import { packTrailer } from './pack.js';
@@ -11,16 +11,22 @@ export interface WrittenPack {
   id: Id;
   type: BlobType;
   blobs: PackBlob[];
-  /** The whole file (for the cache of tree packs). */
+  /** The whole file (for the cache of tree packs). Valid only until `onWritten` settles: the buffer is reused. */
   bytes: Buffer;
 }
 
 interface OpenPack {
   type: BlobType;
-  parts: Uint8Array[];
+  /** Sealed blobs back to back; a pooled buffer of `capacity(packSize)` bytes unless one blob needed more. */
+  buf: Buffer;
+  /** SHA-256 of the bytes so far, updated as blobs arrive (while they are still in cache): no second pass. */
+  hash: Hash;
   entries: HeaderEntry[];
   size: number;
 }
+
+/** Room beyond packSize, so that most packs close at packSize or above without outgrowing their buffer. */
+const SLACK = 1 << 20;
 
 export interface PackWriterOptions {
   backend: Backend;
@@ -41,6 +47,8 @@ export class PackWriter {
   private readonly open = new Map<BlobType, OpenPack>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly waiters: (() => void)[] = [];
+  /** Pack buffers of finished uploads, reused: fresh 16 MiB buffers cost page faults and GC pressure. */
+  private readonly pool: Buffer[] = [];
   private failure: Error | undefined;
 
   constructor(private readonly opts: PackWriterOptions) {}
@@ -50,23 +58,39 @@ export class PackWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Appends a sealed blob to the open pack of its type (synchronously); resolves once a full pack has a slot. */
+  /**
+   * Copies a sealed blob into the open pack of its type (synchronously), so the caller's buffer is free at once;
+   * resolves once a full pack has an upload slot. A blob that would overflow the pack's buffer closes it first.
+   */
   async add(type: BlobType, id: Id, sealed: Uint8Array, uncompressedLength?: number): Promise<void> {
     this.check();
     let pack = this.open.get(type);
+    while (pack && pack.size > 0 && pack.size + sealed.length > pack.buf.length) {
+      this.open.delete(type);
+      await this.start(pack);
+      // Other blobs may have opened a new pack while this one waited for an upload slot.
+      pack = this.open.get(type);
+    }
     if (!pack) {
-      pack = { type, parts: [], entries: [], size: 0 };
+      pack = this.newPack(type, sealed.length);
       this.open.set(type, pack);
     }
     const entry: HeaderEntry = { type, id, length: sealed.length };
     if (uncompressedLength !== undefined) entry.uncompressedLength = uncompressedLength;
-    pack.parts.push(sealed);
+    pack.buf.set(sealed, pack.size);
+    pack.hash.update(sealed);
     pack.entries.push(entry);
     pack.size += sealed.length;
     if (pack.size >= this.opts.packSize) {
       this.open.delete(type);
       await this.start(pack);
     }
+  }
+
+  private newPack(type: BlobType, first: number): OpenPack {
+    const capacity = this.opts.packSize + SLACK;
+    const buf = first <= capacity ? (this.pool.pop() ?? Buffer.allocUnsafeSlow(capacity)) : Buffer.allocUnsafeSlow(first);
+    return { type, buf, hash: createHash('sha256'), entries: [], size: 0 };
   }
 
   /** Number of blobs in open packs (not yet uploading). */
@@ -104,9 +128,15 @@ export class PackWriter {
 
   private async upload(pack: OpenPack): Promise<void> {
     const trailer = packTrailer(this.opts.key, pack.entries);
-    const bytes = Buffer.concat([...pack.parts, trailer]);
-    pack.parts.length = 0; // the concatenated copy is all we keep
-    const id = hashId(bytes);
+    let buf = pack.buf;
+    if (pack.size + trailer.length > buf.length) {
+      // Rare: the trailer does not fit behind the blobs; this buffer is not pooled.
+      buf = Buffer.allocUnsafeSlow(pack.size + trailer.length);
+      pack.buf.copy(buf, 0, 0, pack.size);
+    }
+    trailer.copy(buf, pack.size);
+    const bytes = buf.subarray(0, pack.size + trailer.length);
+    const id = pack.hash.update(trailer).digest('hex');
     await this.opts.backend.write({ type: 'data', name: id }, bytes);
     let offset = 0;
     const blobs = pack.entries.map((e) => {
@@ -116,5 +146,6 @@ export class PackWriter {
       return b;
     });
     await this.opts.onWritten({ id, type: pack.type, blobs, bytes });
+    if (buf.length === this.opts.packSize + SLACK && this.pool.length < 1) this.pool.push(buf);
   }
 }

@@ -49,6 +49,7 @@ export class Repository {
   private readonly opts: RepositoryOptions;
   private readonly clock: Clock;
   private readonly cache: Cache | undefined;
+  private cachePruned = false;
   private readonly files: UnpackedStore;
   private readonly blobs: BlobStore;
   private readonly locks = new Set<RepoLock>();
@@ -141,7 +142,9 @@ export class Repository {
       }
       this.blobs.indexFiles.add(id);
     });
-    if (this.cache) {
+    // Once per new index content: a backup calls loadIndex more than once, and listing the cache is not free.
+    if (this.cache && (ids.length > 0 || !this.cachePruned)) {
+      this.cachePruned = true;
       const keep = new Set(this.blobs.index.packs());
       await this.cache.prune('data', keep).catch(() => 0);
     }
@@ -184,6 +187,14 @@ export class Repository {
   /** The verified plaintext of a blob; another copy is tried when one is damaged. */
   loadBlob(type: BlobType, id: Id): Promise<Buffer> {
     return this.blobs.loadBlob(type, id);
+  }
+
+  /**
+   * The sealed bytes of several blobs of one pack (e.g. a restore's blobs of that pack) in a single backend read from
+   * `offset` to `offset + length`; open each slice with `openBlob` (here or in a worker, with `key`).
+   */
+  readPackRange(packId: Id, offset: number, length: number): Promise<Buffer> {
+    return this.blobs.readPackRange(packId, offset, length);
   }
 
   /** Queues a blob unless the index or this session already has it; resolves when it is in an open pack. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, lchown, lstat, lutimes, type FileHandle } from 'node:fs/promises';
+import { chmod, lchown, lstat, lutimes } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { errnoCode, type TreeNode } from '../core/index.js';
 import { pathText, type FsPath } from './safe-fs.js';
@@ -30,8 +30,15 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The calls metadata needs on an open file: a FileHandle, or a synchronous fd wrapper (see safe-fs FdFile). */
+export interface MetaTarget {
+  chown(uid: number, gid: number): Promise<void> | void;
+  chmod(mode: number): Promise<void> | void;
+  utimes(atime: number, mtime: number): Promise<void> | void;
+}
+
 /** Owner, mode, xattrs and times of a file still open for writing (the fd cannot be swapped for a symlink). */
-export async function restoreFileMeta(fh: FileHandle, path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
+export async function restoreFileMeta(fh: MetaTarget, path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
   try {
     // chown clears setuid/setgid, so it goes before chmod.
     if (ctx.isRoot) await fh.chown(node.uid, node.gid);

@@ -1,11 +1,12 @@
 import { mkdir, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import { resolve } from 'node:path';
 import { CairnError, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { resolveTreePath } from '../snapshot/index.js';
 import { systemClock, type Clock } from '../util/index.js';
 import { abortIfNeeded } from './abort.js';
-import { BlobSource } from './blob-source.js';
+import { InlineOpener, WorkerOpener } from './blob-opener.js';
 import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
 import { planRestore, type PlannedOther, type RestorePlan } from './plan.js';
 import { clearPath, ensureRealDir, fsPath, linkTargetPath } from './safe-fs.js';
@@ -25,10 +26,12 @@ export interface RestoreOptions extends SelectionOptions {
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   clock?: Clock;
-  /** Files written at once (default 4). */
+  /** Unused since files are written pack by pack; kept for callers that still pass it. */
   parallelFiles?: number;
-  /** Blob loads in flight (default 8). */
+  /** Pack reads in flight, each up to 4 MiB plus its plaintexts (default: workers + 1). */
   parallelLoads?: number;
+  /** Threads that decrypt, decompress and verify blobs (default: one per core; 0 = in this thread). */
+  workers?: number;
 }
 
 export interface RestoreResult {
@@ -41,7 +44,10 @@ export interface RestoreResult {
   verifyFailures: string[];
 }
 
-const CACHE_BUDGET = 64 * 1024 * 1024;
+/** Largest single read from a pack: bounds the memory of each read in flight. */
+const MAX_RANGE = 4 * 1024 * 1024;
+/** Workers load only from compiled .js; under a TypeScript loader (vitest) blobs are opened in this thread. */
+const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
 
 /** Restores a snapshot (or a path inside it) into `opts.target`, never writing outside it. */
 export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
@@ -60,13 +66,15 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
   };
   const meta = makeMetaContext(warn);
   const progress = makeProgress(clock, plan, result, opts.onProgress);
+  const workers = CAN_USE_WORKERS ? (opts.workers ?? os.availableParallelism()) : 0;
   const ctx: WriteContext = {
     target,
-    blobs: new BlobSource(repo, opts.parallelLoads ?? 8, CACHE_BUDGET),
+    repo,
+    opener: workers > 0 ? new WorkerOpener(repo.key, workers) : new InlineOpener(repo.key),
     meta,
     signal: opts.signal,
-    parallelFiles: opts.parallelFiles ?? 4,
-    readAhead: 4,
+    parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1),
+    maxRange: MAX_RANGE,
     onBytes: (n) => {
       result.bytesRestored += n;
       progress(false);
@@ -76,12 +84,16 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
       progress(false);
     },
   };
-  for (const dir of plan.dirs) {
-    abortIfNeeded(opts.signal);
-    await ensureRealDir(fsPath(target, dir.rel));
+  try {
+    for (const dir of plan.dirs) {
+      abortIfNeeded(opts.signal);
+      await ensureRealDir(fsPath(target, dir.rel));
+    }
+    for (const other of plan.others) await guard(other.loc, ctx, () => createOther(target, other, meta));
+    await writeFiles(plan.files, ctx);
+  } finally {
+    await ctx.opener.close();
   }
-  for (const other of plan.others) await guard(other.loc, ctx, () => createOther(target, other, meta));
-  await writeFiles(plan.files, ctx);
   for (let i = plan.dirs.length - 1; i >= 0; i--) {
     const dir = plan.dirs[i]!;
     await restorePathMeta(fsPath(target, dir.rel), dir.loc, dir.node, meta);

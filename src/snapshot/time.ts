@@ -61,6 +61,24 @@ export function formatTime(ns: bigint, offsetMinutes?: number): string {
   const frac = Number(wall - secs * NS_PER_SECOND);
   const days = Number(floorDiv(secs, BigInt(SECONDS_PER_DAY)));
   const sod = Number(secs - BigInt(days) * BigInt(SECONDS_PER_DAY));
+  let s = datePrefix(days) + TWO[Math.floor(sod / 3600)]! + ':' + TWO[Math.floor(sod / 60) % 60]! + ':' + TWO[sod % 60]!;
+  if (frac !== 0) s += '.' + trimZeros(pad(frac, 9));
+  if (offset === 0) return s + 'Z';
+  // Go truncates the offset to whole minutes (toward zero) and prints the sign of that.
+  const zone = Math.trunc(offset / 60);
+  const abs = Math.abs(zone);
+  return `${s}${zone < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+}
+
+/** "00" … "99": formatting runs three times per file of a backup. */
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+let lastDays = NaN;
+let lastPrefix = '';
+
+/** `YYYY-MM-DDT` of a day (years clamped as restic's `fixTime` does); the last one is remembered. */
+function datePrefix(days: number): string {
+  if (days === lastDays) return lastPrefix;
   let [y, m, d] = civilFromDays(days);
   if (y < 0) y = 0;
   if (y > 9999) {
@@ -68,14 +86,15 @@ export function formatTime(ns: bigint, offsetMinutes?: number): string {
     // Go's AddDate normalizes Feb 29 of a leap year into Mar 1 of 9999, which is not one.
     if (m === 2 && d === 29) [m, d] = [3, 1];
   }
-  let s = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(Math.floor(sod / 3600), 2)}:`;
-  s += `${pad(Math.floor(sod / 60) % 60, 2)}:${pad(sod % 60, 2)}`;
-  if (frac !== 0) s += '.' + pad(frac, 9).replace(/0+$/, '');
-  if (offset === 0) return s + 'Z';
-  // Go truncates the offset to whole minutes (toward zero) and prints the sign of that.
-  const zone = Math.trunc(offset / 60);
-  const abs = Math.abs(zone);
-  return `${s}${zone < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+  lastDays = days;
+  lastPrefix = `${pad(y, 4)}-${TWO[m]!}-${TWO[d]!}T`;
+  return lastPrefix;
+}
+
+function trimZeros(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 48) end--;
+  return s.slice(0, end);
 }
 
 const RFC3339 =

@@ -4,3 +4,4 @@
  */
 export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { WorkerPool, serveWorkerJobs } from './worker-pool.js';

@@ -109,7 +109,8 @@ export class LocalBackend implements Backend {
     let file: fs.FileHandle | undefined;
     try {
       file = await fs.open(this.pathOf(h), 'r');
-      const size = (await file.stat()).size;
+      // With a length the size is not needed: a range past the end shows up as a short read below.
+      const size = length === undefined || offset < 0 || length < 0 ? (await file.stat()).size : Infinity;
       const want = length ?? size - offset;
       if (offset < 0 || want < 0 || offset + want > size) {
         throw new CairnError(
@@ -121,7 +122,9 @@ export class LocalBackend implements Backend {
       let done = 0;
       while (done < want) {
         const { bytesRead } = await file.read(out, done, want - done, offset + done);
-        if (bytesRead === 0) throw new CairnError('fatal', `${this.describe(h)} ended before ${offset + want} bytes.`);
+        if (bytesRead === 0) {
+          throw new CairnError('fatal', `Range ${offset}-${offset + want} is outside ${this.describe(h)}, which ended first.`);
+        }
         done += bytesRead;
       }
       return out;

@@ -84,6 +84,11 @@ export class ProgressView {
       settings.tty && !settings.json && !settings.quiet ? new StatusLine(io.stderr, settings.now) : undefined;
   }
 
+  /** Whether status events reach the output: a terminal status line, or JSON status lines without --quiet. */
+  get showsStatus(): boolean {
+    return this.line !== undefined || (this.settings.json && !this.settings.quiet);
+  }
+
   readonly listener = (e: ProgressEvent): void => {
     switch (e.kind) {
       case 'backup-status':

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
-import path from 'node:path';
+import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { errnoCode } from '../../core/index.js';
 import type { Excluder } from './exclude.js';
 
@@ -24,8 +23,6 @@ export interface DirListing {
   errors: SourceError[];
 }
 
-const STAT_CONCURRENCY = 16;
-
 /** `lstat` with bigint fields; a missing file yields a SourceError instead of a throw. */
 export async function lstatEntry(file: string): Promise<BigIntStats | SourceError> {
   try {
@@ -37,12 +34,14 @@ export async function lstatEntry(file: string): Promise<BigIntStats | SourceErro
 
 /**
  * The entries of folder `dir`, excluded ones removed, sorted by name in UTF-8 byte order (the order of tree nodes).
- * Name patterns are checked before `lstat`, so excluded entries cost no system call.
+ * Name patterns are checked before `lstat`, so excluded entries cost no system call. The listing and the `lstat`s are
+ * synchronous system calls in a row, as restic's walk makes them: on a warm cache each costs about a microsecond,
+ * while a promise round trip through the thread pool costs ten times that and dominated no-change backups.
  */
 export async function listDir(dir: string, excluder: Excluder): Promise<DirListing> {
   let names: string[];
   try {
-    names = await fs.readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     return { entries: [], errors: [toSourceError(dir, 'readdir', err)] };
   }
@@ -51,17 +50,20 @@ export async function listDir(dir: string, excluder: Excluder): Promise<DirListi
     const only = await excluder.keepOnlyTag(dir, names);
     if (only) names = only;
   }
-  const paths = names.map((n) => path.join(dir, n)).filter((p) => !excluder.excludedByName(p));
-  const stats = await mapLimit(paths, STAT_CONCURRENCY, lstatEntry);
   const entries: FileEntry[] = [];
   const errors: SourceError[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const st = stats[i]!;
-    const p = paths[i]!;
-    if ('item' in st) errors.push(st);
-    else if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) {
-      entries.push({ name: path.basename(p), path: p, stat: st });
+  const prefix = dir.endsWith('/') ? dir : dir + '/';
+  for (const name of names) {
+    const p = prefix + name;
+    if (excluder.excludedByName(p)) continue;
+    let st: BigIntStats;
+    try {
+      st = lstatSync(p, { bigint: true });
+    } catch (err) {
+      errors.push(toSourceError(p, 'lstat', err));
+      continue;
     }
+    if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) entries.push({ name, path: p, stat: st });
   }
   return { entries, errors };
 }
