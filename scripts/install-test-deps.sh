@@ -5,6 +5,8 @@ need=()
 command -v restic >/dev/null || need+=(restic)
 command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v rclone >/dev/null || need+=(rclone)
+[[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 if ((${#need[@]})); then
   if [[ $(id -u) != 0 ]]; then
     echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2
