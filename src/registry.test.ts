@@ -6,11 +6,14 @@ describe('registry', () => {
     expect(openBackend('/srv/backup').location).toBe('/srv/backup');
     expect(openBackend('local:/srv/backup').location).toBe('/srv/backup');
   });
-  it('s3:, sftp: and rest: are refused with invalid-argument', () => {
-    for (const url of ['s3:s3.amazonaws.com/bucket', 'sftp:host:/path', 'rest:http://host:8000/']) {
+  it('restic schemes Cairn does not serve are refused with invalid-argument', () => {
+    for (const url of ['b2:bucket:path', 'azure:container:/', 'rclone:remote:path']) {
       expect(() => openBackend(url), url).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
-      expect(() => openBackend(url), url).toThrow(/backends are not supported yet/);
+      expect(() => openBackend(url), url).toThrow(/not supported/);
     }
+  });
+  it('an -o option on a local repository is refused', () => {
+    expect(() => openBackend('/srv/backup', { options: { 's3.region': 'eu-west-1' } })).toThrow(/-o s3.region/);
   });
   it('does not mistake a drive letter or a relative path for a scheme', () => {
     expect(repositoryScheme('C:\\backup')).toBeUndefined();

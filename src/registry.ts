@@ -4,13 +4,30 @@
  */
 import type { Backend } from './backend/index.js';
 import { LocalBackend } from './backend/local/index.js';
+import { openRestBackend } from './backend/rest/index.js';
+import { openS3Backend } from './backend/s3/index.js';
+import { openSftpBackend } from './backend/sftp/index.js';
+import type { LimitOptions } from './backend/wrap/index.js';
+import { withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
+
+export type { LimitOptions };
+
+/** What the command line adds to a repository URL: `-o key=value` options, limits and the process environment. */
+export interface BackendContext {
+  options?: Record<string, string>;
+  limits?: LimitOptions;
+  env?: Record<string, string | undefined>;
+}
 
 /** Turns a repository URL or path into a Backend. */
 export type BackendFactory = (url: string) => Backend;
 
-/** URL schemes restic knows that Cairn does not serve (yet). */
-const UNSUPPORTED = ['s3', 'sftp', 'rest', 'b2', 'azure', 'gs', 'swift', 'rclone'];
+/** URL schemes restic knows that Cairn does not serve. */
+const UNSUPPORTED = ['b2', 'azure', 'gs', 'swift', 'rclone'];
+
+type RemoteOpener = (url: string, options: Record<string, string>, env: Record<string, string | undefined>) => Backend;
+const REMOTE: Record<string, RemoteOpener> = { s3: openS3Backend, sftp: openSftpBackend, rest: openRestBackend };
 
 /** The scheme of a repository URL (`s3:host/bucket` → `s3`), or undefined for a plain local path. */
 export function repositoryScheme(url: string): string | undefined {
@@ -20,13 +37,27 @@ export function repositoryScheme(url: string): string | undefined {
   return m[1];
 }
 
-export const openBackend: BackendFactory = (url) => {
+export function openBackend(url: string, ctx: BackendContext = {}): Backend {
   if (url.trim() === '') throw new CairnError('invalid-argument', 'The repository location is empty.');
+  const options = ctx.options ?? {};
   const scheme = repositoryScheme(url);
-  if (scheme === undefined) return new LocalBackend(url);
-  if (scheme === 'local') return new LocalBackend(url.slice('local:'.length));
+  if (scheme === undefined || scheme === 'local') {
+    rejectOptions(options, 'a local repository');
+    const local = new LocalBackend(scheme === undefined ? url : url.slice('local:'.length));
+    return ctx.limits ? withLimits(local, ctx.limits) : local;
+  }
+  const opener = REMOTE[scheme];
+  if (opener) {
+    const backend = opener(url, options, ctx.env ?? process.env);
+    return withRetry(withLimits(backend, ctx.limits ?? {}));
+  }
   if (UNSUPPORTED.includes(scheme)) {
-    throw new CairnError('invalid-argument', `${scheme}: backends are not supported yet; use a local path.`);
+    throw new CairnError('invalid-argument', `${scheme}: repositories are not supported; use local, s3, sftp or rest.`);
   }
   throw new CairnError('invalid-argument', `Unknown repository type "${scheme}:" in ${url}.`);
-};
+}
+
+function rejectOptions(options: Record<string, string>, what: string): void {
+  const key = Object.keys(options)[0];
+  if (key !== undefined) throw new CairnError('invalid-argument', `Option -o ${key} does not apply to ${what}.`);
+}

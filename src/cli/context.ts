@@ -2,11 +2,18 @@
 import os from 'node:os';
 import type { AppDeps, OpenOptions, PasswordSource, RepositoryTarget } from '../app/index.js';
 import { defaultLocations } from '../app/index.js';
+import type { BackendContext, LimitOptions } from '../registry.js';
 import { openBackend } from '../registry.js';
 import type { Clock } from '../util/index.js';
 import { systemClock } from '../util/index.js';
 import type { Env, GlobalFlags } from './global-options.js';
-import { resolveCacheDir, resolvePasswordSpec, resolveRepositorySpec } from './global-options.js';
+import {
+  parseBackendOptions,
+  parseRateLimit,
+  resolveCacheDir,
+  resolvePasswordSpec,
+  resolveRepositorySpec,
+} from './global-options.js';
 import { jsonLine } from './output/json.js';
 import { ProgressView } from './output/progress.js';
 import { parseCompression, parsePackSize } from './parse.js';
@@ -88,7 +95,7 @@ export class CommandContext {
 
   deps(): AppDeps {
     const deps: AppDeps = {
-      openBackend,
+      openBackend: (url) => openBackend(url, this.backendContext()),
       clock: this.io.clock,
       hostname: os.hostname(),
       username: currentUser(this.io.env),
@@ -97,6 +104,16 @@ export class CommandContext {
     if (process.getuid) deps.uid = process.getuid();
     if (process.getgid) deps.gid = process.getgid();
     return deps;
+  }
+
+  /** `-o` options, rate limits and the environment for the repository's backend. */
+  backendContext(): BackendContext {
+    const limits: LimitOptions = {};
+    const up = parseRateLimit(this.flags.limitUpload, '--limit-upload');
+    const down = parseRateLimit(this.flags.limitDownload, '--limit-download');
+    if (up !== undefined) limits.uploadBytesPerSecond = up;
+    if (down !== undefined) limits.downloadBytesPerSecond = down;
+    return { options: parseBackendOptions(this.flags.option), limits, env: this.io.env };
   }
 
   /** The password from flags or environment, with a terminal prompt as the last resort. */

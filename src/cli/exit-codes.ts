@@ -27,6 +27,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   interrupted: EXIT.interrupted,
   'check-failed': EXIT.fatal,
   'verify-failed': EXIT.fatal,
+  'access-denied': EXIT.fatal,
+  unavailable: EXIT.fatal,
 };
 
 export function exitCodeFor(err: unknown): number {

@@ -17,6 +17,9 @@ export interface GlobalFlags {
   packSize?: string;
   compression?: string;
   debug?: boolean;
+  option?: string[];
+  limitUpload?: string;
+  limitDownload?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -79,4 +82,25 @@ export function resolveCacheDir(flags: GlobalFlags, env: Env, defaultDir: string
   if (flags.cache === false) return undefined;
   if (set(flags.cacheDir)) return flags.cacheDir;
   return env.CAIRN_CACHE_DIR ?? env.RESTIC_CACHE_DIR ?? defaultDir;
+}
+
+/** The `-o key=value` options as a map; a repeated key keeps its last value, as in restic. */
+export function parseBackendOptions(values: readonly string[] = []): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new CairnError('invalid-argument', `Option -o ${v} must have the form key=value.`);
+    options[v.slice(0, eq).trim()] = v.slice(eq + 1);
+  }
+  return options;
+}
+
+/** `--limit-upload/--limit-download` in KiB/s as bytes per second; undefined or 0 means unlimited. */
+export function parseRateLimit(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const kib = Number(value);
+  if (!Number.isInteger(kib) || kib < 0) {
+    throw new CairnError('invalid-argument', `${flag} must be a whole number of KiB/s, not "${value}".`);
+  }
+  return kib === 0 ? undefined : kib * 1024;
 }

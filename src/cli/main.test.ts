@@ -67,10 +67,10 @@ describe('cli', () => {
     expect(f.err()).toMatch(/no password given/);
   });
 
-  it('remote backends are refused for now', async () => {
+  it('an unknown -o option is one clear sentence and exit 1', async () => {
     const f = fakeIO(home, { CAIRN_PASSWORD: 'x' });
-    expect(await runCli(['-r', 's3:host/bucket', 'snapshots'], f.io)).toBe(1);
-    expect(f.err()).toMatch(/s3: backends are not supported yet/);
+    expect(await runCli(['-r', path.join(home, 'repo'), '-o', 's3.region=x', 'snapshots'], f.io)).toBe(1);
+    expect(f.err()).toMatch(/-o s3.region does not apply to a local repository/);
   });
 
   it('init then snapshots --json prints [] on an explicit repository', async () => {

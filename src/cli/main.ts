@@ -14,10 +14,14 @@ function increase(_: string, previous: number): number {
   return previous + 1;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function buildProgram(rt: CliRuntime): Command {
   const program = new Command('cairn')
     .description("Deduplicated, compressed, encrypted backups in restic's repository format.")
-    .option('-r, --repo <url>', 'repository to use (a local path; env CAIRN_REPOSITORY)')
+    .option('-r, --repo <url>', 'repository: a path, s3:…, sftp:… or rest:… URL (env CAIRN_REPOSITORY)')
     .option('--repository-file <file>', 'file holding the repository location (env CAIRN_REPOSITORY_FILE)')
     .option('-p, --password-file <file>', 'file holding the password (env CAIRN_PASSWORD_FILE)')
     .option('--password-command <command>', 'program printing the password (env CAIRN_PASSWORD_COMMAND)')
@@ -30,6 +34,9 @@ export function buildProgram(rt: CliRuntime): Command {
     .option('--key-hint <id>', 'key id to try first')
     .option('--pack-size <MiB>', 'target pack size in MiB (default 16)')
     .addOption(new Option('--compression <mode>', 'compression mode').choices(['auto', 'off', 'max']))
+    .option('-o, --option <key=value>', 'backend option, e.g. s3.region=eu-west-1 (repeatable)', collect, [])
+    .option('--limit-upload <KiB/s>', 'limit uploads to this many KiB per second')
+    .option('--limit-download <KiB/s>', 'limit downloads to this many KiB per second')
     .option('--debug', 'print stack traces of errors')
     .version(versionText(), '--version', 'print the version')
     .showSuggestionAfterError(true);

@@ -12,7 +12,11 @@ export type ErrorCode =
   | 'no-space'
   | 'interrupted'
   | 'check-failed'
-  | 'verify-failed';
+  | 'verify-failed'
+  /** Storage refused us: wrong credentials, host key mismatch, no permission on a bucket. */
+  | 'access-denied'
+  /** Storage could not be reached or kept failing after all retries. */
+  | 'unavailable';
 
 /** The one error class Cairn throws: a stable `code`, a one-sentence message, the cause, and whether a retry can help. */
 export class CairnError extends Error {
