@@ -26,7 +26,7 @@ import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
 import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
 
 const FILE_SLOTS = 32;
-const CHUNK_BUDGET_PER_WORKER = 16 << 20;
+const CHUNK_BUDGET_PER_WORKER = 8 << 20;
 
 /**
  * Backs up files and folders (or a stream) into `repo` and writes a snapshot, as `restic backup` does: data blobs and

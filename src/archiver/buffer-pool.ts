@@ -1,3 +1,5 @@
+import { releaseNow } from '../util/index.js';
+
 /**
  * Reusable ArrayBuffers for chunk bytes. A chunk travels main → worker → main in the same buffer (the worker seals
  * into it), so a backup does not leave a trail of garbage buffers that V8 collects only under external-memory
@@ -23,10 +25,13 @@ export class BufferPool {
     return Buffer.allocUnsafeSlow(cap).subarray(0, n);
   }
 
-  /** Returns a buffer for reuse; the caller must hold no view of it any more. Odd sizes are left to the GC. */
+  /** Returns a buffer for reuse; the caller must hold no view of it any more. What the pool cannot keep is freed. */
   give(ab: ArrayBuffer): void {
     const cap = ab.byteLength;
-    if (cap < MIN_CAPACITY || (cap & (cap - 1)) !== 0 || this.pooled + cap > this.maxBytes) return;
+    if (cap < MIN_CAPACITY || (cap & (cap - 1)) !== 0 || this.pooled + cap > this.maxBytes) {
+      releaseNow(ab);
+      return;
+    }
     let list = this.free.get(cap);
     if (!list) this.free.set(cap, (list = []));
     list.push(ab);

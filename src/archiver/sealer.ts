@@ -51,7 +51,7 @@ const FILE_BATCH_COUNT = 64;
 /** Blobs at least this large are sent on their own (no copy). */
 const ALONE_BYTES = 256 << 10;
 /** Spare chunk buffers kept for reuse (chunks in flight are bounded by the chunk budget, not by this). */
-const POOL_BYTES = 24 << 20;
+const POOL_BYTES = 8 << 20;
 const WORKER_YOUNG_MB = 4;
 
 /** A release callback for `count` views of one buffer: the buffer goes back to the pool after the last one. */

@@ -5,6 +5,7 @@ import type { CryptoKey } from '../crypto/index.js';
 import type { HeaderEntry } from './pack.js';
 import { packTrailer } from './pack.js';
 import type { PackBlob } from './types.js';
+import { releaseNow } from '../util/index.js';
 
 /** A pack that has been written to the backend. */
 export interface WrittenPack {
@@ -27,6 +28,7 @@ interface OpenPack {
 
 /** Room beyond packSize, so that most packs close at packSize or above without outgrowing their buffer. */
 const SLACK = 1 << 20;
+const TREE_PACK_START = 256 << 10;
 
 export interface PackWriterOptions {
   backend: Backend;
@@ -46,6 +48,8 @@ export interface PackWriterOptions {
 export class PackWriter {
   private readonly open = new Map<BlobType, OpenPack>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Finished packs waiting for an upload slot. */
+  private readonly queued: OpenPack[] = [];
   private readonly waiters: (() => void)[] = [];
   /** Pack buffers of finished uploads, reused: fresh 16 MiB buffers cost page faults and GC pressure. */
   private readonly pool: Buffer[] = [];
@@ -59,17 +63,21 @@ export class PackWriter {
   }
 
   /**
-   * Copies a sealed blob into the open pack of its type (synchronously), so the caller's buffer is free at once;
-   * resolves once a full pack has an upload slot. A blob that would overflow the pack's buffer closes it first.
+   * Copies a sealed blob into the open pack of its type (synchronously), so the caller's buffer is free at once.
+   * Waits first while finished packs wait for an upload slot: that bounds memory to the open packs, one finished
+   * pack per type and `maxUploads` uploading, however many callers add at once.
    */
   async add(type: BlobType, id: Id, sealed: Uint8Array, uncompressedLength?: number): Promise<void> {
     this.check();
+    while (this.queued.length > 0) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      this.check();
+    }
     let pack = this.open.get(type);
-    while (pack && pack.size > 0 && pack.size + sealed.length > pack.buf.length) {
-      this.open.delete(type);
-      await this.start(pack);
-      // Other blobs may have opened a new pack while this one waited for an upload slot.
-      pack = this.open.get(type);
+    if (pack && pack.size + sealed.length > pack.buf.length) this.grow(pack, pack.size + sealed.length);
+    if (pack && pack.size > 0 && pack.size + sealed.length > pack.buf.length) {
+      this.finish(pack);
+      pack = undefined;
     }
     if (!pack) {
       pack = this.newPack(type, sealed.length);
@@ -81,16 +89,29 @@ export class PackWriter {
     pack.hash.update(sealed);
     pack.entries.push(entry);
     pack.size += sealed.length;
-    if (pack.size >= this.opts.packSize) {
-      this.open.delete(type);
-      await this.start(pack);
-    }
+    if (pack.size >= this.opts.packSize) this.finish(pack);
   }
 
   private newPack(type: BlobType, first: number): OpenPack {
     const capacity = this.opts.packSize + SLACK;
-    const buf = first <= capacity ? (this.pool.pop() ?? Buffer.allocUnsafeSlow(capacity)) : Buffer.allocUnsafeSlow(first);
+    let buf: Buffer;
+    if (first > capacity) buf = Buffer.allocUnsafeSlow(first);
+    else if (type === 'data') buf = this.pool.pop() ?? Buffer.allocUnsafeSlow(capacity);
+    // Tree packs fill slowly with small blobs: they start small and grow, instead of holding a full buffer.
+    else buf = Buffer.allocUnsafeSlow(Math.min(capacity, Math.max(first, TREE_PACK_START)));
     return { type, buf, hash: createHash('sha256'), entries: [], size: 0 };
+  }
+
+  /** Doubles a small pack buffer (up to the pooled capacity) so that `needed` bytes fit. */
+  private grow(pack: OpenPack, needed: number): void {
+    const capacity = this.opts.packSize + SLACK;
+    if (pack.buf.length >= capacity) return;
+    let size = pack.buf.length;
+    while (size < needed) size *= 2;
+    const buf = Buffer.allocUnsafeSlow(Math.min(capacity, size));
+    pack.buf.copy(buf, 0, 0, pack.size);
+    releaseNow(pack.buf.buffer);
+    pack.buf = buf;
   }
 
   /** Number of blobs in open packs (not yet uploading). */
@@ -102,28 +123,37 @@ export class PackWriter {
 
   /** Finishes the open packs and waits for every upload. */
   async flush(): Promise<void> {
-    for (const [type, pack] of [...this.open]) {
-      this.open.delete(type);
-      await this.start(pack);
-    }
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    this.check();
-  }
-
-  private async start(pack: OpenPack): Promise<void> {
-    while (this.inFlight.size >= this.opts.maxUploads) {
+    for (const pack of [...this.open.values()]) this.finish(pack);
+    while (this.queued.length > 0 || this.inFlight.size > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     this.check();
-    const upload = this.upload(pack)
-      .catch((err: unknown) => {
-        this.failure ??= err instanceof Error ? err : new Error(String(err));
-      })
-      .finally(() => {
-        this.inFlight.delete(upload);
-        this.waiters.shift()?.();
-      });
-    this.inFlight.add(upload);
+  }
+
+  /** Closes a pack and queues it for upload. */
+  private finish(pack: OpenPack): void {
+    this.open.delete(pack.type);
+    this.queued.push(pack);
+    this.pump();
+  }
+
+  /** Starts queued uploads while slots are free; wakes every waiter when something changed. */
+  private pump(): void {
+    while (this.queued.length > 0 && this.inFlight.size < this.opts.maxUploads && this.failure === undefined) {
+      const pack = this.queued.shift()!;
+      const upload = this.upload(pack)
+        .catch((err: unknown) => {
+          this.failure ??= err instanceof Error ? err : new Error(String(err));
+          // Nothing queued can be written after a failure: drop it so waiters see the error instead of waiting.
+          this.queued.length = 0;
+        })
+        .finally(() => {
+          this.inFlight.delete(upload);
+          this.pump();
+        });
+      this.inFlight.add(upload);
+    }
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private async upload(pack: OpenPack): Promise<void> {
@@ -133,6 +163,7 @@ export class PackWriter {
       // Rare: the trailer does not fit behind the blobs; this buffer is not pooled.
       buf = Buffer.allocUnsafeSlow(pack.size + trailer.length);
       pack.buf.copy(buf, 0, 0, pack.size);
+      this.recycle(pack.buf);
     }
     trailer.copy(buf, pack.size);
     const bytes = buf.subarray(0, pack.size + trailer.length);
@@ -146,6 +177,12 @@ export class PackWriter {
       return b;
     });
     await this.opts.onWritten({ id, type: pack.type, blobs, bytes });
+    this.recycle(buf);
+  }
+
+  /** Keeps one spare full-size buffer; frees the rest at once (see releaseNow). */
+  private recycle(buf: Buffer): void {
     if (buf.length === this.opts.packSize + SLACK && this.pool.length < 1) this.pool.push(buf);
+    else releaseNow(buf.buffer);
   }
 }

@@ -17,6 +17,7 @@ import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js'
 import type { LockEnv, RepoLock } from './locks.js';
 import { acquireLock, removeLocks } from './locks.js';
 import { HEADER_TAIL, headerLength, parseHeaderTail, parsePackHeader } from './pack.js';
+import { matchesName, readRechecked } from './reread.js';
 import { formatTimeUtc } from './time.js';
 import type {
   IndexEntry,
@@ -70,7 +71,7 @@ export class Repository {
       version: config.version,
       compression: this.compression,
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
-      maxUploads: opts.maxPackUploads ?? 3,
+      maxUploads: opts.maxPackUploads ?? 1,
       indexFlushBlobs: opts.indexFlushBlobs ?? 50_000,
       clock: this.clock,
       cache: this.cache,
@@ -124,7 +125,15 @@ export class Repository {
       throw err;
     }
     const { key, keyId } = await openMasterKey(backend, opts.password, opts.keyHint);
-    const repo = new Repository(backend, decodeConfig(key, sealedConfig), key, keyId, opts);
+    let config: RepoConfig;
+    try {
+      config = decodeConfig(key, sealedConfig);
+    } catch (err) {
+      // Damage on the way is told from damage at rest by reading once more.
+      if (!isCairnError(err, 'corrupt')) throw err;
+      config = decodeConfig(key, await backend.read({ type: 'config', name: 'config' }));
+    }
+    const repo = new Repository(backend, config, key, keyId, opts);
     await repo.cache?.init();
     return repo;
   }
@@ -219,8 +228,9 @@ export class Repository {
 
   // ---- packs ----
 
+  /** A whole pack file, read a second time if its content does not match its name (check reports what remains). */
   async readPack(packId: Id): Promise<Buffer> {
-    return this.backend.read({ type: 'data', name: packId });
+    return readRechecked(this.backend, { type: 'data', name: packId }, matchesName(packId));
   }
 
   /** The blobs of a pack from its header, reading only the end of the file. */
