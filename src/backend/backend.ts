@@ -28,6 +28,11 @@ export interface FileInfo {
 export interface Backend {
   /** Human-readable location, without secrets (for messages). */
   readonly location: string;
+  /**
+   * How many transfers at once pay off (a remote store's connection limit); absent means one, as for a local disk,
+   * where more parallel pack writes only add memory. Wrappers pass it through.
+   */
+  readonly connections?: number;
   /** Creates the folders/bucket a new repository needs; succeeds if they exist. */
   create(): Promise<void>;
   list(type: FileType): AsyncIterable<FileInfo>;

@@ -36,6 +36,8 @@ import { UnpackedStore } from './unpacked.js';
 
 const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const INDEX_LOAD_CONCURRENCY = 4;
+/** Each upload holds a pack buffer (packSize): more connections than this add memory, not speed. */
+const MAX_PARALLEL_UPLOADS = 4;
 
 /**
  * An open repository: the master key, the config, and every operation on blobs, packs, index, unpacked files,
@@ -71,7 +73,7 @@ export class Repository {
       version: config.version,
       compression: this.compression,
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
-      maxUploads: opts.maxPackUploads ?? 1,
+      maxUploads: opts.maxPackUploads ?? Math.min(backend.connections ?? 1, MAX_PARALLEL_UPLOADS),
       indexFlushBlobs: opts.indexFlushBlobs ?? 50_000,
       clock: this.clock,
       cache: this.cache,

@@ -65,7 +65,7 @@ export interface RepositoryOptions {
   scryptParams?: KdfParams;
   /** Told about things done on the user's behalf (e.g. a stale lock removed). */
   onWarning?: (message: string) => void;
-  /** Packs uploading at the same time (default 1; local disks gain nothing from more); memory ≈ (this + 3) × packSize. */
+  /** Packs uploading at the same time (default: the backend's `connections`, at most 4); memory ≈ (this + 3) × packSize. */
   maxPackUploads?: number;
   /** Blobs after which an index file is written during a long run (default 50,000). */
   indexFlushBlobs?: number;

@@ -73,7 +73,8 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     opener: workers > 0 ? new WorkerOpener(repo.key, workers) : new InlineOpener(repo.key),
     meta,
     signal: opts.signal,
-    parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1),
+    // Remote stores answer with latency: keep as many reads in flight as the backend has connections.
+    parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1, repo.backend.connections ?? 0),
     maxRange: MAX_RANGE,
     onBytes: (n) => {
       result.bytesRestored += n;

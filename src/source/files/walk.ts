@@ -40,18 +40,19 @@ export async function lstatEntry(file: string): Promise<BigIntStats | SourceErro
  */
 export async function listDir(dir: string, excluder: Excluder): Promise<DirListing> {
   let names: string[];
+  const errors: SourceError[] = [];
   try {
     names = readdirSync(dir);
   } catch (err) {
     return { entries: [], errors: [toSourceError(dir, 'readdir', err)] };
   }
+  if (names.some((n) => n.includes('\ufffd'))) names = dropUndecodableNames(dir, names, errors);
   names.sort(compareNames);
   if (excluder.hasTagRules) {
     const only = await excluder.keepOnlyTag(dir, names);
     if (only) names = only;
   }
   const entries: FileEntry[] = [];
-  const errors: SourceError[] = [];
   const prefix = dir.endsWith('/') ? dir : dir + '/';
   for (const name of names) {
     const p = prefix + name;
@@ -66,6 +67,27 @@ export async function listDir(dir: string, excluder: Excluder): Promise<DirListi
     if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) entries.push({ name, path: p, stat: st });
   }
   return { entries, errors };
+}
+
+/**
+ * Names that are not valid UTF-8 cannot be opened through a string path (Node decodes them lossily), so they are
+ * reported as source errors instead of being mistaken for files that vanished.
+ */
+function dropUndecodableNames(dir: string, names: string[], errors: SourceError[]): string[] {
+  const raw = readdirSync(dir, { encoding: 'buffer' });
+  const valid = new Set<string>();
+  for (const bytes of raw) {
+    const name = bytes.toString('utf8');
+    if (Buffer.from(name).equals(bytes)) valid.add(name);
+    else {
+      errors.push({
+        item: `${dir}/${name}`,
+        during: 'readdir',
+        message: `${dir}/${name}: the name is not valid UTF-8, which Cairn cannot back up yet; rename it to include it.`,
+      });
+    }
+  }
+  return names.filter((n) => valid.has(n));
 }
 
 /** Byte order of the UTF-8 encodings (Go string order), which differs from UTF-16 order only above U+D7FF. */
