@@ -8,7 +8,7 @@ import { openRestBackend } from './backend/rest/index.js';
 import { openS3Backend } from './backend/s3/index.js';
 import { openSftpBackend } from './backend/sftp/index.js';
 import type { LimitOptions } from './backend/wrap/index.js';
-import { withLimits, withRetry } from './backend/wrap/index.js';
+import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
 
 export type { LimitOptions };
@@ -48,8 +48,9 @@ export function openBackend(url: string, ctx: BackendContext = {}): Backend {
   }
   const opener = REMOTE[scheme];
   if (opener) {
-    const backend = opener(url, options, ctx.env ?? process.env);
-    return withRetry(withLimits(backend, ctx.limits ?? {}));
+    const env = ctx.env ?? process.env;
+    const backend = opener(url, options, env);
+    return withRetry(withLimits(backend, ctx.limits ?? {}), retryOptionsFromEnv(env));
   }
   if (UNSUPPORTED.includes(scheme)) {
     throw new CairnError('invalid-argument', `${scheme}: repositories are not supported; use local, s3, sftp or rest.`);
