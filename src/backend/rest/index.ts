@@ -1,15 +1,36 @@
 /**
  * @module backend/rest
- * PLACEHOLDER — being implemented. Contract: see /work/notes/issue3.md.
+ * Repositories behind restic's REST protocol (v1 and v2): rest-server, `rclone serve restic`, `cairn serve-repo`.
+ * URL `rest:http(s)://[user:pass@]host[:port]/[path/]`; Basic-auth credentials from the URL or the environment
+ * (CAIRN_REST_USERNAME/CAIRN_REST_PASSWORD, then restic's RESTIC_REST_USERNAME/RESTIC_REST_PASSWORD); options
+ * `-o rest.connections=N` and `-o rest.cacert=FILE`.
  */
 import type { Backend } from '../backend.js';
-import { CairnError } from '../../core/index.js';
+import type { Env } from './location.js';
+import { parseRestLocation } from './location.js';
+import { RestBackend } from './rest.js';
 
-export type Env = Record<string, string | undefined>;
+export { RestBackend } from './rest.js';
+export {
+  parseRestLocation,
+  checkRestOptions,
+  restConnections,
+  stripCredentials,
+  REST_OPTIONS,
+} from './location.js';
+export { DEFAULT_CONNECTIONS } from './location.js';
+export { parseListing, CONTENT_TYPE_V1, CONTENT_TYPE_V2 } from './listing.js';
+export type { Listing } from './listing.js';
+export type { RestConfig, Env } from './location.js';
 
-/** Parses a repository URL with the `rest:` scheme and the `-o rest.*` options into a Backend. */
-export function openRestBackend(url: string, options: Record<string, string>, env: Env): Backend {
-  void options;
-  void env;
-  throw new CairnError('invalid-argument', `rest: backends are not supported yet (${url}).`);
+/**
+ * Parses a repository URL with the `rest:` scheme and the `-o rest.*` options into a Backend. No I/O: the first
+ * request opens the connection. The result's `connections` is the `-o rest.connections` value for the limit wrapper.
+ */
+export function openRestBackend(
+  url: string,
+  options: Record<string, string>,
+  env: Env,
+): RestBackend & Backend {
+  return new RestBackend(parseRestLocation(url, options, env));
 }

@@ -1,0 +1,113 @@
+/**
+ * Starts `rclone serve restic` (Debian's rclone 1.60) on 127.0.0.1 as an independent REST server for Cairn's REST
+ * client. rclone serves any number of repositories below its root: `/<name>/` is one repository in `<dir>/<name>`.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RcloneRestOptions {
+  /** Folder to serve; a throwaway one under os.tmpdir() (removed by stop) when absent. */
+  dir?: string;
+  /** Require HTTP Basic authentication with this user and password. */
+  user?: string;
+  pass?: string;
+  appendOnly?: boolean;
+  /** Serve https with this PEM certificate and key. */
+  tls?: { cert: string; key: string };
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+export class RcloneRest {
+  private stderr = '';
+  private exited = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly dir: string,
+    readonly port: number,
+    private readonly ownDir: boolean,
+    readonly secure: boolean,
+  ) {
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    child.on('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  /** `http://127.0.0.1:PORT/` (https with `tls`). */
+  get url(): string {
+    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}/`;
+  }
+
+  /** A `rest:` repository URL for the repository `name` below the root ('' is the root), with optional credentials. */
+  repo(name = '', creds?: { user: string; pass: string }): string {
+    const auth = creds ? `${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.pass)}@` : '';
+    const sub = name === '' ? '' : `${name}/`;
+    return `rest:${this.secure ? 'https' : 'http'}://${auth}127.0.0.1:${this.port}/${sub}`;
+  }
+
+  static async start(opts: RcloneRestOptions = {}): Promise<RcloneRest> {
+    const ownDir = opts.dir === undefined;
+    const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-rclone-rest-'));
+    const port = await freePort();
+    const args = ['serve', 'restic', '--addr', `127.0.0.1:${port}`];
+    if (opts.user !== undefined) args.push('--user', opts.user, '--pass', opts.pass ?? '');
+    if (opts.appendOnly) args.push('--append-only');
+    if (opts.tls) args.push('--cert', opts.tls.cert, '--key', opts.tls.key);
+    args.push(dir);
+    // A CA bundle variable meant for other tools confuses rclone; no config file keeps the run hermetic.
+    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: '/dev/null' };
+    delete env.AWS_CA_BUNDLE;
+    const child = spawn('rclone', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = new RcloneRest(child, dir, port, ownDir, opts.tls !== undefined);
+    const deadline = performance.now() + READY_TIMEOUT_MS;
+    while (!(await canConnect(port))) {
+      if (server.exited || performance.now() > deadline) {
+        await server.stop();
+        throw new Error(`rclone serve restic did not start on port ${port}: ${server.stderr.trim()}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return server;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(timer);
+    }
+    if (this.ownDir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
