@@ -14,5 +14,3 @@ export { diffSnapshots } from './diff.js';
 export type { DiffChange, DiffCounts, DiffModifier, DiffOptions, DiffRun, DiffTotals } from './diff.js';
 export { snapshotStats } from './stats.js';
 export type { SnapshotStats, StatsMode } from './stats.js';
-export { parsePatterns, matchList } from './pattern.js';
-export type { Pattern } from './pattern.js';

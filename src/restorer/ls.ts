@@ -1,7 +1,7 @@
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
-import { globToRegExp } from './pattern.js';
+import { globToRegExp } from '../source/index.js';
 import { joinLoc } from './selection.js';
 
 export interface ListOptions {

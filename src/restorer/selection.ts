@@ -1,5 +1,5 @@
 import { CairnError, shortId, type Tree, type Id } from '../core/index.js';
-import { matchList, parsePatterns, type Pattern } from './pattern.js';
+import { compilePatterns, matchAny, matchAnyWithChild } from '../source/index.js';
 
 export interface SelectionOptions {
   include?: string[];
@@ -18,28 +18,18 @@ export type Selector = (path: string, isDir: boolean) => Selection;
 
 /** Builds restic restore's combined include/exclude filter over paths inside the restored tree. */
 export function makeSelector(opts: SelectionOptions): Selector {
-  const includes = [parsePatterns(opts.include ?? []), parsePatterns(opts.iinclude ?? [], true)] as const;
-  const excludes = [parsePatterns(opts.exclude ?? []), parsePatterns(opts.iexclude ?? [], true)] as const;
-  const hasIncludes = includes[0].length + includes[1].length > 0;
-  const hasExcludes = excludes[0].length + excludes[1].length > 0;
+  const include = compilePatterns(opts.include ?? []);
+  const iinclude = compilePatterns(opts.iinclude ?? [], true);
+  const exclude = compilePatterns(opts.exclude ?? []);
+  const iexclude = compilePatterns(opts.iexclude ?? [], true);
+  const hasIncludes = include.length + iinclude.length > 0;
   return (path, isDir) => {
-    let selected = true;
-    let childMaySelect = isDir;
-    if (hasExcludes && (anyMatch(excludes[0], path, false).matched || anyMatch(excludes[1], path, true).matched)) {
-      return { selected: false, childMaySelect: false };
-    }
-    if (hasIncludes) {
-      const a = anyMatch(includes[0], path, false);
-      const b = a.matched && a.childMayMatch ? a : anyMatch(includes[1], path, true);
-      selected = a.matched || b.matched;
-      childMaySelect = isDir && (a.childMayMatch || b.childMayMatch);
-    }
-    return { selected, childMaySelect };
+    if (matchAny(exclude, path) || matchAny(iexclude, path, true)) return { selected: false, childMaySelect: false };
+    if (!hasIncludes) return { selected: true, childMaySelect: isDir };
+    const a = matchAnyWithChild(include, path);
+    const b = matchAnyWithChild(iinclude, path, true);
+    return { selected: a.matched || b.matched, childMaySelect: isDir && (a.childMayMatch || b.childMayMatch) };
   };
-}
-
-function anyMatch(patterns: Pattern[], path: string, ignoreCase: boolean): { matched: boolean; childMayMatch: boolean } {
-  return matchList(patterns, path, ignoreCase);
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 export { Excluder, parsePatternLines, parseSize } from './exclude.js';
 export type { ExcludeOptions } from './exclude.js';
-export { compilePattern, matchPattern, matchAny, cleanPath } from './glob.js';
-export type { Pattern } from './glob.js';
+export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
+export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './names.js';
 export { listDir, lstatEntry, compareNames, toSourceError, mapLimit } from './walk.js';
 export type { FileEntry, SourceError, DirListing } from './walk.js';
