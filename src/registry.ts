@@ -7,17 +7,19 @@ import { LocalBackend } from './backend/local/index.js';
 import { openRestBackend } from './backend/rest/index.js';
 import { openS3Backend } from './backend/s3/index.js';
 import { openSftpBackend } from './backend/sftp/index.js';
-import type { LimitOptions } from './backend/wrap/index.js';
+import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index.js';
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
 
-export type { LimitOptions };
+export type { LimitOptions, RetryInfo };
 
 /** What the command line adds to a repository URL: `-o key=value` options, limits and the process environment. */
 export interface BackendContext {
   options?: Record<string, string>;
   limits?: LimitOptions;
   env?: Record<string, string | undefined>;
+  /** Told about each retry of a remote backend call (the CLI prints it). */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 /** Turns a repository URL or path into a Backend. */
@@ -50,7 +52,12 @@ export function openBackend(url: string, ctx: BackendContext = {}): Backend {
   if (opener) {
     const env = ctx.env ?? process.env;
     const backend = opener(url, options, env);
-    return withRetry(withLimits(backend, ctx.limits ?? {}), retryOptionsFromEnv(env));
+    // The backend's own connection count (-o s3.connections…) bounds calls in flight.
+    const limits: LimitOptions = { ...ctx.limits };
+    if (backend.connections !== undefined) limits.connections = backend.connections;
+    const retry: RetryOptions = retryOptionsFromEnv(env);
+    if (ctx.onRetry) retry.onRetry = ctx.onRetry;
+    return withRetry(withLimits(backend, limits), retry);
   }
   if (UNSUPPORTED.includes(scheme)) {
     throw new CairnError('invalid-argument', `${scheme}: repositories are not supported; use local, s3, sftp or rest.`);

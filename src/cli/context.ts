@@ -113,7 +113,16 @@ export class CommandContext {
     const down = parseRateLimit(this.flags.limitDownload, '--limit-download');
     if (up !== undefined) limits.uploadBytesPerSecond = up;
     if (down !== undefined) limits.downloadBytesPerSecond = down;
-    return { options: parseBackendOptions(this.flags.option), limits, env: this.io.env };
+    return {
+      options: parseBackendOptions(this.flags.option),
+      limits,
+      env: this.io.env,
+      onRetry: (r) => {
+        const reason = r.error instanceof Error ? r.error.message.replace(/\.$/, '') : String(r.error);
+        const wait = (r.delayMs / 1000).toFixed(1);
+        this.warn(`${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`);
+      },
+    };
   }
 
   /** The password from flags or environment, with a terminal prompt as the last resort. */

@@ -147,8 +147,14 @@ export class BlobStore {
     const raw = await this.readRange(type, e);
     try {
       return openBlob(this.o.key, raw, id, e.uncompressedLength);
-    } catch (err) {
+    } catch {
       if (this.o.cache && type === 'tree') await this.o.cache.remove('data', e.packId);
+    }
+    // The bytes may have been damaged on the way or in the cache: one fresh read from the repository decides.
+    const again = await this.readPackRange(e.packId, e.offset, e.length);
+    try {
+      return openBlob(this.o.key, again, id, e.uncompressedLength);
+    } catch (err) {
       const why = isCairnError(err) ? err.message.replace(/\.$/, '') : String(err);
       throw new CairnError('corrupt', `The ${type} blob ${id} in pack ${e.packId} is damaged: ${why}.`, {
         cause: err,

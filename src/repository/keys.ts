@@ -4,6 +4,7 @@ import type { Id } from '../core/index.js';
 import { CairnError, hashId, isCairnError } from '../core/index.js';
 import type { CreateKeyFileOptions, CryptoKey } from '../crypto/index.js';
 import { createKeyFile, openKeyFile, parseKeyFile } from '../crypto/index.js';
+import { matchesName, readRechecked } from './reread.js';
 import type { KdfParams, KeyInfo } from './types.js';
 
 /** restic 0.14 gives up after trying this many key files. */
@@ -35,7 +36,8 @@ export async function openMasterKey(
   const ids = (await candidateKeys(backend, keyHint)).slice(0, MAX_KEYS_TRIED);
   for (const id of ids) {
     try {
-      const bytes = await backend.read({ type: 'keys', name: id });
+      // A key file damaged on the way would otherwise look like a wrong password.
+      const bytes = await readRechecked(backend, { type: 'keys', name: id }, matchesName(id));
       return { key: await openKeyFile(bytes, password), keyId: id };
     } catch (err) {
       if (isCairnError(err, 'wrong-password') || isCairnError(err, 'corrupt') || isCairnError(err, 'not-found')) continue;

@@ -5,6 +5,7 @@ import { decodeUnpacked, encodeUnpacked } from '../compress/index.js';
 import type { CryptoKey } from '../crypto/index.js';
 import { open, seal } from '../crypto/index.js';
 import type { Cache } from './cache.js';
+import { matchesName, readRechecked } from './reread.js';
 
 export type UnpackedType = 'snapshots' | 'index' | 'locks';
 
@@ -32,7 +33,7 @@ export class UnpackedStore {
   async loadRaw(type: UnpackedType, id: Id): Promise<Buffer> {
     const cached = this.cache && type !== 'locks' ? await this.cache.get(type, id) : undefined;
     if (cached) return cached;
-    const data = await this.backend.read({ type, name: id });
+    const data = await readRechecked(this.backend, { type, name: id }, matchesName(id));
     if (hashId(data) !== id) {
       throw new CairnError('corrupt', `${type}/${id} is damaged: its content does not match its name.`);
     }

@@ -1,22 +1,13 @@
 /**
  * @module backend/wrap
- * PLACEHOLDER — being implemented. Contract: see /work/notes/issue3.md.
+ * Behaviour that applies to every backend, as wrappers that take a Backend and return a Backend: `withRetry`
+ * (transient failures retried with exponential backoff and full jitter, a clear sentence when it gives up) and
+ * `withLimits` (a bound on concurrent calls, upload and download rate limits). The registry composes them as
+ * `withRetry(withLimits(backend))`, so every retry is limited too.
  */
-import type { Backend } from '../backend.js';
-
-export interface RetryOptions {
-  attempts?: number;
-}
-export interface LimitOptions {
-  connections?: number;
-  uploadBytesPerSecond?: number;
-  downloadBytesPerSecond?: number;
-}
-export function withRetry(backend: Backend, opts: RetryOptions = {}): Backend {
-  void opts;
-  return backend;
-}
-export function withLimits(backend: Backend, opts: LimitOptions = {}): Backend {
-  void opts;
-  return backend;
-}
+export { withRetry, isRetryable, retryOptionsFromEnv, DEFAULT_RETRY } from './retry.js';
+export type { RetryOptions, RetryInfo } from './retry.js';
+export { withLimits } from './limits.js';
+export type { LimitOptions } from './limits.js';
+export { realTimer, ManualTimer } from './timer.js';
+export type { Timer } from './timer.js';
