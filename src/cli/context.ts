@@ -117,7 +117,9 @@ export class CommandContext {
       options: parseBackendOptions(this.flags.option),
       limits,
       env: this.io.env,
+      // Retries are normal on a flaky network; they are shown with -v, and the final failure is one sentence.
       onRetry: (r) => {
+        if (this.verbose < 1) return;
         const reason = r.error instanceof Error ? r.error.message.replace(/\.$/, '') : String(r.error);
         const wait = (r.delayMs / 1000).toFixed(1);
         this.warn(`${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`);
