@@ -1,0 +1,89 @@
+import fs from 'node:fs/promises';
+import type { AgentAuthMethod, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
+import ssh2 from 'ssh2';
+import { CairnError, errnoCode } from '../../core/index.js';
+import type { SftpConfig } from './location.js';
+
+export type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
+
+/** The ways to log in, in order, and how to name them in a "refused" sentence. */
+export interface AuthPlan {
+  methods: AuthMethod[];
+  /** e.g. "the key /root/.ssh/id_ed25519" or "the keys of ssh-agent". */
+  describe: string;
+}
+
+type Loaded = { kind: 'key'; key: ParsedKey } | { kind: 'missing' } | { kind: 'encrypted' };
+
+async function loadKey(file: string): Promise<Loaded> {
+  let data: Buffer;
+  try {
+    data = await fs.readFile(file);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { kind: 'missing' };
+    throw new CairnError('access-denied', `The SSH key ${file} cannot be read: ${(err as Error).message}.`, {
+      cause: err,
+    });
+  }
+  const parsed = ssh2.utils.parseKey(data);
+  if (parsed instanceof Error) {
+    if (/encrypted/i.test(parsed.message)) return { kind: 'encrypted' };
+    throw new CairnError(
+      'access-denied',
+      `The SSH key ${file} is not a private key ssh2 can read (${parsed.message}).`,
+    );
+  }
+  // The typings omit it, but for the OpenSSH format ssh2 returns an array of keys (of which it uses the first).
+  const maybeList = parsed as ParsedKey | ParsedKey[];
+  const key = Array.isArray(maybeList) ? maybeList[0] : maybeList;
+  if (!key?.isPrivateKey())
+    throw new CairnError('access-denied', `The SSH key ${file} holds no private key.`);
+  return { kind: 'key', key };
+}
+
+function encryptedError(file: string): CairnError {
+  return new CairnError(
+    'access-denied',
+    `The SSH key ${file} is protected by a passphrase, which Cairn cannot ask for; load it into ssh-agent ` +
+      '(ssh-add) and set SSH_AUTH_SOCK, or give an unencrypted key with -o sftp.key=FILE.',
+  );
+}
+
+/**
+ * Chooses how to log in, as OpenSSH would without a config file: `-o sftp.key` alone if given; else ssh-agent (if
+ * SSH_AUTH_SOCK is set), then each default key file that exists and is not passphrase-protected.
+ */
+export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
+  const username = config.user;
+  if (config.explicitKey) {
+    const file = config.keyFiles[0]!;
+    const loaded = await loadKey(file);
+    if (loaded.kind === 'missing')
+      throw new CairnError('invalid-argument', `The key file -o sftp.key=${file} does not exist.`);
+    if (loaded.kind === 'encrypted') throw encryptedError(file);
+    return { methods: [{ type: 'publickey', username, key: loaded.key }], describe: `the key ${file}` };
+  }
+  const methods: AuthMethod[] = [];
+  const names: string[] = [];
+  if (config.agentSocket) {
+    methods.push({ type: 'agent', username, agent: config.agentSocket });
+    names.push('the keys of ssh-agent');
+  }
+  let encrypted: string | undefined;
+  for (const file of config.keyFiles) {
+    const loaded = await loadKey(file);
+    if (loaded.kind === 'key') {
+      methods.push({ type: 'publickey', username, key: loaded.key });
+      names.push(`the key ${file}`);
+    } else if (loaded.kind === 'encrypted') encrypted ??= file;
+  }
+  if (methods.length === 0) {
+    if (encrypted) throw encryptedError(encrypted);
+    const looked = config.keyFiles.length ? config.keyFiles.join(', ') : '~/.ssh (HOME is not set)';
+    throw new CairnError(
+      'access-denied',
+      `No SSH key to log in with: SSH_AUTH_SOCK is not set and none of ${looked} exists; give one with -o sftp.key=FILE.`,
+    );
+  }
+  return { methods, describe: names.join(' and ') };
+}

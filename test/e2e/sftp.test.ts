@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sandbox, cairn, randomData, restic, treeDigest } from '../harness/cli.js';
+import { freePort } from '../harness/s3rver.js';
+import type { Sshd } from '../harness/sshd.js';
+import { startSshd } from '../harness/sshd.js';
+
+// Run `npm run build` first: the CLI runs from dist/.
+describe('cairn over SFTP (OpenSSH sshd)', () => {
+  let srv: Sshd;
+  let sb: Sandbox;
+  let src: string;
+  const pw = (): string => sb.path('pw');
+  const repoDir = (): string => path.join(srv.dir, 'repo');
+  const url = (): string => `sftp://root@127.0.0.1:${srv.port}/${repoDir()}`;
+
+  beforeAll(async () => {
+    srv = await startSshd();
+    sb = new Sandbox();
+    srv.installInto(sb.home);
+    sb.write('pw', 'secret\n');
+    sb.write('src/a.txt', 'hello over ssh\n');
+    sb.write('src/empty', '');
+    sb.write('src/deep/er/random.bin', randomData(3 * 1024 * 1024 + 5, 7));
+    sb.write('src/deep/text.log', 'a line of text\n'.repeat(20_000));
+    fs.symlinkSync('a.txt', sb.path('src/link'));
+    src = sb.path('src');
+  });
+  afterAll(async () => {
+    sb?.cleanup();
+    await srv?.stop();
+  });
+
+  it('inits, backs up and restores bit-exact through sftp://root@127.0.0.1:PORT//abs/path', async () => {
+    const init = await cairn(sb, ['-r', url(), '-p', pw(), 'init']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(repoDir(), 'data'))).toHaveLength(256);
+    const backup = await cairn(sb, ['-r', url(), '-p', pw(), 'backup', src]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const target = sb.path('restored');
+    const restore = await cairn(sb, ['-r', url(), '-p', pw(), 'restore', 'latest', '--target', target]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+  });
+
+  it('restic reads the same repository over its own SFTP (sftp.command) and restores it bit-exact', async () => {
+    const command = srv.resticSftpCommand(path.join(sb.home, '.ssh/known_hosts'));
+    const repo = `sftp:root@127.0.0.1:${repoDir()}`;
+    const check = await restic(sb, [
+      '-r',
+      repo,
+      '-o',
+      `sftp.command=${command}`,
+      '-p',
+      pw(),
+      'check',
+      '--read-data',
+    ]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const target = sb.path('restic-restored');
+    const rr = await restic(sb, [
+      '-r',
+      repo,
+      '-o',
+      `sftp.command=${command}`,
+      '-p',
+      pw(),
+      'restore',
+      'latest',
+      '--target',
+      target,
+    ]);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+  });
+
+  it('restores bit-exact what restic wrote over SFTP', async () => {
+    const command = srv.resticSftpCommand(path.join(sb.home, '.ssh/known_hosts'));
+    const dir = path.join(srv.dir, 'restic-repo');
+    const viaRestic = ['-r', `sftp:root@127.0.0.1:${dir}`, '-o', `sftp.command=${command}`, '-p', pw()];
+    expect((await restic(sb, [...viaRestic, 'init', '--repository-version', '2'])).code).toBe(0);
+    const b = await restic(sb, [...viaRestic, 'backup', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const target = sb.path('from-restic');
+    const url = `sftp://root@127.0.0.1:${srv.port}/${dir}`;
+    const rr = await cairn(sb, ['-r', url, '-p', pw(), 'restore', 'latest', '--target', target, '--verify']);
+    expect(rr.code, rr.stderr).toBe(0);
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+  });
+
+  it('says the repository does not exist (exit 10) for a folder without one', async () => {
+    const r = await cairn(sb, [
+      '-r',
+      `sftp://root@127.0.0.1:${srv.port}/${srv.dir}/nothing-here`,
+      '-p',
+      pw(),
+      'snapshots',
+    ]);
+    expect(r.code, r.stderr).toBe(10);
+  });
+
+  it('gives up on a closed port after bounded retries with one clear sentence', async () => {
+    const port = await freePort();
+    const r = await cairn(sb, ['-r', `sftp://root@127.0.0.1:${port}//x`, '-p', pw(), 'snapshots'], {
+      env: { CAIRN_RETRY_ATTEMPTS: '2' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.toLowerCase()).toContain(`could not connect to 127.0.0.1:${port}: connection refused`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a server whose host key changed, with the warning and exit 1', async () => {
+    const home = sb.path('other-home');
+    srv.installInto(home);
+    const line = `[127.0.0.1]:${srv.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPVGWl0AAWhFp7oUMA93CK1nxIAFYX0wQ9es97w7VOJs\n`;
+    fs.writeFileSync(path.join(home, '.ssh/known_hosts'), line);
+    const r = await cairn(sb, ['-r', url(), '-p', pw(), 'snapshots'], { env: { HOME: home } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WARNING: the host key of 127\.0\.0\.1:\d+ has changed/);
+  });
+
+  it('refuses an unknown host and says how to add it', async () => {
+    const home = sb.path('fresh-home');
+    srv.installInto(home);
+    fs.rmSync(path.join(home, '.ssh/known_hosts'));
+    const r = await cairn(sb, ['-r', url(), '-p', pw(), 'snapshots'], { env: { HOME: home } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ssh-keyscan -p ${srv.port} 127.0.0.1 >> ${home}/.ssh/known_hosts`);
+  });
+});
