@@ -1,0 +1,85 @@
+// Shared pieces of the benchmarks: timing under GNU time, the deterministic datasets, medians and the result table.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..');
+export const shared = path.resolve(root, '../shared/bench');
+export const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+export const work = process.env.BENCH_DIR ?? '/tmp/cairn-bench';
+export const password = path.join(work, 'password');
+export const cairnBin = path.join(root, 'bin/cairn.js');
+
+export function requireTools() {
+  for (const tool of ['restic', '/usr/bin/time']) {
+    if (spawnSync('which', [tool]).status !== 0) {
+      console.error(`bench: ${tool} is missing (apt-get install restic time).`);
+      process.exit(1);
+    }
+  }
+  if (!fs.existsSync(path.join(shared, 'dataset.mjs'))) {
+    console.error(`bench: the dataset generator ${shared}/dataset.mjs is missing (shared/ must sit beside the checkout).`);
+    process.exit(1);
+  }
+  fs.mkdirSync(work, { recursive: true });
+  fs.writeFileSync(password, 'bench-password\n');
+}
+
+/** Runs a command under GNU time; returns seconds and peak RSS in MiB. */
+export function timed(argv, env = process.env) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [secs, kib] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { secs, rssMiB: kib / 1024 };
+}
+
+/** The pristine dataset of this kind ('app' or 'tiny'), generated once and kept in the work folder. */
+export function dataset(kind) {
+  const dir = path.join(work, `pristine-${kind}`);
+  if (!fs.existsSync(path.join(dir, '.complete'))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log(`generating the ${kind} dataset in ${dir} …`);
+    const verb = kind === 'app' ? 'generate' : 'tiny';
+    execFileSync(process.execPath, [path.join(shared, 'dataset.mjs'), verb, dir], { stdio: 'inherit' });
+    fs.writeFileSync(path.join(dir, '.complete'), '');
+  }
+  return dir;
+}
+
+/** A fresh working copy of a dataset (mutations must not touch the pristine one). */
+export function freshCopy(kind, to) {
+  fs.rmSync(to, { recursive: true, force: true });
+  execFileSync('cp', ['-a', dataset(kind), to]);
+  fs.rmSync(path.join(to, '.complete'));
+}
+
+export function mutate(dir) {
+  execFileSync(process.execPath, [path.join(shared, 'dataset.mjs'), 'mutate', dir], { stdio: 'ignore' });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Prints one line per round as it finishes. */
+export function printRound(label, result) {
+  const line = Object.entries(result).map(([k, v]) => `${k} ${v.secs.toFixed(2)}s/${v.rssMiB.toFixed(0)}MiB`);
+  console.log(`${label}: ${line.join(', ')}`);
+}
+
+/** Medians of `a` and `b` per step, their ratio a/b, and the peak RSS of each. */
+export function printTable(title, names, samples) {
+  const [a, b] = names;
+  console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; peak RSS in MiB):`);
+  const cols = ['step'.padEnd(10), a, b, 'ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
+  console.log(cols.map((c, i) => (i ? c.padStart(12) : c)).join(''));
+  for (const step of Object.keys(samples[a][0])) {
+    const x = median(samples[a].map((s) => s[step].secs));
+    const y = median(samples[b].map((s) => s[step].secs));
+    const xm = Math.max(...samples[a].map((s) => s[step].rssMiB));
+    const ym = Math.max(...samples[b].map((s) => s[step].rssMiB));
+    const row = [x.toFixed(2), y.toFixed(2), (x / y).toFixed(2), xm.toFixed(0), ym.toFixed(0), (xm / ym).toFixed(2)];
+    console.log(step.padEnd(10) + row.map((v) => v.padStart(12)).join(''));
+  }
+}
