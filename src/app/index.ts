@@ -50,3 +50,7 @@ export { listKeys, addKey, removeKey, changePassword } from './keys.js';
 export { runCheck } from './check.js';
 export type { CheckRequest, CheckOutcome } from './check.js';
 export { unlockRepository } from './unlock.js';
+export { copySnapshots } from './copy.js';
+export type { CopyRequest, CopyEvents, CopyOutcome, CopyStatus } from './copy.js';
+export type { CopyCounters } from './copy-blobs.js';
+export { similarSnapshots, originalId, copiedSnapshot, CopiedSnapshots } from './copy-identity.js';

@@ -104,3 +104,76 @@ export function parseRateLimit(value: string | undefined, flag: string): number 
   }
   return kib === 0 ? undefined : kib * 1024;
 }
+
+/** The source-repository flags of `copy` and `init --copy-chunker-params` (restic's `--from-*`). */
+export interface FromRepoFlags {
+  fromRepo?: string;
+  fromRepositoryFile?: string;
+  fromPasswordFile?: string;
+  fromPasswordCommand?: string;
+  fromKeyHint?: string;
+}
+
+export interface FromRepoSpec {
+  repository: Exclude<RepositorySpec, { kind: 'default' }>;
+  password?: PasswordSpec;
+  keyHint?: string;
+}
+
+/**
+ * The source repository of `copy`: `--from-*` flags beat `CAIRN_FROM_*`, which beat `RESTIC_FROM_*`
+ * (`…_REPOSITORY`, `…_REPOSITORY_FILE`, `…_PASSWORD_FILE`, `…_PASSWORD_COMMAND`, `…_PASSWORD`, `…_KEY_HINT`).
+ */
+export function resolveFromRepoSpec(flags: FromRepoFlags, env: Env): FromRepoSpec {
+  const out: FromRepoSpec = { repository: fromRepository(flags, env) };
+  const password = fromPassword(flags, env);
+  if (password !== undefined) out.password = password;
+  const keyHint = [flags.fromKeyHint, env.CAIRN_FROM_KEY_HINT, env.RESTIC_FROM_KEY_HINT].find(set);
+  if (keyHint !== undefined) out.keyHint = keyHint;
+  return out;
+}
+
+function fromRepository(flags: FromRepoFlags, env: Env): FromRepoSpec['repository'] {
+  if (set(flags.fromRepo) && set(flags.fromRepositoryFile)) {
+    throw new CairnError(
+      'invalid-argument',
+      'Options --from-repo and --from-repository-file are mutually exclusive.',
+    );
+  }
+  if (set(flags.fromRepo)) return { kind: 'url', url: flags.fromRepo, source: '--from-repo' };
+  if (set(flags.fromRepositoryFile)) {
+    return { kind: 'file', file: flags.fromRepositoryFile, source: '--from-repository-file' };
+  }
+  for (const prefix of ['CAIRN', 'RESTIC']) {
+    const url = env[`${prefix}_FROM_REPOSITORY`];
+    const file = env[`${prefix}_FROM_REPOSITORY_FILE`];
+    if (set(url)) return { kind: 'url', url, source: `${prefix}_FROM_REPOSITORY` };
+    if (set(file)) return { kind: 'file', file, source: `${prefix}_FROM_REPOSITORY_FILE` };
+  }
+  throw new CairnError(
+    'invalid-argument',
+    'Please specify a source repository location (--from-repo or --from-repository-file).',
+  );
+}
+
+function fromPassword(flags: FromRepoFlags, env: Env): PasswordSpec | undefined {
+  const file = flags.fromPasswordFile;
+  const command = flags.fromPasswordCommand;
+  if (set(file) && set(command)) {
+    throw new CairnError(
+      'invalid-argument',
+      'Options --from-password-file and --from-password-command are mutually exclusive.',
+    );
+  }
+  if (set(file)) return { kind: 'file', file, source: '--from-password-file' };
+  if (set(command)) return { kind: 'command', command, source: '--from-password-command' };
+  for (const prefix of ['CAIRN', 'RESTIC']) {
+    const f = env[`${prefix}_FROM_PASSWORD_FILE`];
+    const c = env[`${prefix}_FROM_PASSWORD_COMMAND`];
+    const v = env[`${prefix}_FROM_PASSWORD`];
+    if (set(f)) return { kind: 'file', file: f, source: `${prefix}_FROM_PASSWORD_FILE` };
+    if (set(c)) return { kind: 'command', command: c, source: `${prefix}_FROM_PASSWORD_COMMAND` };
+    if (set(v)) return { kind: 'literal', value: v, source: `${prefix}_FROM_PASSWORD` };
+  }
+  return undefined;
+}

@@ -13,8 +13,10 @@ import { registerCat } from './object-cat.js';
 import { registerVersion } from './program-version.js';
 import { registerCheck } from './repository-check.js';
 import { registerInit } from './repository-init.js';
+import { registerServeRepo } from './repository-serve.js';
 import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
+import { registerCopy } from './snapshot-copy.js';
 import { registerDiff } from './snapshot-diff.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
@@ -37,5 +39,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerKeyPasswd(key, rt);
   registerUnlock(program, rt);
   registerCheck(program, rt);
+  registerCopy(program, rt);
+  registerServeRepo(program, rt);
   registerVersion(program, rt);
 }

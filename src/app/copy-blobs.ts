@@ -1,0 +1,239 @@
+/**
+ * Moving blobs between two repositories: walk a snapshot's trees in the source, then read the data blobs the
+ * destination lacks pack by pack (contiguous ranges, not blob by blob) and save them into the destination.
+ * Blob ids never change (nothing is re-chunked); each blob is decrypted with the source key and sealed with the
+ * destination key, keeping its compressed payload when both sides would compress it alike.
+ */
+import type { BlobType, Id } from '../core/index.js';
+import { CairnError, hashId, isCairnError } from '../core/index.js';
+import { decompress } from '../compress/index.js';
+import { open, seal } from '../crypto/index.js';
+import type { IndexEntry, Repository, SaveResult } from '../repository/index.js';
+import { decodeTree } from '../snapshot/index.js';
+import { throwIfAborted } from './open.js';
+
+/** Gaps up to this size inside a pack are read and dropped rather than split into two reads. */
+const MAX_GAP = 256 * 1024;
+/** The longest single read from a source pack (a larger blob is read on its own). */
+const MAX_RANGE = 8 * 1024 * 1024;
+const TREE_LOADS = 8;
+/** Destination packs and index are written after about this much new data, so an aborted copy keeps it. */
+export const DEFAULT_FLUSH_BYTES = 256 * 1024 * 1024;
+
+export interface CopyCounters {
+  treeBlobs: number;
+  dataBlobs: number;
+  /** Sealed bytes added to the destination. */
+  bytesAdded: number;
+  /** Plaintext bytes of the blobs added. */
+  bytesCopied: number;
+  packsDone: number;
+  packsTotal: number;
+}
+
+interface Wanted {
+  id: Id;
+  entry: IndexEntry;
+}
+
+interface Range {
+  packId: Id;
+  offset: number;
+  length: number;
+  blobs: Wanted[];
+  /** The pack's last range: the pack is done with it. */
+  endsPack: boolean;
+}
+
+export interface BlobCopierOptions {
+  signal: AbortSignal;
+  onProgress?: () => void;
+  flushEveryBytes?: number;
+  /** Source reads in flight (default: the source backend's connections, 2 to 4). */
+  readers?: number;
+}
+
+/** Copies the blobs of snapshot trees from `src` to `dst`; one instance per copy run (it remembers visited trees). */
+export class BlobCopier {
+  readonly counters: CopyCounters = {
+    treeBlobs: 0,
+    dataBlobs: 0,
+    bytesAdded: 0,
+    bytesCopied: 0,
+    packsDone: 0,
+    packsTotal: 0,
+  };
+  /** Trees whose whole content was handled by an earlier snapshot of this run (restic's visitedTrees). */
+  private readonly visited = new Set<Id>();
+  private readonly reuseCompressed: boolean;
+  private sinceFlush = 0;
+
+  constructor(
+    private readonly src: Repository,
+    private readonly dst: Repository,
+    private readonly o: BlobCopierOptions,
+  ) {
+    this.reuseCompressed = dst.config.version === 2 && dst.compression === 'auto';
+  }
+
+  /** Copies every tree and data blob below `root` that the destination does not have yet. */
+  async copyTree(root: Id): Promise<void> {
+    const wanted = await this.walk(root);
+    const ranges: Range[] = [];
+    for (const [packId, blobs] of wanted) ranges.push(...splitRanges(packId, blobs));
+    this.counters.packsTotal += wanted.size;
+    await this.copyRanges(ranges);
+  }
+
+  /**
+   * Loads every tree below `root` from the source (also those the destination has: an interrupted copy may have
+   * stored a tree without everything below it), saves the missing trees and collects missing data blobs by pack.
+   */
+  private async walk(root: Id): Promise<Map<Id, Wanted[]>> {
+    const byPack = new Map<Id, Wanted[]>();
+    const wantedIds = new Set<Id>();
+    let level = this.visited.has(root) ? [] : [root];
+    this.visited.add(root);
+    while (level.length > 0) {
+      const next: Id[] = [];
+      await forEachLimit(level, TREE_LOADS, async (treeId) => {
+        throwIfAborted(this.o.signal);
+        const raw = await this.src.loadBlob('tree', treeId);
+        // The stored bytes are copied as they are, so the tree id stays valid whatever the encoder does.
+        if (!this.dst.has('tree', treeId))
+          this.count('tree', raw.length, await this.dst.saveBlob('tree', raw, treeId));
+        for (const node of decodeTree(raw).nodes) {
+          if (node.subtree !== undefined && !this.visited.has(node.subtree)) {
+            this.visited.add(node.subtree);
+            next.push(node.subtree);
+          }
+          for (const id of node.content ?? []) {
+            if (wantedIds.has(id) || this.dst.has('data', id)) continue;
+            const entry = this.src.lookup('data', id);
+            if (entry === undefined) {
+              throw new CairnError(
+                'not-found',
+                `The data blob ${id} is not in the source repository's index; run \`cairn check\` on it.`,
+              );
+            }
+            wantedIds.add(id);
+            const list = byPack.get(entry.packId);
+            if (list === undefined) byPack.set(entry.packId, [{ id, entry }]);
+            else list.push({ id, entry });
+          }
+        }
+      });
+      level = next;
+    }
+    return byPack;
+  }
+
+  /** Copies the ranges, a few reads at a time, flushing the destination every `flushEveryBytes`. */
+  private async copyRanges(ranges: Range[]): Promise<void> {
+    const readers = this.o.readers ?? Math.max(2, Math.min(this.src.backend.connections ?? 2, 4));
+    const limit = this.o.flushEveryBytes ?? DEFAULT_FLUSH_BYTES;
+    let start = 0;
+    while (start < ranges.length) {
+      // A batch ends where the flush budget does, so workers never add blobs while the destination flushes.
+      let end = start;
+      let bytes = this.sinceFlush;
+      while (end < ranges.length && (end === start || bytes < limit)) bytes += ranges[end++]!.length;
+      await forEachLimit(ranges.slice(start, end), readers, (r) => this.copyRange(r));
+      start = end;
+      if (this.sinceFlush >= limit) {
+        await this.dst.flush();
+        this.sinceFlush = 0;
+      }
+    }
+  }
+
+  private async copyRange(r: Range): Promise<void> {
+    throwIfAborted(this.o.signal);
+    const bytes = await this.src.readPackRange(r.packId, r.offset, r.length);
+    for (const { id, entry } of r.blobs) {
+      throwIfAborted(this.o.signal);
+      const at = entry.offset - r.offset;
+      const sealed = bytes.subarray(at, at + entry.length);
+      this.count(
+        'data',
+        entry.uncompressedLength ?? entry.length,
+        await this.transfer('data', id, sealed, entry),
+      );
+    }
+    if (r.endsPack) this.counters.packsDone++;
+    this.o.onProgress?.();
+  }
+
+  /** Re-seals one blob for the destination; a damaged copy is replaced by the source's own careful load. */
+  private async transfer(type: BlobType, id: Id, sealed: Uint8Array, e: IndexEntry): Promise<SaveResult> {
+    let payload: Buffer;
+    let plain: Buffer;
+    try {
+      payload = open(this.src.key, sealed);
+      plain = e.uncompressedLength === undefined ? payload : decompress(payload, e.uncompressedLength);
+      if (hashId(plain) !== id)
+        throw new CairnError('corrupt', `The ${type} blob ${id} does not match its id.`);
+    } catch (err) {
+      if (!isCairnError(err, 'corrupt')) throw err;
+      return this.dst.saveBlob(type, await this.src.loadBlob(type, id), id);
+    }
+    if (e.uncompressedLength !== undefined && this.reuseCompressed) {
+      const prepared = {
+        type,
+        id,
+        sealed: seal(this.dst.key, payload),
+        uncompressedLength: e.uncompressedLength,
+      };
+      return this.dst.savePreparedBlob(prepared);
+    }
+    return this.dst.saveBlob(type, plain, id);
+  }
+
+  private count(type: BlobType, plainBytes: number, r: SaveResult): void {
+    if (r.known) return;
+    if (type === 'tree') this.counters.treeBlobs++;
+    else this.counters.dataBlobs++;
+    this.counters.bytesAdded += r.sizeInRepo;
+    this.counters.bytesCopied += plainBytes;
+    this.sinceFlush += r.sizeInRepo;
+  }
+}
+
+/** The wanted blobs of one pack as contiguous reads, in pack order. */
+function splitRanges(packId: Id, blobs: Wanted[]): Range[] {
+  blobs.sort((a, b) => a.entry.offset - b.entry.offset);
+  const out: Range[] = [];
+  let cur: Range | undefined;
+  for (const b of blobs) {
+    const { offset, length } = b.entry;
+    const end = offset + length;
+    if (cur !== undefined && offset - (cur.offset + cur.length) <= MAX_GAP && end - cur.offset <= MAX_RANGE) {
+      cur.length = Math.max(cur.length, end - cur.offset);
+      cur.blobs.push(b);
+      continue;
+    }
+    cur = { packId, offset, length, blobs: [b], endsPack: false };
+    out.push(cur);
+  }
+  if (cur !== undefined) cur.endsPack = true;
+  return out;
+}
+
+/** Runs `fn` on the items, `limit` at a time; after a failure no new item starts, and all running ones settle. */
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}
