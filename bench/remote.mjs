@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { cairnBin, freshCopy, password, printRound, printTable, requireTools, root, rounds, timed, work } from './lib.mjs';
 
@@ -27,7 +28,7 @@ async function startServer(argv, url) {
       http.get(url, (res) => resolve(res.resume() && true)).on('error', () => resolve(false));
     });
     if (up) return child;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   child.kill();
   throw new Error(`${argv.join(' ')} did not answer on ${url} within 20 s`);
