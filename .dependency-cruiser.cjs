@@ -33,10 +33,13 @@ module.exports = {
     },
     {
       name: 'backend-implementations',
-      comment: 'backend implementations import only core, util and the backend interface',
+      comment: 'backend implementations import only core, util, the backend interface and its shared errors and options',
       severity: 'error',
       from: { path: '^src/backend/(local|mem|s3|sftp|rest)/' },
-      to: { path: '^src/', pathNot: ['^src/(core|util)/', '^src/backend/backend\\.ts$', '^src/backend/$1/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(core|util)/', '^src/backend/(backend|errors|options)\\.ts$', '^src/backend/$1/'],
+      },
     },
     ...layerRules,
   ],

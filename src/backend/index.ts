@@ -4,3 +4,5 @@
  * implementation per storage kind, each in its own folder. Cross-cutting behaviour wraps a Backend.
  */
 export type { Backend, Handle, FileInfo } from './backend.js';
+export { networkFailure } from './errors.js';
+export type { NetworkFailure } from './errors.js';

@@ -27,6 +27,15 @@ describe('S3 repositories end to end (s3rver, rclone, restic)', () => {
     await run('rclone', ['--fast-list', ...args], { env: childEnv });
   }
 
+  /** Cairn restores the latest snapshot of `repo` into the new folder `name`, verified and equal to the source. */
+  async function expectCairnRestores(repo: string, name: string): Promise<void> {
+    const target = sb.path(name);
+    const args = ['-r', repo, '-p', pw(), 'restore', 'latest', '--target', target, '--verify'];
+    const r = await cairn(sb, args, { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+  }
+
   beforeAll(async () => {
     srv = await startS3rver();
     sb = new Sandbox();
@@ -54,16 +63,7 @@ describe('S3 repositories end to end (s3rver, rclone, restic)', () => {
     const list = await cairn(sb, ['-r', repo, '-p', pw(), 'snapshots'], { env: env() });
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain(src);
-    const target = sb.path('cairn-restored');
-    const restore = await cairn(
-      sb,
-      ['-r', repo, '-p', pw(), 'restore', 'latest', '--target', target, '--verify'],
-      {
-        env: env(),
-      },
-    );
-    expect(restore.code, restore.stderr).toBe(0);
-    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+    await expectCairnRestores(repo, 'cairn-restored');
 
     const copy = sb.path('bucket-copy');
     await rclone('copy', 't:e2e-bucket/host1', copy);
@@ -81,17 +81,7 @@ describe('S3 repositories end to end (s3rver, rclone, restic)', () => {
     expect((await restic(sb, ['-r', local, '-p', pw(), 'init', '--repository-version', '2'])).code).toBe(0);
     expect((await restic(sb, ['-r', local, '-p', pw(), 'backup', src])).code).toBe(0);
     await rclone('copy', local, 't:from-restic/repo');
-    const repo = s3('from-restic/repo');
-    const target = sb.path('from-restic-restored');
-    const rr = await cairn(
-      sb,
-      ['-r', repo, '-p', pw(), 'restore', 'latest', '--target', target, '--verify'],
-      {
-        env: env(),
-      },
-    );
-    expect(rr.code, rr.stderr).toBe(0);
-    expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+    await expectCairnRestores(s3('from-restic/repo'), 'from-restic-restored');
   });
 
   it('an unknown -o s3.* option fails with exit 1 and one sentence', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, cairn, randomData, restic, treeDigest } from '../harness/cli.js';
-import { freePort } from '../harness/s3rver.js';
+import { freePort } from '../harness/net.js';
 import type { Sshd } from '../harness/sshd.js';
 import { startSshd } from '../harness/sshd.js';
 
@@ -14,6 +14,11 @@ describe('cairn over SFTP (OpenSSH sshd)', () => {
   const pw = (): string => sb.path('pw');
   const repoDir = (): string => path.join(srv.dir, 'repo');
   const url = (): string => `sftp://root@127.0.0.1:${srv.port}/${repoDir()}`;
+  /** restic's arguments for the repository in `dir` over its own SFTP: ssh run through -o sftp.command. */
+  const viaRestic = (dir: string): string[] => {
+    const command = srv.resticSftpCommand(path.join(sb.home, '.ssh/known_hosts'));
+    return ['-r', `sftp:root@127.0.0.1:${dir}`, '-o', `sftp.command=${command}`, '-p', pw()];
+  };
 
   beforeAll(async () => {
     srv = await startSshd();
@@ -45,42 +50,18 @@ describe('cairn over SFTP (OpenSSH sshd)', () => {
   });
 
   it('restic reads the same repository over its own SFTP (sftp.command) and restores it bit-exact', async () => {
-    const command = srv.resticSftpCommand(path.join(sb.home, '.ssh/known_hosts'));
-    const repo = `sftp:root@127.0.0.1:${repoDir()}`;
-    const check = await restic(sb, [
-      '-r',
-      repo,
-      '-o',
-      `sftp.command=${command}`,
-      '-p',
-      pw(),
-      'check',
-      '--read-data',
-    ]);
+    const check = await restic(sb, [...viaRestic(repoDir()), 'check', '--read-data']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
     const target = sb.path('restic-restored');
-    const rr = await restic(sb, [
-      '-r',
-      repo,
-      '-o',
-      `sftp.command=${command}`,
-      '-p',
-      pw(),
-      'restore',
-      'latest',
-      '--target',
-      target,
-    ]);
+    const rr = await restic(sb, [...viaRestic(repoDir()), 'restore', 'latest', '--target', target]);
     expect(rr.code, rr.stderr).toBe(0);
     expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
   });
 
   it('restores bit-exact what restic wrote over SFTP', async () => {
-    const command = srv.resticSftpCommand(path.join(sb.home, '.ssh/known_hosts'));
     const dir = path.join(srv.dir, 'restic-repo');
-    const viaRestic = ['-r', `sftp:root@127.0.0.1:${dir}`, '-o', `sftp.command=${command}`, '-p', pw()];
-    expect((await restic(sb, [...viaRestic, 'init', '--repository-version', '2'])).code).toBe(0);
-    const b = await restic(sb, [...viaRestic, 'backup', src]);
+    expect((await restic(sb, [...viaRestic(dir), 'init', '--repository-version', '2'])).code).toBe(0);
+    const b = await restic(sb, [...viaRestic(dir), 'backup', src]);
     expect(b.code, b.stderr).toBe(0);
     const target = sb.path('from-restic');
     const url = `sftp://root@127.0.0.1:${srv.port}/${dir}`;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './s3rver.js';
+import { freePort } from './net.js';
 
 /** A throwaway OpenSSH server on 127.0.0.1 that lets `root` in with one client key (see COMPONENTS.md §5). */
 export interface Sshd {

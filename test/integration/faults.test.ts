@@ -12,7 +12,8 @@ import { Sandbox, cairn, randomData, restic, treeDigest } from '../harness/cli.j
 import type { RunResult } from '../harness/cli.js';
 import { FaultProxy } from '../harness/fault-proxy.js';
 import type { S3rver } from '../harness/s3rver.js';
-import { freePort, startS3rver } from '../harness/s3rver.js';
+import { freePort } from '../harness/net.js';
+import { startS3rver } from '../harness/s3rver.js';
 
 const BODY = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
 

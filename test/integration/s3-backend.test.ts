@@ -6,7 +6,8 @@ import { S3Backend, makeS3Client, openS3Backend, parseS3Location } from '../../s
 import { runBackendConformance } from '../../src/backend/testing/index.js';
 import { isCairnError } from '../../src/core/index.js';
 import type { S3rver } from '../harness/s3rver.js';
-import { freePort, startS3rver } from '../harness/s3rver.js';
+import { freePort } from '../harness/net.js';
+import { startS3rver } from '../harness/s3rver.js';
 
 const MiB = 1024 * 1024;
 let srv: S3rver;

@@ -1,24 +1,6 @@
 import { CairnError, errnoCode } from '../../core/index.js';
+import { causeChain, networkFailure } from '../errors.js';
 
-/** Failures to open a connection at all: the server is not there (yet). */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-]);
-/** Failures of an established connection: a new one may work. */
-const BROKEN = new Set([
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-  'HPE_INVALID_CONSTANT',
-]);
 /** TLS verdicts on the server's certificate: like a host key mismatch, retrying cannot help. */
 const CERT = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME_INVALID/;
 
@@ -63,24 +45,18 @@ export function statusError(status: number, statusText: string, what: string, se
   return new CairnError('fatal', `The REST server ${server} rejected ${what} (${tag}).`);
 }
 
-/** The Node errno code of the error or one of its causes. */
-function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = errnoCode(e);
-    if (code !== undefined) return code;
-    if (e instanceof Error && /socket hang up|other side closed|^aborted$/i.test(e.message))
-      return 'ECONNRESET';
-    e = typeof e === 'object' && 'cause' in e ? e.cause : undefined;
-  }
-  return undefined;
-}
+/** Codes of the HTTP parser, TLS and protocol layers: the connection broke mid-exchange, a new one may work. */
+const PROTOCOL = /^(HPE_|ERR_SSL|EPROTO)/;
 
 /** Turns an error of the socket or TLS layer into a CairnError; `what` names the file, `server` the location. */
 export function networkError(err: unknown, what: string, server: string): CairnError {
   if (err instanceof CairnError) return err;
-  const code = networkCode(err) ?? 'ECONNRESET';
+  const net = networkFailure(err);
+  const other = causeChain(err).map(errnoCode).find((c) => c !== undefined);
+  // No code at all: fetch gave up on the connection without saying why.
+  const code = net?.code ?? other ?? 'ECONNRESET';
   const opts = { cause: err };
-  if (UNREACHABLE.has(code)) {
+  if (net?.kind === 'unreachable') {
     return new CairnError('unavailable', `Cannot reach the REST server ${server} (${code}).`, {
       ...opts,
       retryable: true,
@@ -93,12 +69,7 @@ export function networkError(err: unknown, what: string, server: string): CairnE
       opts,
     );
   }
-  if (
-    BROKEN.has(code) ||
-    code.startsWith('HPE_') ||
-    code.startsWith('ERR_SSL') ||
-    code.startsWith('EPROTO')
-  ) {
+  if (net !== undefined || other === undefined || PROTOCOL.test(code)) {
     return new CairnError('unavailable', `The connection to ${server} broke during ${what} (${code}).`, {
       ...opts,
       retryable: true,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/index.js';
+import { checkOptions, intOption } from '../options.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,23 +30,12 @@ function invalid(message: string): CairnError {
 
 /** Rejects `-o` keys this backend does not know, in one sentence that lists the known ones. */
 export function checkRestOptions(options: Record<string, string>): void {
-  for (const key of Object.keys(options)) {
-    if ((REST_OPTIONS as readonly string[]).includes(key)) continue;
-    const known = REST_OPTIONS.join(', ');
-    if (key.startsWith('rest.')) throw invalid(`Unknown option -o ${key}; known: ${known}.`);
-    throw invalid(`Option -o ${key} does not apply to a REST repository; known: ${known}.`);
-  }
+  checkOptions(options, REST_OPTIONS, 'rest.', 'a REST repository');
 }
 
 /** The number of connections `-o rest.connections` asks for (default 5), as restic's option of the same name. */
 export function restConnections(options: Record<string, string>): number {
-  const value = options['rest.connections'];
-  if (value === undefined) return DEFAULT_CONNECTIONS;
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 1000) {
-    throw invalid(`-o rest.connections must be a whole number from 1 to 1000, not "${value}".`);
-  }
-  return n;
+  return intOption(options, 'rest.connections', DEFAULT_CONNECTIONS, 1000);
 }
 
 function decode(part: string, what: string): string {

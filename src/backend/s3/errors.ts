@@ -1,13 +1,13 @@
-import { CairnError, errnoCode } from '../../core/index.js';
+import { CairnError } from '../../core/index.js';
+import { networkFailure } from '../errors.js';
 
-/** What an SDK error carries that the mapping looks at (ServiceException fields, Node errno, smithy names). */
+/** What an SDK error carries that the mapping looks at (ServiceException fields, smithy names). */
 interface SdkErrorShape {
   name?: string;
   Code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
   $retryable?: unknown;
-  cause?: unknown;
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload']);
@@ -38,32 +38,9 @@ const TRANSIENT = new Set([
   'RequestTimeoutException',
   'OperationAborted',
 ]);
-/** Failures to open a connection at all: the server is not there (yet). */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-]);
-/** Failures of an established connection: a new one may work. */
-const BROKEN = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 function shapeOf(err: unknown): SdkErrorShape {
   return typeof err === 'object' && err !== null ? err : {};
-}
-
-/** The Node errno code of the error or one of its causes. */
-function networkCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = errnoCode(e);
-    if (code !== undefined && (UNREACHABLE.has(code) || BROKEN.has(code))) return code;
-    if (e instanceof Error && /socket hang up|other side closed|^aborted$/i.test(e.message))
-      return 'ECONNRESET';
-    e = shapeOf(e).cause;
-  }
-  return undefined;
 }
 
 /**
@@ -110,15 +87,15 @@ export function s3Error(err: unknown, what: string, server: string): CairnError 
   if (name === 'QuotaExceeded' || name === 'EntityTooLarge' || status === 507) {
     return new CairnError('no-space', `S3 has no room for ${what} (${tag}).`, opts);
   }
-  const net = networkCode(err);
-  if (net !== undefined && UNREACHABLE.has(net)) {
-    return new CairnError('unavailable', `Cannot reach the S3 server ${server} (${net}).`, {
+  const net = networkFailure(err);
+  if (net?.kind === 'unreachable') {
+    return new CairnError('unavailable', `Cannot reach the S3 server ${server} (${net.code}).`, {
       ...opts,
       retryable: true,
     });
   }
   if (net !== undefined) {
-    return new CairnError('unavailable', `The connection to ${server} broke during ${what} (${net}).`, {
+    return new CairnError('unavailable', `The connection to ${server} broke during ${what} (${net.code}).`, {
       ...opts,
       retryable: true,
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/index.js';
+import { checkOptions, intOption } from '../options.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -111,14 +112,6 @@ function regionOfHost(host: string): string | undefined {
   return /^s3[.-](?:dualstack\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com$/.exec(host)?.[1];
 }
 
-function positiveInt(key: string, value: string, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw invalid(`-o ${key} must be a whole number from 1 to ${max}, not "${value}".`);
-  }
-  return n;
-}
-
 function bool(key: string, value: string): boolean {
   if (/^(true|1|yes)$/i.test(value)) return true;
   if (/^(false|0|no)$/i.test(value)) return false;
@@ -127,18 +120,12 @@ function bool(key: string, value: string): boolean {
 
 /** Rejects `-o` keys this backend does not know, in one sentence that lists the known ones. */
 export function checkS3Options(options: Record<string, string>): void {
-  for (const key of Object.keys(options)) {
-    if ((S3_OPTIONS as readonly string[]).includes(key)) continue;
-    const known = S3_OPTIONS.join(', ');
-    if (key.startsWith('s3.')) throw invalid(`Unknown option -o ${key}; known: ${known}.`);
-    throw invalid(`Option -o ${key} does not apply to an S3 repository; known: ${known}.`);
-  }
+  checkOptions(options, S3_OPTIONS, 's3.', 'an S3 repository');
 }
 
 /** The number of connections `-o s3.connections` asks for (default 5), for the registry's concurrency limit. */
 export function s3Connections(options: Record<string, string>): number {
-  const value = options['s3.connections'];
-  return value === undefined ? DEFAULT_CONNECTIONS : positiveInt('s3.connections', value, 1000);
+  return intOption(options, 's3.connections', DEFAULT_CONNECTIONS, 1000);
 }
 
 /** Parses an `s3:` URL and its options into a validated config; pure, no I/O. */

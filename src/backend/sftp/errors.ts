@@ -1,4 +1,5 @@
 import { CairnError, errnoCode } from '../../core/index.js';
+import { networkFailure } from '../errors.js';
 import type { HostKeyVerdict } from './known-hosts.js';
 import { fingerprint } from './known-hosts.js';
 
@@ -12,20 +13,6 @@ export const STATUS = {
   CONNECTION_LOST: 7,
 };
 
-/** Node error codes of a network failure a new connection may fix. */
-const NETWORK_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
-
 /** ssh2's messages when a channel or the connection under a request went away. */
 const LOST = /No response from server|Channel not open|Not connected|closed|Connection lost|ECONNRESET/i;
 
@@ -37,8 +24,7 @@ function detail(err: unknown): string {
 export function isConnectionLoss(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === STATUS.NO_CONNECTION || code === STATUS.CONNECTION_LOST) return true;
-  const errno = errnoCode(err);
-  if (errno !== undefined && NETWORK_ERRNO.has(errno)) return true;
+  if (networkFailure(err) !== undefined) return true;
   return err instanceof Error && LOST.test(err.message);
 }
 

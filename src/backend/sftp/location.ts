@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../../core/index.js';
+import { checkOptions, intOption } from '../options.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -115,27 +116,14 @@ function cleanPath(raw: string, url: string): string {
   return cleaned.length > 1 ? cleaned.replace(/\/+$/, '') : cleaned;
 }
 
-function positiveInt(key: string, value: string, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw invalid(`-o ${key} must be a whole number from 1 to ${max}, not "${value}".`);
-  }
-  return n;
-}
-
 /** Rejects `-o` keys this backend does not know, in one sentence that lists the known ones. */
 export function checkSftpOptions(options: Record<string, string>): void {
-  const known = SFTP_OPTIONS.join(', ');
-  for (const key of Object.keys(options)) {
-    if ((SFTP_OPTIONS as readonly string[]).includes(key)) continue;
-    if (key === 'sftp.command' || key === 'sftp.args') {
-      throw invalid(
-        `-o ${key} is restic's way to run an ssh program; Cairn speaks SSH itself, use ${known}.`,
-      );
-    }
-    if (key.startsWith('sftp.')) throw invalid(`Unknown option -o ${key}; known: ${known}.`);
-    throw invalid(`Option -o ${key} does not apply to an SFTP repository; known: ${known}.`);
+  const ssh = Object.keys(options).find((key) => key === 'sftp.command' || key === 'sftp.args');
+  if (ssh !== undefined) {
+    const known = SFTP_OPTIONS.join(', ');
+    throw invalid(`-o ${ssh} is restic's way to run an ssh program; Cairn speaks SSH itself, use ${known}.`);
   }
+  checkOptions(options, SFTP_OPTIONS, 'sftp.', 'an SFTP repository');
 }
 
 /** `~/x` in an option value means `$HOME/x`. */
@@ -188,10 +176,7 @@ export function parseSftpLocation(url: string, options: Record<string, string>, 
       knownHosts !== undefined
         ? expandHome(knownHosts, home, 'sftp.known-hosts')
         : path.join(home!, '.ssh', 'known_hosts'),
-    connections:
-      options['sftp.connections'] === undefined
-        ? DEFAULT_CONNECTIONS
-        : positiveInt('sftp.connections', options['sftp.connections'], MAX_CONNECTIONS),
+    connections: intOption(options, 'sftp.connections', DEFAULT_CONNECTIONS, MAX_CONNECTIONS),
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     location: formatLocation({ ...p, user, path: cleanedPath }),
   };

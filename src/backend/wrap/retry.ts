@@ -1,6 +1,7 @@
 import type { FileType } from '../../core/index.js';
-import { CairnError, errnoCode, isCairnError } from '../../core/index.js';
+import { CairnError, isCairnError } from '../../core/index.js';
 import type { Backend, FileInfo, Handle } from '../backend.js';
+import { causeChain, networkFailure, ownNetworkFailure } from '../errors.js';
 import type { Timer } from './timer.js';
 import { realTimer } from './timer.js';
 
@@ -37,54 +38,23 @@ export const DEFAULT_RETRY = {
   maxElapsedMs: 180_000,
 } as const;
 
-/** Node and undici error codes of a network failure a new connection may fix. */
-const TRANSIENT_ERRNO = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
 /**
  * Whether a retry can help: a CairnError says so itself; an error that escaped a backend's mapping counts as
  * transient when it (or its cause) is a network failure.
  */
 export function isRetryable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+  for (const e of causeChain(err)) {
     if (e instanceof CairnError) return e.retryable;
-    const code = errnoCode(e);
-    if (code !== undefined && TRANSIENT_ERRNO.has(code)) return true;
-    if (e instanceof Error && /socket hang up|other side closed/i.test(e.message)) return true;
-    e = e instanceof Error ? e.cause : undefined;
+    if (ownNetworkFailure(e) !== undefined) return true;
   }
   return false;
 }
 
-/** Errors that mean the server was never reached (wrong host or port, server down). */
-const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /**
  * Tries for an unreachable server before anything has succeeded: a typo in a URL or a server that is down should
  * get its one sentence within seconds, while a long backup that loses its network keeps the full patience.
  */
 const FIRST_CONTACT_ATTEMPTS = 4;
-
-function isUnreachable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const code = errnoCode(e);
-    if (code !== undefined && UNREACHABLE_ERRNO.has(code)) return true;
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
-}
 
 interface TryState {
   attempt: number;
@@ -230,7 +200,8 @@ class RetryBackend implements Backend {
     const elapsed = this.timer.now() - state.started;
     const ceiling = Math.min(this.cap, this.base * 2 ** (state.attempt - 1));
     const delayMs = Math.floor(this.random() * ceiling);
-    const attempts = !this.reached && isUnreachable(err) ? Math.min(this.attempts, FIRST_CONTACT_ATTEMPTS) : this.attempts;
+    const neverReached = !this.reached && networkFailure(err)?.kind === 'unreachable';
+    const attempts = neverReached ? Math.min(this.attempts, FIRST_CONTACT_ATTEMPTS) : this.attempts;
     if (state.attempt >= attempts || elapsed + delayMs > this.maxElapsed) {
       throw this.exhausted(operation, err, state.attempt);
     }
