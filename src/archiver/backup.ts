@@ -25,8 +25,14 @@ import { buildTargets, type TargetNode } from './targets.js';
 import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
 import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
 
-const FILE_SLOTS = 32;
+/**
+ * Files in progress at once. Small files travel to the workers in batches of up to 64, so fewer slots than two
+ * batches leave a worker idle while the main thread waits for the other one (measured: 13.6 s with 32 slots,
+ * 11.4 s with 128 on the bench set); their bytes are bounded separately (SMALL_BYTES_PER_WORKER).
+ */
+const FILE_SLOTS = 128;
 const CHUNK_BUDGET_PER_WORKER = 8 << 20;
+const SMALL_BYTES_PER_WORKER = 8 << 20;
 
 /**
  * Backs up files and folders (or a stream) into `repo` and writes a snapshot, as `restic backup` does: data blobs and
@@ -104,7 +110,10 @@ function createPipeline(
   const sealer: Sealer = workers > 0 ? new WorkerSealer(sealParams, workers) : new InlineSealer(sealParams);
   const budget = new Budget(Math.max(2, workers) * CHUNK_BUDGET_PER_WORKER);
   const pipeline = new BlobPipeline(repo, sealer, budget, stats, opts.dryRun ?? false);
-  const reader = new FileReader(repo.config.chunkerPolynomial, pipeline, new Budget(Math.max(2, workers)), signal);
+  const reader = new FileReader(repo.config.chunkerPolynomial, pipeline, signal, {
+    largeFiles: new Budget(Math.max(2, workers)),
+    smallBytes: new Budget(Math.max(2, workers) * SMALL_BYTES_PER_WORKER),
+  });
   const current = new Set<string>();
   const statusListener = opts.statusEvents === false ? undefined : opts.onProgress;
   const reporter = new StatusReporter(statusListener, stats, current, clock, opts.progressInterval ?? 250);

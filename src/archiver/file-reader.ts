@@ -4,6 +4,7 @@ import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
 import { CairnError, errnoCode, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
 import type { Budget } from './limiter.js';
+import type { Sealer } from './sealer.js';
 
 /** Reads of large files go into a 4 MiB window of an arena that always has room for one whole chunk plus a read. */
 const READ_SIZE = 4 << 20;
@@ -27,26 +28,27 @@ export class FileReader {
   constructor(
     private readonly polynomial: bigint,
     private readonly pipeline: BlobPipeline,
-    /** Limits how many large files are read at once (each holds an arena). */
-    private readonly largeSlots: Budget,
     private readonly signal: AbortSignal,
+    private readonly limits: {
+      /** How many large files are read at once (each holds an arena). */
+      largeFiles: Budget;
+      /** Bytes of small files the workers read, hash and seal at once. */
+      smallBytes: Budget;
+    },
   ) {}
 
   /** Reads `file`, whose lstat size was `statSize`. @throws the fs error (the caller records it as a source error). */
   async read(file: string, statSize: number): Promise<ReadResult> {
     const sealer = this.pipeline.worker;
     if (statSize < MIN_SIZE && sealer.readSmallFile) {
-      const r = await sealer.readSmallFile(file, statSize, MIN_SIZE);
-      const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
-      if (r.status === 'empty') return { content: [], size: 0, stats };
-      if (r.status === 'error') throw Object.assign(new Error(r.message), { code: r.code });
-      if (r.status === 'ok' && r.sealed) {
-        const sealed = { sealed: r.sealed, ...(r.release ? { release: r.release } : {}), ...(r.uncompressedLength === undefined ? {} : { uncompressedLength: r.uncompressedLength }) };
-        const { id, done } = await this.pipeline.addSealed(r.id, r.size, sealed, stats);
-        await done;
-        return { content: [id], size: r.size, stats };
+      await this.limits.smallBytes.acquire(statSize);
+      try {
+        const small = await this.readInWorker(sealer.readSmallFile.bind(sealer), file, statSize);
+        if (small) return small;
+      } finally {
+        this.limits.smallBytes.release(statSize);
       }
-      // 'too-large': it grew past the stat size; read it the normal way.
+      // It grew past the stat size; read it the normal way.
     }
     const fh = await openNoAtime(file);
     try {
@@ -55,15 +57,32 @@ export class FileReader {
         const small = await this.readSmall(fh, statSize, stats);
         if (small) return small;
       }
-      await this.largeSlots.acquire();
+      await this.limits.largeFiles.acquire();
       try {
         return await this.readLarge(fh, stats);
       } finally {
-        this.largeSlots.release();
+        this.limits.largeFiles.release();
       }
     } finally {
       await fh.close();
     }
+  }
+
+  /** A small file read, hashed and sealed by a worker; undefined if it turned out too large for that. */
+  private async readInWorker(
+    readSmallFile: NonNullable<Sealer['readSmallFile']>,
+    file: string,
+    statSize: number,
+  ): Promise<ReadResult | undefined> {
+    const r = await readSmallFile(file, statSize, MIN_SIZE);
+    const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
+    if (r.status === 'empty') return { content: [], size: 0, stats };
+    if (r.status === 'error') throw Object.assign(new Error(r.message), { code: r.code });
+    if (r.status !== 'ok' || !r.sealed) return undefined;
+    const sealed = { sealed: r.sealed, ...(r.release ? { release: r.release } : {}), ...(r.uncompressedLength === undefined ? {} : { uncompressedLength: r.uncompressedLength }) };
+    const { id, done } = await this.pipeline.addSealed(r.id, r.size, sealed, stats);
+    await done;
+    return { content: [id], size: r.size, stats };
   }
 
   /** One read of size+1 bytes; undefined if the file turned out larger than a single chunk can be. */
@@ -96,7 +115,7 @@ export class FileReader {
     const it = stream[Symbol.asyncIterator]();
     let piece: Buffer | undefined;
     let used = 0;
-    await this.largeSlots.acquire();
+    await this.limits.largeFiles.acquire();
     try {
       return await this.chunkSource({ dataSize: 0, dataSizeInRepo: 0 }, async (arena, offset, max) => {
         while (piece === undefined || used === piece.length) {
@@ -111,7 +130,7 @@ export class FileReader {
         return n;
       });
     } finally {
-      this.largeSlots.release();
+      this.limits.largeFiles.release();
     }
   }
 

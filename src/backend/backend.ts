@@ -29,8 +29,8 @@ export interface Backend {
   /** Human-readable location, without secrets (for messages). */
   readonly location: string;
   /**
-   * How many transfers at once pay off (a remote store's connection limit); absent means one, as for a local disk,
-   * where more parallel pack writes only add memory. Wrappers pass it through.
+   * How many transfers at once pay off (a remote store's connection limit; two for a local disk, so that one pack's
+   * fsync overlaps the next write); absent means one. Wrappers pass it through.
    */
   readonly connections?: number;
   /** Creates the folders/bucket a new repository needs; succeeds if they exist. */

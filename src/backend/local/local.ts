@@ -17,6 +17,8 @@ const TMP_PREFIX = '.tmp-';
  */
 export class LocalBackend implements Backend {
   readonly location: string;
+  /** Two transfers at a time, restic's local.connections default: one pack's fsync overlaps the next write. */
+  readonly connections = 2;
   private readonly root: string;
 
   constructor(root: string) {
