@@ -1,8 +1,9 @@
+import { writeSync } from 'node:fs';
 import type { Transferable } from 'node:worker_threads';
-import type { Id } from '../core/index.js';
+import { errnoCode, type Id } from '../core/index.js';
 import type { CryptoKey } from '../crypto/index.js';
 import { openBlob } from '../repository/index.js';
-import { WorkerPool } from '../util/index.js';
+import { releaseNow, WorkerPool } from '../util/index.js';
 
 /** One sealed blob inside a buffer read from a pack; `offset` is relative to that buffer. */
 export interface SealedSlice {
@@ -12,96 +13,93 @@ export interface SealedSlice {
   uncompressedLength?: number;
 }
 
-/** A verified plaintext, or why the blob could not be opened. */
-export type Opened = { data: Buffer } | { error: string };
+/** Where an opened blob's plaintext goes: slice `slice` is written to file descriptor `fd` at `position`. */
+export interface PlaintextWrite {
+  slice: number;
+  fd: number;
+  position: number;
+}
 
-/** Decrypts, decompresses and verifies (by hash) the blobs of one pack read. */
+/** What became of one pack read's blobs. */
+export interface WriteOutcome {
+  /** Per slice: why the blob could not be opened (none of its writes were made), or undefined. */
+  openErrors: (string | undefined)[];
+  /** Per write: the errno code and message of a failed write, or undefined when the plaintext was written. */
+  writeErrors: ({ code: string; message: string } | undefined)[];
+}
+
+/**
+ * Decrypts, decompresses and verifies (by hash) the blobs of one pack read and writes each plaintext to the files
+ * that need it, where the work runs: plaintexts never travel back to the main thread.
+ */
 export interface BlobOpener {
-  /** `raw` may be transferred to another thread: the caller must not use it afterwards. */
-  open(raw: Buffer, slices: readonly SealedSlice[]): Promise<Opened[]>;
+  /**
+   * `raw` may be transferred to another thread: the caller must not use it afterwards. The descriptors must stay open
+   * until the promise settles.
+   */
+  openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome>;
   close(): Promise<void>;
 }
 
-/** Worker message: the read bytes and the slices to open. */
+/** Worker message: the read bytes, the slices to open and where their plaintexts go. */
 export interface OpenRequest {
   buffer: ArrayBuffer;
   byteOffset: number;
   slices: readonly SealedSlice[];
+  writes: readonly PlaintextWrite[];
 }
 
-/** Worker answer: every plaintext packed into one transferred buffer. */
-export interface OpenResponse {
-  out: ArrayBuffer;
-  /** Where each plaintext is: in `buffer` when given (a plaintext sent on its own), else in `out`. */
-  parts: ({ buffer?: ArrayBuffer; offset: number; length: number } | { error: string })[];
-}
-
-/** Plaintexts this large are sent in their own buffer rather than copied into the shared one. */
-const OWN_MIN = 64 * 1024;
-
-/**
- * Opens every slice of `req` (pure: runs in a worker or in this thread). Plaintexts that own their memory travel back
- * as they are; the rest are copied together into one buffer.
- */
-export function openSlices(key: CryptoKey, req: OpenRequest): OpenResponse {
+/** Opens every slice of `req` and makes its writes (pure apart from the writes: runs in a worker or in this thread). */
+export function openAndWriteSlices(key: CryptoKey, req: OpenRequest): WriteOutcome {
   const raw = Buffer.from(req.buffer, req.byteOffset);
-  const plains: (Buffer | string)[] = req.slices.map((s) => {
+  const bySlice = new Map<number, number[]>();
+  req.writes.forEach((w, i) => {
+    const list = bySlice.get(w.slice);
+    if (list === undefined) bySlice.set(w.slice, [i]);
+    else list.push(i);
+  });
+  const writeErrors: WriteOutcome['writeErrors'] = req.writes.map(() => undefined);
+  const openErrors = req.slices.map((s, i): string | undefined => {
+    let plain: Buffer;
     try {
-      return openBlob(key, raw.subarray(s.offset, s.offset + s.length), s.id, s.uncompressedLength);
+      plain = openBlob(key, raw.subarray(s.offset, s.offset + s.length), s.id, s.uncompressedLength);
     } catch (err) {
       return err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     }
+    for (const w of bySlice.get(i) ?? []) writeErrors[w] = writeAllAt(req.writes[w]!, plain);
+    // A plaintext with its own memory is dead now; free it before the next one rather than at the next collection.
+    if (plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength && plain.buffer !== req.buffer) releaseNow(plain.buffer);
+    return undefined;
   });
-  const owned = new Set<ArrayBuffer>();
-  const isOwned = (p: Buffer): boolean =>
-    p.length >= OWN_MIN && p.byteOffset === 0 && p.byteLength === p.buffer.byteLength && p.buffer !== req.buffer;
-  let total = 0;
-  for (const p of plains) {
-    if (typeof p === 'string') continue;
-    if (isOwned(p) && !owned.has(p.buffer as ArrayBuffer)) owned.add(p.buffer as ArrayBuffer);
-    else total += p.length;
+  return { openErrors, writeErrors };
+}
+
+function writeAllAt(w: PlaintextWrite, data: Buffer): { code: string; message: string } | undefined {
+  try {
+    let done = 0;
+    while (done < data.length) done += writeSync(w.fd, data, done, data.length - done, w.position + done);
+    return undefined;
+  } catch (err) {
+    return { code: errnoCode(err) ?? 'EIO', message: err instanceof Error ? err.message : String(err) };
   }
-  const out = new ArrayBuffer(total);
-  const view = Buffer.from(out);
-  let pos = 0;
-  const parts = plains.map((p): OpenResponse['parts'][number] => {
-    if (typeof p === 'string') return { error: p };
-    if (owned.delete(p.buffer as ArrayBuffer)) return { buffer: p.buffer as ArrayBuffer, offset: 0, length: p.length };
-    view.set(p, pos);
-    pos += p.length;
-    return { offset: pos - p.length, length: p.length };
-  });
-  return { out, parts };
-}
-
-/** The ArrayBuffers a response hands over. */
-export function responseTransfers(res: OpenResponse): ArrayBuffer[] {
-  const list = [res.out];
-  for (const p of res.parts) if ('buffer' in p && p.buffer !== undefined) list.push(p.buffer);
-  return list;
-}
-
-function toOpened(res: OpenResponse): Opened[] {
-  return res.parts.map((p) => ('error' in p ? p : { data: Buffer.from(p.buffer ?? res.out, p.offset, p.length) }));
 }
 
 /** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
 export class InlineOpener implements BlobOpener {
   constructor(private readonly key: CryptoKey) {}
 
-  async open(raw: Buffer, slices: readonly SealedSlice[]): Promise<Opened[]> {
+  async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
     // Yield so that I/O callbacks run between packs.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const res = openSlices(this.key, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices });
-    return toOpened(res);
+    return openAndWriteSlices(this.key, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes });
   }
 
   async close(): Promise<void> {}
 }
 
-/** A worker pool running open-worker.js; the read buffer goes to the worker and the plaintexts come back, never copied. */
+/** A worker pool running open-worker.js; the read buffer goes to the worker, which writes the plaintexts itself. */
 export class WorkerOpener implements BlobOpener {
-  private readonly pool: WorkerPool<OpenRequest, OpenResponse>;
+  private readonly pool: WorkerPool<OpenRequest, WriteOutcome>;
 
   constructor(key: CryptoKey, count: number, workerUrl: URL = new URL('./open-worker.js', import.meta.url)) {
     const keyBytes = Buffer.concat([key.encrypt, key.macK, key.macR]);
@@ -109,12 +107,12 @@ export class WorkerOpener implements BlobOpener {
     this.pool = new WorkerPool(workerUrl, count, { keyBytes }, { maxYoungGenerationSizeMb: 4 });
   }
 
-  async open(raw: Buffer, slices: readonly SealedSlice[]): Promise<Opened[]> {
+  async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
     // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first.
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
     const buffer = own.buffer as ArrayBuffer;
     const transfer: Transferable[] = [buffer];
-    return toOpened(await this.pool.run({ buffer, byteOffset: 0, slices }, transfer));
+    return this.pool.run({ buffer, byteOffset: 0, slices, writes }, transfer);
   }
 
   close(): Promise<void> {

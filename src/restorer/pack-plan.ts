@@ -4,7 +4,7 @@ import type { PlannedFile } from './plan.js';
 import type { FdFile, FsPath } from './safe-fs.js';
 
 /** Encryption overhead of a sealed blob (IV + MAC): an uncompressed blob's plaintext is this much shorter. */
-const SEAL_OVERHEAD = 32;
+export const SEAL_OVERHEAD = 32;
 
 /** One file being written: its content arrives blob by blob, in pack order rather than file order. */
 export interface FileTask {
@@ -15,6 +15,8 @@ export interface FileTask {
   written: number;
   /** Opened on the first write and kept until the file is finished. */
   fh?: Promise<FdFile> | undefined;
+  /** Writes to `fh` inside worker jobs not yet answered: the file must not be closed before they are. */
+  writing: number;
   failed: boolean;
   /** Why the file cannot be restored before anything is read (a blob missing from the index). */
   missing?: string;
@@ -57,7 +59,7 @@ export function planPackReads(
   const blobs = new Map<Id, PlannedBlob>();
   const packs = new Map<Id, PlannedBlob[]>();
   for (const file of files) {
-    const task: FileTask = { file, path: pathOf(file), pending: 0, written: 0, failed: false };
+    const task: FileTask = { file, path: pathOf(file), pending: 0, written: 0, writing: 0, failed: false };
     tasks.push(task);
     const content = file.node.content ?? [];
     const entries = content.map((id) => repo.lookup('data', id));

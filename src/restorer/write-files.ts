@@ -2,9 +2,9 @@ import { link } from 'node:fs/promises';
 import { CairnError, errnoCode, isCairnError } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { abortIfNeeded, forEachLimit } from './abort.js';
-import type { BlobOpener, SealedSlice } from './blob-opener.js';
+import type { BlobOpener, PlaintextWrite, SealedSlice, WriteOutcome } from './blob-opener.js';
 import { restoreFileMeta, type MetaContext } from './metadata.js';
-import { planPackReads, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
+import { planPackReads, SEAL_OVERHEAD, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
 import type { PlannedFile } from './plan.js';
 import { clearPath, FdFile, fsPath } from './safe-fs.js';
 
@@ -91,22 +91,67 @@ async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> 
     if (b.entry.uncompressedLength !== undefined) s.uncompressedLength = b.entry.uncompressedLength;
     return s;
   });
-  let opened: ({ data: Buffer } | { error: string })[];
-  try {
-    opened = await ctx.opener.open(await ctx.repo.readPackRange(range.packId, range.offset, range.length), slices);
-  } catch (err) {
-    if (isCairnError(err, 'interrupted')) throw err;
-    opened = blobs.map(() => ({ error: 'unreadable' }));
-  }
-  const writes: { blob: PlannedBlob; data: Buffer }[] = [];
+  const writes: PlaintextWrite[] = [];
+  const targets: { blob: PlannedBlob; task: FileTask }[] = [];
   for (let i = 0; i < blobs.length; i++) {
-    const blob = blobs[i]!;
-    const res = opened[i]!;
-    const data = 'data' in res ? res.data : await loadElsewhere(blob, ctx);
-    if (data !== undefined) writes.push({ blob, data });
+    for (const use of blobs[i]!.uses) {
+      const fh = await openTask(use.task, ctx);
+      if (fh === undefined) continue;
+      writes.push({ slice: i, fd: fh.fd, position: use.offset });
+      targets.push({ blob: blobs[i]!, task: use.task });
+      use.task.writing++;
+    }
   }
-  const uses = writes.flatMap(({ blob, data }) => blob.uses.map((use) => ({ use, data })));
-  for (const { use, data } of uses) await writeUse(use.task, use.offset, data, ctx);
+  if (writes.length === 0) return;
+  let outcome: WriteOutcome;
+  try {
+    outcome = await ctx.opener.openAndWrite(await ctx.repo.readPackRange(range.packId, range.offset, range.length), slices, writes);
+  } catch (err) {
+    if (isCairnError(err, 'interrupted')) {
+      for (const t of targets) t.task.writing--;
+      throw err;
+    }
+    outcome = { openErrors: blobs.map(() => 'unreadable'), writeErrors: writes.map(() => undefined) };
+  }
+  for (let w = 0; w < writes.length; w++) {
+    const { blob, task } = targets[w]!;
+    task.writing--;
+    if (task.failed) await closeIfIdle(task);
+    if (task.failed || outcome.openErrors[writes[w]!.slice] !== undefined) continue;
+    const error = outcome.writeErrors[w];
+    if (error !== undefined) await failTask(task, Object.assign(new Error(error.message), { code: error.code }), ctx);
+    else await blobWritten(task, plainLength(blob), ctx);
+  }
+  // Blobs that could not be opened here are loaded on their own: the repository tries every copy.
+  for (let i = 0; i < blobs.length; i++) {
+    if (outcome.openErrors[i] === undefined) continue;
+    const data = await loadElsewhere(blobs[i]!, ctx);
+    if (data !== undefined) for (const use of blobs[i]!.uses) await writeUse(use.task, use.offset, data, ctx);
+  }
+}
+
+/** The plaintext size of a blob, from its index entry. */
+function plainLength(blob: PlannedBlob): number {
+  return blob.entry.uncompressedLength ?? blob.entry.length - SEAL_OVERHEAD;
+}
+
+/** The task's open file (created on its first write), or undefined if the task has failed. */
+async function openTask(task: FileTask, ctx: WriteContext): Promise<FdFile | undefined> {
+  if (task.failed) return undefined;
+  try {
+    abortIfNeeded(ctx.signal);
+    return await (task.fh ??= FdFile.create(task.path));
+  } catch (err) {
+    await failTask(task, err, ctx);
+    return undefined;
+  }
+}
+
+async function blobWritten(task: FileTask, length: number, ctx: WriteContext): Promise<void> {
+  if (task.failed) return;
+  task.written += length;
+  ctx.onBytes(length);
+  if (--task.pending === 0) await finishTask(task, await task.fh!, ctx);
 }
 
 /** A blob that failed here: the repository tries every copy and says what is wrong; its files fail if none works. */
@@ -120,17 +165,15 @@ async function loadElsewhere(blob: PlannedBlob, ctx: WriteContext): Promise<Buff
 }
 
 async function writeUse(task: FileTask, offset: number, data: Buffer, ctx: WriteContext): Promise<void> {
-  if (task.failed) return;
+  const fh = await openTask(task, ctx);
+  if (fh === undefined) return;
   try {
-    abortIfNeeded(ctx.signal);
-    const fh = await (task.fh ??= FdFile.create(task.path));
     fh.writeAll(data, offset);
-    task.written += data.length;
-    ctx.onBytes(data.length);
-    if (--task.pending === 0) await finishTask(task, fh, ctx);
   } catch (err) {
     await failTask(task, err, ctx);
+    return;
   }
+  await blobWritten(task, data.length, ctx);
 }
 
 async function writeEmpty(task: FileTask, ctx: WriteContext): Promise<void> {
@@ -159,11 +202,18 @@ async function failTask(task: FileTask, err: unknown, ctx: WriteContext): Promis
   if (task.failed) return;
   task.failed = true;
   ctx.meta.warn(task.file.loc, err instanceof Error ? err.message : String(err));
-  if (task.fh !== undefined) {
-    const fh = task.fh;
-    task.fh = undefined;
-    await closeQuietly(fh);
-  }
+  await closeIfIdle(task);
+}
+
+/**
+ * Closes a failed task's file once no worker job writes to it any more: closing earlier would let the descriptor
+ * number be reused by another file while a worker still writes to it.
+ */
+async function closeIfIdle(task: FileTask): Promise<void> {
+  if (task.fh === undefined || task.writing > 0) return;
+  const fh = task.fh;
+  task.fh = undefined;
+  await closeQuietly(fh);
 }
 
 async function closeQuietly(fh: Promise<FdFile>): Promise<void> {

@@ -20,6 +20,16 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
+/** Flips one byte near the start of the repository's largest pack (inside its first blob); returns its path. */
+function corruptLargestPack(repo: string): string {
+  const pack = filesUnder(path.join(repo, 'data')).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
+  fs.chmodSync(pack, 0o600);
+  const bytes = fs.readFileSync(pack);
+  bytes[100] = bytes[100]! ^ 0xff;
+  fs.writeFileSync(pack, bytes);
+  return pack;
+}
+
 describe('bad input', () => {
   let sb: Sandbox;
   let repo: string;
@@ -75,15 +85,44 @@ describe('bad input', () => {
 
   it('a corrupt pack is named by check --read-data, which exits 1', async () => {
     expect((await cairn(sb, args('backup', sb.path('src')))).code).toBe(0);
-    const pack = filesUnder(path.join(repo, 'data')).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
-    fs.chmodSync(pack, 0o600);
-    const bytes = fs.readFileSync(pack);
-    bytes[100] = bytes[100]! ^ 0xff;
-    fs.writeFileSync(pack, bytes);
+    const pack = corruptLargestPack(repo);
     const r = await cairn(sb, args('check', '--read-data'));
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toContain(path.basename(pack).slice(0, 8));
     expect(r.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('a corrupt blob during restore fails only its file, names it, restores the rest and exits 1', async () => {
+    sb.write('src/c.bin', crypto.randomBytes(300_000));
+    expect((await cairn(sb, args('backup', sb.path('src')))).code).toBe(0);
+    corruptLargestPack(repo);
+    const r = await cairn(sb, args('restore', 'latest', '--target', sb.path('out')));
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(NO_STACK);
+    const restored = (name: string): Buffer | undefined => {
+      const file = path.join(sb.path('out'), sb.path('src'), name);
+      return fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+    };
+    const intact = ['a.txt', 'b.bin', 'c.bin'].filter((n) => restored(n)?.equals(fs.readFileSync(sb.path(`src/${n}`))));
+    const damaged = ['a.txt', 'b.bin', 'c.bin'].filter((n) => !intact.includes(n));
+    expect(damaged).toHaveLength(1);
+    expect(r.stderr).toContain(damaged[0]);
+  });
+
+  it('a full disk during restore stops with one sentence', async () => {
+    const mnt = sb.path('small-target');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+    try {
+      sb.write('src/big.bin', crypto.randomBytes(12 * 1024 * 1024));
+      expect((await cairn(sb, args('backup', sb.path('src')))).code).toBe(0);
+      const r = await cairn(sb, args('restore', 'latest', '--target', mnt));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/space/i);
+      expectOneSentence(r.stderr);
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+    }
   });
 
   it('a corrupt index file gives a clear error, not a stack trace', async () => {
