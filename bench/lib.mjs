@@ -25,8 +25,12 @@ export function requireTools() {
   fs.writeFileSync(password, 'bench-password\n');
 }
 
-/** Runs a command under GNU time; returns seconds and peak RSS in MiB. */
+/**
+ * Runs a command under GNU time; returns seconds and peak RSS in MiB. Dirty pages of earlier steps (dataset copies,
+ * restores) are flushed first, so that no run pays for another's writeback.
+ */
 export function timed(argv, env = process.env) {
+  spawnSync('sync');
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const [secs, kib] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
