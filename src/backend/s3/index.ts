@@ -3,11 +3,11 @@
  * Repositories in S3 and S3-compatible object stores (MinIO, Ceph, R2, OSS…) through the AWS SDK v3, with restic's
  * URL forms, `-o s3.*` options and object layout. Credentials come from the standard AWS chain.
  */
+import type { Backend } from '../backend.js';
+import { LazyBackend } from '../lazy.js';
 import type { Env } from './location.js';
 import { parseS3Location } from './location.js';
-import { S3Backend, makeS3Client } from './s3.js';
 
-export { S3Backend, makeS3Client } from './s3.js';
 export { parseS3Location, s3Connections, checkS3Options, S3_OPTIONS } from './location.js';
 export {
   DEFAULT_MULTIPART_THRESHOLD,
@@ -19,10 +19,14 @@ export type { S3Config, Env } from './location.js';
 export type { S3Sender } from './multipart.js';
 
 /**
- * Parses a repository URL with the `s3:` scheme and the `-o s3.*` options into a Backend. No I/O: the client
- * connects on the first call. The result's `connections` is the `-o s3.connections` value for the limit wrapper.
+ * Parses a repository URL with the `s3:` scheme and the `-o s3.*` options into a Backend. No I/O: the AWS SDK loads
+ * and the client connects on the first call. The result's `connections` is the `-o s3.connections` value for the
+ * limit wrapper.
  */
-export function openS3Backend(url: string, options: Record<string, string>, env: Env): S3Backend {
+export function openS3Backend(url: string, options: Record<string, string>, env: Env): Backend {
   const config = parseS3Location(url, options, env);
-  return new S3Backend(config, makeS3Client(config, env));
+  return new LazyBackend(config.location, config.connections, async () => {
+    const { S3Backend, makeS3Client } = await import('./s3.js');
+    return new S3Backend(config, makeS3Client(config, env));
+  });
 }
