@@ -178,4 +178,15 @@ describe('saving and loading blobs', () => {
     await repo.saveBlob('data', Buffer.from('lost'));
     await expect(repo.flush()).rejects.toThrow('disk gone');
   });
+
+  it('flush after a failed upload rejects at once, although blobs wait in an open pack', async () => {
+    const backend = new MemBackend();
+    const repo = await newMemRepo({ packSize: 64 * 1024, maxPackUploads: 2, compression: 'off' }, backend);
+    backend.write = () => new Promise((_, reject) => setTimeout(() => reject(new Error('disk full')), 5));
+    // Four blobs finish a pack whose upload fails; the fifth stays in the next, open pack.
+    for (let i = 0; i < 5; i++) await repo.saveBlob('data', randomBytes(20_000));
+    await new Promise((r) => setTimeout(r, 10));
+    const hang = new Promise((r) => setTimeout(() => r('still waiting'), 1000));
+    await expect(Promise.race([repo.flush(), hang])).rejects.toThrow('disk full');
+  });
 });

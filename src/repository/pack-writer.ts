@@ -123,7 +123,9 @@ export class PackWriter {
 
   /** Finishes the open packs and waits for every upload. */
   async flush(): Promise<void> {
+    this.check();
     for (const pack of [...this.open.values()]) this.finish(pack);
+    // After a failure nothing queued is written (pump drops it), but uploads in flight are still waited for.
     while (this.queued.length > 0 || this.inFlight.size > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
@@ -139,13 +141,13 @@ export class PackWriter {
 
   /** Starts queued uploads while slots are free; wakes every waiter when something changed. */
   private pump(): void {
+    // Nothing queued can be written after a failure: drop it so waiters see the error instead of waiting.
+    if (this.failure !== undefined) this.queued.length = 0;
     while (this.queued.length > 0 && this.inFlight.size < this.opts.maxUploads && this.failure === undefined) {
       const pack = this.queued.shift()!;
       const upload = this.upload(pack)
         .catch((err: unknown) => {
           this.failure ??= err instanceof Error ? err : new Error(String(err));
-          // Nothing queued can be written after a failure: drop it so waiters see the error instead of waiting.
-          this.queued.length = 0;
         })
         .finally(() => {
           this.inFlight.delete(upload);
