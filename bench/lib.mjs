@@ -68,7 +68,10 @@ export function median(xs) {
 
 /** Prints one line per round as it finishes. */
 export function printRound(label, result) {
-  const line = Object.entries(result).map(([k, v]) => `${k} ${v.secs.toFixed(2)}s/${v.rssMiB.toFixed(0)}MiB`);
+  const line = Object.entries(result).map(([k, v]) => {
+    const server = v.serverCpu === undefined ? '' : ` (server CPU ${v.serverCpu.toFixed(1)}s)`;
+    return `${k} ${v.secs.toFixed(2)}s/${v.rssMiB.toFixed(0)}MiB${server}`;
+  });
   console.log(`${label}: ${line.join(', ')}`);
 }
 

@@ -45,16 +45,31 @@ const s3env = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_K
 const cairn = (repo, ...args) => [process.execPath, cairnBin, '-r', repo, '-p', password, '-q', ...args];
 const restic = (repo, ...args) => ['restic', '--no-cache', '-r', repo, '-p', password, '-q', ...args];
 
-/** init, backup of the dataset, full restore; the repository is made fresh by `reset`. */
-function backupRestore(tool, repo, env, reset) {
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * init, backup of the dataset, full restore; the repository is made fresh by `reset`. With `server`, each step also
+ * records the CPU seconds that server process spent: on a small machine it competes with the client for the cores.
+ */
+function backupRestore(tool, repo, env, reset, server) {
   const data = path.join(work, 'data');
   const target = path.join(work, 'restore');
   fs.rmSync(target, { recursive: true, force: true });
   reset();
   timed(tool(repo, 'init'), env);
+  const step = (argv) => {
+    const before = server ? cpuSeconds(server.pid) : 0;
+    const r = timed(argv, env);
+    if (server) r.serverCpu = cpuSeconds(server.pid) - before;
+    return r;
+  };
   const result = {
-    backup: timed(tool(repo, 'backup', data), env),
-    restore: timed(tool(repo, 'restore', 'latest', '--target', target), env),
+    backup: step(tool(repo, 'backup', data)),
+    restore: step(tool(repo, 'restore', 'latest', '--target', target)),
   };
   fs.rmSync(target, { recursive: true, force: true });
   return result;
@@ -77,8 +92,12 @@ try {
     for (const name of i % 2 ? ['restic', 'cairn'] : ['cairn', 'restic']) {
       const repoDir = path.join(restRoot, name);
       const url = `rest:http://127.0.0.1:${restPort}/${name}/`;
-      const r = backupRestore(name === 'cairn' ? cairn : restic, url, process.env, () =>
-        fs.rmSync(repoDir, { recursive: true, force: true }),
+      const r = backupRestore(
+        name === 'cairn' ? cairn : restic,
+        url,
+        process.env,
+        () => fs.rmSync(repoDir, { recursive: true, force: true }),
+        rest,
       );
       samples[name].push(r);
       printRound(`rest round ${i + 1} ${name}`, r);
@@ -110,8 +129,12 @@ try {
       const bucket = `bench-${i}`;
       const r =
         name === 's3'
-          ? backupRestore(cairn, `s3:http://127.0.0.1:${s3port}/${bucket}/repo`, s3env, () =>
-              fs.rmSync(path.join(s3dir, bucket), { recursive: true, force: true }),
+          ? backupRestore(
+              cairn,
+              `s3:http://127.0.0.1:${s3port}/${bucket}/repo`,
+              s3env,
+              () => fs.rmSync(path.join(s3dir, bucket), { recursive: true, force: true }),
+              s3rver,
             )
           : backupRestore(cairn, localRepo, process.env, () => fs.rmSync(localRepo, { recursive: true, force: true }));
       samples[name].push(r);
