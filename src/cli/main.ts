@@ -78,13 +78,37 @@ function flush(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
+/**
+ * Makes a command that ends without finishing (a promise nobody settles, which is a bug) exit 1 with one sentence
+ * instead of silently: the process would otherwise end with 0 (or Node's 13) as soon as nothing is left to wait for.
+ * Returns the callback that marks the command finished.
+ */
+export function reportUnfinished(stderr: NodeJS.WritableStream = process.stderr): () => void {
+  let finished = false;
+  process.once('exit', (code) => {
+    if (finished || (code !== 0 && code !== 13)) return;
+    stderr.write(
+      'cairn: internal error: the command stopped before it finished (please report this bug); the repository stays ' +
+        'valid, but a lock may remain until `cairn unlock` removes it or it goes stale.\n',
+    );
+    process.exitCode = EXIT.fatal;
+  });
+  return () => {
+    finished = true;
+  };
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const finished = reportUnfinished();
   // Writing into a closed pipe (`cairn dump … | head`) is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    if (err.code !== 'EPIPE') return;
+    finished();
+    process.exit(EXIT.ok);
   });
   const code = await runCli(argv);
   await flush(process.stdout);
   await flush(process.stderr);
+  finished();
   process.exit(code);
 }
