@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const root = path.resolve(import.meta.dirname, '..');
-export const shared = path.resolve(root, '../shared/bench');
+const generator = path.join(root, 'bench/dataset.mjs');
 export const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 export const work = process.env.BENCH_DIR ?? '/tmp/cairn-bench';
 export const password = path.join(work, 'password');
@@ -16,10 +16,6 @@ export function requireTools() {
       console.error(`bench: ${tool} is missing (apt-get install restic time).`);
       process.exit(1);
     }
-  }
-  if (!fs.existsSync(path.join(shared, 'dataset.mjs'))) {
-    console.error(`bench: the dataset generator ${shared}/dataset.mjs is missing (shared/ must sit beside the checkout).`);
-    process.exit(1);
   }
   fs.mkdirSync(work, { recursive: true });
   fs.writeFileSync(password, 'bench-password\n');
@@ -44,7 +40,7 @@ export function dataset(kind) {
     fs.rmSync(dir, { recursive: true, force: true });
     console.log(`generating the ${kind} dataset in ${dir} …`);
     const verb = kind === 'app' ? 'generate' : 'tiny';
-    execFileSync(process.execPath, [path.join(shared, 'dataset.mjs'), verb, dir], { stdio: 'inherit' });
+    execFileSync(process.execPath, [generator, verb, dir], { stdio: 'inherit' });
     fs.writeFileSync(path.join(dir, '.complete'), '');
   }
   return dir;
@@ -58,7 +54,7 @@ export function freshCopy(kind, to) {
 }
 
 export function mutate(dir) {
-  execFileSync(process.execPath, [path.join(shared, 'dataset.mjs'), 'mutate', dir], { stdio: 'ignore' });
+  execFileSync(process.execPath, [generator, 'mutate', dir], { stdio: 'ignore' });
 }
 
 export function median(xs) {

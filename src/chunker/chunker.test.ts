@@ -12,7 +12,7 @@ interface FixtureNode {
   sha256?: string;
   chunks?: { offset: number; length: number; blob_id: string }[];
 }
-const FIXTURES = new URL('../../../shared/fixtures/restic-0.14/', import.meta.url);
+const FIXTURES = new URL('../../test/fixtures/restic-0.14/', import.meta.url);
 const facts = JSON.parse(readFileSync(new URL('facts.json', FIXTURES), 'utf8')) as {
   chunker_polynomial: string;
   snapshots: { nodes: FixtureNode[] }[];

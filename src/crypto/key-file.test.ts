@@ -16,7 +16,7 @@ import {
   parseKeyFile,
 } from './index.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/restic-0.14/', import.meta.url);
+const FIXTURES = new URL('../../test/fixtures/restic-0.14/', import.meta.url);
 const facts = JSON.parse(readFileSync(new URL('facts.json', FIXTURES), 'utf8')) as {
   masterkey: unknown;
   keys: Record<string, Record<string, unknown>>;

@@ -19,7 +19,7 @@ import {
 } from './index.js';
 import { poly1305Reference } from './poly1305.js';
 
-const FIXTURES = new URL('../../../shared/fixtures/restic-0.14/', import.meta.url);
+const FIXTURES = new URL('../../test/fixtures/restic-0.14/', import.meta.url);
 const facts = JSON.parse(readFileSync(new URL('facts.json', FIXTURES), 'utf8')) as {
   masterkey: unknown;
   config: Record<string, unknown>;

@@ -10,7 +10,7 @@ import { Repository } from '../repository/index.js';
 import { check } from './index.js';
 import { flipByte, makeTestRepo, openTestRepo, PASSWORD, packPath } from './testing/check-repo.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/restic-0.14/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/restic-0.14/', import.meta.url));
 const RESTIC = '/usr/bin/restic';
 /** The biggest data pack of the fixture (random10m.bin's blobs), and the offset of a byte inside its first blob. */
 const DATA_PACK = '5afc1b3eac4eb0d01537696cf86eae7e1f1c7ded0fa3f671c5ae39fd985925cc';

@@ -6,7 +6,7 @@ import { Repository } from './repository.js';
 import type { Facts } from './test-support.js';
 import { extractFixture, loadFacts, removeDir } from './test-support.js';
 
-// Reads the repository restic 0.14 wrote (shared/fixtures/restic-0.14) and checks it against restic's own facts.
+// Reads the repository restic 0.14 wrote (test/fixtures/restic-0.14) and checks it against restic's own facts.
 describe('the restic 0.14 fixture repository', () => {
   let dir: string;
   let repo: Repository;

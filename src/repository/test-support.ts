@@ -11,7 +11,7 @@ import type { Clock } from '../util/index.js';
 import { Repository } from './repository.js';
 import type { InitOptions } from './types.js';
 
-export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/restic-0.14/', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../../test/fixtures/restic-0.14/', import.meta.url));
 export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 };
 export const POLY = 0x35bba1908c7defn;
 

@@ -14,7 +14,7 @@ import { dump } from './dump.js';
 import { diffSnapshots, findInSnapshots, listNodes, restore, snapshotStats } from './index.js';
 import { collect, tempDir } from './test-support.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/restic-0.14/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../test/fixtures/restic-0.14/', import.meta.url));
 
 interface FactNode {
   path: string;

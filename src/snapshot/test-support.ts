@@ -5,7 +5,7 @@ import { extract } from 'tar-stream';
 import { MemBackend } from '../backend/mem/index.js';
 import type { FileType } from '../core/index.js';
 
-export const FIXTURES = new URL('../../../shared/fixtures/restic-0.14/', import.meta.url);
+export const FIXTURES = new URL('../../test/fixtures/restic-0.14/', import.meta.url);
 
 export interface FixtureSnapshot {
   id: string;

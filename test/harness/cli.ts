@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const FIXTURES = path.resolve(ROOT, '../shared/fixtures/restic-0.14');
+export const FIXTURES = path.join(ROOT, 'test/fixtures/restic-0.14');
 const CAIRN = path.join(ROOT, 'bin/cairn.js');
 
 export interface RunResult {

@@ -1,4 +1,4 @@
-/** Rebuilds the chunker inputs of the restic 0.14 fixture (shared/fixtures/restic-0.14/README.md, generate.sh). */
+/** Rebuilds the chunker inputs of the restic 0.14 fixture (test/fixtures/restic-0.14/README.md, generate.sh). */
 
 const MASK64 = (1n << 64n) - 1n;
 
