@@ -6,9 +6,10 @@ const LAYERS = [
   ['repository'],
   ['snapshot', 'source'],
   ['archiver', 'restorer', 'maintenance'],
-  ['app', 'registry.ts'],
+  ['app', 'registry.ts', 'repo-server'],
   ['cli', 'server', 'scheduler'],
 ];
+const room = (name) => (name.endsWith('.ts') ? name.replace('.', '[.]') + '$' : `${name}/`);
 
 const layerRules = LAYERS.slice(0, -1).map((rooms, i) => {
   const higher = LAYERS.slice(i + 1).flat();
@@ -16,10 +17,21 @@ const layerRules = LAYERS.slice(0, -1).map((rooms, i) => {
     name: `layer-${rooms.join('-')}`,
     comment: `${rooms.join(', ')} must not import ${higher.join(', ')}`,
     severity: 'error',
-    from: { path: `^src/(${rooms.join('|')})` },
-    to: { path: `^src/(${higher.join('|')})` },
+    from: { path: `^src/(${rooms.map(room).join('|')})` },
+    to: { path: `^src/(${higher.map(room).join('|')})` },
   };
 });
+
+// Rooms of one floor do not know each other: what two of them share belongs a floor lower.
+const sidewaysRules = LAYERS.flatMap((rooms) =>
+  rooms.map((name) => ({
+    name: `sideways-${name}`,
+    comment: `${name} must not import the other rooms of its floor (${rooms.join(', ')})`,
+    severity: 'error',
+    from: { path: `^src/${room(name)}` },
+    to: { path: `^src/(${rooms.filter((r) => r !== name).map(room).join('|')})` },
+  })),
+).filter((rule) => !rule.to.path.endsWith('()'));
 
 module.exports = {
   forbidden: [
@@ -41,7 +53,29 @@ module.exports = {
         pathNot: ['^src/(core|util)/', '^src/backend/(backend|errors|options|lazy)\\.ts$', '^src/backend/$1/'],
       },
     },
+    {
+      name: 'backend-implementations-registry-only',
+      comment: 'only registry.ts (the composition root) and test code name concrete backends',
+      severity: 'error',
+      from: { pathNot: ['^src/registry[.]ts$', '/testing/', '/test-support[.]ts$', '^src/backend/(local|mem|s3|sftp|rest)/'] },
+      to: { path: '^src/backend/(local|mem|s3|sftp|rest)/' },
+    },
+    {
+      name: 'source-implementations',
+      comment: 'source implementations import only core, util, the Source interface and their own folder',
+      severity: 'error',
+      from: { path: '^src/source/([^/]+)/' },
+      to: { path: '^src/', pathNot: ['^src/(core|util)/', '^src/source/[^/]+[.]ts$', '^src/source/$1/'] },
+    },
+    {
+      name: 'repo-server-serves-a-backend',
+      comment: 'serve-repo serves a Backend and never reaches into the repository',
+      severity: 'error',
+      from: { path: '^src/repo-server/' },
+      to: { path: '^src/(repository|snapshot|archiver|restorer|maintenance|app)/' },
+    },
     ...layerRules,
+    ...sidewaysRules,
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

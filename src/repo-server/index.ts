@@ -1,5 +1,5 @@
 /**
- * @module server
+ * @module repo-server
  * The REST repository server (`cairn serve-repo`): restic's REST protocol v1 and v2 over node:http(s), serving
  * repositories through the Backend interface. It never reaches into repository/: it moves files, it does not
  * understand them.
