@@ -40,3 +40,13 @@ export function errnoCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
 }
+
+/**
+ * Throws when `signal` fired: its reason when that is a CairnError (a lost lock says so), otherwise 'interrupted'.
+ * The one abort check between steps of long work.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true) return;
+  if (isCairnError(signal.reason)) throw signal.reason;
+  throw new CairnError('interrupted', 'The operation was interrupted.', { cause: signal.reason });
+}

@@ -3,7 +3,7 @@
  * The shared vocabulary of every room: ids, blob and file types, tree and snapshot records as restic stores them,
  * the one error class with stable codes, and progress events.
  */
-export { CairnError, isCairnError, errnoCode } from './errors.js';
+export { CairnError, isCairnError, errnoCode, throwIfAborted } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { isId, parseId, sha256, hashId, shortId } from './ids.js';
 export type { Id } from './ids.js';

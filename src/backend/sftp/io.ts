@@ -1,5 +1,6 @@
 import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { CairnError } from '../../core/index.js';
+import { forEachLimit } from '../../util/index.js';
 import { STATUS } from './errors.js';
 
 /** Bytes per READ/WRITE request: OpenSSH serves up to 255 KiB, and smaller requests pipeline more evenly. */
@@ -60,23 +61,6 @@ export function isStatus(err: unknown, status: number): boolean {
   return (err as { code?: unknown } | null)?.code === status;
 }
 
-/** Runs `work(i)` for i in [0, count) with at most `limit` running at once; the first failure wins. */
-async function pool(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (next < count && !failed) {
-      try {
-        await work(next++);
-      } catch (err) {
-        failed = true; // the other workers stop issuing requests
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-}
-
 /** Reads bytes [pos, pos+len) into `out` at `at`; a server may answer with fewer bytes, so ask again for the rest. */
 async function readExact(
   s: SFTPWrapper,
@@ -116,7 +100,7 @@ export async function readRange(
     }
     const out = Buffer.allocUnsafe(want);
     const chunks = Math.ceil(want / CHUNK);
-    await pool(chunks, IN_FLIGHT, (i) =>
+    await forEachLimit(new Array<number>(chunks).keys(), IN_FLIGHT, (i) =>
       readExact(s, h, out, i * CHUNK, Math.min(CHUNK, want - i * CHUNK), offset + i * CHUNK, what),
     );
     return out;
@@ -132,7 +116,7 @@ export async function writeNew(s: SFTPWrapper, file: string, data: Uint8Array): 
   try {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const chunks = Math.ceil(buf.length / CHUNK);
-    await pool(chunks, IN_FLIGHT, (i) => {
+    await forEachLimit(new Array<number>(chunks).keys(), IN_FLIGHT, (i) => {
       const at = i * CHUNK;
       const len = Math.min(CHUNK, buf.length - at);
       return call<void>(s, (cb) => s.write(h, buf, at, len, at, cb));

@@ -1,7 +1,7 @@
 import type { FileType } from '../../core/index.js';
 import { CairnError } from '../../core/index.js';
+import { Semaphore } from '../../util/index.js';
 import type { Backend, FileInfo, Handle } from '../backend.js';
-import { Semaphore } from './semaphore.js';
 import type { Timer } from './timer.js';
 import { realTimer } from './timer.js';
 import { TokenBucket } from './token-bucket.js';

@@ -1,0 +1,103 @@
+/**
+ * The one concurrency kit: bounded parallel loops that fail fast, a counting semaphore and a budget of units.
+ * "Fail fast" everywhere means: after the first rejection no new item starts, the running ones settle (so nothing
+ * keeps writing behind the caller's back), and that first rejection is rethrown.
+ */
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+export async function forEachLimit<T>(
+  items: Iterable<T>,
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let index = 0;
+  let failure: { reason: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined) {
+      const next = iterator.next();
+      if (next.done === true) return;
+      const i = index++;
+      try {
+        await fn(next.value, i);
+      } catch (reason) {
+        failure ??= { reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
+  if (failure !== undefined) throw failure.reason;
+}
+
+/** Like {@link forEachLimit}, collecting the results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  await forEachLimit(items, limit, async (item, i) => {
+    out[i] = await fn(item, i);
+  });
+  return out;
+}
+
+/**
+ * An async budget of units (open files, bytes in flight). `acquire(n)` waits until `n` units are free, first come,
+ * first served; a request larger than the whole budget is let through when nothing else is held, so it cannot wait
+ * forever.
+ */
+export class Budget {
+  private used = 0;
+  private readonly queue: { n: number; resolve: () => void }[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  acquire(n = 1): Promise<void> {
+    if (this.queue.length === 0 && this.fits(n)) {
+      this.used += n;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push({ n, resolve }));
+  }
+
+  release(n = 1): void {
+    this.used -= n;
+    while (this.queue.length > 0 && this.fits(this.queue[0]!.n)) {
+      const next = this.queue.shift()!;
+      this.used += next.n;
+      next.resolve();
+    }
+  }
+
+  /** Holds `n` units while `task` runs. */
+  async use<T>(n: number, task: () => Promise<T>): Promise<T> {
+    await this.acquire(n);
+    try {
+      return await task();
+    } finally {
+      this.release(n);
+    }
+  }
+
+  private fits(n: number): boolean {
+    return this.used + n <= this.capacity || this.used === 0;
+  }
+}
+
+/** At most `limit` tasks at once, served first come, first served: a budget whose every task costs one unit. */
+export class Semaphore {
+  private readonly budget: Budget;
+
+  constructor(readonly limit: number) {
+    this.budget = new Budget(limit);
+  }
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    return this.budget.use(1, task);
+  }
+}
