@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RESTIC } from './restic.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/restic-0.14');
@@ -103,8 +104,9 @@ export function cairn(sandbox: Sandbox, args: string[], opts: RunOptions = {}): 
   return run(process.execPath, [CAIRN, ...args], sandbox, opts);
 }
 
+/** Runs restic (found on PATH, see restic.ts) without a cache. */
 export function restic(sandbox: Sandbox, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return run('restic', ['--no-cache', ...args], sandbox, opts);
+  return run(RESTIC ?? 'restic', ['--no-cache', ...args], sandbox, opts);
 }
 
 /** Extracts the restic 0.14 fixture repository into the sandbox and returns its path (password "test"). */
