@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { RunResult } from '../harness/cli.js';
 import {
   FIXTURES,
+  jsonLines,
   Sandbox,
   cairn,
   extractFixtureRepo,
@@ -44,13 +45,6 @@ function makeChunkingData(sb: Sandbox): string {
   );
   sb.write('chunking/small.txt', 'smaller than one chunk\n');
   return sb.path('chunking');
-}
-
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 type Restic = (args: string[]) => Promise<RunResult>;
