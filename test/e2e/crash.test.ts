@@ -6,7 +6,9 @@ import { Sandbox, cairn, hasPack, randomData, restic, treeDigest } from '../harn
 
 /** Every file below a folder, relative to it. */
 function filesBelow(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) =>
+    fs.statSync(path.join(dir, f)).isFile(),
+  );
 }
 
 /**
@@ -19,7 +21,8 @@ describe('a backup stopped mid-upload', () => {
   const pw = (): string => sb.path('pw');
   const run = (repo: string, args: string[], opts = {}): Promise<RunResult> =>
     cairn(sb, ['-r', repo, '-p', pw(), ...args], opts);
-  const resticIn = (repo: string, args: string[]): Promise<RunResult> => restic(sb, ['-r', repo, '-p', pw(), ...args]);
+  const resticIn = (repo: string, args: string[]): Promise<RunResult> =>
+    restic(sb, ['-r', repo, '-p', pw(), ...args]);
 
   beforeAll(() => {
     sb = new Sandbox();
@@ -31,7 +34,10 @@ describe('a backup stopped mid-upload', () => {
   afterAll(() => sb.cleanup());
 
   /** Starts a backup of `src` into a new repository and sends `signal` once the first pack is in place. */
-  async function backupUntilPack(name: string, signal: NodeJS.Signals): Promise<{ repo: string; cut: RunResult }> {
+  async function backupUntilPack(
+    name: string,
+    signal: NodeJS.Signals,
+  ): Promise<{ repo: string; cut: RunResult }> {
     const repo = sb.path(name);
     expect((await run(repo, ['init'])).code).toBe(0);
     const cut = await run(repo, ['--pack-size', '4', '--limit-upload', '30000', 'backup', src], {

@@ -17,7 +17,9 @@ export function findRestic(env: NodeJS.ProcessEnv = process.env): string | undef
     }
   }
   if (env.CI) {
-    throw new Error('restic is not on PATH, and CI must not skip the interop tests: run scripts/install-test-deps.sh');
+    throw new Error(
+      'restic is not on PATH, and CI must not skip the interop tests: run scripts/install-test-deps.sh',
+    );
   }
   return undefined;
 }
