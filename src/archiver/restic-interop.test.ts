@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalBackend } from '../backend/local/index.js';
 import { Repository } from '../repository/index.js';
 import { listSnapshots } from '../snapshot/index.js';
+import { RESTIC } from '../../test/harness/restic.js';
 import { backup } from './backup.js';
 import { randomBytesSeeded, tempDir, writeTree } from './test-support.js';
 
-const RESTIC = '/usr/bin/restic';
-const hasRestic = fs.existsSync(RESTIC);
 const SCRYPT = { N: 1024, r: 8, p: 1 };
 
 function restic(repoDir: string, pwFile: string, ...args: string[]): string {
-  return execFileSync(RESTIC, ['-r', repoDir, '--password-file', pwFile, '--no-cache', '-q', ...args], {
+  return execFileSync(RESTIC!, ['-r', repoDir, '--password-file', pwFile, '--no-cache', '-q', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,7 +59,7 @@ function describeTree(root: string): Map<string, string> {
   return out;
 }
 
-describe.skipIf(!hasRestic)('restic 0.14 interop', () => {
+describe.skipIf(!RESTIC)('restic 0.14 interop', () => {
   let work: string;
   let pw: string;
 
@@ -93,7 +92,7 @@ describe.skipIf(!hasRestic)('restic 0.14 interop', () => {
   it('backing up restic-backed-up data again into restic’s repository adds no data blobs', async () => {
     const repoDir = path.join(work, 'restic-repo');
     restic(repoDir, pw, 'init', '--repository-version', '2');
-    execFileSync(RESTIC, ['-r', repoDir, '--password-file', pw, '--no-cache', '-q', 'backup', 'data'], { cwd: work });
+    execFileSync(RESTIC!, ['-r', repoDir, '--password-file', pw, '--no-cache', '-q', 'backup', 'data'], { cwd: work });
     const repo = await Repository.open(new LocalBackend(repoDir), { password: 'secret' });
     const res = await backup(repo, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0 });
     await repo.close();

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CairnError, isCairnError } from '../core/index.js';
+import { RESTIC } from '../../test/harness/restic.js';
 import { fixedClock } from '../util/index.js';
 import {
   calibrateScrypt,
@@ -97,7 +98,7 @@ describe('key files', () => {
     expect(await errorCode(p)).toBe('invalid-argument');
   });
 
-  it.skipIf(!existsSync('/usr/bin/restic'))('writes key files restic 0.14 accepts', async () => {
+  it.skipIf(!RESTIC)('writes key files restic 0.14 accepts', async () => {
     const copy = join(dir, 'copy');
     cpSync(join(dir, 'repo'), copy, { recursive: true });
     const master = masterKeyFromJSON(JSON.stringify(facts.masterkey));
@@ -107,7 +108,7 @@ describe('key files', () => {
     const pwFile = join(dir, 'pw-other');
     writeFileSync(pwFile, 'other\n');
     const out = execFileSync(
-      '/usr/bin/restic',
+      RESTIC!,
       ['-r', copy, '--password-file', pwFile, '--key-hint', id, 'cat', 'config'],
       {
         encoding: 'utf8',

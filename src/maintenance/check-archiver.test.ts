@@ -36,6 +36,7 @@ describe('check on a repository written by the archiver', () => {
     expect(r.warnings).toEqual([]);
     expect(r.stats.snapshots).toBe(1);
     expect(r.stats.trees).toBeGreaterThanOrEqual(3);
+    expect(r.stats.packs).toBeGreaterThan(0);
     expect(r.stats.packsRead).toBe(r.stats.packs);
   });
 

@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../backend/local/index.js';
 import { Repository } from '../repository/index.js';
+import { RESTIC } from '../../test/harness/restic.js';
 import { check } from './index.js';
 import { flipByte, makeTestRepo, openTestRepo, PASSWORD, packPath } from './testing/check-repo.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/restic-0.14/', import.meta.url));
-const RESTIC = '/usr/bin/restic';
 /** The biggest data pack of the fixture (random10m.bin's blobs), and the offset of a byte inside its first blob. */
 const DATA_PACK = '5afc1b3eac4eb0d01537696cf86eae7e1f1c7ded0fa3f671c5ae39fd985925cc';
 const INSIDE_FIRST_BLOB = 66 + 1000;
@@ -19,7 +18,7 @@ const INSIDE_FIRST_BLOB = 66 + 1000;
 function resticCheck(repoDir: string, passwordFile: string): { status: number | null; output: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: tmpdir() };
   for (const name of ['RESTIC_PASSWORD', 'RESTIC_PASSWORD_COMMAND', 'RESTIC_REPOSITORY']) delete env[name];
-  const r = spawnSync(RESTIC, ['-r', repoDir, '--password-file', passwordFile, '--no-cache', 'check', '--read-data'], {
+  const r = spawnSync(RESTIC!, ['-r', repoDir, '--password-file', passwordFile, '--no-cache', 'check', '--read-data'], {
     encoding: 'utf8',
     env,
   });
@@ -48,7 +47,7 @@ describe('check, with restic 0.14 as the oracle', () => {
     expect(r.stats).toMatchObject({ indexFiles: 2, packs: 4, snapshots: 2, packsRead: 4 });
   });
 
-  it.runIf(existsSync(RESTIC))('agrees with restic that a flipped byte in a data pack is damage, naming the pack', async () => {
+  it.runIf(RESTIC !== undefined)('agrees with restic that a flipped byte in a data pack is damage, naming the pack', async () => {
     const copy = path.join(work, 'damaged');
     await cp(path.join(work, 'repo'), copy, { recursive: true });
     await flipByte(packPath(copy, DATA_PACK), INSIDE_FIRST_BLOB);
@@ -64,7 +63,7 @@ describe('check, with restic 0.14 as the oracle', () => {
     expect(resticCheck(path.join(work, 'repo'), passwordFile).status).toBe(0);
   });
 
-  it.runIf(existsSync(RESTIC))('agrees with restic on a repository Cairn wrote, before and after damage', async () => {
+  it.runIf(RESTIC !== undefined)('agrees with restic on a repository Cairn wrote, before and after damage', async () => {
     const t = await makeTestRepo();
     try {
       const pw = path.join(work, 'cairn-password');

@@ -5,18 +5,17 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../backend/local/index.js';
 import type { Id } from '../core/index.js';
+import { RESTIC } from '../../test/harness/restic.js';
 import { Repository } from './repository.js';
 import { CHEAP_SCRYPT, extractFixture, removeDir, tempDir } from './test-support.js';
 
-const RESTIC = '/usr/bin/restic';
-const haveRestic = fs.existsSync(RESTIC);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
 function restic(repoDir: string, password: string, ...args: string[]): string {
   const pwFile = path.join(path.dirname(repoDir), 'pw');
   fs.writeFileSync(pwFile, password);
-  return execFileSync(RESTIC, ['-r', repoDir, '--password-file', pwFile, '--no-cache', ...args], {
+  return execFileSync(RESTIC!, ['-r', repoDir, '--password-file', pwFile, '--no-cache', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,7 +41,7 @@ function mixedContent(): Buffer {
   return Buffer.concat([randomBytes(700_000), text, randomBytes(123)]);
 }
 
-describe.skipIf(!haveRestic)('restic 0.14 accepts what Cairn writes', () => {
+describe.skipIf(!RESTIC)('restic 0.14 accepts what Cairn writes', () => {
   it('packs, index files and a snapshot added to the fixture pass check --read-data and dump', async () => {
     const repoDir = extractFixture();
     dirs.push(path.dirname(repoDir));
@@ -87,7 +86,7 @@ describe.skipIf(!haveRestic)('restic 0.14 accepts what Cairn writes', () => {
 function execDump(repoDir: string, snapId: Id, password = 'test'): Buffer {
   const pwFile = path.join(path.dirname(repoDir), 'pw');
   fs.writeFileSync(pwFile, password);
-  return execFileSync(RESTIC, ['-r', repoDir, '--password-file', pwFile, '--no-cache', 'dump', snapId, '/f.bin'], {
+  return execFileSync(RESTIC!, ['-r', repoDir, '--password-file', pwFile, '--no-cache', 'dump', snapId, '/f.bin'], {
     maxBuffer: 64 * 1024 * 1024,
   });
 }

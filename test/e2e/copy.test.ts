@@ -1,51 +1,20 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/cli.js';
-import { ROOT, Sandbox, cairn, extractFixtureRepo, randomData, restic, treeDigest } from '../harness/cli.js';
-
-/** Runs the CLI and sends Ctrl-C as soon as the repository at `repo` holds a complete pack file. */
-function interruptOncePackStored(sb: Sandbox, repo: string, args: string[]): Promise<RunResult> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), ...args], {
-    env: sb.env(),
-    cwd: sb.dir,
-  });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => err.push(d));
-  const hasPack = (): boolean => {
-    const data = path.join(repo, 'data');
-    return fs
-      .readdirSync(data)
-      .some((d) => fs.readdirSync(path.join(data, d)).some((f) => !f.startsWith('.')));
-  };
-  const poll = setInterval(() => {
-    if (hasPack()) {
-      clearInterval(poll);
-      child.kill('SIGINT');
-    }
-  }, 20);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearInterval(poll);
-      const text = (b: Buffer[]): string => Buffer.concat(b).toString('utf8');
-      resolve({ code: code ?? -1, stdout: text(out), stderr: text(err) });
-    });
-  });
-}
-
-/** The JSON lines of a `--json` run. */
-function lines(r: RunResult): Record<string, unknown>[] {
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+import {
+  Sandbox,
+  cairn,
+  extractFixtureRepo,
+  hasPack,
+  jsonLines,
+  randomData,
+  restic,
+  treeDigest,
+} from '../harness/cli.js';
 
 function summary(r: RunResult): Record<string, number> {
-  const s = lines(r).find((l) => l.message_type === 'summary');
+  const s = jsonLines(r.stdout).find((l) => l.message_type === 'summary');
   expect(s, r.stdout + r.stderr).toBeDefined();
   return s as Record<string, number>;
 }
@@ -167,7 +136,10 @@ describe('cairn copy', () => {
     const from = ['--from-repo', S, '--from-password-file', pw(1)];
     // 4 MiB packs at 3 MiB/s: Ctrl-C comes once the first pack is stored, well before the last one.
     const slow = ['--pack-size', '4', '--limit-upload', '3072'];
-    const cut = await interruptOncePackStored(sb, D, ['-r', D, '-p', pw(2), ...slow, 'copy', ...from]);
+    const cut = await cairn(sb, ['-r', D, '-p', pw(2), ...slow, 'copy', ...from], {
+      signal: { name: 'SIGINT', when: () => hasPack(D) },
+    });
+    expect(cut.signalled, cut.stderr).toBe(true);
     expect(cut.code, cut.stderr).toBe(130);
     const check = await restic(sb, ['-r', D, '-p', pw(2), 'check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);

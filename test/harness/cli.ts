@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RESTIC } from './restic.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/restic-0.14');
@@ -12,6 +13,8 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Whether `RunOptions.signal` was sent (false: the process ended first). */
+  signalled?: boolean;
 }
 
 export interface RunOptions {
@@ -22,6 +25,8 @@ export interface RunOptions {
   user?: string;
   /** Send SIGINT after this many milliseconds. */
   interruptAfterMs?: number;
+  /** Send `signal.name` as soon as `signal.when()` holds (polled every 20 ms). */
+  signal?: { name: NodeJS.Signals; when: () => boolean };
   binary?: boolean;
 }
 
@@ -80,20 +85,35 @@ function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOptions): P
     argv = ['--reuid', opts.user, '--regid', 'nogroup', '--clear-groups', '--', cmd, ...args];
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { cwd: opts.cwd ?? sandbox.dir, env: sandbox.env(opts.env), stdio: 'pipe' });
+    const child = spawn(file, argv, {
+      cwd: opts.cwd ?? sandbox.dir,
+      env: sandbox.env(opts.env),
+      stdio: 'pipe',
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     if (opts.interruptAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
-    child.on('close', (code, signal) =>
+    let signalled = false;
+    const { signal: send } = opts;
+    const poll = send
+      ? setInterval(() => {
+          if (!send.when()) return;
+          clearInterval(poll);
+          signalled = child.kill(send.name);
+        }, 20)
+      : undefined;
+    child.on('close', (code, signal) => {
+      clearInterval(poll);
       resolve({
         code: code ?? (signal ? 128 + os.constants.signals[signal] : -1),
         stdout: Buffer.concat(out).toString(opts.binary ? 'latin1' : 'utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+        signalled,
+      });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
@@ -103,8 +123,24 @@ export function cairn(sandbox: Sandbox, args: string[], opts: RunOptions = {}): 
   return run(process.execPath, [CAIRN, ...args], sandbox, opts);
 }
 
+/** Runs restic (found on PATH, see restic.ts) without a cache. */
 export function restic(sandbox: Sandbox, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return run('restic', ['--no-cache', ...args], sandbox, opts);
+  return run(RESTIC ?? 'restic', ['--no-cache', ...args], sandbox, opts);
+}
+
+/** Whether a local repository holds at least one complete (renamed into place) pack file. */
+export function hasPack(repo: string): boolean {
+  const data = path.join(repo, 'data');
+  if (!fs.existsSync(data)) return false;
+  return fs.readdirSync(data).some((d) => fs.readdirSync(path.join(data, d)).some((f) => !f.startsWith('.')));
+}
+
+/** The JSON lines of a `--json` run's standard output. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Extracts the restic 0.14 fixture repository into the sandbox and returns its path (password "test"). */
