@@ -142,19 +142,25 @@ export class Repository {
 
   // ---- index ----
 
-  /** Loads every index file not loaded yet into the master index. */
+  /**
+   * Brings the master index up to date with the repository: loads every index file not loaded yet and drops those
+   * that are gone (removed by another process's prune since the last load).
+   */
   async loadIndex(): Promise<void> {
-    const ids: Id[] = [];
-    for await (const fi of this.files.list('index')) if (!this.blobs.indexFiles.has(fi.name)) ids.push(fi.name);
+    const listed = new Set<Id>();
+    for await (const fi of this.files.list('index')) listed.add(fi.name);
+    const ids = [...listed].filter((id) => !this.blobs.indexFiles.has(id));
+    const gone = [...this.blobs.indexFiles.keys()].filter((id) => !listed.has(id));
+    this.blobs.forgetIndexFiles(gone);
     await forEachLimit(ids, INDEX_LOAD_CONCURRENCY, async (id) => {
       const doc = decodeIndex(await this.files.load('index', id), `Index file ${id}`);
       for (const pack of doc.packs) {
         for (const b of pack.blobs) this.blobs.index.add(b.id, toEntry(pack.id, b));
       }
-      this.blobs.indexFiles.add(id);
+      this.blobs.indexFiles.set(id, doc.packs.map((p) => p.id));
     });
     // Once per new index content: a backup calls loadIndex more than once, and listing the cache is not free.
-    if (this.cache && (ids.length > 0 || !this.cachePruned)) {
+    if (this.cache && (ids.length > 0 || gone.length > 0 || !this.cachePruned)) {
       this.cachePruned = true;
       const keep = new Set(this.blobs.index.packs());
       await this.cache.prune('data', keep).catch(() => 0);
