@@ -62,6 +62,8 @@ export function repositoryOptions(deps: AppDeps, opts: OpenOptions, password: st
   if (opts.cacheDir !== undefined) o.cacheDir = opts.cacheDir;
   if (opts.packSize !== undefined) o.packSize = opts.packSize;
   if (opts.compression !== undefined) o.compression = opts.compression;
+  if (opts.unlockStaleAfterMs !== undefined) o.unlockStaleAfterMs = opts.unlockStaleAfterMs;
+  if (deps.repeat !== undefined) o.repeat = deps.repeat;
   return o;
 }
 

@@ -8,7 +8,7 @@ import type { CryptoKey } from '../crypto/index.js';
 import { masterKeyToJSON, newRandomKey } from '../crypto/index.js';
 import { randomPolynomial } from '../chunker/index.js';
 import type { Clock } from '../util/index.js';
-import { systemClock } from '../util/index.js';
+import { systemClock, systemRepeater } from '../util/index.js';
 import { BlobStore } from './blob-store.js';
 import { Cache } from './cache.js';
 import { decodeConfig, encodeConfig } from './config.js';
@@ -33,6 +33,7 @@ import type {
 } from './types.js';
 import type { UnpackedType } from './unpacked.js';
 import { UnpackedStore } from './unpacked.js';
+import { WriteGuard } from './write-guard.js';
 
 const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const INDEX_LOAD_CONCURRENCY = 4;
@@ -56,8 +57,12 @@ export class Repository {
   private readonly files: UnpackedStore;
   private readonly blobs: BlobStore;
   private readonly locks = new Set<RepoLock>();
+  /** Every write goes through it; a lost lock stops it. */
+  private readonly guard: WriteGuard;
 
-  private constructor(backend: Backend, config: RepoConfig, key: CryptoKey, keyId: Id, opts: RepositoryOptions) {
+  private constructor(raw: Backend, config: RepoConfig, key: CryptoKey, keyId: Id, opts: RepositoryOptions) {
+    this.guard = new WriteGuard(raw);
+    const backend: Backend = this.guard;
     this.backend = backend;
     this.config = config;
     this.key = key;
@@ -339,12 +344,16 @@ export class Repository {
       hostname: this.opts.hostname ?? os.hostname(),
       username: this.opts.username ?? currentUser(),
       onWarning: this.opts.onWarning,
+      unlockStaleAfterMs: this.opts.unlockStaleAfterMs,
+      repeat: this.opts.repeat ?? systemRepeater,
     };
   }
 
   async lock(opts: { exclusive: boolean }): Promise<Lock> {
     const lock = await acquireLock(this.lockEnv(), opts.exclusive);
     this.locks.add(lock);
+    // Without its lock, the repository may be pruned under us: nothing more may be written.
+    lock.signal.addEventListener('abort', () => this.guard.stop(lock.signal.reason), { once: true });
     const release = lock.release.bind(lock);
     lock.release = async () => {
       this.locks.delete(lock);
@@ -358,10 +367,10 @@ export class Repository {
     return removeLocks(this.lockEnv(), opts.staleOnly);
   }
 
-  /** Writes what is queued, releases this session's locks and closes the backend. */
+  /** Writes what is queued (unless a lost lock stopped writing), releases this session's locks and closes the backend. */
   async close(): Promise<void> {
     try {
-      if (this.blobs.dirty) await this.flush();
+      if (this.blobs.dirty && !this.guard.stopped) await this.flush();
     } finally {
       for (const lock of [...this.locks]) await lock.release().catch(() => undefined);
       await this.backend.close();

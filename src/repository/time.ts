@@ -11,3 +11,19 @@ export function formatTimeUtc(ns: bigint): string {
 export function parseTimeMs(s: string): number {
   return Date.parse(s);
 }
+
+const AGE_UNITS: [number, string][] = [
+  [24 * 60 * 60 * 1000, 'day'],
+  [60 * 60 * 1000, 'hour'],
+  [60 * 1000, 'minute'],
+  [1000, 'second'],
+];
+
+/** A duration for messages, in its largest whole unit: "45 seconds", "1 minute", "2 hours", "3 days". */
+export function formatAge(ms: number): string {
+  for (const [size, unit] of AGE_UNITS) {
+    const n = Math.floor(ms / size);
+    if (n >= 1 || unit === 'second') return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  }
+  return '';
+}

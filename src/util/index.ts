@@ -2,7 +2,7 @@
  * @module util
  * Generic helpers with no domain knowledge.
  */
-export { systemClock, fixedClock } from './clock.js';
-export type { Clock } from './clock.js';
+export { systemClock, fixedClock, systemRepeater } from './clock.js';
+export type { Clock, Repeater } from './clock.js';
 export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow } from './memory.js';
