@@ -9,6 +9,7 @@ import type { Handle } from '../backend/index.js';
 import type { Clock, Repeater } from '../util/index.js';
 import { Repository } from './repository.js';
 import { decodeLock, encodeLock, isStale } from './locks.js';
+import { formatAge } from './time.js';
 import type { RepoLock } from './locks.js';
 import { FIXTURES, loadFacts, newMemRepo } from './test-support.js';
 import type { RepositoryOptions } from './types.js';
@@ -129,7 +130,7 @@ describe('locks', () => {
     await (await open(backend, clock, { hostname: 'elsewhere' })).lock({ exclusive: true });
     clock.advance(90 * 1000);
     await expect((await open(backend, clock)).lock({ exclusive: true })).rejects.toThrow(
-      /\(PID \d+, exclusive lock, created 1 minute ago\); .*`cairn unlock --remove-all`\.$/,
+      /\(PID \d+, exclusive lock, created 1 minute 30 seconds ago\); .*`cairn unlock --remove-all`\.$/,
     );
   });
 
@@ -318,6 +319,18 @@ describe('locks', () => {
     expect(await lockCount(backend)).toBe(1);
     expect(await repo.removeLocks({ staleOnly: false })).toBe(1);
     expect(await lockCount(backend)).toBe(0);
+  });
+
+  it('ages in messages use the two largest units', () => {
+    expect([500, 45_000, 90_000, 60 * 60_000, 90 * 60_000, 2 * 60 * 60_000 + 5_000, 50 * 60 * 60_000].map(formatAge)).toEqual([
+      '0 seconds',
+      '45 seconds',
+      '1 minute 30 seconds',
+      '1 hour',
+      '1 hour 30 minutes',
+      '2 hours',
+      '2 days 2 hours',
+    ]);
   });
 
   it('encodes lock documents in restic field order, omitting zero uid/gid', () => {

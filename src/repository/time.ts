@@ -19,11 +19,16 @@ const AGE_UNITS: [number, string][] = [
   [1000, 'second'],
 ];
 
-/** A duration for messages, in its largest whole unit: "45 seconds", "1 minute", "2 hours", "3 days". */
+/** A duration for messages, in its two largest units: "45 seconds", "1 minute", "1 hour 30 minutes", "3 days". */
 export function formatAge(ms: number): string {
-  for (const [size, unit] of AGE_UNITS) {
-    const n = Math.floor(ms / size);
-    if (n >= 1 || unit === 'second') return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  const found = AGE_UNITS.findIndex(([size]) => ms >= size);
+  const i = found < 0 ? AGE_UNITS.length - 1 : found;
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [size, unit] of AGE_UNITS.slice(i, i + 2)) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length === 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
   }
-  return '';
+  return parts.join(' ');
 }
