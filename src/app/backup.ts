@@ -53,23 +53,14 @@ export async function runBackup(
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
   }
   const createDefault = req.dryRun !== true;
-  // Read-only work that overlaps the lock's settling wait: the index, and the snapshots a parent is chosen from.
-  let snapshots: Promise<StoredSnapshot[]> | undefined;
-  const warmUp = async (repo: Repository): Promise<void> => {
-    const wantList = req.parent === undefined && req.force !== true;
-    if (wantList) snapshots = listSnapshots(repo);
-    await Promise.all([repo.loadIndex(), snapshots]);
-  };
   return withRepository(
     deps,
     opts,
     req.dryRun === true ? 'none' : 'shared',
     async (session) => {
       const { repo, signal } = session;
-      await repo.loadIndex();
       const hostname = req.host ?? deps.hostname;
-      const listed = await snapshots?.catch(() => undefined);
-      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths, listed);
+      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths);
       const child = req.stdinCommand
         ? startCommand(req.stdinCommand.command, req.stdinCommand.args, signal)
         : undefined;
@@ -90,7 +81,7 @@ export async function runBackup(
         child?.kill();
       }
     },
-    { createDefault, warmUp },
+    { createDefault, preloadIndex: true },
   );
 }
 
@@ -124,11 +115,10 @@ async function chooseParent(
   req: BackupRequest,
   hostname: string,
   paths: string[],
-  listed?: StoredSnapshot[],
 ): Promise<StoredSnapshot | undefined> {
   if (req.parent !== undefined) return findSnapshot(repo, req.parent);
   if (req.force === true) return undefined;
-  const snaps = listed ?? (await listSnapshots(repo));
+  const snaps = await listSnapshots(repo);
   const filename = req.stdin?.filename ?? req.stdinCommand?.filename;
   const abs = filename !== undefined ? [path.posix.join('/', filename)] : paths.map((p) => path.resolve(p));
   return findParent(

@@ -55,7 +55,6 @@ export async function copySnapshots(
   req: CopyRequest,
   events: CopyEvents = {},
 ): Promise<CopyOutcome> {
-  const loadIndex = (r: Repository): Promise<void> => r.loadIndex();
   return withRepository(
     deps,
     req.from,
@@ -74,9 +73,9 @@ export async function copySnapshots(
             events,
             deps.clock,
           ),
-        { warmUp: loadIndex },
+        { preloadIndex: true },
       ),
-    { readOnly: true, warmUp: loadIndex },
+    { readOnly: true, preloadIndex: true },
   );
 }
 
@@ -89,7 +88,6 @@ async function runCopy(
   clock: Clock,
 ): Promise<CopyOutcome> {
   const started = clock.now();
-  await Promise.all([src.loadIndex(), dst.loadIndex()]);
   const filter = compactFilter(req.filter ?? {});
   const selected = await selectSnapshots(src, req.snapshots ?? [], filter);
   const existing = new CopiedSnapshots(filterSnapshots(await listSnapshots(dst), filter));

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/index.js';
 import type { CompressionMode } from '../compress/index.js';
 import type { ProgressListener } from '../core/index.js';
-import type { Clock } from '../util/index.js';
+import type { Clock, Repeater } from '../util/index.js';
 
 /** Turns a repository URL or path into a Backend (registry.ts provides the real one; tests pass a MemBackend). */
 export type BackendFactory = (url: string) => Backend;
@@ -16,6 +16,8 @@ export interface AppDeps {
   gid?: number;
   /** Messages for the user that are not results: stale locks removed, a repository created… */
   warn(message: string): void;
+  /** Schedules the lock refresh; default: real intervals (tests tick by hand). */
+  repeat?: Repeater;
 }
 
 /** Where the repository is. The embedded default one is created on demand and has its own password file. */
@@ -47,6 +49,11 @@ export interface OpenOptions {
   compression?: CompressionMode;
   /** Skip the lock of read-only commands (`--no-lock`). */
   noLock?: boolean;
+  /**
+   * Locking removes other hosts' locks older than this many milliseconds (`--unlock-stale-after`, later a
+   * per-repository setting); unset, only this host's locks of dead processes are removed.
+   */
+  unlockStaleAfterMs?: number;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /** False when 'backup-status' events would not be shown, so the backup can skip counting totals. */

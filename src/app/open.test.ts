@@ -9,6 +9,11 @@ import { initRepository } from './init.js';
 import { listSnapshotsUseCase } from './snapshots.js';
 import { NO_PASSWORD_MESSAGE, resolvePassword, withRepository } from './open.js';
 
+// eslint-disable-next-line require-yield
+async function* failing(): AsyncIterable<never> {
+  throw new Error('listing failed');
+}
+
 const none: PasswordSource = { configured: async () => undefined };
 const given = (pw: string): PasswordSource => ({ configured: async () => pw });
 
@@ -67,18 +72,24 @@ describe('opening repositories', () => {
     expect(err).toMatchObject({ code: 'invalid-argument', message: NO_PASSWORD_MESSAGE });
   });
 
-  it('withRepository finishes the warm-up before fn runs, and a failed warm-up does not fail the call', async () => {
+  it('withRepository with preloadIndex gives fn a loaded index, and a failed preload does not fail the call', async () => {
     const opts = { target: { url: 'x', isDefault: false }, password: given('pw') };
     await initRepository(deps, opts);
-    const order: string[] = [];
-    const warmUp = async (): Promise<void> => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      order.push('warm-up');
-      throw new Error('listing failed');
-    };
-    const result = await withRepository(deps, opts, 'shared', async () => order.push('fn'), { warmUp });
-    expect(result).toBe(2);
-    expect(order).toEqual(['warm-up', 'fn']);
+    const blob = await withRepository(deps, opts, 'shared', async ({ repo }) => {
+      const saved = await repo.saveBlob('data', Buffer.from('indexed'));
+      await repo.flush();
+      return saved.id;
+    });
+    const backend = backends.get('x')!;
+    const list = backend.list.bind(backend);
+    let lists = 0;
+    // The first listing of the index (the preload) fails; the reload once the lock holds succeeds.
+    backend.list = (type) => (type === 'index' && lists++ === 0 ? failing() : list(type));
+    const known = await withRepository(deps, opts, 'shared', async ({ repo }) => repo.has('data', blob), {
+      preloadIndex: true,
+    });
+    expect(known).toBe(true);
+    expect(lists).toBe(2);
   });
 
   it('init refuses an existing repository', async () => {

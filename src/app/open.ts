@@ -62,6 +62,8 @@ export function repositoryOptions(deps: AppDeps, opts: OpenOptions, password: st
   if (opts.cacheDir !== undefined) o.cacheDir = opts.cacheDir;
   if (opts.packSize !== undefined) o.packSize = opts.packSize;
   if (opts.compression !== undefined) o.compression = opts.compression;
+  if (opts.unlockStaleAfterMs !== undefined) o.unlockStaleAfterMs = opts.unlockStaleAfterMs;
+  if (deps.repeat !== undefined) o.repeat = deps.repeat;
   return o;
 }
 
@@ -126,45 +128,50 @@ export async function openRepository(
 
 /**
  * Runs `fn` on an open, locked repository and always releases the lock and closes the repository afterwards.
- * `readOnly` commands honour `--no-lock`.
+ * `readOnly` commands honour `--no-lock`. With `preloadIndex`, the index loads while the lock settles (restic's
+ * 200 ms wait) and is brought up to date once the lock holds, so `fn` never sees index files that another process
+ * pruned in between. When the lock is lost, the error that stops `fn` is the lost lock, not an interrupt.
  */
 export async function withRepository<T>(
   deps: AppDeps,
   opts: OpenOptions,
   mode: LockMode,
   fn: (session: Session) => Promise<T>,
-  {
-    readOnly = false,
-    createDefault = false,
-    warmUp,
-  }: {
-    readOnly?: boolean;
-    createDefault?: boolean;
-    /**
-     * Read-only preparation (e.g. loading the index) that runs while the lock settles (restic's 200 ms wait). Its
-     * failure is ignored: `fn` must redo what it needs, and a lock that fails is reported, not the warm-up.
-     */
-    warmUp?: (repo: Repository) => Promise<unknown>;
-  } = {},
+  { readOnly = false, createDefault = false, preloadIndex = false }: WithRepositoryOptions = {},
 ): Promise<T> {
   const session = await openRepository(deps, opts, createDefault);
   let lock: Lock | undefined;
   let result: T;
-  const warm = warmUp?.(session.repo).catch(() => undefined);
+  // A failed preload is ignored: the reload below redoes it, and a lock that fails is reported instead.
+  const preload = preloadIndex ? session.repo.loadIndex().catch(() => undefined) : undefined;
   try {
     if (mode !== 'none' && !(readOnly && opts.noLock === true)) {
       lock = await session.repo.lock({ exclusive: mode === 'exclusive' });
       session.signal = AbortSignal.any([lock.signal, ...(opts.signal ? [opts.signal] : [])]);
     }
-    await warm;
+    if (preload) {
+      await preload;
+      await session.repo.loadIndex();
+    }
     result = await fn(session);
   } catch (err) {
     // Cleaning up after a failure must not hide the error that got us here.
     await finish(session.repo, lock).catch(() => undefined);
-    throw err;
+    throw lostLockReason(lock) ?? err;
   }
   await finish(session.repo, lock);
   return result;
+}
+
+export interface WithRepositoryOptions {
+  readOnly?: boolean;
+  createDefault?: boolean;
+  preloadIndex?: boolean;
+}
+
+/** The lock-failed error of a lock that was lost, if it was. */
+function lostLockReason(lock: Lock | undefined): unknown {
+  return lock?.signal.aborted === true ? (lock.signal.reason as unknown) : undefined;
 }
 
 async function finish(repo: Repository, lock: Lock | undefined): Promise<void> {
@@ -175,7 +182,9 @@ async function finish(repo: Repository, lock: Lock | undefined): Promise<void> {
   }
 }
 
-/** Throws 'interrupted' when the signal fired (between steps of a use case). */
+/** Throws when the signal fired (between steps of a use case): the lost lock's error, else 'interrupted'. */
 export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new CairnError('interrupted', 'The operation was interrupted.');
+  if (!signal.aborted) return;
+  if (isCairnError(signal.reason, 'lock-failed')) throw signal.reason;
+  throw new CairnError('interrupted', 'The operation was interrupted.');
 }

@@ -9,6 +9,7 @@ import { systemClock } from '../util/index.js';
 import type { Env, GlobalFlags } from './global-options.js';
 import {
   parseBackendOptions,
+  parseDuration,
   parseRateLimit,
   resolveCacheDir,
   resolvePasswordSpec,
@@ -171,6 +172,9 @@ export class CommandContext {
     if (packSize !== undefined) opts.packSize = parsePackSize(packSize);
     if (compression !== undefined) opts.compression = parseCompression(compression);
     if (f.lock === false) opts.noLock = true;
+    if (f.unlockStaleAfter !== undefined) {
+      opts.unlockStaleAfterMs = parseDuration(f.unlockStaleAfter, '--unlock-stale-after');
+    }
     if (withProgress) {
       opts.onProgress = this.progress().listener;
       if (!this.progress().showsStatus) opts.progressStatus = false;

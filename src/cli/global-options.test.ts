@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCacheDir, resolvePasswordSpec, resolveRepositorySpec } from './global-options.js';
+import { parseDuration, resolveCacheDir, resolvePasswordSpec, resolveRepositorySpec } from './global-options.js';
 
 describe('repository precedence', () => {
   const env = {
@@ -94,5 +94,16 @@ describe('cache folder', () => {
     expect(resolveCacheDir({ cacheDir: '/x' }, { CAIRN_CACHE_DIR: '/e' }, '/d')).toBe('/x');
     expect(resolveCacheDir({}, { RESTIC_CACHE_DIR: '/e' }, '/d')).toBe('/e');
     expect(resolveCacheDir({}, {}, '/d')).toBe('/d');
+  });
+});
+
+describe('durations', () => {
+  it('takes d, h, m and s, combined; anything else or zero is refused in one sentence', () => {
+    expect(['90m', '2h', '1h30m', '1d', '45s', '1.5h'].map((v) => parseDuration(v, '--x'))).toEqual([
+      5_400_000, 7_200_000, 5_400_000, 86_400_000, 45_000, 5_400_000,
+    ]);
+    for (const bad of ['', '10', 'h', '0m', '-1h', '1 h', '2w']) {
+      expect(() => parseDuration(bad, '--x')).toThrow(`--x must be a duration such as 90m, 2h or 1d, not "${bad}".`);
+    }
   });
 });

@@ -20,6 +20,7 @@ export interface GlobalFlags {
   option?: string[];
   limitUpload?: string;
   limitDownload?: string;
+  unlockStaleAfter?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -103,6 +104,18 @@ export function parseRateLimit(value: string | undefined, flag: string): number 
     throw new CairnError('invalid-argument', `${flag} must be a whole number of KiB/s, not "${value}".`);
   }
   return kib === 0 ? undefined : kib * 1024;
+}
+
+const DURATION_UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 };
+
+/** A duration such as `90m`, `2h`, `1h30m` or `1d` in milliseconds (units d, h, m, s); it must be positive. */
+export function parseDuration(value: string, flag: string): number {
+  const parts = /^(?:\d+(?:\.\d+)?[dhms])+$/.test(value) ? value.match(/\d+(?:\.\d+)?[dhms]/g)! : [];
+  const ms = parts.reduce((sum, p) => sum + Number(p.slice(0, -1)) * DURATION_UNIT_MS[p.slice(-1)]!, 0);
+  if (!(ms > 0)) {
+    throw new CairnError('invalid-argument', `${flag} must be a duration such as 90m, 2h or 1d, not "${value}".`);
+  }
+  return ms;
 }
 
 /** The source-repository flags of `copy` and `init --copy-chunker-params` (restic's `--from-*`). */

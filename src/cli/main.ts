@@ -31,6 +31,7 @@ export function buildProgram(rt: CliRuntime): Command {
     .option('-v, --verbose', 'more output (repeat for even more)', increase, 0)
     .option('--json', 'machine-readable output (JSON, or JSON lines for progress)')
     .option('--no-lock', 'do not lock the repository for read-only commands')
+    .option('--unlock-stale-after <duration>', "remove other hosts' locks older than this (e.g. 2h) when locking")
     .option('--key-hint <id>', 'key id to try first')
     .option('--pack-size <MiB>', 'target pack size in MiB (default 16)')
     .addOption(new Option('--compression <mode>', 'compression mode').choices(['auto', 'off', 'max']))

@@ -63,6 +63,30 @@ describe('saving and loading blobs', () => {
     expect(again.has('data', id)).toBe(true);
   });
 
+  it('a reload drops the blobs of index files that disappeared, keeping packs another index still names', async () => {
+    const backend = new MemBackend();
+    const writer = await newMemRepo({}, backend);
+    const gone = await writer.saveBlob('data', Buffer.from('pruned by another process'));
+    await writer.flush();
+    const kept = await writer.saveBlob('data', Buffer.from('still indexed'));
+    await writer.flush();
+    const reader = await Repository.open(backend, { password: 'pw' });
+    await reader.loadIndex();
+    expect(reader.has('data', gone.id) && reader.has('data', kept.id)).toBe(true);
+    // Another process (a prune) deletes the first index file and its pack.
+    for await (const fi of backend.list('index')) {
+      const doc = decodeIndex(await reader.loadUnpacked('index', fi.name));
+      if (doc.packs.some((p) => p.blobs.some((b) => b.id === gone.id))) {
+        await backend.remove({ type: 'index', name: fi.name });
+        for (const p of doc.packs) await backend.remove({ type: 'data', name: p.id });
+      }
+    }
+    await reader.loadIndex();
+    expect(reader.has('data', gone.id)).toBe(false);
+    expect(reader.has('data', kept.id)).toBe(true);
+    expect((await reader.saveBlob('data', Buffer.from('pruned by another process'))).known).toBe(false);
+  });
+
   it('compresses tree blobs always, data blobs unless off, and never an empty blob', async () => {
     const repo = await newMemRepo({ compression: 'off' });
     const tree = await repo.saveBlob('tree', Buffer.from('{"nodes":[]}\n'));

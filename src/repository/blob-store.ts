@@ -36,7 +36,7 @@ export interface BlobStoreOptions {
  * that follow written packs, and verified loading.
  */
 export class BlobStore {
-  readonly index = new MasterIndex();
+  index = new MasterIndex();
   /** `type:id` of blobs queued this session whose pack is not yet written. */
   private readonly pending = new Set<string>();
   private readonly writer: PackWriter;
@@ -44,8 +44,8 @@ export class BlobStore {
   private unindexedBlobs = 0;
   private unindexedSince = 0;
   private indexChain: Promise<void> = Promise.resolve();
-  /** Index files loaded or written this session. */
-  readonly indexFiles = new Set<Id>();
+  /** Index files loaded or written this session, each with the packs it names. */
+  readonly indexFiles = new Map<Id, readonly Id[]>();
 
   constructor(private readonly o: BlobStoreOptions) {
     this.writer = new PackWriter({
@@ -122,10 +122,26 @@ export class BlobStore {
       this.unindexed = [];
       this.unindexedBlobs = 0;
       const id = await this.o.unpacked.save('index', encodeIndex({ supersedes: [], packs }));
-      this.indexFiles.add(id);
+      this.indexFiles.set(id, packs.map((p) => p.id));
     });
     this.indexChain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Drops index files that are gone from the repository, with the blobs of packs that no remaining index file
+   * names: another process (a prune) removed them, and a blob counted as stored there would be referenced but lost.
+   */
+  forgetIndexFiles(gone: readonly Id[]): void {
+    if (gone.length === 0) return;
+    const dropped = new Set<Id>();
+    for (const id of gone) {
+      for (const pack of this.indexFiles.get(id) ?? []) dropped.add(pack);
+      this.indexFiles.delete(id);
+    }
+    for (const packs of this.indexFiles.values()) for (const pack of packs) dropped.delete(pack);
+    for (const p of this.unindexed) dropped.delete(p.id);
+    if (dropped.size > 0) this.index = this.index.without(dropped);
   }
 
   async loadBlob(type: BlobType, id: Id): Promise<Buffer> {

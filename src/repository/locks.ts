@@ -1,14 +1,14 @@
 import type { Backend } from '../backend/index.js';
 import type { Id } from '../core/index.js';
 import { CairnError, errnoCode, isCairnError, shortId } from '../core/index.js';
-import type { Clock } from '../util/index.js';
-import { formatTimeUtc, parseTimeMs } from './time.js';
+import type { Clock, Repeater } from '../util/index.js';
+import { formatAge, formatTimeUtc, parseTimeMs } from './time.js';
 import type { Lock } from './types.js';
 import type { UnpackedStore } from './unpacked.js';
 
 const STALE_AFTER_MS = 30 * 60 * 1000;
 export const REFRESH_EVERY_MS = 5 * 60 * 1000;
-/** Give up when a refresh has failed this long: 30 min − 1.5 × refresh interval, as newer restic does. */
+/** The lock is lost when no refresh succeeded this long: 30 min − 1.5 × refresh interval, as newer restic does. */
 const GIVE_UP_AFTER_MS = STALE_AFTER_MS - 1.5 * REFRESH_EVERY_MS;
 const SETTLE_MS = 200;
 
@@ -30,6 +30,10 @@ export interface LockEnv {
   hostname: string;
   username: string;
   onWarning: ((message: string) => void) | undefined;
+  /** Other hosts' locks older than this are removed when locking (the user opted in); see removableBecause. */
+  unlockStaleAfterMs: number | undefined;
+  /** Schedules the refresh. */
+  repeat: Repeater;
   /** Waits between writing a lock and re-checking; tests may shorten it. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -70,16 +74,26 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Stale: older than 30 minutes, or made on this host by a process that no longer exists. */
+/** Stale for `unlock` (restic's rule): older than 30 minutes, or made on this host by a process that no longer exists. */
 export function isStale(doc: LockDoc, nowMs: number, hostname: string): boolean {
   const t = parseTimeMs(doc.time);
   if (Number.isNaN(t) || nowMs - t > STALE_AFTER_MS) return true;
+  return deadOnThisHost(doc, hostname);
+}
+
+function deadOnThisHost(doc: LockDoc, hostname: string): boolean {
   return doc.hostname === hostname && !pidAlive(doc.pid);
 }
 
-export function describeLock(doc: LockDoc): string {
+/** "alice on host-b (PID 42, exclusive lock, created 2 hours ago)": who holds a lock, for messages. */
+export function describeLock(doc: LockDoc, nowMs: number): string {
   const kind = doc.exclusive ? 'exclusive' : 'non-exclusive';
-  return `PID ${doc.pid} on ${doc.hostname} by ${doc.username} (${kind}, created ${doc.time})`;
+  const age = nowMs - parseTimeMs(doc.time);
+  let created: string;
+  if (Number.isNaN(age)) created = `created at an unreadable time "${doc.time}"`;
+  else if (age < -1000) created = `created ${formatAge(-age)} in the future by this computer's clock`;
+  else created = age < 1000 ? 'created just now' : `created ${formatAge(age)} ago`;
+  return `${doc.username} on ${doc.hostname} (PID ${doc.pid}, ${kind} lock, ${created})`;
 }
 
 /** Every readable lock file; unreadable ones are ignored, as restic 0.14 does. */
@@ -99,14 +113,28 @@ function conflict(exclusive: boolean, doc: LockDoc): boolean {
   return exclusive || doc.exclusive;
 }
 
-/** Removes stale locks (with a warning) and fails on a live conflicting lock other than `ownId`. */
-async function checkLocks(env: LockEnv, exclusive: boolean, ownId: Id | undefined, removeStale: boolean) {
+/**
+ * Why taking a lock may remove this one, or undefined. Like restic, never for its age alone: another host's clock
+ * may be off, and its live lock would vanish. Only this host's locks of dead processes go, and locks older than
+ * the user's `unlockStaleAfterMs`.
+ */
+function removableBecause(env: LockEnv, doc: LockDoc): string | undefined {
+  if (deadOnThisHost(doc, env.hostname)) return 'its process no longer runs';
+  const limit = env.unlockStaleAfterMs;
+  const age = env.clock.now() - parseTimeMs(doc.time);
+  if (limit !== undefined && !(age <= limit)) return `it is older than ${formatAge(limit)}`;
+  return undefined;
+}
+
+/** Removes removable locks (with a warning) and returns a live conflicting lock other than `ownId`. */
+async function checkLocks(env: LockEnv, exclusive: boolean, ownId: Id | undefined, remove: boolean) {
   for (const { id, doc } of await readLocks(env)) {
     if (id === ownId) continue;
-    if (isStale(doc, env.clock.now(), env.hostname)) {
-      if (!removeStale) continue;
+    const why = removableBecause(env, doc);
+    if (why !== undefined) {
+      if (!remove) continue;
       await env.backend.remove({ type: 'locks', name: id }).catch(() => undefined);
-      env.onWarning?.(`Removed stale lock ${shortId(id)} of ${describeLock(doc)}.`);
+      env.onWarning?.(`Removed the stale lock ${shortId(id)} of ${describeLock(doc, env.clock.now())}: ${why}.`);
       continue;
     }
     if (conflict(exclusive, doc)) return doc;
@@ -114,11 +142,26 @@ async function checkLocks(env: LockEnv, exclusive: boolean, ownId: Id | undefine
   return undefined;
 }
 
+function lockedError(env: LockEnv, doc: LockDoc): CairnError {
+  const now = env.clock.now();
+  const unlock = isStale(doc, now, env.hostname) ? '`cairn unlock`' : '`cairn unlock --remove-all`';
+  return new CairnError(
+    'lock-failed',
+    `The repository is locked by ${describeLock(doc, now)}; if that process no longer runs, remove the lock with ${unlock}.`,
+  );
+}
+
+/**
+ * A held lock. It is refreshed every 5 minutes, one refresh at a time; a release waits for a running refresh, so a
+ * released lock never comes back. When no refresh succeeded for 22.5 minutes (restic's limit, well before others
+ * may call the lock stale) the lock is lost: `signal` aborts with a lock-failed error.
+ */
 class RepoLock implements Lock {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopTimer: () => void;
   private lastRefresh: number;
-  private released = false;
+  private state: 'held' | 'lost' | 'released' = 'held';
+  private refreshing: Promise<void> | undefined;
 
   constructor(
     private readonly env: LockEnv,
@@ -126,41 +169,98 @@ class RepoLock implements Lock {
     public id: Id,
   ) {
     this.lastRefresh = env.clock.now();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_EVERY_MS);
-    this.timer.unref();
+    this.stopTimer = env.repeat(REFRESH_EVERY_MS, () => this.tick());
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
   }
 
-  /** Writes a fresh lock file, then deletes the old one; aborts `signal` when refreshing failed for too long. */
-  async refresh(): Promise<void> {
-    if (this.released) return;
-    try {
-      const newId = await this.env.files.save('locks', encodeLock(lockDoc(this.env, this.exclusive)));
-      const old = this.id;
-      this.id = newId;
-      this.lastRefresh = this.env.clock.now();
-      await this.env.backend.remove({ type: 'locks', name: old }).catch(() => undefined);
-    } catch (err) {
-      if (this.env.clock.now() - this.lastRefresh >= GIVE_UP_AFTER_MS) {
-        this.controller.abort(
-          new CairnError('lock-failed', 'The repository lock could not be refreshed for too long.', { cause: err }),
-        );
-      }
-      throw err;
-    }
+  /** Writes a fresh lock file, then deletes the old one; joins a refresh that is already running. */
+  refresh(): Promise<void> {
+    if (this.state !== 'held') return Promise.resolve();
+    this.refreshing ??= this.replace().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
   }
 
   async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    clearInterval(this.timer);
+    if (this.state === 'released') return;
+    this.state = 'released';
+    this.stopTimer();
+    await this.refreshing?.catch(() => undefined);
     await this.env.backend.remove({ type: 'locks', name: this.id }).catch((err: unknown) => {
       if (!isCairnError(err, 'not-found')) throw err;
     });
   }
+
+  private tick(): void {
+    // A refresh that still hangs when the limit is reached cannot save the lock any more.
+    if (this.refreshing && this.overdue()) this.lose(new Error('the repository did not answer'));
+    else this.refresh().catch(() => undefined);
+  }
+
+  private overdue(): boolean {
+    return this.env.clock.now() - this.lastRefresh >= GIVE_UP_AFTER_MS;
+  }
+
+  private async replace(): Promise<void> {
+    // An overdue lock may already be gone (another host took it for stale): it is renewed only while it exists.
+    const late = this.overdue();
+    try {
+      if (late) await this.mustExist();
+      const newId = await this.env.files.save('locks', encodeLock(lockDoc(this.env, this.exclusive)));
+      if (late) {
+        await (this.env.sleep ?? delay)(SETTLE_MS);
+        await this.mustExist().catch(async (err: unknown) => {
+          await this.removeFile(newId);
+          throw err;
+        });
+      }
+      // Released or lost meanwhile: the new file must not outlive the lock.
+      if (this.state !== 'held') return await this.removeFile(newId);
+      const old = this.id;
+      this.id = newId;
+      this.lastRefresh = this.env.clock.now();
+      await this.removeFile(old);
+    } catch (err) {
+      if (late || this.overdue()) this.lose(err);
+      throw err;
+    }
+  }
+
+  private async mustExist(): Promise<void> {
+    await this.env.backend.stat({ type: 'locks', name: this.id }).catch((err: unknown) => {
+      if (!isCairnError(err, 'not-found')) throw err;
+      throw new CairnError('lock-failed', 'another process removed its lock file');
+    });
+  }
+
+  private removeFile(id: Id): Promise<void> {
+    return this.env.backend.remove({ type: 'locks', name: id }).catch(() => undefined);
+  }
+
+  private lose(cause: unknown): void {
+    if (this.state !== 'held') return;
+    this.state = 'lost';
+    this.stopTimer();
+    const minutes = Math.floor((this.env.clock.now() - this.lastRefresh) / 60_000);
+    const why = isCairnError(cause, 'lock-failed')
+      ? cause.message
+      : `it could not be refreshed for ${minutes} minutes (${reasonText(cause)})`;
+    this.controller.abort(
+      new CairnError(
+        'lock-failed',
+        `The repository lock was lost because ${why}, so Cairn stopped writing to the repository.`,
+        { cause },
+      ),
+    );
+  }
+}
+
+function reasonText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
 }
 
 function lockDoc(env: LockEnv, exclusive: boolean): LockDoc {
@@ -177,16 +277,14 @@ function lockDoc(env: LockEnv, exclusive: boolean): LockDoc {
 
 /** restic's lock protocol: check, write ours, wait 200 ms, check again (section 10). */
 export async function acquireLock(env: LockEnv, exclusive: boolean): Promise<RepoLock> {
-  const fail = (doc: LockDoc) =>
-    new CairnError('lock-failed', `repository is already locked by ${describeLock(doc)}`);
   const before = await checkLocks(env, exclusive, undefined, true);
-  if (before) throw fail(before);
+  if (before) throw lockedError(env, before);
   const id = await env.files.save('locks', encodeLock(lockDoc(env, exclusive)));
   await (env.sleep ?? delay)(SETTLE_MS);
   const after = await checkLocks(env, exclusive, id, false);
   if (after) {
     await env.backend.remove({ type: 'locks', name: id }).catch(() => undefined);
-    throw fail(after);
+    throw lockedError(env, after);
   }
   return new RepoLock(env, exclusive, id);
 }

@@ -90,6 +90,17 @@ export class MasterIndex {
     }
   }
 
+  /** A copy without the blobs stored in `packs` (index files that disappeared, e.g. after another process's prune). */
+  without(packs: ReadonlySet<Id>): MasterIndex {
+    const out = new MasterIndex();
+    for (let n = 0; n < this.count; n++) {
+      const packId = this.packIds[this.packNo[n]!]!;
+      if (packs.has(packId)) continue;
+      out.add(Buffer.from(this.ids.buffer, n * ID_BYTES, ID_BYTES).toString('hex'), this.entry(n));
+    }
+    return out;
+  }
+
   /** Approximate bytes held by the arrays (for reports and tests). */
   byteSize(): number {
     const arrays = [this.ids, this.packNo, this.offsets, this.lengths, this.ulens, this.types, this.table];

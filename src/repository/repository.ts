@@ -8,7 +8,7 @@ import type { CryptoKey } from '../crypto/index.js';
 import { masterKeyToJSON, newRandomKey } from '../crypto/index.js';
 import { randomPolynomial } from '../chunker/index.js';
 import type { Clock } from '../util/index.js';
-import { systemClock } from '../util/index.js';
+import { systemClock, systemRepeater } from '../util/index.js';
 import { BlobStore } from './blob-store.js';
 import { Cache } from './cache.js';
 import { decodeConfig, encodeConfig } from './config.js';
@@ -33,6 +33,7 @@ import type {
 } from './types.js';
 import type { UnpackedType } from './unpacked.js';
 import { UnpackedStore } from './unpacked.js';
+import { WriteGuard } from './write-guard.js';
 
 const DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
 const INDEX_LOAD_CONCURRENCY = 4;
@@ -56,8 +57,12 @@ export class Repository {
   private readonly files: UnpackedStore;
   private readonly blobs: BlobStore;
   private readonly locks = new Set<RepoLock>();
+  /** Every write goes through it; a lost lock stops it. */
+  private readonly guard: WriteGuard;
 
-  private constructor(backend: Backend, config: RepoConfig, key: CryptoKey, keyId: Id, opts: RepositoryOptions) {
+  private constructor(raw: Backend, config: RepoConfig, key: CryptoKey, keyId: Id, opts: RepositoryOptions) {
+    this.guard = new WriteGuard(raw);
+    const backend: Backend = this.guard;
     this.backend = backend;
     this.config = config;
     this.key = key;
@@ -142,19 +147,25 @@ export class Repository {
 
   // ---- index ----
 
-  /** Loads every index file not loaded yet into the master index. */
+  /**
+   * Brings the master index up to date with the repository: loads every index file not loaded yet and drops those
+   * that are gone (removed by another process's prune since the last load).
+   */
   async loadIndex(): Promise<void> {
-    const ids: Id[] = [];
-    for await (const fi of this.files.list('index')) if (!this.blobs.indexFiles.has(fi.name)) ids.push(fi.name);
+    const listed = new Set<Id>();
+    for await (const fi of this.files.list('index')) listed.add(fi.name);
+    const ids = [...listed].filter((id) => !this.blobs.indexFiles.has(id));
+    const gone = [...this.blobs.indexFiles.keys()].filter((id) => !listed.has(id));
+    this.blobs.forgetIndexFiles(gone);
     await forEachLimit(ids, INDEX_LOAD_CONCURRENCY, async (id) => {
       const doc = decodeIndex(await this.files.load('index', id), `Index file ${id}`);
       for (const pack of doc.packs) {
         for (const b of pack.blobs) this.blobs.index.add(b.id, toEntry(pack.id, b));
       }
-      this.blobs.indexFiles.add(id);
+      this.blobs.indexFiles.set(id, doc.packs.map((p) => p.id));
     });
     // Once per new index content: a backup calls loadIndex more than once, and listing the cache is not free.
-    if (this.cache && (ids.length > 0 || !this.cachePruned)) {
+    if (this.cache && (ids.length > 0 || gone.length > 0 || !this.cachePruned)) {
       this.cachePruned = true;
       const keep = new Set(this.blobs.index.packs());
       await this.cache.prune('data', keep).catch(() => 0);
@@ -333,12 +344,16 @@ export class Repository {
       hostname: this.opts.hostname ?? os.hostname(),
       username: this.opts.username ?? currentUser(),
       onWarning: this.opts.onWarning,
+      unlockStaleAfterMs: this.opts.unlockStaleAfterMs,
+      repeat: this.opts.repeat ?? systemRepeater,
     };
   }
 
   async lock(opts: { exclusive: boolean }): Promise<Lock> {
     const lock = await acquireLock(this.lockEnv(), opts.exclusive);
     this.locks.add(lock);
+    // Without its lock, the repository may be pruned under us: nothing more may be written.
+    lock.signal.addEventListener('abort', () => this.guard.stop(lock.signal.reason), { once: true });
     const release = lock.release.bind(lock);
     lock.release = async () => {
       this.locks.delete(lock);
@@ -352,10 +367,10 @@ export class Repository {
     return removeLocks(this.lockEnv(), opts.staleOnly);
   }
 
-  /** Writes what is queued, releases this session's locks and closes the backend. */
+  /** Writes what is queued (unless a lost lock stopped writing), releases this session's locks and closes the backend. */
   async close(): Promise<void> {
     try {
-      if (this.blobs.dirty) await this.flush();
+      if (this.blobs.dirty && !this.guard.stopped) await this.flush();
     } finally {
       for (const lock of [...this.locks]) await lock.release().catch(() => undefined);
       await this.backend.close();

@@ -11,3 +11,24 @@ export function formatTimeUtc(ns: bigint): string {
 export function parseTimeMs(s: string): number {
   return Date.parse(s);
 }
+
+const AGE_UNITS: [number, string][] = [
+  [24 * 60 * 60 * 1000, 'day'],
+  [60 * 60 * 1000, 'hour'],
+  [60 * 1000, 'minute'],
+  [1000, 'second'],
+];
+
+/** A duration for messages, in its two largest units: "45 seconds", "1 minute", "1 hour 30 minutes", "3 days". */
+export function formatAge(ms: number): string {
+  const found = AGE_UNITS.findIndex(([size]) => ms >= size);
+  const i = found < 0 ? AGE_UNITS.length - 1 : found;
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [size, unit] of AGE_UNITS.slice(i, i + 2)) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length === 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
+  }
+  return parts.join(' ');
+}

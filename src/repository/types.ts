@@ -1,6 +1,6 @@
 import type { BlobType, Id } from '../core/index.js';
 import type { CompressionMode } from '../compress/index.js';
-import type { Clock } from '../util/index.js';
+import type { Clock, Repeater } from '../util/index.js';
 
 export interface RepoConfig {
   version: 1 | 2;
@@ -65,6 +65,13 @@ export interface RepositoryOptions {
   scryptParams?: KdfParams;
   /** Told about things done on the user's behalf (e.g. a stale lock removed). */
   onWarning?: (message: string) => void;
+  /**
+   * Taking a lock removes other hosts' locks older than this (by this computer's clock). Unset, only this host's
+   * locks of processes that no longer run are removed: with clock skew, an old-looking lock may be live.
+   */
+  unlockStaleAfterMs?: number;
+  /** Schedules the lock refresh (tests tick it by hand). */
+  repeat?: Repeater;
   /** Packs uploading at the same time (default: the backend's `connections`, at most 4); memory ≈ (this + 3) × packSize. */
   maxPackUploads?: number;
   /** Blobs after which an index file is written during a long run (default 50,000). */
@@ -87,7 +94,7 @@ export interface KeyInfo {
 
 export interface Lock {
   readonly exclusive: boolean;
-  /** Aborted when the lock could not be refreshed for too long: stop work. */
+  /** Aborted, with a lock-failed error as its reason, when the lock is lost: stop work and write nothing more. */
   readonly signal: AbortSignal;
   release(): Promise<void>;
 }

@@ -16,3 +16,13 @@ export const systemClock: Clock = {
 export function fixedClock(ms: number): Clock {
   return { now: () => ms, nowNs: () => BigInt(ms) * 1_000_000n };
 }
+
+/** Calls `tick` every `ms` milliseconds until the returned function is called; tests pass one they tick by hand. */
+export type Repeater = (ms: number, tick: () => void) => () => void;
+
+/** Real intervals that never keep the process alive on their own. */
+export const systemRepeater: Repeater = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};

@@ -3,8 +3,8 @@
  * Generic helpers with no domain knowledge: the clock, bounded concurrency (fail-fast loops, semaphore, budget),
  * worker threads and memory release.
  */
-export { systemClock, fixedClock } from './clock.js';
-export type { Clock } from './clock.js';
+export { systemClock, fixedClock, systemRepeater } from './clock.js';
+export type { Clock, Repeater } from './clock.js';
 export { forEachLimit, mapLimit, Budget, Semaphore } from './concurrency.js';
 export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow } from './memory.js';

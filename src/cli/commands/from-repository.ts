@@ -49,11 +49,12 @@ export async function fromRepoOpenOptions(ctx: CommandContext, flags: FromRepoFl
     },
   };
   if (stdin.isTTY) password.ask = () => promptHidden('enter password for source repository: ', stdin, stderr);
-  // The source shares the cache folder and --no-lock with the destination; packing options are the destination's.
+  // The source shares the cache folder, --no-lock and --unlock-stale-after with the destination; packing options are the destination's.
   const main = await ctx.openOptions();
   const opts: OpenOptions = { target: { url, isDefault: false }, password, signal: ctx.signal };
   if (spec.keyHint !== undefined) opts.keyHint = spec.keyHint;
   if (main.cacheDir !== undefined) opts.cacheDir = main.cacheDir;
   if (main.noLock === true) opts.noLock = true;
+  if (main.unlockStaleAfterMs !== undefined) opts.unlockStaleAfterMs = main.unlockStaleAfterMs;
   return opts;
 }
