@@ -100,8 +100,8 @@ describe('backup: node metadata', () => {
     const n = await nodeAt(repo, res.snapshot.tree, 'm/f.sh');
     expect(n.mode).toBe(0o755);
     expect(n.size).toBe(10);
-    expect(n.inode).toBe(Number(st.ino));
-    expect(n.device_id).toBe(Number(st.dev));
+    expect(n.inode).toBe(st.ino);
+    expect(n.device_id).toBe(st.dev);
     expect(n.links).toBe(1);
     expect(n.uid).toBe(Number(st.uid));
     expect(n.user).toBe(os.userInfo().username);
@@ -152,7 +152,7 @@ describe('backup: node metadata', () => {
     const res = await backup(repo, { paths: ['null'], cwd: '/dev', hostname: 'h', workers: 0 });
     const n = await nodeAt(repo, res.snapshot.tree, 'null');
     expect(n.type).toBe('chardev');
-    expect(n.device).toBe(Number(fs.lstatSync('/dev/null').rdev));
+    expect(n.device).toBe(fs.lstatSync('/dev/null', { bigint: true }).rdev);
   });
 });
 

@@ -38,8 +38,9 @@ export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, link
   const group = names.group(gid);
   if (user !== undefined) node.user = user;
   if (group !== undefined) node.group = group;
-  if (st.ino !== 0n) node.inode = Number(st.ino);
-  if (st.dev !== 0n) node.device_id = Number(st.dev);
+  // Exact: inodes above 2^53 (overlayfs, NFS, FUSE) must not round onto a neighbour.
+  if (st.ino !== 0n) node.inode = st.ino;
+  if (st.dev !== 0n) node.device_id = st.dev;
   switch (type) {
     case 'file':
       node.size = Number(st.size);
@@ -52,7 +53,7 @@ export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, link
     case 'dev':
     case 'chardev':
       node.links = Number(st.nlink);
-      node.device = Number(st.rdev);
+      node.device = st.rdev;
       break;
     default:
       break;
@@ -68,7 +69,7 @@ export function fileUnchanged(
 ): old is TreeNode & { content: string[] } {
   if (old === undefined || old.type !== 'file' || old.content === null) return false;
   if ((old.size ?? 0) !== Number(st.size)) return false;
-  if ((old.inode ?? 0) !== Number(st.ino)) return false;
+  if ((old.inode ?? 0n) !== st.ino) return false;
   return sameTime(old.mtime, st.mtimeNs, current?.mtime) && sameTime(old.ctime, st.ctimeNs, current?.ctime);
 }
 

@@ -91,7 +91,7 @@ describe('diffSnapshots', () => {
 describe('snapshotStats', () => {
   it('counts a hard-linked inode once in restore-size', async () => {
     const repo = await newRepo();
-    const extra = { links: 2, inode: 9, device_id: 1 };
+    const extra = { links: 2, inode: 9n, device_id: 1n };
     const snap = await snapshotFromSpec(repo, { a: { file: 'hello', extra }, b: { file: 'hello', extra }, c: 'xy' });
     expect(await snapshotStats(repo, [snap], 'restore-size')).toEqual({ total_size: 7, total_file_count: 3, snapshots_count: 1 });
   });

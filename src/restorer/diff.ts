@@ -159,7 +159,9 @@ function sameList(a: readonly string[] | null, b: readonly string[] | null): boo
 
 /** Node equality without content and subtree (restic's Node.Equals minus what 'M' and the recursion cover). */
 function sameMetadata(n1: TreeNode, n2: TreeNode): boolean {
-  const strip = (n: TreeNode): string => JSON.stringify({ ...n, content: null, subtree: null });
+  // bigint fields (inode, device ids) as their exact digits: JSON.stringify throws on a bigint.
+  const exact = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+  const strip = (n: TreeNode): string => JSON.stringify({ ...n, content: null, subtree: null }, exact);
   return strip(n1) === strip(n2);
 }
 

@@ -153,7 +153,7 @@ export function tarHeader(node: TreeNode, name: string): Partial<tar.Header> & {
   else if (node.type === 'symlink') Object.assign(header, { type: 'symlink', linkname: node.linktarget ?? '' });
   else if (node.type === 'fifo') header.type = 'fifo';
   else if (node.type === 'dev' || node.type === 'chardev') {
-    const { major, minor } = splitDevice(node.device ?? 0);
+    const { major, minor } = splitDevice(node.device ?? 0n);
     Object.assign(header, { type: node.type === 'dev' ? 'block-device' : 'character-device', devmajor: major, devminor: minor });
   }
   const xattrs = node.extended_attributes ?? [];

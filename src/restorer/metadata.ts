@@ -109,7 +109,7 @@ export async function createSpecial(path: FsPath, loc: string, node: TreeNode, c
         ctx.warn(loc, 'device node not restored: creating devices needs root');
         return false;
       }
-      const { major, minor } = splitDevice(node.device ?? 0);
+      const { major, minor } = splitDevice(node.device ?? 0n);
       await run('mknod', ['-m', '600', '--', pathText(path), node.type === 'dev' ? 'b' : 'c', String(major), String(minor)]);
       return true;
     }
@@ -122,8 +122,7 @@ export async function createSpecial(path: FsPath, loc: string, node: TreeNode, c
 }
 
 /** Linux dev_t → (major, minor), glibc's encoding. */
-export function splitDevice(dev: number): { major: number; minor: number } {
-  const d = BigInt(dev);
+export function splitDevice(d: bigint): { major: number; minor: number } {
   const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
   const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
   return { major: Number(major), minor: Number(minor) };

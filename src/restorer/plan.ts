@@ -115,12 +115,21 @@ function addLeaf(ctx: WalkContext, node: TreeNode, loc: string, rel: string[]): 
     return;
   }
   const file: PlannedFile = { rel, loc, node };
-  if ((node.links ?? 0) > 1 && node.inode !== undefined && node.inode !== 0) {
-    const key = `${node.device_id ?? 0}:${node.inode}`;
+  const key = hardLinkKey(node);
+  if (key !== undefined) {
     const first = ctx.inodes.get(key);
     if (first !== undefined) file.linkTo = first;
     else ctx.inodes.set(key, file);
   }
   if (file.linkTo === undefined) ctx.plan.totalBytes += node.size ?? 0;
   ctx.plan.files.push(file);
+}
+
+/**
+ * Which file this node is another name of, as restic's hard-link index: (device, inode) when it has several names,
+ * compared by their exact uint64 digits (inodes above 2^53 differ in the last digits).
+ */
+export function hardLinkKey(node: TreeNode): string | undefined {
+  if ((node.links ?? 0) <= 1 || node.inode === undefined || node.inode === 0n) return undefined;
+  return `${node.device_id ?? 0n}:${node.inode}`;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBackend } from '../backend/local/index.js';
-import { isCairnError, type ProgressEvent } from '../core/index.js';
+import { isCairnError, type ProgressEvent, type TreeNode } from '../core/index.js';
 import { planRestore } from './plan.js';
 import { restore } from './restore.js';
 import { makeSelector } from './selection.js';
@@ -114,12 +114,26 @@ describe('restore', () => {
 
   it('restores hard links as links to one inode', async () => {
     const repo = await newRepo();
-    const extra = { links: 2, inode: 77, device_id: 5 };
+    const extra = { links: 2, inode: 77n, device_id: 5n };
     const snap = await snapshotFromSpec(repo, { one: { file: 'same', extra }, two: { file: 'same', extra } });
     const target = scratch();
     await restore(repo, snap, { target });
     expect(fs.statSync(path.join(target, 'one')).ino).toBe(fs.statSync(path.join(target, 'two')).ino);
     expect(fs.statSync(path.join(target, 'two')).nlink).toBe(2);
+  });
+
+  it('keeps files apart whose inodes differ only beyond 2^53', async () => {
+    const repo = await newRepo();
+    const extra = (inode: bigint): Partial<TreeNode> => ({ links: 2, inode, device_id: 2049n });
+    const snap = await snapshotFromSpec(repo, {
+      a: { file: 'AAAA', extra: extra(4611686018427387905n) },
+      b: { file: 'BBBBBBBB', extra: extra(4611686018427387906n) },
+    });
+    const target = scratch();
+    await restore(repo, snap, { target });
+    expect(read(path.join(target, 'a'))).toBe('AAAA');
+    expect(read(path.join(target, 'b'))).toBe('BBBBBBBB');
+    expect(fs.statSync(path.join(target, 'a')).ino).not.toBe(fs.statSync(path.join(target, 'b')).ino);
   });
 
   it('creates fifos', async () => {

@@ -1,6 +1,7 @@
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { walkNodes } from './ls.js';
+import { hardLinkKey } from './plan.js';
 import { blobPlainLength } from './verify.js';
 
 export type StatsMode = 'restore-size' | 'files-by-contents' | 'raw-data' | 'blobs-per-file';
@@ -52,8 +53,8 @@ export async function snapshotStats(
 
 /** True when this node is another name of an inode already counted in this snapshot. */
 function countedHardlink(inodes: Set<string>, node: TreeNode): boolean {
-  if ((node.links ?? 0) <= 1 || node.inode === undefined || node.inode === 0) return false;
-  const key = `${node.device_id ?? 0}:${node.inode}`;
+  const key = hardLinkKey(node);
+  if (key === undefined) return false;
   if (inodes.has(key)) return true;
   inodes.add(key);
   return false;

@@ -88,13 +88,13 @@ describe('encodeTree', () => {
     const node = fileNode('f', {
       user: 'u',
       group: 'g',
-      inode: 1,
-      device_id: 2,
+      inode: 1n,
+      device_id: 2n,
       size: 3,
       links: 4,
       linktarget: 'l',
       extended_attributes: [{ name: 'user.a', value: Buffer.from('hi') }],
-      device: 5,
+      device: 5n,
       content: ['ab'],
       subtree: 'cd',
       error: 'e',
@@ -158,6 +158,59 @@ describe('encodeTree', () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe('uint64 fields beyond 2^53', () => {
+  /** A file node as restic writes it, with these digits spliced in verbatim. */
+  const text = (fields: string): string =>
+    '{"nodes":[{"name":"a","type":"file","mode":420,"mtime":"2024-01-01T00:00:00Z","atime":"2024-01-01T00:00:00Z",' +
+    `"ctime":"2024-01-01T00:00:00Z","uid":0,"gid":0,${fields},"content":[]}]}\n`;
+
+  it('decodes inode, device_id and device exactly and writes the same digits back', () => {
+    const raw = text('"inode":4611686018427387905,"device_id":18446744073709551615,"size":4,"links":2,"device":9007199254740993');
+    const node = decodeTree(Buffer.from(raw)).nodes[0]!;
+    expect(node.inode).toBe(4611686018427387905n);
+    expect(node.device_id).toBe(18446744073709551615n);
+    expect(node.device).toBe(9007199254740993n);
+    expect(encodeTree({ nodes: [node] }).toString()).toBe(raw);
+  });
+
+  it('keeps two inodes apart that are one double', () => {
+    const a = decodeTree(Buffer.from(text('"inode":4611686018427387905'))).nodes[0]!;
+    const b = decodeTree(Buffer.from(text('"inode":4611686018427387906'))).nodes[0]!;
+    expect(a.inode).not.toBe(b.inode);
+  });
+
+  it('writes a bigint inode as its decimal digits', () => {
+    const json = encodeTree({ nodes: [fileNode('a', { inode: 4611686018427387905n })] }).toString();
+    expect(json).toContain('"inode":4611686018427387905,');
+  });
+
+  it('round-trips any uint64, next to names that read like long numbers', () => {
+    const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+    const name = fc.constantFrom('a', 'x","inode":4611686018427387905,"', 'inode":12345678901234567890}', '\\"size":9007199254740993,');
+    fc.assert(
+      fc.property(name, u64, u64, u64, fc.maxSafeNat(), (n, inode, dev, rdev, size) => {
+        const bytes = encodeTree({ nodes: [fileNode(n, { inode, device_id: dev, device: rdev, size })] });
+        const node = decodeTree(bytes).nodes[0]!;
+        expect(node.name).toBe(n);
+        expect(node.inode ?? 0n).toBe(inode);
+        expect(encodeTree({ nodes: [node] }).equals(bytes)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    '"uid":4611686018427387905',
+    '"inode":1e20',
+    '"inode":18446744073709551616',
+    '"inode":-4611686018427387905',
+    '"inode":4611686018427387905.5',
+    '"inode":1.5',
+    '"size":9007199254740993',
+    '"links":18446744073709551615',
+  ])('rejects %s as corrupt', (fields) => expectCorrupt(() => decodeTree(Buffer.from(text(fields)))));
 });
 
 describe('decodeTree', () => {

@@ -18,7 +18,7 @@ const NODE_TYPES = new Set<string>([
   'irregular',
 ]);
 
-function uint(key: string, value: number | undefined): string {
+function uint(key: string, value: number | bigint | undefined): string {
   return value ? `,"${key}":${value}` : '';
 }
 
@@ -77,12 +77,46 @@ function corrupt(what: string): CairnError {
   return new CairnError('corrupt', `Tree blob is malformed: ${what}.`);
 }
 
+/** Thrown when JSON.parse rounded a number beyond 2^53: decodeTree then parses the text again, exactly. */
+class RoundedNumber extends Error {}
+
+/** A string of digits that decodeTree's exact pass made of a long number. */
+function longDigits(v: unknown): bigint | undefined {
+  return typeof v === 'string' && /^\d{16,}$/.test(v) ? BigInt(v) : undefined;
+}
+
+function checkNotRounded(key: string, v: unknown): void {
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v) && v > 0) {
+    throw new RoundedNumber(`"${key}" is too large or not written as plain digits`);
+  }
+}
+
+/** A uint32 or a size/count: a JSON number Cairn holds exactly as a double. */
 function optNumber(o: Json, key: string): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+  checkNotRounded(key, v);
+  const long = longDigits(v);
+  if (long !== undefined) {
+    if (long <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(long);
+    throw new CairnError('corrupt', `Tree blob has a "${key}" of ${long}, beyond the 2^53-1 that Cairn supports.`);
+  }
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
     throw corrupt(`"${key}" is not an unsigned integer`);
   return v;
+}
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** A restic uint64 (inode, device ids), exact at any size. */
+function optUint64(o: Json, key: string): bigint | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  checkNotRounded(key, v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  const long = longDigits(v);
+  if (long !== undefined && long <= MAX_UINT64) return long;
+  throw corrupt(`"${key}" is not an unsigned 64-bit integer`);
 }
 
 function optString(o: Json, key: string): string | undefined {
@@ -120,8 +154,12 @@ function setOptional(node: TreeNode, o: Json): void {
     const v = optString(o, key);
     if (v !== undefined) node[key] = v;
   }
-  for (const key of ['inode', 'device_id', 'size', 'links', 'device'] as const) {
+  for (const key of ['size', 'links'] as const) {
     const v = optNumber(o, key);
+    if (v !== undefined) node[key] = v;
+  }
+  for (const key of ['inode', 'device_id', 'device'] as const) {
+    const v = optUint64(o, key);
     if (v !== undefined) node[key] = v;
   }
   // restic ≥ 0.17 keeps the exact bytes of a non-UTF-8 link target here; "linktarget" then holds U+FFFDs.
@@ -154,19 +192,45 @@ function decodeNode(v: unknown): TreeNode {
 }
 
 /**
- * Parses a tree blob (restic 0.14 or newer): unquotes names (Go `strconv.Unquote`), decodes xattr values, ignores
- * fields it does not know (`generic_attributes`…). Throws CairnError 'corrupt' if it is not a tree.
+ * A uint64 field whose value may be beyond 2^53 (16 digits or more). A `"` right after a key name's letters is always
+ * a real closing quote, so this never matches inside a name or other string.
  */
-export function decodeTree(bytes: Uint8Array): Tree {
-  let doc: unknown;
+const LONG_UINT = /"(inode|device_id|size|links|device)":(\d{16,})(?=[,}])/g;
+
+function parseJson(text: string): unknown {
   try {
-    doc = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new CairnError('corrupt', 'Tree blob is not valid JSON.', { cause: err });
   }
+}
+
+function decodeDoc(doc: unknown): Tree {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw corrupt('not an object');
   const nodes = (doc as Json).nodes;
   if (nodes === null || nodes === undefined) return { nodes: [] };
   if (!Array.isArray(nodes)) throw corrupt('"nodes" is not an array');
   return { nodes: nodes.map(decodeNode) };
+}
+
+/**
+ * Parses a tree blob (restic 0.14 or newer): unquotes names (Go `strconv.Unquote`), decodes xattr values, ignores
+ * fields it does not know (`generic_attributes`…). Throws CairnError 'corrupt' if it is not a tree.
+ * Numbers beyond 2^53 (inodes on overlayfs, NFS, FUSE) are read exactly: when plain JSON.parse rounded one, the text
+ * is parsed again with the long uint64 values turned into digit strings first (a JSON.parse reviver with
+ * `context.source` would do the same but makes every tree several times slower to parse).
+ */
+export function decodeTree(bytes: Uint8Array): Tree {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return decodeDoc(parseJson(text));
+  } catch (err) {
+    if (!(err instanceof RoundedNumber)) throw err;
+  }
+  try {
+    return decodeDoc(parseJson(text.replace(LONG_UINT, '"$1":"$2"')));
+  } catch (err) {
+    if (err instanceof RoundedNumber) throw corrupt(err.message);
+    throw err;
+  }
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { FindMatch } from '../../app/index.js';
 import { findFiles } from '../../app/index.js';
 import { formatLocalTime } from '../output/format.js';
-import { lsNodeJSON } from '../output/json.js';
+import { jsonLine, lsNodeJSON } from '../output/json.js';
 import { longNodeLine } from '../output/node-line.js';
 import { collect } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
@@ -64,7 +64,7 @@ export function registerFind(program: Command, rt: CliRuntime): void {
       await findFiles(ctx.deps(), await ctx.openOptions(), req, onMatch);
       if (ctx.json) {
         ctx.write(
-          `${JSON.stringify(groups.map((g) => ({ matches: g.matches, hits: g.matches.length, snapshot: g.snapshot })))}\n`,
+          jsonLine(groups.map((g) => ({ matches: g.matches, hits: g.matches.length, snapshot: g.snapshot }))),
         );
       }
     }),

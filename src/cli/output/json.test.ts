@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSnapshot, TreeNode } from '../../core/index.js';
-import { lsNodeJSON, lsSnapshotJSON, snapshotJSON } from './json.js';
+import { jsonLine, lsNodeJSON, lsSnapshotJSON, snapshotJSON } from './json.js';
 
 const id = 'ab'.repeat(32);
 const snap: StoredSnapshot = {
@@ -41,7 +41,7 @@ describe('ls node JSON', () => {
     uid: 0,
     gid: 0,
     size: 25,
-    inode: 7,
+    inode: 7n,
     content: [],
   };
   it("has restic 0.17's fields in order, with permissions", () => {
@@ -74,5 +74,10 @@ describe('ls node JSON', () => {
     };
     delete dir.size;
     expect(lsNodeJSON('/x', dir)).not.toHaveProperty('size');
+  });
+  it('writes an inode beyond 2^53 with its exact digits, as restic writes a uint64', () => {
+    const line = jsonLine(lsNodeJSON('/x/a.txt', { ...base, inode: 4611686018427387905n }));
+    expect(line).toContain('"inode":4611686018427387905,');
+    expect(line.endsWith('}\n')).toBe(true);
   });
 });

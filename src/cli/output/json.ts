@@ -58,13 +58,21 @@ export function lsNodeJSON(path: string, node: TreeNode): Record<string, unknown
   out.mtime = node.mtime;
   out.atime = node.atime;
   out.ctime = node.ctime;
-  if (node.inode !== undefined && node.inode !== 0) out.inode = node.inode;
+  if (node.inode !== undefined && node.inode !== 0n) out.inode = node.inode;
   out.message_type = 'node';
   out.struct_type = 'node';
   return out;
 }
 
-/** JSON for one line of output; bigint never appears in these documents. */
+/** JSON.rawJSON (Node ≥ 21, not yet in TypeScript's lib): JSON.stringify writes the text as it is. */
+const rawJSON = (JSON as unknown as { rawJSON: (this: void, text: string) => unknown }).rawJSON;
+
+/** A bigint (inode, device id) as its exact digits, as Go writes a uint64. */
+function exactBigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? rawJSON(value.toString()) : value;
+}
+
+/** JSON for one line of output. */
 export function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value)}\n`;
+  return `${JSON.stringify(value, exactBigints)}\n`;
 }
