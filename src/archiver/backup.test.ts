@@ -144,6 +144,21 @@ describe('backup: node metadata', () => {
     expect((await nodeAt(repo, off.snapshot.tree, 'x/f')).extended_attributes).toBeUndefined();
   });
 
+  it('without getfattr the backup goes on and warns that extended attributes are missing', async () => {
+    writeTree(dir, { 'x/f': 'hi' });
+    const saved = process.env['PATH'];
+    process.env['PATH'] = dir;
+    const events: ProgressEvent[] = [];
+    try {
+      const res = await run(['x'], { onProgress: (e) => events.push(e) });
+      expect(res.snapshotId).toBeDefined();
+    } finally {
+      process.env['PATH'] = saved;
+    }
+    const warnings = events.flatMap((e) => (e.kind === 'warning' ? [e.message] : []));
+    expect(warnings).toEqual(['getfattr is not installed (package "attr"), so no extended attributes are backed up.']);
+  });
+
   it('stores a character device with its rdev', async () => {
     const res = await backup(repo, { paths: ['null'], cwd: '/dev', hostname: 'h', workers: 0 });
     const n = await nodeAt(repo, res.snapshot.tree, 'null');

@@ -5,7 +5,6 @@ import type { Repository } from '../repository/index.js';
 import { formatTime, saveSnapshot } from '../snapshot/index.js';
 import {
   Excluder,
-  findGetfattr,
   IdNames,
   lstatEntry,
   readXattrsRecursive,
@@ -61,7 +60,7 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     } else {
       const targets = buildTargets(givenPaths, cwd);
       if (opts.onProgress && opts.statusEvents !== false) startScanner(targets, excluder, reporter, ctx.signal);
-      if (opts.xattrs !== false && findGetfattr() !== undefined) ctx.xattrs = startXattrs(targets, ctx.signal);
+      if (opts.xattrs !== false) ctx.xattrs = startXattrs(ctx, targets);
       treeId = await walkRoot(ctx, targets, opts.parent?.tree);
     }
     if (!ctx.dryRun) await repo.flush();
@@ -209,8 +208,13 @@ function startScanner(
   );
 }
 
-function startXattrs(targets: TargetNode[] | { contentsOf: string }, signal: AbortSignal): Promise<XattrMap> {
-  const p = readXattrsRecursive(leafPaths(targets), signal).catch(() => new Map() as XattrMap);
+/** Starts listing extended attributes; what cannot be read becomes a warning, the backup goes on without it. */
+function startXattrs(ctx: WalkContext, targets: TargetNode[] | { contentsOf: string }): Promise<XattrMap> {
+  const warn = (message: string): void => ctx.emit({ kind: 'warning', message });
+  const p = readXattrsRecursive(leafPaths(targets), ctx.signal, warn).catch((err: unknown) => {
+    if (!ctx.signal.aborted) warn(`extended attributes are missing from this backup: ${String(err)}`);
+    return new Map() as XattrMap;
+  });
   return settle(p);
 }
 
