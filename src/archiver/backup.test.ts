@@ -197,6 +197,24 @@ describe('backup: dedup and parent', () => {
     expect(third.summary.dirs_changed).toBe(2);
   });
 
+  it('a file whose content is reused counts as unmodified even when only its atime moved (as in restic)', async () => {
+    writeTree(dir, { 'p/a': 'a', 'p/b': 'b' });
+    const first = await run(['p']);
+    const before = fs.statSync(path.join(dir, 'p/a'), { bigint: true });
+    fs.readFileSync(path.join(dir, 'p/a')); // relatime: the first read after a write moves atime, not ctime
+    const after = fs.statSync(path.join(dir, 'p/a'), { bigint: true });
+    expect(after.atimeNs).not.toBe(before.atimeNs);
+    expect(after.ctimeNs).toBe(before.ctimeNs);
+    const openSpy = vi.spyOn(fsp, 'open');
+    const second = await run(['p'], { parent: await loadSnapshot(repo, first.snapshotId!) });
+    expect(openSpy).not.toHaveBeenCalled();
+    expect(second.summary).toMatchObject({ files_new: 0, files_changed: 0, files_unmodified: 2 });
+    // The node still records the new atime.
+    expect((await nodeAt(repo, second.snapshot.tree, 'p/a')).atime).not.toBe(
+      (await nodeAt(repo, first.snapshot.tree, 'p/a')).atime,
+    );
+  });
+
   it('an unchanged folder reuses the parent tree id without encoding it again; a changed one gets a new tree', async () => {
     writeTree(dir, { 'r/same/a': 'a', 'r/other/b': 'b' });
     for (const d of ['', 'r', 'r/same', 'r/other']) fs.readdirSync(path.join(dir, d));
