@@ -77,6 +77,8 @@ describe('backup: tree shape', () => {
     expect(stored.uid ?? 0).toBe(process.getuid!());
     expect(stored.tree).toBe(res.snapshot.tree);
     expect(stored.summary).toMatchObject({ files_new: 1, dirs_new: 1, data_blobs: 1 });
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    expect(stored.program_version).toBe(`cairn ${pkg.version}`);
     expect(res.summary.total_duration).toBeGreaterThanOrEqual(0);
     expect(res.summary.snapshot_id).toBe(res.snapshotId);
     expect(repo.has('tree', res.snapshot.tree)).toBe(true);

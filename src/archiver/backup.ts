@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { CairnError, isCairnError, type Id, type Snapshot, type TreeNode } from '../core/index.js';
+import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { formatTime, saveSnapshot } from '../snapshot/index.js';
 import {
@@ -253,6 +253,7 @@ function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree
   if (gid !== undefined) snap.gid = gid;
   if (opts.excludes?.exclude?.length) snap.excludes = [...opts.excludes.exclude];
   if (opts.tags?.length) snap.tags = [...opts.tags];
+  snap.program_version = PROGRAM_VERSION;
   const stored: Partial<BackupSummary> = { ...summary };
   delete stored.total_duration;
   delete stored.snapshot_id;
