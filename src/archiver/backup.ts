@@ -7,9 +7,7 @@ import {
   Excluder,
   IdNames,
   lstatEntry,
-  readXattrsRecursive,
   scanTotals,
-  type XattrMap,
 } from '../source/index.js';
 import { systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
@@ -23,6 +21,7 @@ import { backupStdinTree } from './stdin.js';
 import { buildTargets, type TargetNode } from './targets.js';
 import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
 import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
+import { reportXattrProblems, startXattrs } from './xattrs.js';
 
 /**
  * Files in progress at once. Small files travel to the workers in batches of up to 64, so fewer slots than two
@@ -60,8 +59,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     } else {
       const targets = buildTargets(givenPaths, cwd);
       if (opts.onProgress && opts.statusEvents !== false) startScanner(targets, excluder, reporter, ctx.signal);
-      if (opts.xattrs !== false) ctx.xattrs = startXattrs(ctx, targets);
+      const xattrProblems = opts.xattrs !== false ? startXattrs(ctx, leafPaths(targets)) : [];
       treeId = await walkRoot(ctx, targets, opts.parent?.tree);
+      await reportXattrProblems(ctx, xattrProblems);
     }
     if (!ctx.dryRun) await repo.flush();
     reporter.report();
@@ -206,16 +206,6 @@ function startScanner(
     (t) => reporter.setTotals(t, true),
     () => undefined,
   );
-}
-
-/** Starts listing extended attributes; what cannot be read becomes a warning, the backup goes on without it. */
-function startXattrs(ctx: WalkContext, targets: TargetNode[] | { contentsOf: string }): Promise<XattrMap> {
-  const warn = (message: string): void => ctx.emit({ kind: 'warning', message });
-  const p = readXattrsRecursive(leafPaths(targets), ctx.signal, warn).catch((err: unknown) => {
-    if (!ctx.signal.aborted) warn(`extended attributes are missing from this backup: ${String(err)}`);
-    return new Map() as XattrMap;
-  });
-  return settle(p);
 }
 
 function makeSummary(stats: Stats, startNs: bigint, endNs: bigint): BackupSummary {

@@ -110,6 +110,22 @@ describe('bad input', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
+  it('a folder that cannot be listed is one error, not also an extended-attribute warning; an excluded one is neither', async () => {
+    fs.mkdirSync(sb.path('src/locked'), { mode: 0o000 });
+    fs.mkdirSync(sb.path('src/skipped'), { mode: 0o000 });
+    execFileSync('setfattr', ['-n', 'user.k', '-v', 'v', sb.path('src/a.txt')]);
+    execFileSync('chown', ['-R', 'nobody:nogroup', repo, sb.home]);
+    fs.chmodSync(sb.path('src'), 0o755);
+    fs.chmodSync(pw(), 0o644);
+    const r = await cairn(sb, args('backup', '--exclude', 'skipped', sb.path('src')), { user: 'nobody' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('locked');
+    expect(r.stderr).not.toContain('skipped');
+    expect(r.stderr).not.toMatch(/extended attributes/);
+    const ls = await cairn(sb, args('ls', '--json', 'latest', sb.path('src')));
+    expect(ls.stdout).toContain('a.txt');
+  });
+
   it('a corrupt pack is named by check --read-data, which exits 1', async () => {
     expect((await cairn(sb, args('backup', sb.path('src')))).code).toBe(0);
     const pack = corruptLargestPack(repo);

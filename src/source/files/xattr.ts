@@ -34,6 +34,9 @@ export function findGetfattr(): string | undefined {
   return found.bin;
 }
 
+/** Something getfattr could not read, in one sentence; `item` is the path it names, when it names one. */
+export type XattrWarn = (message: string, item?: string) => void;
+
 /**
  * The attributes of every entry below (and including) each root, keyed by absolute path. Whatever cannot be read
  * (no `getfattr`, an entry getfattr fails on, getfattr failing) is left out and told to `warn` in one sentence each;
@@ -42,7 +45,7 @@ export function findGetfattr(): string | undefined {
 export async function readXattrsRecursive(
   roots: readonly string[],
   signal?: AbortSignal,
-  warn: (message: string) => void = () => undefined,
+  warn: XattrWarn = () => undefined,
 ): Promise<XattrMap> {
   if (roots.length === 0) return new Map();
   const bin = findGetfattr();
@@ -58,7 +61,7 @@ function runGetfattr(
   bin: string,
   args: string[],
   signal: AbortSignal | undefined,
-  warn: (message: string) => void,
+  warn: XattrWarn,
 ): Promise<XattrMap> {
   return new Promise((resolve) => {
     const parser = new GetfattrParser();
@@ -66,7 +69,7 @@ function runGetfattr(
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (chunk: string) => parser.push(chunk));
-    child.stderr.setEncoding('utf8');
+    child.stderr.setEncoding('latin1');
     child.stderr.on('data', (chunk: string) => errors.push(chunk));
     let done = false;
     const finish = (code: number | null, failed?: Error): void => {
@@ -79,7 +82,10 @@ function runGetfattr(
         warn(`getfattr could not be run (${why}), so extended attributes are missing from this backup.`);
         return resolve(result);
       }
-      for (const line of errors.end()) warn(`extended attributes not backed up: ${line.replace(/^getfattr: /, '')}`);
+      for (const line of errors.end()) {
+        const raw = line.replace(/^getfattr: /, '');
+        warn(`extended attributes not backed up: ${Buffer.from(raw, 'latin1').toString('utf8')}`, itemOf(raw));
+      }
       if (errors.dropped > 0) warn(`extended attributes of ${errors.dropped} more items could not be read.`);
       else if (code !== 0 && errors.count === 0) {
         warn(`getfattr failed (exit status ${code ?? 'none'}), so some extended attributes may be missing.`);
@@ -90,6 +96,13 @@ function runGetfattr(
     child.on('error', (err) => (child.pid === undefined ? finish(null, err) : undefined));
     child.on('close', (code) => finish(code));
   });
+}
+
+/** The path in getfattr's "PATH: REASON" (latin1; the reason, a strerror text, has no ": ", the path may). */
+function itemOf(text: string): string | undefined {
+  const at = text.lastIndexOf(': ');
+  if (at <= 0) return undefined;
+  return Buffer.from(unescapeOctal(text.slice(0, at)), 'latin1').toString('utf8');
 }
 
 /** Keeps the first `max` non-empty lines of a stream of text and counts the others. */
