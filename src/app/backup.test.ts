@@ -50,6 +50,22 @@ describe('runBackup', () => {
     ]);
   });
 
+  it('skips a path that does not exist, names it, and leaves it out of the snapshot and the parent search', async () => {
+    const src = path.join(dir, 'src');
+    const missing = path.join(dir, 'missing');
+    const first = await runBackup(deps, opts, { paths: [src], workers: 0 });
+    warnings.length = 0;
+    const second = await runBackup(deps, opts, { paths: [src, missing], workers: 0 });
+    expect(second.skippedPaths).toEqual([missing]);
+    expect(warnings).toEqual([`${missing} does not exist, skipping`]);
+    expect(second.snapshot.paths).toEqual([src]);
+    expect(second.parent?.id).toBe(first.snapshotId);
+    await expect(runBackup(deps, opts, { paths: [missing], workers: 0 })).rejects.toMatchObject({
+      code: 'source-unreadable',
+      message: `Nothing to back up: ${missing} does not exist.`,
+    });
+  });
+
   it('a dry run does not create the default repository', async () => {
     await expect(
       runBackup(deps, opts, { paths: [path.join(dir, 'src')], dryRun: true, workers: 0 }),

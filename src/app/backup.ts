@@ -31,6 +31,8 @@ export interface BackupRequest {
 
 export interface BackupOutcome extends BackupResult {
   parent?: StoredSnapshot;
+  /** Given paths that were skipped because they do not exist or cannot be accessed (the backup is incomplete). */
+  skippedPaths: string[];
   /** The default repository was created by this backup; its password is in this file. */
   createdPasswordFile?: string;
 }
@@ -41,17 +43,18 @@ export async function runBackup(
   opts: OpenOptions,
   req: BackupRequest,
 ): Promise<BackupOutcome> {
-  const paths = [...req.paths, ...(await readFilesFrom(req.filesFrom ?? []))];
+  const given = [...req.paths, ...(await readFilesFrom(req.filesFrom ?? []))];
   const streamed = req.stdin !== undefined || req.stdinCommand !== undefined;
-  if (!streamed && paths.length === 0) {
+  if (!streamed && given.length === 0) {
     throw new CairnError(
       'invalid-argument',
       'Nothing to back up: give at least one path, --files-from or --stdin.',
     );
   }
-  if (streamed && paths.length > 0) {
+  if (streamed && given.length > 0) {
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
   }
+  const { paths, skipped } = await filterExisting(given, (m) => deps.warn(m));
   const createDefault = req.dryRun !== true;
   return withRepository(
     deps,
@@ -72,7 +75,7 @@ export async function runBackup(
       try {
         const result = await backup(repo, options);
         if (child) await child.done;
-        const outcome: BackupOutcome = { ...result };
+        const outcome: BackupOutcome = { ...result, skippedPaths: skipped };
         if (parent) outcome.parent = parent;
         if (session.created?.passwordFile !== undefined)
           outcome.createdPasswordFile = session.created.passwordFile;
@@ -127,6 +130,33 @@ async function chooseParent(
       ? { host: hostname, paths: abs, before: req.time }
       : { host: hostname, paths: abs },
   );
+}
+
+/**
+ * restic's filterExisting: a given path that does not exist or cannot be accessed is skipped with a warning (the
+ * snapshot lists only the others); when none is left, nothing is backed up.
+ */
+export async function filterExisting(
+  given: string[],
+  warn: (message: string) => void,
+): Promise<{ paths: string[]; skipped: string[] }> {
+  const paths: string[] = [];
+  const problems: { path: string; missing: boolean }[] = [];
+  for (const p of given) {
+    try {
+      await fs.lstat(p);
+      paths.push(p);
+    } catch (err) {
+      problems.push({ path: p, missing: errnoCode(err) === 'ENOENT' });
+    }
+  }
+  const reason = (x: { path: string; missing: boolean }): string =>
+    `${x.path} ${x.missing ? 'does not exist' : 'cannot be accessed'}`;
+  if (paths.length === 0 && problems.length > 0) {
+    throw new CairnError('source-unreadable', `Nothing to back up: ${problems.map(reason).join(', ')}.`);
+  }
+  for (const x of problems) warn(`${reason(x)}, skipping`);
+  return { paths, skipped: problems.map((x) => x.path) };
 }
 
 /** Paths from `--files-from` files: one per line, '#' starts a comment line, empty lines are skipped. */

@@ -100,6 +100,11 @@ describe('copiedSnapshot', () => {
     expect(doc.tags).toEqual(['daily', 'x']);
   });
 
+  it('keeps the program that wrote the original (restic copies program_version as it is)', () => {
+    expect(copiedSnapshot(snap({ program_version: 'restic 0.17.3' })).program_version).toBe('restic 0.17.3');
+    expect(similarSnapshots(snap({ program_version: 'cairn 0.1.0' }), snap())).toBe(true);
+  });
+
   it('keeps an existing original', () => {
     expect(copiedSnapshot(snap({ id: id('2'), original: id('1') })).original).toBe(id('1'));
     expect(originalId(snap({ id: id('2'), original: id('1') }))).toBe(id('1'));

@@ -78,6 +78,8 @@ describe('backup: tree shape', () => {
     expect(stored.uid ?? 0).toBe(process.getuid!());
     expect(stored.tree).toBe(res.snapshot.tree);
     expect(stored.summary).toMatchObject({ files_new: 1, dirs_new: 1, data_blobs: 1 });
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    expect(stored.program_version).toBe(`cairn ${pkg.version}`);
     expect(res.summary.total_duration).toBeGreaterThanOrEqual(0);
     expect(res.summary.snapshot_id).toBe(res.snapshotId);
     expect(repo.has('tree', res.snapshot.tree)).toBe(true);
@@ -148,6 +150,21 @@ describe('backup: node metadata', () => {
     expect((await nodeAt(repo, off.snapshot.tree, 'x/f')).extended_attributes).toBeUndefined();
   });
 
+  it('without getfattr the backup goes on and warns that extended attributes are missing', async () => {
+    writeTree(dir, { 'x/f': 'hi' });
+    const saved = process.env['PATH'];
+    process.env['PATH'] = dir;
+    const events: ProgressEvent[] = [];
+    try {
+      const res = await run(['x'], { onProgress: (e) => events.push(e) });
+      expect(res.snapshotId).toBeDefined();
+    } finally {
+      process.env['PATH'] = saved;
+    }
+    const warnings = events.flatMap((e) => (e.kind === 'warning' ? [e.message] : []));
+    expect(warnings).toEqual(['getfattr is not installed (package "attr"), so no extended attributes are backed up.']);
+  });
+
   it('stores a character device with its rdev', async () => {
     const res = await backup(repo, { paths: ['null'], cwd: '/dev', hostname: 'h', workers: 0 });
     const n = await nodeAt(repo, res.snapshot.tree, 'null');
@@ -184,6 +201,24 @@ describe('backup: dedup and parent', () => {
     const third = await run(['p'], { parent: await loadSnapshot(repo, second.snapshotId!) });
     expect(third.summary).toMatchObject({ files_new: 1, files_changed: 1, files_unmodified: 2, data_blobs: 2 });
     expect(third.summary.dirs_changed).toBe(2);
+  });
+
+  it('a file whose content is reused counts as unmodified even when only its atime moved (as in restic)', async () => {
+    writeTree(dir, { 'p/a': 'a', 'p/b': 'b' });
+    const first = await run(['p']);
+    const before = fs.statSync(path.join(dir, 'p/a'), { bigint: true });
+    fs.readFileSync(path.join(dir, 'p/a')); // relatime: the first read after a write moves atime, not ctime
+    const after = fs.statSync(path.join(dir, 'p/a'), { bigint: true });
+    expect(after.atimeNs).not.toBe(before.atimeNs);
+    expect(after.ctimeNs).toBe(before.ctimeNs);
+    const openSpy = vi.spyOn(fsp, 'open');
+    const second = await run(['p'], { parent: await loadSnapshot(repo, first.snapshotId!) });
+    expect(openSpy).not.toHaveBeenCalled();
+    expect(second.summary).toMatchObject({ files_new: 0, files_changed: 0, files_unmodified: 2 });
+    // The node still records the new atime.
+    expect((await nodeAt(repo, second.snapshot.tree, 'p/a')).atime).not.toBe(
+      (await nodeAt(repo, first.snapshot.tree, 'p/a')).atime,
+    );
   });
 
   it('an unchanged folder reuses the parent tree id without encoding it again; a changed one gets a new tree', async () => {

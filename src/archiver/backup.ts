@@ -1,16 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
-import { CairnError, isCairnError, type Id, type Snapshot, type TreeNode } from '../core/index.js';
+import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { formatTime, saveSnapshot } from '../snapshot/index.js';
 import {
   Excluder,
-  findGetfattr,
   IdNames,
   lstatEntry,
-  readXattrsRecursive,
   scanTotals,
-  type XattrMap,
 } from '../source/index.js';
 import { systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
@@ -24,6 +21,7 @@ import { backupStdinTree } from './stdin.js';
 import { buildTargets, type TargetNode } from './targets.js';
 import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
 import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
+import { reportXattrProblems, startXattrs } from './xattrs.js';
 
 /**
  * Files in progress at once. Small files travel to the workers in batches of up to 64, so fewer slots than two
@@ -61,8 +59,9 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
     } else {
       const targets = buildTargets(givenPaths, cwd);
       if (opts.onProgress && opts.statusEvents !== false) startScanner(targets, excluder, reporter, ctx.signal);
-      if (opts.xattrs !== false && findGetfattr() !== undefined) ctx.xattrs = startXattrs(targets, ctx.signal);
+      const xattrProblems = opts.xattrs !== false ? startXattrs(ctx, leafPaths(targets)) : [];
       treeId = await walkRoot(ctx, targets, opts.parent?.tree);
+      await reportXattrProblems(ctx, xattrProblems);
     }
     if (!ctx.dryRun) await repo.flush();
     reporter.report();
@@ -209,11 +208,6 @@ function startScanner(
   );
 }
 
-function startXattrs(targets: TargetNode[] | { contentsOf: string }, signal: AbortSignal): Promise<XattrMap> {
-  const p = readXattrsRecursive(leafPaths(targets), signal).catch(() => new Map() as XattrMap);
-  return settle(p);
-}
-
 function makeSummary(stats: Stats, startNs: bigint, endNs: bigint): BackupSummary {
   return {
     backup_start: formatTime(startNs),
@@ -249,6 +243,7 @@ function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree
   if (gid !== undefined) snap.gid = gid;
   if (opts.excludes?.exclude?.length) snap.excludes = [...opts.excludes.exclude];
   if (opts.tags?.length) snap.tags = [...opts.tags];
+  snap.program_version = PROGRAM_VERSION;
   const stored: Partial<BackupSummary> = { ...summary };
   delete stored.total_duration;
   delete stored.snapshot_id;

@@ -13,6 +13,8 @@ export interface PendingChild {
   node: Promise<TreeNode | undefined>;
   /** Data sizes of a file read in this run (for 'backup-file' events). */
   data?: { dataSize: number; dataSizeInRepo: number };
+  /** A file whose content list was taken from the parent without reading it: unmodified, as restic counts it. */
+  reused?: boolean;
   started: number;
 }
 
@@ -62,7 +64,7 @@ async function startFile(
   if (!ctx.force && fileUnchanged(old, entry.stat, node) && old.content.every((id) => ctx.repo.has('data', id))) {
     node.content = old.content;
     countDone(ctx, node);
-    return { ...base, node: Promise.resolve(node) };
+    return { ...base, reused: true, node: Promise.resolve(node) };
   }
   await ctx.fileSlots.acquire();
   checkRunning(ctx);
@@ -181,7 +183,8 @@ function sameAsPrior(nodes: TreeNode[], children: PendingChild[], priorCount: nu
 
 /**
  * Waits for every child, attaches extended attributes, counts files and folders as new/changed/unmodified the way
- * restic's progress does (`Node.Equals` with the parent's node) and reports them.
+ * restic's progress does (a reused file is unmodified, otherwise `Node.Equals` with the parent's node) and reports
+ * them.
  */
 export async function completeChildren(ctx: WalkContext, children: PendingChild[]): Promise<TreeNode[]> {
   const done = await Promise.all(children.map((c) => c.node));
@@ -194,8 +197,12 @@ export async function completeChildren(ctx: WalkContext, children: PendingChild[
     if (attrs) node.extended_attributes = attrs;
     nodes.push(node);
     if (node.type !== 'file' && node.type !== 'dir') return;
-    // Files: restic's Node.Equals with the parent's node. Folders: by their tree id (atime alone does not count).
-    const same = node.type === 'dir' ? child.old?.subtree === node.subtree : child.old && nodesEqual(child.old, node);
+    // Files: reused content is unmodified (restic reports the parent's node as both old and new), a file read
+    // again is compared with restic's Node.Equals. Folders: by their tree id (atime alone does not count).
+    const same =
+      node.type === 'dir'
+        ? child.old?.subtree === node.subtree
+        : child.reused === true || (child.old !== undefined && nodesEqual(child.old, node));
     const kind = child.old === undefined || child.old.type !== node.type ? 'new' : same ? 'unmodified' : 'changed';
     if (node.type === 'dir') ctx.stats.countDir(kind);
     else {

@@ -1,11 +1,12 @@
 /**
  * @module core
  * The shared vocabulary of every room: ids, blob and file types, tree and snapshot records as restic stores them,
- * the one error class with stable codes, and progress events.
+ * the one error class with stable codes, progress events, and the program's version.
  */
 export { CairnError, isCairnError, errnoCode, throwIfAborted } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { isId, parseId, sha256, hashId, shortId } from './ids.js';
+export { VERSION, PROGRAM_VERSION } from './version.js';
 export type { Id } from './ids.js';
 export type { BlobType, FileType } from './blob.js';
 export type { NodeType, TreeNode, Tree, ExtendedAttribute } from './tree.js';

@@ -68,6 +68,33 @@ describe('bad input', () => {
     expect(fs.readdirSync(path.join(repo, 'snapshots'))).toHaveLength(0);
   });
 
+  it('a missing path among others is skipped with a warning: the rest is backed up, exit 3', async () => {
+    const missing = sb.path('missing-folder');
+    const r = await cairn(sb, args('backup', '--json', sb.path('src'), missing));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).not.toMatch(NO_STACK);
+    const warnings = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message_type: string; message: string });
+    expect(warnings).toContainEqual({ message_type: 'warning', message: `${missing} does not exist, skipping` });
+    // As restic 0.17+: the snapshot lists only the paths that were backed up.
+    const snaps = await restic(sb, args('snapshots', '--json'));
+    expect(snaps.code, snaps.stderr).toBe(0);
+    const list = JSON.parse(snaps.stdout) as { paths: string[] }[];
+    expect(list.map((s) => s.paths)).toEqual([[sb.path('src')]]);
+    const text = await cairn(sb, args('backup', missing, sb.path('src')));
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain(`warning: ${missing} does not exist, skipping`);
+    expect(text.stdout).toContain('using parent snapshot');
+  });
+
+  it('when no given path exists, the backup fails with exit 1 in one sentence and writes no snapshot', async () => {
+    const r = await cairn(sb, args('backup', sb.path('gone-1'), sb.path('gone-2')));
+    expect(r.code).toBe(1);
+    expectOneSentence(r.stderr);
+    expect(r.stderr).toContain('gone-1');
+    expect(r.stderr).toContain('gone-2');
+    expect(fs.readdirSync(path.join(repo, 'snapshots'))).toHaveLength(0);
+  });
+
   it('an unreadable file gives exit 3, a snapshot of the rest, and a valid repository', async () => {
     sb.write('src/secret.txt', 'top secret\n', 0o600);
     execFileSync('chown', ['-R', 'nobody:nogroup', repo, sb.home]);
@@ -81,6 +108,22 @@ describe('bad input', () => {
     expect(fs.readdirSync(path.join(repo, 'snapshots'))).toHaveLength(1);
     const check = await restic(sb, args('check', '--read-data'));
     expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('a folder that cannot be listed is one error, not also an extended-attribute warning; an excluded one is neither', async () => {
+    fs.mkdirSync(sb.path('src/locked'), { mode: 0o000 });
+    fs.mkdirSync(sb.path('src/skipped'), { mode: 0o000 });
+    execFileSync('setfattr', ['-n', 'user.k', '-v', 'v', sb.path('src/a.txt')]);
+    execFileSync('chown', ['-R', 'nobody:nogroup', repo, sb.home]);
+    fs.chmodSync(sb.path('src'), 0o755);
+    fs.chmodSync(pw(), 0o644);
+    const r = await cairn(sb, args('backup', '--exclude', 'skipped', sb.path('src')), { user: 'nobody' });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('locked');
+    expect(r.stderr).not.toContain('skipped');
+    expect(r.stderr).not.toMatch(/extended attributes/);
+    const ls = await cairn(sb, args('ls', '--json', 'latest', sb.path('src')));
+    expect(ls.stdout).toContain('a.txt');
   });
 
   it('a corrupt pack is named by check --read-data, which exits 1', async () => {

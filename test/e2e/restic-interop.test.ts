@@ -99,6 +99,17 @@ describe('interop with restic 0.14', () => {
     expect(b.code, b.stderr).toBe(0);
     const check = await restic(sb, ['-r', repo, '-p', pwFile(), 'check', '--read-data']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
+    // The snapshot names its program, in restic 0.17's field order; restic 0.14 reads it and ignores the field.
+    const id = /snapshot ([0-9a-f]{8}) saved/.exec(b.stdout)![1]!;
+    const raw = await cairn(sb, ['-r', repo, '-p', pwFile(), 'cat', 'snapshot', id]);
+    expect(raw.code, raw.stderr).toBe(0);
+    const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
+    const doc = JSON.parse(raw.stdout) as { program_version?: string };
+    expect(Object.keys(doc)).toEqual(['time', 'tree', 'paths', 'hostname', 'username', 'program_version', 'summary']);
+    expect(doc.program_version).toBe(`cairn ${version}`);
+    const listed = await restic(sb, ['-r', repo, '-p', pwFile(), 'snapshots', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { short_id: string }[]).map((s) => s.short_id)).toEqual([id]);
     const target = sb.path('restic-restored');
     const rr = await restic(sb, ['-r', repo, '-p', pwFile(), 'restore', 'latest', '--target', target]);
     expect(rr.code, rr.stderr).toBe(0);
@@ -167,6 +178,26 @@ describe('interop with restic 0.14', () => {
     expect(afterCairn).toEqual(referenced);
     expect(await dataBlobIds(r)).toEqual(afterCairn);
     const check = await r(['check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('a Cairn backup with a restic-made parent counts every reused file as unmodified', async () => {
+    const repo = sb.path('parent-repo');
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'init', '--repository-version', '2'])).code).toBe(0);
+    expect((await restic(sb, ['-r', repo, '-p', pwFile(), 'backup', src])).code).toBe(0);
+    const b = await cairn(sb, ['-r', repo, '-p', pwFile(), 'backup', '--json', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const summary = b.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((m) => m.message_type === 'summary');
+    expect(summary?.data_blobs).toBe(0);
+    expect(summary?.data_added).toBeLessThan(20_000);
+    // restic's snapshot is the parent: every file's content is reused, so none counts as changed.
+    expect(summary).toMatchObject({ files_new: 0, files_changed: 0 });
+    expect(summary?.files_unmodified).toBeGreaterThan(0);
+    const check = await restic(sb, ['-r', repo, '-p', pwFile(), 'check', '--read-data']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 

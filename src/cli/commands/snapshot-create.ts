@@ -89,7 +89,8 @@ async function backupCommand(ctx: CommandContext, args: string[], flags: BackupF
     }
     ctx.print(backupSummaryText(summary, dryRun));
   }
-  if (outcome.sourceErrors.length > 0) {
+  // Skipped paths make the snapshot incomplete just as unreadable files do (exit 3, as restic ≥ 0.19 does).
+  if (outcome.sourceErrors.length > 0 || outcome.skippedPaths.length > 0) {
     if (!ctx.json) ctx.io.stderr.write('Warning: at least one source file could not be read\n');
     return EXIT.sourceErrors;
   }

@@ -14,4 +14,4 @@ export type { FileEntry, SourceError, DirListing } from './walk.js';
 export { scanTotals } from './scan.js';
 export type { ScanTotals } from './scan.js';
 export { readXattrsRecursive, parseGetfattr, findGetfattr } from './xattr.js';
-export type { XattrMap } from './xattr.js';
+export type { XattrMap, XattrWarn } from './xattr.js';
