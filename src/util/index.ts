@@ -5,4 +5,4 @@
 export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
-export { releaseNow } from './memory.js';
+export { releaseNow, Scratch } from './memory.js';
