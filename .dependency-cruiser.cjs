@@ -41,6 +41,20 @@ module.exports = {
         pathNot: ['^src/(core|util)/', '^src/backend/(backend|errors|options|lazy)\\.ts$', '^src/backend/$1/'],
       },
     },
+    {
+      name: 'app-through-repository',
+      comment: 'use cases seal, open and compress blobs only through the repository (its BlobCodec)',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(crypto|compress)/' },
+    },
+    {
+      name: 'codec-pure',
+      comment: 'the blob codec runs in worker threads: it imports only core, util, crypto and compress',
+      severity: 'error',
+      from: { path: '^src/repository/codec/' },
+      to: { path: '^src/', pathNot: ['^src/(core|util|crypto|compress)/', '^src/repository/codec/'] },
+    },
     ...layerRules,
   ],
   options: {
