@@ -10,7 +10,7 @@ import type { Clock } from '../util/index.js';
 import { systemClock } from '../util/index.js';
 import { BlobStore } from './blob-store.js';
 import { Cache } from './cache.js';
-import { BlobCodec, type CompressionMode } from './codec/index.js';
+import { BlobCodec } from './codec/index.js';
 import { decodeConfig, encodeConfig } from './config.js';
 import { decodeIndex } from './index-codec.js';
 import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js';
@@ -79,11 +79,6 @@ export class Repository {
       cache: this.cache,
       unpacked: this.files,
     });
-  }
-
-  /** The compression mode in effect ('off' in a v1 repository). */
-  get compression(): CompressionMode {
-    return this.codec.compression;
   }
 
   /** Where the repository is, as the backend names it. */
