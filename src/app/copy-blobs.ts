@@ -7,6 +7,7 @@
 import type { BlobType, Id } from '../core/index.js';
 import { CairnError, isCairnError } from '../core/index.js';
 import type { IndexEntry, Repository, SaveResult, SealedBytes } from '../repository/index.js';
+import { plainLength } from '../repository/index.js';
 import { decodeTree } from '../snapshot/index.js';
 import { throwIfAborted } from './open.js';
 
@@ -151,7 +152,7 @@ export class BlobCopier {
       const sealed = bytes.subarray(at, at + entry.length);
       this.count(
         'data',
-        entry.uncompressedLength ?? entry.length,
+        plainLength(entry),
         await this.transfer('data', id, sealed, entry),
       );
     }

@@ -202,6 +202,22 @@ describe('copySnapshots', () => {
     expect(plain.every(([, e]) => e.uncompressedLength === undefined)).toBe(true);
   });
 
+  it('counts the plaintext bytes it copies, whether the source stored a blob compressed or not', async () => {
+    backends.set('mixed', new MemBackend());
+    const mixed = await Repository.init(backends.get('mixed')!, { password: 'm', scryptParams: CHEAP_SCRYPT });
+    const noise = randomBytes(5_000); // stored as it is
+    const zeros = Buffer.concat([randomBytes(100), Buffer.alloc(5_000)]); // stored compressed
+    await addSnapshot(mixed, { n: [noise], z: [zeros] }, T);
+    await mixed.close();
+    const out = await copySnapshots(deps, opts('dst', 'dest-pw'), { from: opts('mixed', 'm') });
+    const treeBytes = await inRepo('dst', 'dest-pw', async (r) => {
+      let n = 0;
+      for (const [id, e] of r.indexEntries()) if (e.type === 'tree') n += (await r.loadBlob('tree', id)).length;
+      return n;
+    });
+    expect(out.bytesCopied).toBe(noise.length + zeros.length + treeBytes);
+  });
+
   it('an aborted copy stops with "interrupted" and writes no snapshot', async () => {
     const ac = new AbortController();
     const run = copySnapshots(

@@ -5,7 +5,7 @@
  * ranges and are written only after the packs they name; index, snapshot and lock files are "unpacked" files.
  */
 export { Repository } from './repository.js';
-export { BlobCodec, blobCompression, SEAL_OVERHEAD } from './codec/index.js';
+export { BlobCodec, blobCompression, plainLength, SEAL_OVERHEAD } from './codec/index.js';
 export type { BlobCodecData, BlobCompression, CompressionMode, SealedBytes } from './codec/index.js';
 export { encodeIndex, decodeIndex } from './index-codec.js';
 export { MasterIndex } from './master-index.js';

@@ -5,7 +5,7 @@ import type { BlobType } from '../../core/index.js';
 import { hashId } from '../../core/index.js';
 import { decompress } from '../../compress/index.js';
 import { newRandomKey, open } from '../../crypto/index.js';
-import { BlobCodec, blobCompression, SEAL_OVERHEAD, type CompressionMode } from './index.js';
+import { BlobCodec, blobCompression, plainLength, SEAL_OVERHEAD, type CompressionMode } from './index.js';
 
 const key = newRandomKey();
 const text = Buffer.from('the same words again and again; '.repeat(2000));
@@ -36,6 +36,7 @@ const prose = Buffer.from(
 function roundTrip(codec: BlobCodec, type: BlobType, plain: Uint8Array): number | undefined {
   const { sealed, uncompressedLength } = codec.seal(type, plain);
   expect(sealed.length).toBeLessThanOrEqual(plain.length + SEAL_OVERHEAD);
+  expect(plainLength({ length: sealed.length, uncompressedLength })).toBe(plain.length);
   expect(codec.open(sealed, hashId(plain), uncompressedLength).equals(plain)).toBe(true);
   return uncompressedLength;
 }

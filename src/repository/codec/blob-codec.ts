@@ -1,7 +1,7 @@
 import type { BlobType, Id } from '../../core/index.js';
 import { CairnError, hashId } from '../../core/index.js';
 import { decompress, ZstdCompressor, type CompressionMode } from '../../compress/index.js';
-import { keyFromBytes, open, seal, sealInto, type CryptoKey } from '../../crypto/index.js';
+import { keyFromBytes, open, seal, sealInto, SEAL_OVERHEAD, type CryptoKey } from '../../crypto/index.js';
 import { Scratch } from '../../util/index.js';
 
 /** The zstd level of one blob ('auto' is the fast default). */
@@ -34,6 +34,11 @@ export function blobCompression(
   if (version === 1 || length === 0) return undefined;
   if (type === 'data') return mode === 'off' ? undefined : mode;
   return mode === 'max' ? 'max' : 'auto';
+}
+
+/** The plaintext length of a stored blob, from its index entry or pack header entry. */
+export function plainLength(stored: { length: number; uncompressedLength?: number | undefined }): number {
+  return stored.uncompressedLength ?? stored.length - SEAL_OVERHEAD;
 }
 
 /**
