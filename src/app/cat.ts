@@ -67,7 +67,7 @@ async function catIn(repo: Repository, type: CatType, arg: string): Promise<CatO
     case 'masterkey':
       return json(repo.masterKeyJSON());
     case 'key':
-      return json(await repo.backend.read({ type: 'keys', name: await repo.resolveId('keys', arg) }));
+      return json(await repo.readKeyFile(await repo.resolveId('keys', arg)));
     case 'lock':
       return json(await repo.loadUnpacked('locks', await repo.resolveId('locks', arg)));
     case 'snapshot': {

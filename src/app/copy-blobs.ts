@@ -2,13 +2,12 @@
  * Moving blobs between two repositories: walk a snapshot's trees in the source, then read the data blobs the
  * destination lacks pack by pack (contiguous ranges, not blob by blob) and save them into the destination.
  * Blob ids never change (nothing is re-chunked); each blob is decrypted with the source key and sealed with the
- * destination key, keeping its compressed payload when both sides would compress it alike.
+ * destination key by the destination's codec (which keeps a compressed payload when it would compress alike).
  */
 import type { BlobType, Id } from '../core/index.js';
-import { CairnError, hashId, isCairnError } from '../core/index.js';
-import { decompress } from '../compress/index.js';
-import { open, seal } from '../crypto/index.js';
-import type { IndexEntry, Repository, SaveResult } from '../repository/index.js';
+import { CairnError, isCairnError } from '../core/index.js';
+import type { IndexEntry, Repository, SaveResult, SealedBytes } from '../repository/index.js';
+import { plainLength } from '../repository/index.js';
 import { decodeTree } from '../snapshot/index.js';
 import { throwIfAborted } from './open.js';
 
@@ -65,16 +64,13 @@ export class BlobCopier {
   };
   /** Trees whose whole content was handled by an earlier snapshot of this run (restic's visitedTrees). */
   private readonly visited = new Set<Id>();
-  private readonly reuseCompressed: boolean;
   private sinceFlush = 0;
 
   constructor(
     private readonly src: Repository,
     private readonly dst: Repository,
     private readonly o: BlobCopierOptions,
-  ) {
-    this.reuseCompressed = dst.config.version === 2 && dst.compression === 'auto';
-  }
+  ) {}
 
   /** Copies every tree and data blob below `root` that the destination does not have yet. */
   async copyTree(root: Id): Promise<void> {
@@ -130,7 +126,7 @@ export class BlobCopier {
 
   /** Copies the ranges, a few reads at a time, flushing the destination every `flushEveryBytes`. */
   private async copyRanges(ranges: Range[]): Promise<void> {
-    const readers = this.o.readers ?? Math.max(2, Math.min(this.src.backend.connections ?? 2, 4));
+    const readers = this.o.readers ?? Math.max(2, Math.min(this.src.connections ?? 2, 4));
     const limit = this.o.flushEveryBytes ?? DEFAULT_FLUSH_BYTES;
     let start = 0;
     while (start < ranges.length) {
@@ -156,7 +152,7 @@ export class BlobCopier {
       const sealed = bytes.subarray(at, at + entry.length);
       this.count(
         'data',
-        entry.uncompressedLength ?? entry.length,
+        plainLength(entry),
         await this.transfer('data', id, sealed, entry),
       );
     }
@@ -166,27 +162,14 @@ export class BlobCopier {
 
   /** Re-seals one blob for the destination; a damaged copy is replaced by the source's own careful load. */
   private async transfer(type: BlobType, id: Id, sealed: Uint8Array, e: IndexEntry): Promise<SaveResult> {
-    let payload: Buffer;
-    let plain: Buffer;
+    let blob: SealedBytes;
     try {
-      payload = open(this.src.key, sealed);
-      plain = e.uncompressedLength === undefined ? payload : decompress(payload, e.uncompressedLength);
-      if (hashId(plain) !== id)
-        throw new CairnError('corrupt', `The ${type} blob ${id} does not match its id.`);
+      blob = this.dst.codec.reseal(this.src.codec, type, sealed, id, e.uncompressedLength);
     } catch (err) {
       if (!isCairnError(err, 'corrupt')) throw err;
       return this.dst.saveBlob(type, await this.src.loadBlob(type, id), id);
     }
-    if (e.uncompressedLength !== undefined && this.reuseCompressed) {
-      const prepared = {
-        type,
-        id,
-        sealed: seal(this.dst.key, payload),
-        uncompressedLength: e.uncompressedLength,
-      };
-      return this.dst.savePreparedBlob(prepared);
-    }
-    return this.dst.saveBlob(type, plain, id);
+    return this.dst.savePreparedBlob({ type, id, ...blob });
   }
 
   private count(type: BlobType, plainBytes: number, r: SaveResult): void {

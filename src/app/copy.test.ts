@@ -76,7 +76,8 @@ async function contents(repo: Repository, snap: StoredSnapshot): Promise<Record<
 describe('copySnapshots', () => {
   let backends: Map<string, MemBackend>;
   let deps: AppDeps;
-  const chunks = Array.from({ length: 12 }, () => randomBytes(20_000));
+  // Half random, half zeros: each chunk is new and compresses, so the source stores it compressed.
+  const chunks = Array.from({ length: 12 }, () => Buffer.concat([randomBytes(10_000), Buffer.alloc(10_000)]));
   const opts = (url: string, password: string): OpenOptions => ({
     target: { url, isDefault: false },
     password: { configured: async () => password },
@@ -159,7 +160,7 @@ describe('copySnapshots', () => {
 
   it('a destination failing half-way keeps what was flushed, and the next run completes with it', async () => {
     const dst = backends.get('dst') as FailingBackend;
-    dst.okWrites = 3;
+    dst.okWrites = 2;
     await expect(copy({ flushEveryBytes: 1 })).rejects.toMatchObject({ code: 'no-space' });
     const flushed = await inRepo('dst', 'dest-pw', async (r) => r.indexSize);
     expect(flushed).toBeGreaterThan(0);
@@ -185,7 +186,11 @@ describe('copySnapshots', () => {
     await copy();
     const dataEntries = (r: Repository) => [...r.indexEntries()].filter(([, e]) => e.type === 'data');
     const kept = await inRepo('dst', 'dest-pw', async (r) => dataEntries(r));
+    const source = new Map(await inRepo('src', 'source-pw', async (r) => dataEntries(r)));
+    expect(kept).toHaveLength(12);
     expect(kept.every(([, e]) => e.uncompressedLength !== undefined)).toBe(true);
+    // Sealed again with the destination key: the same payload length.
+    expect(kept.every(([id, e]) => e.length === source.get(id)?.length)).toBe(true);
     backends.set('plain', new MemBackend());
     await (
       await Repository.init(backends.get('plain')!, { password: 'p', scryptParams: CHEAP_SCRYPT })
@@ -195,6 +200,22 @@ describe('copySnapshots', () => {
     const plain = await inRepo('plain', 'p', async (r) => dataEntries(r));
     expect(plain).toHaveLength(12);
     expect(plain.every(([, e]) => e.uncompressedLength === undefined)).toBe(true);
+  });
+
+  it('counts the plaintext bytes it copies, whether the source stored a blob compressed or not', async () => {
+    backends.set('mixed', new MemBackend());
+    const mixed = await Repository.init(backends.get('mixed')!, { password: 'm', scryptParams: CHEAP_SCRYPT });
+    const noise = randomBytes(5_000); // stored as it is
+    const zeros = Buffer.concat([randomBytes(100), Buffer.alloc(5_000)]); // stored compressed
+    await addSnapshot(mixed, { n: [noise], z: [zeros] }, T);
+    await mixed.close();
+    const out = await copySnapshots(deps, opts('dst', 'dest-pw'), { from: opts('mixed', 'm') });
+    const treeBytes = await inRepo('dst', 'dest-pw', async (r) => {
+      let n = 0;
+      for (const [id, e] of r.indexEntries()) if (e.type === 'tree') n += (await r.loadBlob('tree', id)).length;
+      return n;
+    });
+    expect(out.bytesCopied).toBe(noise.length + zeros.length + treeBytes);
   });
 
   it('an aborted copy stops with "interrupted" and writes no snapshot', async () => {

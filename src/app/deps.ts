@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/index.js';
-import type { CompressionMode } from '../compress/index.js';
 import type { ProgressListener } from '../core/index.js';
+import type { CompressionMode } from '../repository/index.js';
 import type { Clock, Repeater } from '../util/index.js';
 
 /** Turns a repository URL or path into a Backend (registry.ts provides the real one; tests pass a MemBackend). */

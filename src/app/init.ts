@@ -30,7 +30,7 @@ export async function initRepository(
     );
   }
   const session = await createRepository(deps, opts, extra);
-  const result: InitResult = { id: session.repo.config.id, location: session.repo.backend.location };
+  const result: InitResult = { id: session.repo.config.id, location: session.repo.location };
   if (session.created?.passwordFile !== undefined) result.passwordFile = session.created.passwordFile;
   await session.repo.close();
   return result;

@@ -105,8 +105,7 @@ function createPipeline(
   const signal = opts.signal ? AbortSignal.any([opts.signal, stopSignal]) : stopSignal;
   const workers = opts.workers ?? os.availableParallelism();
   const stats = new Stats();
-  const sealParams = { key: repo.key, compression: repo.config.version === 1 ? ('off' as const) : repo.compression };
-  const sealer: Sealer = workers > 0 ? new WorkerSealer(sealParams, workers) : new InlineSealer(sealParams);
+  const sealer: Sealer = workers > 0 ? new WorkerSealer(repo.codec, workers) : new InlineSealer(repo.codec);
   const budget = new Budget(Math.max(2, workers) * CHUNK_BUDGET_PER_WORKER);
   const pipeline = new BlobPipeline(repo, sealer, budget, stats, opts.dryRun ?? false);
   const reader = new FileReader(repo.config.chunkerPolynomial, pipeline, signal, {

@@ -4,12 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decompress } from '../compress/index.js';
 import { hashId } from '../core/index.js';
 import { newRandomKey, open } from '../crypto/index.js';
+import { BlobCodec } from '../repository/index.js';
 import { sealBlob, sealRequest } from './seal-blob.js';
 import { readFiles } from './small-files.js';
 import { randomBytesSeeded, tempDir } from './test-support.js';
 
 const key = newRandomKey();
-const params = { key, compression: 'auto' as const };
+const params = new BlobCodec(key, 2, 'auto');
 
 describe('worker jobs', () => {
   const dir = tempDir();
@@ -28,7 +29,7 @@ describe('worker jobs', () => {
 
   it('never compresses when compression is off', () => {
     const text = Buffer.from('abc'.repeat(10_000));
-    expect(sealBlob({ key, compression: 'off' }, text).uncompressedLength).toBeUndefined();
+    expect(sealBlob(new BlobCodec(key, 2, 'off'), text).uncompressedLength).toBeUndefined();
   });
 
   it('a seal request returns every blob back to back in one buffer', () => {

@@ -1,12 +1,8 @@
-import { ZstdCompressor, type CompressionMode } from '../compress/index.js';
-import { seal, sealInto, SEAL_OVERHEAD, type CryptoKey } from '../crypto/index.js';
+import { SEAL_OVERHEAD, type BlobCodec } from '../repository/codec/index.js';
+import { Scratch } from '../util/index.js';
 
-/** What a worker needs to compress and encrypt blobs like the repository does. */
-export interface SealParams {
-  key: CryptoKey;
-  /** 'off' for v1 repositories or `--compression off`. */
-  compression: CompressionMode;
-}
+/** What sealing needs: the repository's blob codec (sent to workers with `toWorkerData`). */
+export type SealParams = BlobCodec;
 
 export interface SealedBlob {
   sealed: Uint8Array;
@@ -16,37 +12,15 @@ export interface SealedBlob {
   release?: () => void;
 }
 
-/**
- * Compresses (v2, unless off) and seals one blob. Incompressible data is stored as is, which the format allows and
- * which saves the decompression later.
- */
-export function sealBlob(params: SealParams, plaintext: Uint8Array): SealedBlob {
-  const p = prepareBlob(params, plaintext);
-  const sealed = seal(params.key, p.payload);
-  return p.uncompressedLength === undefined ? { sealed } : { sealed, uncompressedLength: p.uncompressedLength };
-}
-
-const compressors = new Map<Exclude<CompressionMode, 'off'>, ZstdCompressor>();
-
-/**
- * The bytes to seal for a blob: its zstd frame, or the plaintext itself when compression does not pay. A frame is a
- * view of this thread's reused compressor buffer: seal it before the next call.
- */
-export function prepareBlob(params: SealParams, plaintext: Uint8Array): { payload: Uint8Array; uncompressedLength?: number } {
-  const mode = params.compression;
-  if (mode !== 'off' && plaintext.length > 0) {
-    let z = compressors.get(mode);
-    if (!z) compressors.set(mode, (z = new ZstdCompressor(mode)));
-    const packed = z.compress(plaintext);
-    if (packed.length < plaintext.length) return { payload: packed, uncompressedLength: plaintext.length };
-  }
-  return { payload: plaintext };
+/** Compresses and seals one data blob by the repository's rule (see BlobCodec). */
+export function sealBlob(codec: BlobCodec, plaintext: Uint8Array): SealedBlob {
+  return codec.seal('data', plaintext);
 }
 
 /**
  * Compresses and seals blobs one after another, back to back into `into` when at most `maxTotal` bytes fit there (the
  * request's own buffer, sent back for reuse), else into a fresh buffer. A plaintext inside `into` must lie at or after
- * the write position (a single chunk at offset 0); an incompressible one is copied aside before it is sealed over.
+ * the write position (a single chunk at offset 0).
  */
 export class SealSink {
   private readonly view: Uint8Array;
@@ -54,7 +28,7 @@ export class SealSink {
   readonly parts: { offset: number; length: number; uncompressedLength?: number }[] = [];
 
   constructor(
-    private readonly params: SealParams,
+    private readonly codec: BlobCodec,
     maxTotal: number,
     into?: ArrayBuffer,
   ) {
@@ -66,10 +40,8 @@ export class SealSink {
   }
 
   add(plaintext: Uint8Array): { offset: number; length: number; uncompressedLength?: number } {
-    const p = prepareBlob(this.params, plaintext);
-    const src = p.payload.buffer === this.view.buffer ? copyAside(p.payload, 0) : p.payload;
-    const length = sealInto(this.params.key, src, this.view, this.pos);
-    const part = p.uncompressedLength === undefined ? { offset: this.pos, length } : { offset: this.pos, length, uncompressedLength: p.uncompressedLength };
+    const { length, uncompressedLength } = this.codec.sealInto('data', plaintext, this.view, this.pos);
+    const part = uncompressedLength === undefined ? { offset: this.pos, length } : { offset: this.pos, length, uncompressedLength };
     this.parts.push(part);
     this.pos += length;
     return part;
@@ -83,15 +55,8 @@ export function sealedBound(lengths: Iterable<number>): number {
   return n;
 }
 
-const scratches = [new Uint8Array(0), new Uint8Array(0)];
-
-/** A copy of `p` in reused per-thread scratch buffer `which` (0: one payload, 1: a request's inputs). */
-function copyAside(p: Uint8Array, which: 0 | 1): Uint8Array {
-  if (scratches[which]!.length < p.length) scratches[which] = new Uint8Array(Math.max(p.length, scratches[which]!.length * 2));
-  const s = scratches[which]!;
-  s.set(p);
-  return s.subarray(0, p.length);
-}
+/** Where a request's inputs are copied when they share the output buffer. */
+const requestInputs = new Scratch();
 
 /** Messages between the sealer and its workers. Buffers travel as transferred ArrayBuffers. */
 export interface SealRequest {
@@ -111,14 +76,14 @@ export interface SealResponse {
 }
 
 /** Seals a request's blobs into one buffer (one transfer back instead of one per blob). */
-export function sealRequest(params: SealParams, req: SealRequest): SealResponse {
-  const sink = new SealSink(params, sealedBound(req.blobs.map((b) => b.length)), req.into);
+export function sealRequest(codec: BlobCodec, req: SealRequest): SealResponse {
+  const sink = new SealSink(codec, sealedBound(req.blobs.map((b) => b.length)), req.into);
   let blobs: Uint8Array[] = req.blobs.map((b) => new Uint8Array(b.buffer, b.offset, b.length));
   if (blobs.length > 1 && req.blobs[0]!.buffer === sink.out) {
     // Sealed boxes are longer than their plaintexts and would overwrite the next blob: work from a copy.
     const first = req.blobs[0]!.offset;
     const last = req.blobs[req.blobs.length - 1]!;
-    const copy = copyAside(new Uint8Array(sink.out, first, last.offset + last.length - first), 1);
+    const copy = requestInputs.copy(new Uint8Array(sink.out, first, last.offset + last.length - first));
     blobs = req.blobs.map((b) => copy.subarray(b.offset - first, b.offset - first + b.length));
   }
   for (const b of blobs) sink.add(b);

@@ -80,12 +80,11 @@ export class WorkerSealer implements Sealer {
   private failure: Error | undefined;
 
   constructor(params: SealParams, count: number, workerUrl: URL = new URL('./worker.js', import.meta.url)) {
-    const keyBytes = Buffer.concat([params.key.encrypt, params.key.macK, params.key.macR]);
     for (let i = 0; i < count; i++) {
       // A small young generation: workers allocate few JS objects, so without it V8 rarely collects and the
       // garbage buffers of zstd pile up (tens of MiB per worker).
       const worker = new Worker(workerUrl, {
-        workerData: { keyBytes, compression: params.compression },
+        workerData: params.toWorkerData(),
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
       });
       const slot: Slot = { worker, outstanding: 0 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { SealSink, sealedBound, type SealParams } from './seal-blob.js';
+import type { BlobCodec } from '../repository/codec/index.js';
+import { SealSink, sealedBound } from './seal-blob.js';
 
 /**
  * Whole-file work for small files inside a worker: read (sync, the worker has nothing else to do), hash, compress
@@ -30,8 +31,8 @@ export interface ReadFilesResponse {
   out: ArrayBuffer;
 }
 
-export function readFiles(params: SealParams, req: ReadFilesRequest): ReadFilesResponse {
-  const sink = new SealSink(params, sealedBound(req.files.map((f) => (f.size < req.limit ? f.size : 0))), req.into);
+export function readFiles(codec: BlobCodec, req: ReadFilesRequest): ReadFilesResponse {
+  const sink = new SealSink(codec, sealedBound(req.files.map((f) => (f.size < req.limit ? f.size : 0))), req.into);
   const results = req.files.map((f): ReadFileResult => {
     let data: Buffer;
     try {

@@ -16,6 +16,17 @@ describe('ZstdCompressor', () => {
     );
   });
 
+  it('compresses at the level of its mode, call after call (max is not auto)', () => {
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda'];
+    let x = 7;
+    const data = Buffer.from(
+      Array.from({ length: 20_000 }, () => words[(x = (x * 1103515245 + 12345) & 0x7fffffff) % words.length]).join(' '),
+    );
+    const z = new ZstdCompressor('max');
+    for (let i = 0; i < 3; i++) expect(Buffer.from(z.compress(data)).equals(compress(data, 'max'))).toBe(true);
+    expect(compress(data, 'max').length).toBeLessThan(compress(data, 'auto').length);
+  });
+
   it('compresses a large buffer after small ones (the output buffer grows)', () => {
     const z = new ZstdCompressor();
     z.compress(Buffer.from('small'));

@@ -56,7 +56,6 @@ export function decodeUnpacked(payload: Uint8Array): Buffer {
 /** The parts of Node's zlib stream object that one-shot compression with a reused context needs. */
 interface ZstdInternals {
   _handle: {
-    reset(): void;
     writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
   };
   _writeState: Uint32Array;
@@ -69,33 +68,43 @@ const ZSTD_E_END = 2;
  * `compress` for a hot loop (archiver workers): one zstd context and one output buffer, reused for every frame, so a
  * blob costs neither a context setup (~0.3 ms at level 3) nor garbage buffers. The frames are the same as
  * `compress` writes. The result is a view of the reused buffer, valid until the next call.
+ *
+ * A finished frame leaves the context ready for the next one with the same parameters (and a frame given whole with
+ * ZSTD_e_end records its content size). It is never reset: Node's reset() makes a fresh context with default
+ * parameters, which turned 'max' into level 3.
  */
 export class ZstdCompressor {
-  private readonly z: ZstdInternals;
+  private z: ZstdInternals;
   private out = Buffer.alloc(0);
 
   constructor(private readonly mode: Exclude<CompressionMode, 'off'> = 'auto') {
-    const stream = zlib.createZstdCompress({
-      params: {
-        [zlib.constants.ZSTD_c_compressionLevel]: LEVEL[mode],
-        [zlib.constants.ZSTD_c_checksumFlag]: 0,
-        [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
-      },
-    });
-    this.z = stream as unknown as ZstdInternals;
+    this.z = newContext(mode);
   }
 
   compress(data: Uint8Array): Uint8Array {
     // At least ZSTD_compressBound, so that one call finishes the frame.
     const bound = data.length + (data.length >> 7) + 1024;
     if (this.out.length < bound) this.out = Buffer.allocUnsafeSlow(Math.max(bound, this.out.length * 2));
-    const h = this.z._handle;
-    h.reset();
-    h.writeSync(ZSTD_E_END, data, 0, data.length, this.out, 0, this.out.length);
+    this.z._handle.writeSync(ZSTD_E_END, data, 0, data.length, this.out, 0, this.out.length);
     const availOut = this.z._writeState[0]!;
     const availIn = this.z._writeState[1]!;
-    // Not finished in one call (cannot happen with a bound-sized buffer): fall back to the one-shot API.
-    if (availIn !== 0 || availOut === 0) return compress(data, this.mode);
+    if (availIn !== 0 || availOut === 0) {
+      // Not finished in one call (cannot happen with a bound-sized buffer): the context is mid-frame, so it is
+      // replaced, and this frame comes from the one-shot API.
+      this.z = newContext(this.mode);
+      return compress(data, this.mode);
+    }
     return this.out.subarray(0, this.out.length - availOut);
   }
+}
+
+function newContext(mode: Exclude<CompressionMode, 'off'>): ZstdInternals {
+  const stream = zlib.createZstdCompress({
+    params: {
+      [zlib.constants.ZSTD_c_compressionLevel]: LEVEL[mode],
+      [zlib.constants.ZSTD_c_checksumFlag]: 0,
+      [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+    },
+  });
+  return stream as unknown as ZstdInternals;
 }

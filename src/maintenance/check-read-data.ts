@@ -1,8 +1,6 @@
 import type { Id } from '../core/index.js';
 import { hashId } from '../core/index.js';
 import type { PackBlob, Repository } from '../repository/index.js';
-import { parsePackHeader } from '../repository/index.js';
-import { openBlob } from './check-blob.js';
 import type { CheckIndex } from './check-index.js';
 import { compareHeaderWithIndex } from './check-packs.js';
 import type { CheckReport } from './check-report.js';
@@ -15,7 +13,7 @@ export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id,
   const indexed = index.packs.get(packId) ?? [];
   let blobs: readonly PackBlob[];
   try {
-    blobs = parsePackHeader(repo.key, bytes);
+    blobs = repo.parsePackHeader(bytes);
     for (const p of compareHeaderWithIndex(packId, blobs, indexed)) report.damaged(packId, p);
   } catch (err) {
     report.damaged(packId, `pack ${packId}: header cannot be decoded: ${reason(err)}`);
@@ -28,7 +26,7 @@ export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id,
       continue;
     }
     try {
-      openBlob(repo.key, bytes.subarray(blob.offset, blob.offset + blob.length), blob);
+      repo.codec.open(bytes.subarray(blob.offset, blob.offset + blob.length), blob.id, blob.uncompressedLength);
     } catch (err) {
       report.damaged(packId, `pack ${packId}: blob ${blob.id}: ${reason(err)}`);
     }

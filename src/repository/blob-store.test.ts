@@ -33,7 +33,8 @@ async function indexDocs(backend: Backend, repo: Repository) {
 describe('saving and loading blobs', () => {
   it('saveBlob then flush makes the blob loadable, indexed and verified', async () => {
     const repo = await newMemRepo();
-    const data = randomBytes(10_000);
+    // Half random (a new blob each run), half zeros (so compression pays and the blob is stored compressed).
+    const data = Buffer.concat([randomBytes(5_000), Buffer.alloc(5_000)]);
     const res = await repo.saveBlob('data', data);
     expect(res).toMatchObject({ id: hashId(data), known: false });
     expect(res.sizeInRepo).toBeGreaterThan(32);
@@ -87,13 +88,17 @@ describe('saving and loading blobs', () => {
     expect((await reader.saveBlob('data', Buffer.from('pruned by another process'))).known).toBe(false);
   });
 
-  it('compresses tree blobs always, data blobs unless off, and never an empty blob', async () => {
+  it('compresses tree blobs even when off, data blobs unless off, never an empty blob, and only when smaller', async () => {
     const repo = await newMemRepo({ compression: 'off' });
-    const tree = await repo.saveBlob('tree', Buffer.from('{"nodes":[]}\n'));
-    const data = await repo.saveBlob('data', Buffer.from('plain data'));
+    const treeBytes = Buffer.from(`${JSON.stringify({ nodes: Array(20).fill({ name: 'a', type: 'file' }) })}\n`);
+    const tree = await repo.saveBlob('tree', treeBytes);
+    const tiny = await repo.saveBlob('tree', Buffer.from('{"nodes":[]}\n'));
+    const data = await repo.saveBlob('data', Buffer.from('x'.repeat(1000)));
     const empty = await repo.saveBlob('data', Buffer.alloc(0));
     await repo.flush();
-    expect(repo.lookup('tree', tree.id)?.uncompressedLength).toBe(13);
+    expect(repo.lookup('tree', tree.id)?.uncompressedLength).toBe(treeBytes.length);
+    expect(repo.lookup('tree', tiny.id)?.uncompressedLength).toBeUndefined();
+    expect(await repo.loadBlob('tree', tiny.id)).toEqual(Buffer.from('{"nodes":[]}\n'));
     expect(repo.lookup('data', data.id)?.uncompressedLength).toBeUndefined();
     expect(repo.lookup('data', empty.id)).toMatchObject({ length: 32 });
     expect(repo.lookup('data', empty.id)?.uncompressedLength).toBeUndefined();
@@ -107,13 +112,13 @@ describe('saving and loading blobs', () => {
     await repo.flush();
     expect(repo.lookup('data', d.id)!.packId).not.toBe(repo.lookup('tree', t.id)!.packId);
     const header = await repo.loadPackHeader(repo.lookup('tree', t.id)!.packId);
-    expect(header).toEqual([{ type: 'tree', id: t.id, offset: 0, length: t.sizeInRepo, uncompressedLength: 13 }]);
+    expect(header).toEqual([{ type: 'tree', id: t.id, offset: 0, length: t.sizeInRepo }]);
   });
 
   it('savePreparedBlob stores worker output as is', async () => {
     const repo = await newMemRepo();
     const plain = randomBytes(3000);
-    const { sealed, uncompressedLength } = repo.prepareBlob('data', plain);
+    const { sealed, uncompressedLength } = repo.codec.seal('data', plain);
     const res = await repo.savePreparedBlob({
       type: 'data',
       id: hashId(plain),

@@ -1,15 +1,12 @@
 import type { Backend } from '../backend/index.js';
 import type { BlobType, Id } from '../core/index.js';
 import { CairnError, hashId, isCairnError } from '../core/index.js';
-import type { CompressionMode } from '../compress/index.js';
-import { compress } from '../compress/index.js';
 import type { CryptoKey } from '../crypto/index.js';
-import { seal } from '../crypto/index.js';
 import type { Clock } from '../util/index.js';
 import type { Cache } from './cache.js';
+import type { BlobCodec } from './codec/index.js';
 import { encodeIndex } from './index-codec.js';
 import { MasterIndex } from './master-index.js';
-import { openBlob } from './open-blob.js';
 import type { WrittenPack } from './pack-writer.js';
 import { PackWriter } from './pack-writer.js';
 import type { UnpackedStore } from './unpacked.js';
@@ -21,8 +18,7 @@ const INDEX_MAX_AGE_MS = 10 * 60 * 1000;
 export interface BlobStoreOptions {
   backend: Backend;
   key: CryptoKey;
-  version: 1 | 2;
-  compression: CompressionMode;
+  codec: BlobCodec;
   packSize: number;
   maxUploads: number;
   indexFlushBlobs: number;
@@ -61,21 +57,12 @@ export class BlobStore {
     return this.pending.has(`${type}:${id}`) || this.index.has(type, id);
   }
 
-  /** Compresses (v2: trees always, data unless 'off'; never an empty blob) and seals a plaintext. */
-  encodeBlob(type: BlobType, plaintext: Uint8Array): { sealed: Buffer; uncompressedLength?: number } {
-    const mode = this.o.compression;
-    const squeeze = this.o.version === 2 && plaintext.length > 0 && (type === 'tree' || mode !== 'off');
-    if (!squeeze) return { sealed: seal(this.o.key, plaintext) };
-    const payload = compress(plaintext, mode === 'max' ? 'max' : 'auto');
-    return { sealed: seal(this.o.key, payload), uncompressedLength: plaintext.length };
-  }
-
   async saveBlob(type: BlobType, plaintext: Uint8Array, id?: Id): Promise<SaveResult> {
     this.writer.check();
     const blobId = id ?? hashId(plaintext);
     if (this.isKnown(type, blobId)) return { id: blobId, known: true, sizeInRepo: 0 };
     this.pending.add(`${type}:${blobId}`);
-    const { sealed, uncompressedLength } = this.encodeBlob(type, plaintext);
+    const { sealed, uncompressedLength } = this.o.codec.seal(type, plaintext);
     await this.writer.add(type, blobId, sealed, uncompressedLength);
     return { id: blobId, known: false, sizeInRepo: sealed.length };
   }
@@ -162,14 +149,14 @@ export class BlobStore {
   private async loadCopy(type: BlobType, id: Id, e: IndexEntry): Promise<Buffer> {
     const raw = await this.readRange(type, e);
     try {
-      return openBlob(this.o.key, raw, id, e.uncompressedLength);
+      return this.o.codec.open(raw, id, e.uncompressedLength);
     } catch {
       if (this.o.cache && type === 'tree') await this.o.cache.remove('data', e.packId);
     }
     // The bytes may have been damaged on the way or in the cache: one fresh read from the repository decides.
     const again = await this.readPackRange(e.packId, e.offset, e.length);
     try {
-      return openBlob(this.o.key, again, id, e.uncompressedLength);
+      return this.o.codec.open(again, id, e.uncompressedLength);
     } catch (err) {
       const why = isCairnError(err) ? err.message.replace(/\.$/, '') : String(err);
       throw new CairnError('corrupt', `The ${type} blob ${id} in pack ${e.packId} is damaged: ${why}.`, {

@@ -48,7 +48,7 @@ describe('the restic 0.14 fixture repository', () => {
     for (const packId of Object.keys(facts.packs)) {
       const header = await repo.loadPackHeader(packId);
       for (const h of header) expect(repo.lookupAll(h.type, h.id).some((e) => e.packId === packId)).toBe(true);
-      const whole = Repository.parsePackHeader(repo.key, await repo.readPack(packId));
+      const whole = repo.parsePackHeader(await repo.readPack(packId));
       expect(whole).toEqual(header);
     }
   });

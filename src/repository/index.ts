@@ -5,8 +5,8 @@
  * ranges and are written only after the packs they name; index, snapshot and lock files are "unpacked" files.
  */
 export { Repository } from './repository.js';
-export { parsePackHeader } from './pack.js';
-export { openBlob } from './open-blob.js';
+export { BlobCodec, blobCompression, plainLength, SEAL_OVERHEAD } from './codec/index.js';
+export type { BlobCodecData, BlobCompression, CompressionMode, SealedBytes } from './codec/index.js';
 export { encodeIndex, decodeIndex } from './index-codec.js';
 export { MasterIndex } from './master-index.js';
 export type {

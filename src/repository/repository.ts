@@ -3,7 +3,6 @@ import os from 'node:os';
 import type { Backend, FileInfo } from '../backend/index.js';
 import type { BlobType, FileType, Id } from '../core/index.js';
 import { CairnError, isCairnError, isId } from '../core/index.js';
-import type { CompressionMode } from '../compress/index.js';
 import type { CryptoKey } from '../crypto/index.js';
 import { masterKeyToJSON, newRandomKey } from '../crypto/index.js';
 import { randomPolynomial } from '../chunker/index.js';
@@ -11,6 +10,7 @@ import type { Clock } from '../util/index.js';
 import { systemClock, systemRepeater } from '../util/index.js';
 import { BlobStore } from './blob-store.js';
 import { Cache } from './cache.js';
+import { BlobCodec } from './codec/index.js';
 import { decodeConfig, encodeConfig } from './config.js';
 import { decodeIndex } from './index-codec.js';
 import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js';
@@ -45,10 +45,11 @@ const MAX_PARALLEL_UPLOADS = 4;
  * keys and locks. Open with `Repository.open`, create with `Repository.init`.
  */
 export class Repository {
-  readonly backend: Backend;
   readonly config: RepoConfig;
-  readonly key: CryptoKey;
-  readonly compression: CompressionMode;
+  /** Sealing and opening blobs with this repository's key and compression (hand `toWorkerData()` to workers). */
+  readonly codec: BlobCodec;
+  private readonly backend: Backend;
+  private readonly key: CryptoKey;
   private currentKeyId: Id;
   private readonly opts: RepositoryOptions;
   private readonly clock: Clock;
@@ -69,14 +70,13 @@ export class Repository {
     this.currentKeyId = keyId;
     this.opts = opts;
     this.clock = opts.clock ?? systemClock;
-    this.compression = config.version === 1 ? 'off' : (opts.compression ?? 'auto');
+    this.codec = new BlobCodec(key, config.version, opts.compression);
     this.cache = opts.cacheDir === undefined ? undefined : new Cache(opts.cacheDir, config.id);
     this.files = new UnpackedStore(backend, key, config.version, this.cache);
     this.blobs = new BlobStore({
       backend,
       key,
-      version: config.version,
-      compression: this.compression,
+      codec: this.codec,
       packSize: opts.packSize ?? DEFAULT_PACK_SIZE,
       maxUploads: opts.maxPackUploads ?? Math.min(backend.connections ?? 1, MAX_PARALLEL_UPLOADS),
       indexFlushBlobs: opts.indexFlushBlobs ?? 50_000,
@@ -84,6 +84,16 @@ export class Repository {
       cache: this.cache,
       unpacked: this.files,
     });
+  }
+
+  /** Where the repository is, as the backend names it. */
+  get location(): string {
+    return this.backend.location;
+  }
+
+  /** How many requests the backend serves at once, if it says (a hint for parallel reads). */
+  get connections(): number | undefined {
+    return this.backend.connections;
   }
 
   /** The id of the key file the password opened (changes with changePassword). */
@@ -213,7 +223,7 @@ export class Repository {
 
   /**
    * The sealed bytes of several blobs of one pack (e.g. a restore's blobs of that pack) in a single backend read from
-   * `offset` to `offset + length`; open each slice with `openBlob` (here or in a worker, with `key`).
+   * `offset` to `offset + length`; open each slice with `codec.open` (here or in a worker).
    */
   readPackRange(packId: Id, offset: number, length: number): Promise<Buffer> {
     return this.blobs.readPackRange(packId, offset, length);
@@ -227,11 +237,6 @@ export class Repository {
   /** Queues a blob that a worker already compressed and sealed with this repository's key. */
   savePreparedBlob(blob: PreparedBlob): Promise<SaveResult> {
     return this.blobs.savePrepared(blob);
-  }
-
-  /** Compresses and seals a blob the way saveBlob would (for workers that hold the key). */
-  prepareBlob(type: BlobType, plaintext: Uint8Array): { sealed: Buffer; uncompressedLength?: number } {
-    return this.blobs.encodeBlob(type, plaintext);
   }
 
   /** Writes the open packs and an index file for all packs written this session. */
@@ -258,8 +263,8 @@ export class Repository {
   }
 
   /** Pure: the blobs listed in the header of a whole pack file. */
-  static parsePackHeader(key: CryptoKey, packBytes: Uint8Array): PackBlob[] {
-    return parsePackHeader(key, packBytes);
+  parsePackHeader(packBytes: Uint8Array): PackBlob[] {
+    return parsePackHeader(this.key, packBytes);
   }
 
   // ---- unpacked files ----
@@ -299,6 +304,11 @@ export class Repository {
   }
 
   // ---- keys ----
+
+  /** A key file's JSON as stored (key files are not encrypted as a whole). */
+  readKeyFile(id: Id): Promise<Buffer> {
+    return this.backend.read({ type: 'keys', name: id });
+  }
 
   masterKeyJSON(): string {
     return masterKeyToJSON(this.key);

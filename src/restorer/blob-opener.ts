@@ -1,8 +1,7 @@
 import { writeSync } from 'node:fs';
 import type { Transferable } from 'node:worker_threads';
 import { errnoCode, type Id } from '../core/index.js';
-import type { CryptoKey } from '../crypto/index.js';
-import { openBlob } from '../repository/index.js';
+import type { BlobCodec } from '../repository/codec/index.js';
 import { releaseNow, WorkerPool } from '../util/index.js';
 
 /** One sealed blob inside a buffer read from a pack; `offset` is relative to that buffer. */
@@ -50,7 +49,7 @@ export interface OpenRequest {
 }
 
 /** Opens every slice of `req` and makes its writes (pure apart from the writes: runs in a worker or in this thread). */
-export function openAndWriteSlices(key: CryptoKey, req: OpenRequest): WriteOutcome {
+export function openAndWriteSlices(codec: BlobCodec, req: OpenRequest): WriteOutcome {
   const raw = Buffer.from(req.buffer, req.byteOffset);
   const bySlice = new Map<number, number[]>();
   req.writes.forEach((w, i) => {
@@ -62,7 +61,7 @@ export function openAndWriteSlices(key: CryptoKey, req: OpenRequest): WriteOutco
   const openErrors = req.slices.map((s, i): string | undefined => {
     let plain: Buffer;
     try {
-      plain = openBlob(key, raw.subarray(s.offset, s.offset + s.length), s.id, s.uncompressedLength);
+      plain = codec.open(raw.subarray(s.offset, s.offset + s.length), s.id, s.uncompressedLength);
     } catch (err) {
       return err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     }
@@ -86,12 +85,12 @@ function writeAllAt(w: PlaintextWrite, data: Buffer): { code: string; message: s
 
 /** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
 export class InlineOpener implements BlobOpener {
-  constructor(private readonly key: CryptoKey) {}
+  constructor(private readonly codec: BlobCodec) {}
 
   async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
     // Yield so that I/O callbacks run between packs.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return openAndWriteSlices(this.key, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes });
+    return openAndWriteSlices(this.codec, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes });
   }
 
   async close(): Promise<void> {}
@@ -101,10 +100,9 @@ export class InlineOpener implements BlobOpener {
 export class WorkerOpener implements BlobOpener {
   private readonly pool: WorkerPool<OpenRequest, WriteOutcome>;
 
-  constructor(key: CryptoKey, count: number, workerUrl: URL = new URL('./open-worker.js', import.meta.url)) {
-    const keyBytes = Buffer.concat([key.encrypt, key.macK, key.macR]);
+  constructor(codec: BlobCodec, count: number, workerUrl: URL = new URL('./open-worker.js', import.meta.url)) {
     // The workers' own objects are few and small; a small young generation keeps their memory down.
-    this.pool = new WorkerPool(workerUrl, count, { keyBytes }, { maxYoungGenerationSizeMb: 4 });
+    this.pool = new WorkerPool(workerUrl, count, codec.toWorkerData(), { maxYoungGenerationSizeMb: 4 });
   }
 
   async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {

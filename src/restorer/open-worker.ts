@@ -1,13 +1,13 @@
 /**
  * Worker-thread entry for restores: opens (decrypt, decompress, verify) the blobs of pack reads and writes their
  * plaintexts into the restored files (descriptors opened by the main thread). Loaded from the
- * compiled dist/restorer/open-worker.js; the master key arrives once in workerData.
+ * compiled dist/restorer/open-worker.js; the blob codec (with the master key) arrives once in workerData.
  */
 import { workerData } from 'node:worker_threads';
-import { keyFromBytes } from '../crypto/index.js';
+import { BlobCodec, type BlobCodecData } from '../repository/codec/index.js';
 import { serveWorkerJobs } from '../util/index.js';
 import { openAndWriteSlices, type OpenRequest, type WriteOutcome } from './blob-opener.js';
 
-const key = keyFromBytes(Buffer.from((workerData as { keyBytes: Uint8Array }).keyBytes));
+const codec = BlobCodec.fromWorkerData(workerData as BlobCodecData);
 
-serveWorkerJobs<OpenRequest, WriteOutcome>((req) => ({ body: openAndWriteSlices(key, req) }));
+serveWorkerJobs<OpenRequest, WriteOutcome>((req) => ({ body: openAndWriteSlices(codec, req) }));

@@ -1,10 +1,10 @@
 import type { Id } from '../core/index.js';
 import type { IndexEntry, Repository } from '../repository/index.js';
+import { plainLength } from '../repository/index.js';
 import type { PlannedFile } from './plan.js';
 import type { FdFile, FsPath } from './safe-fs.js';
 
-/** Encryption overhead of a sealed blob (IV + MAC): an uncompressed blob's plaintext is this much shorter. */
-export const SEAL_OVERHEAD = 32;
+export { SEAL_OVERHEAD } from '../repository/index.js';
 
 /** One file being written: its content arrives blob by blob, in pack order rather than file order. */
 export interface FileTask {
@@ -81,7 +81,7 @@ export function planPackReads(
       }
       blob.uses.push({ task, offset });
       task.pending++;
-      offset += entry.uncompressedLength ?? entry.length - SEAL_OVERHEAD;
+      offset += plainLength(entry);
     });
   }
   const ranges: PackRange[] = [];

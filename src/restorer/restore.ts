@@ -70,11 +70,11 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
   const ctx: WriteContext = {
     target,
     repo,
-    opener: workers > 0 ? new WorkerOpener(repo.key, workers) : new InlineOpener(repo.key),
+    opener: workers > 0 ? new WorkerOpener(repo.codec, workers) : new InlineOpener(repo.codec),
     meta,
     signal: opts.signal,
     // Remote stores answer with latency: keep as many reads in flight as the backend has connections.
-    parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1, repo.backend.connections ?? 0),
+    parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1, repo.connections ?? 0),
     maxRange: MAX_RANGE,
     onBytes: (n) => {
       result.bytesRestored += n;

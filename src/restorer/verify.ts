@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Repository } from '../repository/index.js';
+import { plainLength } from '../repository/index.js';
 import { abortIfNeeded, forEachLimit } from './abort.js';
 import type { PlannedFile } from './plan.js';
 import { fsPath, openNoFollow, type FsPath } from './safe-fs.js';
-
-const SEAL_OVERHEAD = 32;
 
 /** Plaintext length of a blob from the index, or undefined if the index does not know it. */
 export function blobPlainLength(repo: Repository, id: string, type: 'data' | 'tree' = 'data'): number | undefined {
   const entry = repo.lookup(type, id);
   if (entry === undefined) return undefined;
-  return entry.uncompressedLength ?? entry.length - SEAL_OVERHEAD;
+  return plainLength(entry);
 }
 
 /**

@@ -43,9 +43,11 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
 }
 
 let repo: Repository;
+let backend: MemBackend;
 beforeEach(async () => {
   // Cheap scrypt parameters keep the test fast; the repository owner's tests cover key derivation.
-  repo = await Repository.init(new MemBackend(), { password: 'x', scryptParams: { N: 1024, r: 8, p: 1 } });
+  backend = new MemBackend();
+  repo = await Repository.init(backend, { password: 'x', scryptParams: { N: 1024, r: 8, p: 1 } });
 });
 
 /** /a.txt, /sub/b.txt, /sub/deep/c.txt, /z.txt → root tree id. */
@@ -126,7 +128,7 @@ describe('snapshots in a repository', () => {
   it('listSnapshots reports an unreadable snapshot to onError and skips it', async () => {
     const root = await sampleTree();
     await saveSnapshot(repo, snap('2024-01-03T00:00:00Z', root));
-    await repo.backend.write({ type: 'snapshots', name: 'f'.repeat(64) }, Buffer.from('garbage'));
+    await backend.write({ type: 'snapshots', name: 'f'.repeat(64) }, Buffer.from('garbage'));
     const failed: string[] = [];
     const snaps = await listSnapshots(repo, { onError: (id) => failed.push(id) });
     expect(snaps).toHaveLength(1);

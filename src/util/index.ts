@@ -7,4 +7,4 @@ export { systemClock, fixedClock, systemRepeater } from './clock.js';
 export type { Clock, Repeater } from './clock.js';
 export { forEachLimit, mapLimit, Budget, Semaphore } from './concurrency.js';
 export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
-export { releaseNow } from './memory.js';
+export { releaseNow, Scratch } from './memory.js';
