@@ -5,11 +5,11 @@
  * destination key by the destination's codec (which keeps a compressed payload when it would compress alike).
  */
 import type { BlobType, Id } from '../core/index.js';
-import { CairnError, isCairnError } from '../core/index.js';
+import { CairnError, isCairnError, throwIfAborted } from '../core/index.js';
 import type { IndexEntry, Repository, SaveResult, SealedBytes } from '../repository/index.js';
 import { plainLength } from '../repository/index.js';
 import { decodeTree } from '../snapshot/index.js';
-import { throwIfAborted } from './open.js';
+import { forEachLimit } from '../util/index.js';
 
 /** Gaps up to this size inside a pack are read and dropped rather than split into two reads. */
 const MAX_GAP = 256 * 1024;
@@ -200,23 +200,4 @@ function splitRanges(packId: Id, blobs: Wanted[]): Range[] {
   }
   if (cur !== undefined) cur.endsPack = true;
   return out;
-}
-
-/** Runs `fn` on the items, `limit` at a time; after a failure no new item starts, and all running ones settle. */
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      try {
-        await fn(items[next++]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failure = results.find((r) => r.status === 'rejected');
-  if (failure) throw failure.reason;
 }

@@ -1,4 +1,5 @@
 import type { Id, StoredSnapshot } from '../core/index.js';
+import { throwIfAborted } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { filterSnapshots, listSnapshots, saveSnapshot } from '../snapshot/index.js';
 import type { Clock } from '../util/index.js';
@@ -6,7 +7,7 @@ import type { CopyCounters } from './copy-blobs.js';
 import { BlobCopier } from './copy-blobs.js';
 import { CopiedSnapshots, copiedSnapshot } from './copy-identity.js';
 import type { AppDeps, OpenOptions } from './deps.js';
-import { throwIfAborted, withRepository } from './open.js';
+import { withRepository } from './open.js';
 import { resolveSnapshot } from './restore.js';
 import type { SnapshotFilter } from './snapshots.js';
 import { compactFilter } from './snapshots.js';

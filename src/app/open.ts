@@ -181,10 +181,3 @@ async function finish(repo: Repository, lock: Lock | undefined): Promise<void> {
     await repo.close();
   }
 }
-
-/** Throws when the signal fired (between steps of a use case): the lost lock's error, else 'interrupted'. */
-export function throwIfAborted(signal: AbortSignal): void {
-  if (!signal.aborted) return;
-  if (isCairnError(signal.reason, 'lock-failed')) throw signal.reason;
-  throw new CairnError('interrupted', 'The operation was interrupted.');
-}

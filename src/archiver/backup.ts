@@ -9,11 +9,10 @@ import {
   lstatEntry,
   scanTotals,
 } from '../source/index.js';
-import { systemClock, type Clock } from '../util/index.js';
+import { Budget, systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
 import { makeTreeSaver, type WalkContext } from './context.js';
 import { FileReader } from './file-reader.js';
-import { Budget } from './limiter.js';
 import { StatusReporter } from './progress.js';
 import { InlineSealer, WorkerSealer, type Sealer } from './sealer.js';
 import { Stats } from './stats.js';

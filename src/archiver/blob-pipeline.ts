@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Id } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import type { Budget } from './limiter.js';
+import type { Budget } from '../util/index.js';
 import type { SealedBlob } from './seal-blob.js';
 import type { Sealer } from './sealer.js';
 import type { Stats } from './stats.js';

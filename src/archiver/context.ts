@@ -1,13 +1,12 @@
-import { CairnError, type Id, type ProgressEvent, type Tree } from '../core/index.js';
+import { throwIfAborted, type Id, type ProgressEvent, type Tree } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { encodeTree, sortNodes } from '../snapshot/index.js';
 import { hashId } from '../core/index.js';
 import type { Excluder, IdNames, SourceError, XattrMap } from '../source/index.js';
 import type { BlobPipeline } from './blob-pipeline.js';
 import type { FileReader } from './file-reader.js';
-import type { Budget } from './limiter.js';
 import type { Stats } from './stats.js';
-import type { Clock } from '../util/index.js';
+import type { Budget, Clock } from '../util/index.js';
 
 /** Everything the walk of one backup shares. */
 export interface WalkContext {
@@ -34,7 +33,7 @@ export interface WalkContext {
 
 /** Throws if the user aborted or a save already failed, so the walk stops promptly. */
 export function checkRunning(ctx: WalkContext): void {
-  if (ctx.signal.aborted) throw new CairnError('interrupted', 'The backup was interrupted.');
+  throwIfAborted(ctx.signal);
   if (ctx.pipeline.error !== undefined) throw ctx.pipeline.error;
 }
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
-import { CairnError, errnoCode, type Id } from '../core/index.js';
+import { errnoCode, throwIfAborted, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
-import type { Budget } from './limiter.js';
+import type { Budget } from '../util/index.js';
 import type { Sealer } from './sealer.js';
 
 /** Reads of large files go into a 4 MiB window of an arena that always has room for one whole chunk plus a read. */
@@ -156,7 +156,7 @@ export class FileReader {
     };
     try {
       for (;;) {
-        if (this.signal.aborted) throw new CairnError('interrupted', 'The backup was interrupted.');
+        throwIfAborted(this.signal);
         if (ARENA_SIZE - end < READ_SIZE) {
           // Less than one chunk is pending (the chunker always cuts at MAX_SIZE), so a read fits after moving it.
           arena.copy(arena, 0, start, end);

@@ -3,7 +3,7 @@ import type { PackBlob, Repository } from '../repository/index.js';
 import { decodeIndex } from '../repository/index.js';
 import type { CheckReport } from './check-report.js';
 import { reason } from './check-report.js';
-import { runPool } from './work-pool.js';
+import { forEachLimit } from '../util/index.js';
 
 /** One blob as the index places it. */
 export interface IndexedBlob extends PackBlob {
@@ -57,7 +57,7 @@ export async function loadCheckIndex(repo: Repository, report: CheckReport, conc
   const seen = new Map<Id, Set<string>>();
   let done = 0;
   report.progress('index', 0, ids.length);
-  await runPool(ids, concurrency, async (id) => {
+  await forEachLimit(ids, concurrency, async (id) => {
     report.throwIfAborted();
     try {
       const doc = decodeIndex(await repo.loadUnpacked('index', id), `index file ${id}`);

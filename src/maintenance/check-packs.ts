@@ -4,7 +4,7 @@ import type { CheckIndex, IndexedBlob } from './check-index.js';
 import { expectedPackSize } from './check-index.js';
 import type { CheckReport } from './check-report.js';
 import { reason } from './check-report.js';
-import { runPool } from './work-pool.js';
+import { forEachLimit } from '../util/index.js';
 
 /**
  * Compares the index with the listing of `data/` (one list call): every indexed pack must exist with the size its
@@ -113,7 +113,7 @@ export async function checkPackHeaders(
   concurrency: number,
 ): Promise<void> {
   let done = 0;
-  await runPool(packIds, concurrency, async (packId) => {
+  await forEachLimit(packIds, concurrency, async (packId) => {
     report.throwIfAborted();
     let header: PackBlob[] | undefined;
     try {

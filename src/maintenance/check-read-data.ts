@@ -5,7 +5,7 @@ import type { CheckIndex } from './check-index.js';
 import { compareHeaderWithIndex } from './check-packs.js';
 import type { CheckReport } from './check-report.js';
 import { reason } from './check-report.js';
-import { runPool } from './work-pool.js';
+import { forEachLimit } from '../util/index.js';
 
 /** Checks one whole pack in memory: its name, its header against the index, and every blob in it. */
 export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id, bytes: Buffer, report: CheckReport): void {
@@ -49,7 +49,7 @@ export async function readPacks(
   let bytesDone = 0;
   let done = 0;
   report.progress('read-data', 0, packs.size, { done: 0, total: bytesTotal });
-  await runPool(packs.keys(), concurrency, async (packId) => {
+  await forEachLimit(packs.keys(), concurrency, async (packId) => {
     report.throwIfAborted();
     let bytes: Buffer | undefined;
     try {

@@ -1,5 +1,5 @@
 import type { CheckStatus, Id, ProgressListener } from '../core/index.js';
-import { CairnError, isCairnError } from '../core/index.js';
+import { isCairnError, throwIfAborted } from '../core/index.js';
 
 type Phase = CheckStatus['phase'];
 
@@ -66,7 +66,7 @@ export class CheckReport {
   }
 
   throwIfAborted(): void {
-    if (this.signal?.aborted) throw new CairnError('interrupted', 'The check was interrupted.', { cause: this.signal.reason });
+    throwIfAborted(this.signal);
   }
 }
 

@@ -5,7 +5,7 @@ import { loadIndexedBlob } from './check-blob.js';
 import type { CheckIndex } from './check-index.js';
 import type { CheckReport } from './check-report.js';
 import { reason } from './check-report.js';
-import { runPool } from './work-pool.js';
+import { forEachLimit, forEachQueued } from '../util/index.js';
 
 interface PendingTree {
   id: Id;
@@ -27,7 +27,7 @@ async function loadRoots(repo: Repository, index: CheckIndex, report: CheckRepor
   ids.sort();
   const roots: PendingTree[] = [];
   let done = 0;
-  await runPool(ids, concurrency, async (id) => {
+  await forEachLimit(ids, concurrency, async (id) => {
     report.throwIfAborted();
     try {
       const snap = await loadSnapshot(repo, id);
@@ -86,7 +86,7 @@ export async function checkSnapshotsAndTrees(
   const seen = new Set<Id>();
   const start = roots.filter((r) => !seen.has(r.id) && seen.add(r.id));
   let done = 0;
-  await runPool(start, concurrency, async (item, enqueue) => {
+  await forEachQueued(start, concurrency, async (item, enqueue) => {
     report.throwIfAborted();
     let tree: Tree | undefined;
     try {

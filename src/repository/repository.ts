@@ -7,7 +7,7 @@ import type { CryptoKey } from '../crypto/index.js';
 import { masterKeyToJSON, newRandomKey } from '../crypto/index.js';
 import { randomPolynomial } from '../chunker/index.js';
 import type { Clock } from '../util/index.js';
-import { systemClock, systemRepeater } from '../util/index.js';
+import { forEachLimit, systemClock, systemRepeater } from '../util/index.js';
 import { BlobStore } from './blob-store.js';
 import { Cache } from './cache.js';
 import { BlobCodec } from './codec/index.js';
@@ -392,12 +392,4 @@ function toEntry(packId: Id, b: PackBlob): IndexEntry {
   const e: IndexEntry = { type: b.type, packId, offset: b.offset, length: b.length };
   if (b.uncompressedLength !== undefined) e.uncompressedLength = b.uncompressedLength;
   return e;
-}
-
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -9,7 +9,7 @@ export type { ExcludeOptions } from './exclude.js';
 export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './names.js';
-export { listDir, lstatEntry, compareNames, toSourceError, mapLimit } from './walk.js';
+export { listDir, lstatEntry, compareNames, toSourceError } from './walk.js';
 export type { FileEntry, SourceError, DirListing } from './walk.js';
 export { scanTotals } from './scan.js';
 export type { ScanTotals } from './scan.js';
