@@ -74,10 +74,12 @@ const ZSTD_E_END = 2;
  * parameters, which turned 'max' into level 3.
  */
 export class ZstdCompressor {
+  private readonly mode: Exclude<CompressionMode, 'off'>;
   private z: ZstdInternals;
   private out = Buffer.alloc(0);
 
-  constructor(private readonly mode: Exclude<CompressionMode, 'off'> = 'auto') {
+  constructor(mode: Exclude<CompressionMode, 'off'> = 'auto') {
+    this.mode = mode;
     this.z = newContext(mode);
   }
 

@@ -104,7 +104,12 @@ export class Budget {
   private used = 0;
   private readonly queue: { n: number; resolve: () => void }[] = [];
 
-  constructor(readonly capacity: number) {}
+  readonly capacity: number;
+
+  // No parameter properties here: worker threads load util/ through Node's type stripping, which refuses them.
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
 
   get inUse(): number {
     return this.used;
@@ -144,9 +149,11 @@ export class Budget {
 
 /** At most `limit` tasks at once, served first come, first served: a budget whose every task costs one unit. */
 export class Semaphore {
+  readonly limit: number;
   private readonly budget: Budget;
 
-  constructor(readonly limit: number) {
+  constructor(limit: number) {
+    this.limit = limit;
     this.budget = new Budget(limit);
   }
 

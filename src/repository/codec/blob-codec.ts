@@ -49,12 +49,12 @@ export function plainLength(stored: { length: number; uncompressedLength?: numbe
 export class BlobCodec {
   /** The mode in effect: always 'off' in a v1 repository. */
   readonly compression: CompressionMode;
+  readonly version: 1 | 2;
+  private readonly key: CryptoKey;
 
-  constructor(
-    private readonly key: CryptoKey,
-    readonly version: 1 | 2,
-    compression: CompressionMode = 'auto',
-  ) {
+  constructor(key: CryptoKey, version: 1 | 2, compression: CompressionMode = 'auto') {
+    this.key = key;
+    this.version = version;
     this.compression = version === 1 ? 'off' : compression;
   }
 
