@@ -68,6 +68,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/(core|util)/', '^src/source/[^/]+[.]ts$', '^src/source/$1/'] },
     },
     {
+      name: 'source-implementations-registry-only',
+      comment: 'only registry.ts (the composition root) and test code name concrete sources',
+      severity: 'error',
+      from: { pathNot: ['^src/registry[.]ts$', '/testing/', '/test-support[.]ts$', '^src/source/[^/]+/'] },
+      to: { path: '^src/source/[^/]+/' },
+    },
+    {
       name: 'repo-server-serves-a-backend',
       comment: 'serve-repo serves a Backend and never reaches into the repository',
       severity: 'error',

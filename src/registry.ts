@@ -1,6 +1,7 @@
 /**
- * The composition root: the one place that names concrete backends. A repository URL becomes a Backend here and
- * nowhere else; the app receives `openBackend` as a dependency so tests can pass a MemBackend instead.
+ * The composition root: the one place that names concrete backends and sources. A repository URL becomes a Backend
+ * here and nowhere else, and a SourceSpec a Source; the app receives `openBackend` and `openSource` as dependencies so
+ * tests can pass a MemBackend instead.
  */
 import type { Backend } from './backend/index.js';
 import { LocalBackend } from './backend/local/index.js';
@@ -10,6 +11,9 @@ import { openSftpBackend } from './backend/sftp/index.js';
 import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index.js';
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
+import type { Source, SourceSpec } from './source/index.js';
+import { FilesSource } from './source/files/index.js';
+import { commandSource, stdinSource } from './source/stream/index.js';
 
 export type { LimitOptions, RetryInfo };
 
@@ -68,4 +72,16 @@ export function openBackend(url: string, ctx: BackendContext = {}): Backend {
 function rejectOptions(options: Record<string, string>, what: string): void {
   const key = Object.keys(options)[0];
   if (key !== undefined) throw new CairnError('invalid-argument', `Option -o ${key} does not apply to ${what}.`);
+}
+
+/** Opens the source a backup reads. @throws CairnError 'invalid-argument' for options the source rejects. */
+export function openSource(spec: SourceSpec): Source {
+  switch (spec.kind) {
+    case 'files':
+      return new FilesSource(spec);
+    case 'stdin':
+      return stdinSource(spec);
+    case 'command':
+      return commandSource(spec);
+  }
 }

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemBackend } from '../backend/mem/index.js';
 import { systemClock } from '../util/index.js';
-import { parseFilesFrom, runBackup, startCommand } from './backup.js';
+import { parseFilesFrom, runBackup } from './backup.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { listSnapshotsUseCase } from './snapshots.js';
+import { openSource } from '../registry.js';
 
 describe('runBackup', () => {
   let dir: string;
@@ -23,6 +24,7 @@ describe('runBackup', () => {
     warnings = [];
     deps = {
       openBackend: () => backend,
+      openSource,
       clock: systemClock,
       hostname: 'h',
       username: 'u',
@@ -87,19 +89,6 @@ describe('runBackup', () => {
 
   it('nothing to back up is an invalid argument', async () => {
     await expect(runBackup(deps, opts, { paths: [] })).rejects.toMatchObject({ code: 'invalid-argument' });
-  });
-});
-
-describe('startCommand', () => {
-  it('streams the output and resolves on status 0', async () => {
-    const c = startCommand('sh', ['-c', 'printf hello']);
-    const chunks: Buffer[] = [];
-    for await (const d of c.stream) chunks.push(d as Buffer);
-    await c.done;
-    expect(Buffer.concat(chunks).toString()).toBe('hello');
-  });
-  it('rejects when the program does not exist', async () => {
-    await expect(startCommand('/nonexistent/program', []).done).rejects.toThrow(/could not be started/);
   });
 });
 

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BackupOptions, BackupResult, ExcludeOptions } from '../archiver/index.js';
+import type { BackupOptions, BackupResult } from '../archiver/index.js';
 import { backup } from '../archiver/index.js';
 import type { StoredSnapshot } from '../core/index.js';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { findParent, findSnapshot, listSnapshots } from '../snapshot/index.js';
+import type { ExcludeOptions, SourceSpec } from '../source/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
 
@@ -63,46 +62,46 @@ export async function runBackup(
     async (session) => {
       const { repo, signal } = session;
       const hostname = req.host ?? deps.hostname;
-      const parent = await chooseParent(repo, req, hostname, streamed ? [] : paths);
-      const child = req.stdinCommand
-        ? startCommand(req.stdinCommand.command, req.stdinCommand.args, signal)
-        : undefined;
-      const options = backupOptions(deps, opts, req, { paths, hostname, parent, signal });
-      if (req.stdin) options.stdin = { filename: req.stdin.filename, stream: req.stdin.stream };
-      if (child && req.stdinCommand) {
-        options.stdin = { filename: req.stdinCommand.filename, stream: child.stream, done: child.done };
-      }
+      const source = deps.openSource(sourceSpec(req, paths));
       try {
-        const result = await backup(repo, options);
-        if (child) await child.done;
+        const parent = await chooseParent(repo, req, hostname, source.paths);
+        const result = await backup(repo, source, backupOptions(deps, opts, req, { hostname, parent, signal }));
         const outcome: BackupOutcome = { ...result, skippedPaths: skipped };
         if (parent) outcome.parent = parent;
         if (session.created?.passwordFile !== undefined)
           outcome.createdPasswordFile = session.created.passwordFile;
         return outcome;
       } finally {
-        child?.kill();
+        await source.close();
       }
     },
     { createDefault, preloadIndex: true },
   );
 }
 
+/** What the backup reads: standard input, a command's output, or the (existing) given paths. */
+function sourceSpec(req: BackupRequest, paths: string[]): SourceSpec {
+  if (req.stdin) return { kind: 'stdin', filename: req.stdin.filename, stream: req.stdin.stream };
+  if (req.stdinCommand) return { kind: 'command', ...req.stdinCommand };
+  const spec: SourceSpec = { kind: 'files', paths };
+  if (req.excludes) spec.excludes = req.excludes;
+  return spec;
+}
+
 function backupOptions(
   deps: AppDeps,
   opts: OpenOptions,
   req: BackupRequest,
-  fixed: { paths: string[]; hostname: string; parent: StoredSnapshot | undefined; signal: AbortSignal },
+  fixed: { hostname: string; parent: StoredSnapshot | undefined; signal: AbortSignal },
 ): BackupOptions {
   const o: BackupOptions = {
-    paths: fixed.paths,
     hostname: fixed.hostname,
     username: deps.username,
     clock: deps.clock,
   };
   o.signal = fixed.signal;
   if (fixed.parent) o.parent = fixed.parent;
-  if (req.excludes) o.excludes = req.excludes;
+  if (req.excludes?.exclude) o.excludes = req.excludes.exclude;
   if (req.tags && req.tags.length > 0) o.tags = req.tags;
   if (req.time !== undefined) o.time = req.time;
   if (req.force === true) o.force = true;
@@ -113,17 +112,17 @@ function backupOptions(
   return o;
 }
 
+/** restic's parent: the given one, or the newest snapshot of this host with the same (absolute) paths. */
 async function chooseParent(
   repo: Repository,
   req: BackupRequest,
   hostname: string,
-  paths: string[],
+  paths: readonly string[],
 ): Promise<StoredSnapshot | undefined> {
   if (req.parent !== undefined) return findSnapshot(repo, req.parent);
   if (req.force === true) return undefined;
   const snaps = await listSnapshots(repo);
-  const filename = req.stdin?.filename ?? req.stdinCommand?.filename;
-  const abs = filename !== undefined ? [path.posix.join('/', filename)] : paths.map((p) => path.resolve(p));
+  const abs = [...paths];
   return findParent(
     snaps,
     req.time !== undefined
@@ -191,39 +190,4 @@ async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export interface CommandStream {
-  stream: NodeJS.ReadableStream;
-  /** Resolves when the command exited with status 0; rejects otherwise (then no snapshot may be written). */
-  done: Promise<void>;
-  kill(): void;
-}
-
-/** Starts a program without a shell; its standard output is the stream to back up, its stderr stays visible. */
-export function startCommand(command: string, args: string[], signal?: AbortSignal): CommandStream {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], shell: false });
-  const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) =>
-      reject(
-        new CairnError(
-          'fatal',
-          `command ${command} could not be started (${errnoCode(err) ?? err.message}).`,
-          { cause: err },
-        ),
-      ),
-    );
-    child.once('close', (code, sig) => {
-      if (code === 0) resolve();
-      else if (sig !== null) reject(new CairnError('fatal', `command ${command} was killed by ${sig}.`));
-      else reject(new CairnError('fatal', `command ${command} exited with status ${code ?? -1}.`));
-    });
-  });
-  // The archiver awaits `done`; keep an early rejection from counting as unhandled meanwhile.
-  done.catch(() => undefined);
-  const kill = (): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  signal?.addEventListener('abort', kill, { once: true });
-  return { stream: child.stdout, done, kill };
 }

@@ -10,6 +10,7 @@ import { fixedClock } from '../util/index.js';
 import { copySnapshots } from './copy.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
+import { openSource } from '../registry.js';
 
 const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 };
 const T = '2024-03-01T12:00:00Z';
@@ -95,6 +96,7 @@ describe('copySnapshots', () => {
     ]);
     deps = {
       openBackend: (url) => backends.get(url)!,
+      openSource,
       clock: fixedClock(Date.UTC(2024, 0, 2)),
       hostname: 'host',
       username: 'user',

@@ -1,14 +1,19 @@
 import type { Backend } from '../backend/index.js';
 import type { ProgressListener } from '../core/index.js';
 import type { CompressionMode } from '../repository/index.js';
+import type { Source, SourceSpec } from '../source/index.js';
 import type { Clock, Repeater } from '../util/index.js';
 
 /** Turns a repository URL or path into a Backend (registry.ts provides the real one; tests pass a MemBackend). */
 export type BackendFactory = (url: string) => Backend;
 
+/** Opens the source a backup reads (registry.ts provides the real one). */
+export type SourceFactory = (spec: SourceSpec) => Source;
+
 /** What every use case needs from the outside world; passed explicitly so tests can replace each part. */
 export interface AppDeps {
   openBackend: BackendFactory;
+  openSource: SourceFactory;
   clock: Clock;
   hostname: string;
   username: string;

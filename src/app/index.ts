@@ -1,13 +1,14 @@
 /**
  * @module app
  * The use cases: the only API the CLI (and later the daemon and server) call. Each takes its dependencies
- * explicitly (AppDeps: backend factory, clock, host identity, warning sink) plus the repository target, password
+ * explicitly (AppDeps: backend and source factories, clock, host identity, warning sink) plus the repository target, password
  * source, AbortSignal and progress listener in OpenOptions, opens and locks the repository, does one job, and
  * always releases the lock.
  */
 export type {
   AppDeps,
   BackendFactory,
+  SourceFactory,
   RepositoryTarget,
   PasswordSource,
   LockMode,
@@ -33,8 +34,8 @@ export {
 export type { Session } from './open.js';
 export { initRepository } from './init.js';
 export type { InitResult } from './init.js';
-export { runBackup, readFilesFrom, parseFilesFrom, startCommand } from './backup.js';
-export type { BackupRequest, BackupOutcome, CommandStream } from './backup.js';
+export { runBackup, readFilesFrom, parseFilesFrom } from './backup.js';
+export type { BackupRequest, BackupOutcome } from './backup.js';
 export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';
 export { runRestore, parseSnapshotRef } from './restore.js';
@@ -42,7 +43,7 @@ export type { RestoreRequest, RestoreOutcome } from './restore.js';
 export { listFiles, dumpPath, findFiles, diffFiles, repositoryStats } from './browse.js';
 export type { FindMatch } from './browse.js';
 export type { DiffChange, DiffTotals, SnapshotStats, StatsMode } from '../restorer/index.js';
-export type { ExcludeOptions } from '../archiver/index.js';
+export type { ExcludeOptions } from '../source/index.js';
 export type { KeyInfo } from '../repository/index.js';
 export { catObject, prettyJSON, configJSON, CAT_TYPES } from './cat.js';
 export type { CatType, CatOutput } from './cat.js';

@@ -11,6 +11,7 @@ import { runCheck } from './check.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { initRepository } from './init.js';
 import { exitCodeFor } from '../cli/exit-codes.js';
+import { openSource } from '../registry.js';
 
 /** A backend where "another process" acts at the moment our lock is re-checked (after the 200 ms settle). */
 class RacedBackend extends MemBackend {
@@ -63,7 +64,7 @@ describe('locking in the use cases', () => {
       ticks.add(tick);
       return () => ticks.delete(tick);
     };
-    deps = { openBackend: () => backend, clock, repeat, hostname: 'h', username: 'u', warn: () => undefined };
+    deps = { openBackend: () => backend, openSource, clock, repeat, hostname: 'h', username: 'u', warn: () => undefined };
     opts = { target: { url: 'mem', isDefault: false }, password: { configured: async () => 'pw' } };
     await initRepository(deps, opts);
   });

@@ -8,6 +8,7 @@ import type { AppDeps, OpenOptions, PasswordSource } from './deps.js';
 import { initRepository } from './init.js';
 import { listSnapshotsUseCase } from './snapshots.js';
 import { NO_PASSWORD_MESSAGE, resolvePassword, withRepository } from './open.js';
+import { openSource } from '../registry.js';
 
 // eslint-disable-next-line require-yield
 async function* failing(): AsyncIterable<never> {
@@ -33,6 +34,7 @@ describe('opening repositories', () => {
     backends = new Map();
     warnings = [];
     deps = {
+      openSource,
       openBackend: (url) => {
         let b = backends.get(url);
         if (!b) backends.set(url, (b = new MemBackend()));

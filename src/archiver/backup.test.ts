@@ -8,10 +8,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProgressEvent } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { listSnapshots, loadSnapshot } from '../snapshot/index.js';
-import { findGetfattr } from '../source/index.js';
-import { backup } from './backup.js';
-import type { BackupOptions } from './types.js';
-import { contentOf, memRepo, names, nodeAt, randomBytesSeeded, tempDir, writeTree } from './test-support.js';
+import { findGetfattr } from '../source/files/index.js';
+import { StreamSource, stdinSource } from '../source/stream/index.js';
+import {
+  backupFrom,
+  backupPaths,
+  contentOf,
+  memRepo,
+  names,
+  nodeAt,
+  randomBytesSeeded,
+  tempDir,
+  writeTree,
+  type PathsBackupOptions,
+} from './test-support.js';
 
 let dir: string;
 let repo: Repository;
@@ -25,8 +35,8 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const run = (paths: string[], extra: Partial<BackupOptions> = {}) =>
-  backup(repo, { paths, hostname: 'host', workers: 0, cwd: dir, ...extra });
+const run = (paths: string[], extra: Partial<PathsBackupOptions> = {}) =>
+  backupPaths(repo, { paths, hostname: 'host', workers: 0, cwd: dir, ...extra });
 
 describe('backup: tree shape', () => {
   it('a relative target is one node named by its path; nodes are sorted and content round-trips', async () => {
@@ -166,7 +176,7 @@ describe('backup: node metadata', () => {
   });
 
   it('stores a character device with its rdev', async () => {
-    const res = await backup(repo, { paths: ['null'], cwd: '/dev', hostname: 'h', workers: 0 });
+    const res = await backupPaths(repo, { paths: ['null'], cwd: '/dev', hostname: 'h', workers: 0 });
     const n = await nodeAt(repo, res.snapshot.tree, 'null');
     expect(n.type).toBe('chardev');
     expect(n.device).toBe(fs.lstatSync('/dev/null', { bigint: true }).rdev);
@@ -257,7 +267,7 @@ describe('backup: dedup and parent', () => {
 });
 
 describe('backup: excludes', () => {
-  const tree = async (extra: Partial<BackupOptions>) => {
+  const tree = async (extra: Partial<PathsBackupOptions>) => {
     writeTree(dir, {
       'e/keep.txt': 'k',
       'e/drop.tmp': 't',
@@ -325,18 +335,17 @@ describe('backup: errors, stdin, abort', () => {
   });
 
   it('a file that cannot be read (EIO) is reported and left out', async () => {
-    const res = await backup(repo, { paths: ['mem'], cwd: '/proc/self', hostname: 'h', workers: 0 });
+    const res = await backupPaths(repo, { paths: ['mem'], cwd: '/proc/self', hostname: 'h', workers: 0 });
     expect(res.sourceErrors).toHaveLength(1);
     expect(await names(repo, res.snapshot.tree)).toEqual([]);
   });
 
   it('stdin becomes one file node named after filename', async () => {
     const data = randomBytesSeeded(1_500_000, 3);
-    const res = await backup(repo, {
-      paths: [],
+    const stream = Readable.from([data.subarray(0, 1000), data.subarray(1000)]);
+    const res = await backupFrom(repo, stdinSource({ kind: 'stdin', filename: 'dump.sql', stream }), {
       hostname: 'h',
       workers: 0,
-      stdin: { filename: 'dump.sql', stream: Readable.from([data.subarray(0, 1000), data.subarray(1000)]) },
     });
     expect(res.snapshot.paths).toEqual(['/dump.sql']);
     const n = await nodeAt(repo, res.snapshot.tree, 'dump.sql');
@@ -347,7 +356,7 @@ describe('backup: errors, stdin, abort', () => {
   it('a failing stdin producer writes no snapshot', async () => {
     const done = Promise.reject(new Error('command failed'));
     await expect(
-      backup(repo, { paths: [], hostname: 'h', workers: 0, stdin: { filename: 'x', stream: Readable.from(['abc']), done } }),
+      backupFrom(repo, new StreamSource('x', () => ({ stream: Readable.from(['abc']), done })), { hostname: 'h', workers: 0 }),
     ).rejects.toThrow('command failed');
     expect(await listSnapshots(repo)).toEqual([]);
   });

@@ -1,14 +1,8 @@
 import os from 'node:os';
-import path from 'node:path';
-import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot, type TreeNode } from '../core/index.js';
+import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { formatTime, saveSnapshot } from '../snapshot/index.js';
-import {
-  Excluder,
-  IdNames,
-  lstatEntry,
-  scanTotals,
-} from '../source/index.js';
+import { IdNames, type Source } from '../source/index.js';
 import { Budget, systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
 import { makeTreeSaver, type WalkContext } from './context.js';
@@ -16,10 +10,8 @@ import { FileReader } from './file-reader.js';
 import { StatusReporter } from './progress.js';
 import { InlineSealer, WorkerSealer, type Sealer } from './sealer.js';
 import { Stats } from './stats.js';
-import { backupStdinTree } from './stdin.js';
-import { buildTargets, type TargetNode } from './targets.js';
 import type { BackupOptions, BackupResult, BackupSummary } from './types.js';
-import { collectDir, completeChildren, finishDir, loadOldNodes, settle, startEntry, type PendingChild } from './walk.js';
+import { walkRoot } from './walk.js';
 import { reportXattrProblems, startXattrs } from './xattrs.js';
 
 /**
@@ -32,41 +24,31 @@ const CHUNK_BUDGET_PER_WORKER = 8 << 20;
 const SMALL_BYTES_PER_WORKER = 8 << 20;
 
 /**
- * Backs up files and folders (or a stream) into `repo` and writes a snapshot, as `restic backup` does: data blobs and
- * trees first, `repo.flush()` (packs, then their index), the snapshot last. Unreadable items are reported in
- * `sourceErrors` and left out. @throws CairnError 'source-unreadable' if a given path does not exist,
+ * Backs up what `source` yields into `repo` and writes a snapshot, as `restic backup` does: data blobs and trees
+ * first, `repo.flush()` (packs, then their index), the snapshot last. Unreadable items are reported in
+ * `sourceErrors` and left out. The caller opens and closes the source. @throws what the source's `roots` throws
+ * (CairnError 'source-unreadable' if a given path does not exist), the error of a failed stream producer,
  * 'interrupted' when `signal` aborts (the uploaded data's index is flushed so the next run can reuse it).
  */
-export async function backup(repo: Repository, opts: BackupOptions): Promise<BackupResult> {
+export async function backup(repo: Repository, source: Source, opts: BackupOptions): Promise<BackupResult> {
   const clock = opts.clock ?? systemClock;
   const startNs = clock.nowNs();
-  const cwd = opts.cwd ?? process.cwd();
-  const givenPaths = opts.stdin ? [] : opts.paths;
-  if (!opts.stdin && givenPaths.length === 0) throw new CairnError('invalid-argument', 'No files or folders to back up.');
-  const absPaths = opts.stdin ? ['/' + opts.stdin.filename] : givenPaths.map((p) => path.resolve(cwd, p));
-  if (!opts.stdin) await checkPathsExist(absPaths);
+  const roots = await source.roots(opts.signal);
   // Dedup and parent reuse need the index; loading is incremental, so a caller that already did pays one listing.
   await repo.loadIndex();
 
-  const excluder = await Excluder.create(opts.excludes);
   const stop = new AbortController();
-  const { ctx, sealer, pipeline, reporter } = createPipeline(repo, opts, excluder, stop.signal, clock);
+  const { ctx, sealer, pipeline, reporter } = createPipeline(repo, source, opts, stop.signal, clock);
   try {
-    let treeId: Id;
-    if (opts.stdin) {
-      treeId = await backupStdinTree(ctx, opts.stdin);
-    } else {
-      const targets = buildTargets(givenPaths, cwd);
-      if (opts.onProgress && opts.statusEvents !== false) startScanner(targets, excluder, reporter, ctx.signal);
-      const xattrProblems = opts.xattrs !== false ? startXattrs(ctx, leafPaths(targets)) : [];
-      treeId = await walkRoot(ctx, targets, opts.parent?.tree);
-      await reportXattrProblems(ctx, xattrProblems);
-    }
+    if (opts.onProgress && opts.statusEvents !== false) startScanner(source, reporter, ctx.signal);
+    const xattrProblems = opts.xattrs !== false ? startXattrs(ctx) : [];
+    const treeId = await walkRoot(ctx, roots, opts.parent?.tree);
+    await reportXattrProblems(ctx, xattrProblems);
     if (!ctx.dryRun) await repo.flush();
     reporter.report();
     const endNs = clock.nowNs();
     const summary = makeSummary(ctx.stats, startNs, endNs);
-    const snapshot = makeSnapshot(opts, opts.time ?? startNs, absPaths, treeId, summary);
+    const snapshot = makeSnapshot(opts, opts.time ?? startNs, [...source.paths], treeId, summary);
     const result: BackupResult = {
       snapshot,
       summary,
@@ -96,8 +78,8 @@ export async function backup(repo: Repository, opts: BackupOptions): Promise<Bac
 /** The sealer (worker pool or inline), blob pipeline, reader, status reporter and walk context of one run. */
 function createPipeline(
   repo: Repository,
+  source: Source,
   opts: BackupOptions,
-  excluder: Excluder,
   stopSignal: AbortSignal,
   clock: Clock,
 ): { ctx: WalkContext; sealer: Sealer; pipeline: BlobPipeline; reporter: StatusReporter } {
@@ -116,7 +98,7 @@ function createPipeline(
   const reporter = new StatusReporter(statusListener, stats, current, clock, opts.progressInterval ?? 250);
   const ctx: WalkContext = {
     repo,
-    excluder,
+    source,
     names: new IdNames(),
     reader,
     pipeline,
@@ -135,72 +117,9 @@ function createPipeline(
   return { ctx, sealer, pipeline, reporter };
 }
 
-async function checkPathsExist(paths: string[]): Promise<void> {
-  for (const p of paths) {
-    const st = await lstatEntry(p);
-    if ('item' in st) {
-      const missing = st.message.includes('does not exist');
-      throw new CairnError('source-unreadable', missing ? `${p} does not exist.` : st.message);
-    }
-  }
-}
-
-/** Builds the snapshot's root tree from the targets (see targets.ts) and returns its id. */
-async function walkRoot(
-  ctx: WalkContext,
-  targets: TargetNode[] | { contentsOf: string },
-  parentTree: Id | undefined,
-): Promise<Id> {
-  const oldRoot = await loadOldNodes(ctx, parentTree);
-  let children: PendingChild[];
-  if ('contentsOf' in targets) {
-    const st = await lstatEntry(targets.contentsOf);
-    if ('item' in st) throw new CairnError('source-unreadable', st.message);
-    children = await collectDir(ctx, targets.contentsOf, parentTree, st.dev);
-  } else {
-    children = [];
-    for (const t of targets) {
-      const c = await startTarget(ctx, t, oldRoot.get(t.name));
-      if (c) children.push(c);
-    }
-  }
-  const nodes = await completeChildren(ctx, children);
-  return ctx.saveTree({ nodes });
-}
-
-async function startTarget(ctx: WalkContext, t: TargetNode, old: TreeNode | undefined): Promise<PendingChild | undefined> {
-  const st = await lstatEntry(t.fsPath);
-  if ('item' in st) throw new CairnError('source-unreadable', st.message);
-  if (t.leaf) {
-    if (ctx.excluder.excludedByName(t.fsPath) || ctx.excluder.excludedBySize(st.isDirectory(), Number(st.size))) {
-      return undefined;
-    }
-    return startEntry(ctx, { name: t.name, path: t.fsPath, stat: st }, old, st.dev);
-  }
-  const oldNodes = await loadOldNodes(ctx, old?.type === 'dir' ? old.subtree : undefined);
-  const kids: PendingChild[] = [];
-  for (const c of t.children) {
-    const k = await startTarget(ctx, c, oldNodes.get(c.name));
-    if (k) kids.push(k);
-  }
-  return { path: t.fsPath, old, started: ctx.clock.now(), node: settle(finishDir(ctx, t.name, st, kids)) };
-}
-
-function leafPaths(targets: TargetNode[] | { contentsOf: string }): string[] {
-  if ('contentsOf' in targets) return [targets.contentsOf];
-  const out: string[] = [];
-  const visit = (ns: TargetNode[]): void => ns.forEach((n) => (n.leaf ? out.push(n.fsPath) : visit(n.children)));
-  visit(targets);
-  return out;
-}
-
-function startScanner(
-  targets: TargetNode[] | { contentsOf: string },
-  excluder: Excluder,
-  reporter: StatusReporter,
-  signal: AbortSignal,
-): void {
-  scanTotals(leafPaths(targets), excluder, (t) => reporter.setTotals(t, false), signal).then(
+/** Progress totals from the source's counting walk (restic's scanner), if it has one. */
+function startScanner(source: Source, reporter: StatusReporter, signal: AbortSignal): void {
+  source.scan?.((t) => reporter.setTotals(t, false), signal).then(
     (t) => reporter.setTotals(t, true),
     () => undefined,
   );
@@ -239,7 +158,7 @@ function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree
   const gid = process.getgid?.();
   if (uid !== undefined) snap.uid = uid;
   if (gid !== undefined) snap.gid = gid;
-  if (opts.excludes?.exclude?.length) snap.excludes = [...opts.excludes.exclude];
+  if (opts.excludes?.length) snap.excludes = [...opts.excludes];
   if (opts.tags?.length) snap.tags = [...opts.tags];
   snap.program_version = PROGRAM_VERSION;
   const stored: Partial<BackupSummary> = { ...summary };

@@ -2,7 +2,7 @@ import { throwIfAborted, type Id, type ProgressEvent, type Tree } from '../core/
 import type { Repository } from '../repository/index.js';
 import { encodeTree, sortNodes } from '../snapshot/index.js';
 import { hashId } from '../core/index.js';
-import type { Excluder, IdNames, SourceError, XattrMap } from '../source/index.js';
+import type { IdNames, Source, SourceError, XattrMap } from '../source/index.js';
 import type { BlobPipeline } from './blob-pipeline.js';
 import type { FileReader } from './file-reader.js';
 import type { Stats } from './stats.js';
@@ -11,7 +11,7 @@ import type { Budget, Clock } from '../util/index.js';
 /** Everything the walk of one backup shares. */
 export interface WalkContext {
   repo: Repository;
-  excluder: Excluder;
+  source: Source;
   names: IdNames;
   reader: FileReader;
   pipeline: BlobPipeline;

@@ -1,10 +1,9 @@
-import type { BigIntStats } from 'node:fs';
 import type { NodeType, TreeNode } from '../core/index.js';
 import { formatTime, goModeFromStat, parseTime } from '../snapshot/index.js';
-import type { IdNames } from '../source/index.js';
+import type { EntryStat, IdNames } from '../source/index.js';
 
 /** restic's node type of an lstat result. */
-export function nodeTypeOf(st: BigIntStats): NodeType {
+export function nodeTypeOf(st: EntryStat): NodeType {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
@@ -19,7 +18,7 @@ export function nodeTypeOf(st: BigIntStats): NodeType {
  * The metadata part of a node, field for field what restic 0.14 records (`nodeFromFileInfo`): `size`/`links` for
  * files, `links` for symlinks and devices, `device` (rdev) for devices; `content` is null until the caller fills it.
  */
-export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, linktarget?: string): TreeNode {
+export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linktarget?: string): TreeNode {
   const type = nodeTypeOf(st);
   const uid = Number(st.uid);
   const gid = Number(st.gid);
@@ -64,7 +63,7 @@ export function nodeFromStat(name: string, st: BigIntStats, names: IdNames, link
 /** restic's `fileChanged`: a parent file node can be reused if type, mtime, ctime, inode and size are the same. */
 export function fileUnchanged(
   old: TreeNode | undefined,
-  st: BigIntStats,
+  st: EntryStat,
   current?: TreeNode,
 ): old is TreeNode & { content: string[] } {
   if (old === undefined || old.type !== 'file' || old.content === null) return false;

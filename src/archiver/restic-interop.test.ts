@@ -7,8 +7,7 @@ import { LocalBackend } from '../backend/local/index.js';
 import { Repository } from '../repository/index.js';
 import { listSnapshots } from '../snapshot/index.js';
 import { RESTIC } from '../../test/harness/restic.js';
-import { backup } from './backup.js';
-import { randomBytesSeeded, tempDir, writeTree } from './test-support.js';
+import { backupPaths, randomBytesSeeded, tempDir, writeTree } from './test-support.js';
 
 const SCRYPT = { N: 1024, r: 8, p: 1 };
 
@@ -74,7 +73,7 @@ describe.skipIf(!RESTIC)('restic 0.14 interop', () => {
   it('restic checks and restores what Cairn backed up, byte for byte with modes', async () => {
     const repoDir = path.join(work, 'cairn-repo');
     const repo = await Repository.init(new LocalBackend(repoDir), { password: 'secret', scryptParams: SCRYPT });
-    const res = await backup(repo, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0, tags: ['t'] });
+    const res = await backupPaths(repo, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0, tags: ['t'] });
     await repo.close();
     expect(res.sourceErrors).toEqual([]);
     restic(repoDir, pw, 'check', '--read-data');
@@ -94,7 +93,7 @@ describe.skipIf(!RESTIC)('restic 0.14 interop', () => {
     restic(repoDir, pw, 'init', '--repository-version', '2');
     execFileSync(RESTIC!, ['-r', repoDir, '--password-file', pw, '--no-cache', '-q', 'backup', 'data'], { cwd: work });
     const repo = await Repository.open(new LocalBackend(repoDir), { password: 'secret' });
-    const res = await backup(repo, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0 });
+    const res = await backupPaths(repo, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0 });
     await repo.close();
     expect(res.summary.data_blobs).toBe(0);
     expect(res.summary.files_new).toBeGreaterThan(200);
@@ -103,7 +102,7 @@ describe.skipIf(!RESTIC)('restic 0.14 interop', () => {
     const again = await Repository.open(new LocalBackend(repoDir), { password: 'secret' });
     const resticSnap = (await listSnapshots(again)).find((s) => s.id !== res.snapshotId)!;
     const openSpy = vi.spyOn(fsp, 'open');
-    const third = await backup(again, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0, parent: resticSnap });
+    const third = await backupPaths(again, { paths: ['data'], cwd: work, hostname: 'interop', workers: 0, parent: resticSnap });
     await again.close();
     const sourceOpens = openSpy.mock.calls.map((c) => String(c[0])).filter((p) => p.startsWith(path.join(work, 'data')));
     expect(sourceOpens).toEqual([]);

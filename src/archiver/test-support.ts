@@ -6,6 +6,10 @@ import { MemBackend } from '../backend/mem/index.js';
 import type { Id, Tree, TreeNode } from '../core/index.js';
 import { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
+import type { ExcludeOptions, FilesSpec, Source } from '../source/index.js';
+import { FilesSource } from '../source/files/index.js';
+import { backup } from './backup.js';
+import type { BackupOptions, BackupResult } from './types.js';
 
 export const POLY = 0x35bba1908c7defn;
 
@@ -66,4 +70,26 @@ export function randomBytesSeeded(n: number, seed: number): Buffer {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+export type PathsBackupOptions = Omit<BackupOptions, 'excludes'> & { paths: string[]; cwd?: string; excludes?: ExcludeOptions };
+
+/** Backs up `paths` through the files source, as the app does (the `--exclude` patterns go into the snapshot). */
+export async function backupPaths(repo: Repository, opts: PathsBackupOptions): Promise<BackupResult> {
+  const { paths, cwd, excludes, ...rest } = opts;
+  const spec: FilesSpec = { kind: 'files', paths };
+  if (cwd !== undefined) spec.cwd = cwd;
+  if (excludes !== undefined) spec.excludes = excludes;
+  const options: BackupOptions = { ...rest };
+  if (excludes?.exclude) options.excludes = excludes.exclude;
+  return backupFrom(repo, new FilesSource(spec), options);
+}
+
+/** Backs up `source` and closes it. */
+export async function backupFrom(repo: Repository, source: Source, opts: BackupOptions): Promise<BackupResult> {
+  try {
+    return await backup(repo, source, opts);
+  } finally {
+    await source.close();
+  }
 }

@@ -1,22 +1,9 @@
 import type { Id, ProgressListener, Snapshot, SnapshotSummary, StoredSnapshot } from '../core/index.js';
-import type { ExcludeOptions } from '../source/index.js';
 import type { Clock } from '../util/index.js';
 
-export type { ExcludeOptions };
-
-/** Data read from a stream instead of the file system (`backup --stdin`, `--stdin-from-command`). */
-export interface StdinSource {
-  /** Name of the single file node in the snapshot's root tree. */
-  filename: string;
-  stream: NodeJS.ReadableStream;
-  /** Rejects if the producing command failed: then no snapshot is written. */
-  done?: Promise<void>;
-}
-
 export interface BackupOptions {
-  /** Files and folders to back up. Relative paths keep only their relative part in the tree, as restic does. */
-  paths: string[];
-  excludes?: ExcludeOptions;
+  /** The `--exclude` patterns, recorded in the snapshot (the source applies them). */
+  excludes?: string[];
   tags?: string[];
   hostname: string;
   username?: string;
@@ -26,15 +13,12 @@ export interface BackupOptions {
   parent?: StoredSnapshot;
   /** Read every file even if the parent says it is unchanged. */
   force?: boolean;
-  stdin?: StdinSource;
   /** Read and chunk everything but write nothing. */
   dryRun?: boolean;
   /** Worker threads for compression and encryption; 0 = in this thread. Default: number of cores. */
   workers?: number;
   /** Read extended attributes with `getfattr` when it is installed (default true). */
   xattrs?: boolean;
-  /** Working directory that relative paths are resolved against (default process.cwd()). */
-  cwd?: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
   /**

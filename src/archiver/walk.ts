@@ -1,8 +1,13 @@
-import fs from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import { isCairnError, type Id, type TreeNode } from '../core/index.js';
-import { loadTree } from '../snapshot/index.js';
-import { listDir, toSourceError, type FileEntry } from '../source/index.js';
+import { formatTime, loadTree } from '../snapshot/index.js';
+import {
+  toSourceError,
+  type EntryStat,
+  type FileEntry,
+  type SourceEntry,
+  type SourceListing,
+  type StreamEntry,
+} from '../source/index.js';
 import { checkRunning, recordSourceError, type WalkContext } from './context.js';
 import { fileUnchanged, nodeFromStat, nodesEqual, sameEncoding } from './node.js';
 
@@ -18,40 +23,84 @@ export interface PendingChild {
   started: number;
 }
 
+/** Builds the snapshot's root tree from the source's root entries and returns its id. */
+export async function walkRoot(ctx: WalkContext, roots: SourceListing, parentTree: Id | undefined): Promise<Id> {
+  const children = await startListing(ctx, roots, parentTree);
+  const nodes = await completeChildren(ctx, children);
+  return ctx.saveTree({ nodes });
+}
+
 /**
  * Starts backing up one entry. Returns once the entry has been *started* (a file got a read slot, a folder was
  * walked), not when it is done: the walk runs ahead of reading, hashing and saving, like restic's futures. The
  * walk itself is depth-first and in name order, so results come out deterministic.
  */
-export async function startEntry(
-  ctx: WalkContext,
-  entry: FileEntry,
-  old: TreeNode | undefined,
-  rootDev: bigint,
-): Promise<PendingChild> {
+export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: TreeNode | undefined): Promise<PendingChild> {
   checkRunning(ctx);
-  const st = entry.stat;
   const started = ctx.clock.now();
   const base = { path: entry.path, old, started };
-  if (st.isDirectory()) {
-    const crossesDevice = ctx.excluder.oneFileSystem && st.dev !== rootDev;
-    // A mount point under --one-file-system stays as an empty folder, as restic keeps it.
-    const prior: PriorTree = { id: oldSubtree(old), count: 0 };
-    const children = crossesDevice ? [] : await collectDir(ctx, entry.path, prior.id, rootDev, prior);
-    return { ...base, node: settle(finishDir(ctx, entry.name, st, children, crossesDevice ? undefined : prior)) };
-  }
-  if (st.isFile()) return startFile(ctx, entry, old, base);
-  if (st.isSymbolicLink()) {
-    let target: string;
-    try {
-      target = await fs.readlink(entry.path);
-    } catch (err) {
-      recordSourceError(ctx, toSourceError(entry.path, 'readlink', err));
-      return { ...base, node: Promise.resolve(undefined) };
+  switch (entry.kind) {
+    case 'dir': {
+      const prior: PriorTree = { id: oldSubtree(old), count: 0 };
+      const listing = await ctx.source.list(entry, ctx.signal);
+      const children = await startListing(ctx, listing, prior.id, prior);
+      return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
     }
-    return { ...base, node: Promise.resolve(nodeFromStat(entry.name, st, ctx.names, target)) };
+    case 'file':
+      return startFile(ctx, entry, old, base);
+    case 'symlink': {
+      const target = await ctx.source.readLink(entry);
+      if (typeof target !== 'string') {
+        recordSourceError(ctx, target);
+        return { ...base, node: Promise.resolve(undefined) };
+      }
+      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, target)) };
+    }
+    case 'special':
+      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names)) };
+    case 'stream': {
+      // Always new, as `backup --stdin` has always counted it: its made-up times never match a parent's node.
+      const data = { dataSize: 0, dataSizeInRepo: 0 };
+      return { ...base, old: undefined, data, node: settle(readStream(ctx, entry, data)) };
+    }
   }
-  return { ...base, node: Promise.resolve(nodeFromStat(entry.name, st, ctx.names)) };
+}
+
+/**
+ * Reads a stream entry into one file node. Its producer must succeed (`done`): a failure rejects, so no snapshot is
+ * written. Missing metadata is made up as restic does for stdin (see StreamEntry).
+ */
+async function readStream(ctx: WalkContext, entry: StreamEntry, data: PendingChild['data'] & object): Promise<TreeNode> {
+  const { stream, done } = entry.open(ctx.signal);
+  ctx.current.add(entry.path);
+  try {
+    const [res] = await Promise.all([ctx.reader.readStream(stream), done]);
+    checkRunning(ctx);
+    Object.assign(data, res.stats);
+    const time = formatTime(entry.mtimeNs ?? ctx.clock.nowNs());
+    const uid = entry.uid ?? process.getuid?.() ?? 0;
+    const gid = entry.gid ?? process.getgid?.() ?? 0;
+    const node: TreeNode = {
+      name: entry.name,
+      type: 'file',
+      mode: entry.mode ?? 0o644,
+      mtime: time,
+      atime: time,
+      ctime: time,
+      uid,
+      gid,
+      content: res.content,
+    };
+    const user = ctx.names.user(uid);
+    const group = ctx.names.group(gid);
+    if (user !== undefined) node.user = user;
+    if (group !== undefined) node.group = group;
+    node.size = res.size;
+    countDone(ctx, node);
+    return node;
+  } finally {
+    ctx.current.delete(entry.path);
+  }
 }
 
 async function startFile(
@@ -100,23 +149,21 @@ export interface PriorTree {
 }
 
 /**
- * Lists folder `dir` and starts each entry in order; the parent's subtree gives the old nodes (their number goes into
- * `prior`, if given).
+ * Starts each entry of a listing in order, after recording its errors; the parent's tree `oldTree` gives the old
+ * nodes (their number goes into `prior`, if given).
  */
-export async function collectDir(
+async function startListing(
   ctx: WalkContext,
-  dir: string,
+  listing: SourceListing,
   oldTree: Id | undefined,
-  rootDev: bigint,
   prior?: PriorTree,
 ): Promise<PendingChild[]> {
-  const listing = await listDir(dir, ctx.excluder);
   for (const e of listing.errors) recordSourceError(ctx, e);
   const oldNodes = await loadOldNodes(ctx, oldTree);
   if (prior) prior.count = oldNodes.size;
   const children: PendingChild[] = [];
   for (const entry of listing.entries) {
-    children.push(await startEntry(ctx, entry, oldNodes.get(entry.name), rootDev));
+    children.push(await startEntry(ctx, entry, oldNodes.get(entry.name)));
   }
   await yieldNow(ctx);
   return children;
@@ -162,7 +209,7 @@ export function oldSubtree(old: TreeNode | undefined): Id | undefined {
 export async function finishDir(
   ctx: WalkContext,
   name: string,
-  st: BigIntStats,
+  st: EntryStat,
   children: PendingChild[],
   prior?: PriorTree,
 ): Promise<TreeNode> {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { AppDeps, OpenOptions, PasswordSource, RepositoryTarget } from '../app/index.js';
 import { defaultLocations } from '../app/index.js';
 import type { BackendContext, LimitOptions } from '../registry.js';
-import { openBackend } from '../registry.js';
+import { openBackend, openSource } from '../registry.js';
 import type { Clock } from '../util/index.js';
 import { systemClock } from '../util/index.js';
 import type { Env, GlobalFlags } from './global-options.js';
@@ -97,6 +97,7 @@ export class CommandContext {
   deps(): AppDeps {
     const deps: AppDeps = {
       openBackend: (url) => openBackend(url, this.backendContext()),
+      openSource,
       clock: this.io.clock,
       hostname: os.hostname(),
       username: currentUser(this.io.env),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backup } from '../archiver/index.js';
+import { FilesSource } from '../source/files/index.js';
 import { LocalBackend } from '../backend/local/index.js';
 import { Repository } from '../repository/index.js';
 import { fixedClock } from '../util/index.js';
@@ -23,7 +24,11 @@ describe('check on a repository written by the archiver', () => {
     await writeFile(path.join(src, 'sub', 'deeper', 'text.txt'), 'lorem ipsum '.repeat(50_000));
     repoDir = path.join(work, 'repo');
     const repo = await Repository.init(new LocalBackend(repoDir), { password: PASSWORD, scryptParams: { N: 1024, r: 8, p: 1 } });
-    await backup(repo, { paths: [src], hostname: 'test-host', workers: 0, clock: fixedClock(Date.UTC(2024, 0, 2)) });
+    await backup(repo, new FilesSource({ kind: 'files', paths: [src] }), {
+      hostname: 'test-host',
+      workers: 0,
+      clock: fixedClock(Date.UTC(2024, 0, 2)),
+    });
     await repo.close();
   });
   afterEach(async () => {

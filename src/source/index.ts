@@ -1,7 +1,30 @@
 /**
  * @module source
- * Where backup data comes from. `source/files` walks the local file system into entries (folders, files, symlinks,
- * devices…) with their metadata; further sources (command output, database dumps, volumes) adapt their data to
- * streaming entries. The archiver turns entries into tree nodes and blobs.
+ * Where backup data comes from: the `Source` plug-in interface (source.ts), a tree of entries — folders, files,
+ * symlinks, special files and streams — that the archiver walks the same way for every source. The
+ * implementations live in their own folders (`files`: the local file system; `stream`: standard input and command
+ * output) and are named only by registry.ts, which opens one from a `SourceSpec`. What several sources or the
+ * restorer share is here: restic's path patterns, user and group names, the name order, source errors.
  */
-export * from './files/index.js';
+export type {
+  DirEntry,
+  EntryStat,
+  ExtendedAttributes,
+  FileEntry,
+  OpenStream,
+  ScanTotals,
+  Source,
+  SourceEntry,
+  SourceError,
+  SourceListing,
+  SpecialEntry,
+  StreamEntry,
+  SymlinkEntry,
+  XattrMap,
+} from './source.js';
+export type { CommandSpec, ExcludeOptions, FilesSpec, SourceSpec, StdinSpec } from './spec.js';
+export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
+export type { Pattern, ListMatch } from './glob.js';
+export { IdNames, parseIdFile } from './id-names.js';
+export { compareNames } from './order.js';
+export { toSourceError } from './errors.js';

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Excluder, parsePatternLines, parseSize } from './exclude.js';
-import { parseIdFile } from './names.js';
-import { compareNames } from './walk.js';
+import { parseIdFile } from '../id-names.js';
+import { compareNames } from '../order.js';
 import { parseGetfattr } from './xattr.js';
 
 describe('exclude options', () => {

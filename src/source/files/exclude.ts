@@ -1,27 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { CairnError, errnoCode } from '../../core/index.js';
-import { compilePattern, matchAny, type Pattern } from './glob.js';
-
-/** restic's exclude flags, one field per flag. */
-export interface ExcludeOptions {
-  /** `--exclude`: glob patterns matched against the absolute path. */
-  exclude?: string[];
-  /** `--iexclude`: the same, case-insensitive. */
-  iexclude?: string[];
-  /** `--exclude-file`: files with one pattern per line (`#` comments, blank lines ignored). */
-  excludeFiles?: string[];
-  /** `--iexclude-file`. */
-  iexcludeFiles?: string[];
-  /** `--exclude-if-present FILE[:HEADER]`: skip the contents (all but FILE) of folders holding FILE. */
-  excludeIfPresent?: string[];
-  /** `--exclude-caches`: the same for CACHEDIR.TAG with its signature. */
-  excludeCaches?: boolean;
-  /** `--exclude-larger-than`: skip files larger than this many bytes. */
-  excludeLargerThan?: number;
-  /** `--one-file-system`: do not descend into other file systems (mount points stay as empty folders). */
-  oneFileSystem?: boolean;
-}
+import { compilePattern, matchAny, type Pattern } from '../glob.js';
+import type { ExcludeOptions } from '../spec.js';
 
 interface TagSpec {
   name: string;

@@ -1,11 +1,6 @@
+import type { ScanTotals } from '../source.js';
 import type { Excluder } from './exclude.js';
 import { listDir, lstatEntry } from './walk.js';
-
-export interface ScanTotals {
-  files: number;
-  dirs: number;
-  bytes: number;
-}
 
 /**
  * A fast counting walk for progress totals and ETA (restic's scanner): the same excludes as the backup, no reading.
@@ -20,7 +15,7 @@ export async function scanTotals(
   const totals: ScanTotals = { files: 0, dirs: 0, bytes: 0 };
   const walk = async (dir: string, dev: bigint): Promise<void> => {
     if (signal?.aborted) return;
-    const { entries } = await listDir(dir, excluder);
+    const { entries } = await listDir(dir, excluder, dev);
     const subdirs: string[] = [];
     for (const e of entries) {
       if (e.stat.isDirectory()) {

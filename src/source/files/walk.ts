@@ -1,26 +1,18 @@
 import fs from 'node:fs/promises';
 import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
-import { errnoCode } from '../../core/index.js';
+import { toSourceError } from '../errors.js';
+import { compareNames } from '../order.js';
+import type { DirEntry, FileEntry, SourceError, SourceListing, SpecialEntry, SymlinkEntry } from '../source.js';
 import type { Excluder } from './exclude.js';
 
-/** One directory entry with its `lstat` (bigint, for nanosecond times and 64-bit inodes). */
-export interface FileEntry {
-  name: string;
-  /** Absolute path. */
-  path: string;
-  stat: BigIntStats;
-}
+/**
+ * An entry of the files source: the public entry plus the device of the target it was found under, which
+ * `--one-file-system` compares a folder's device with.
+ */
+export type FsEntry = (DirEntry | FileEntry | SymlinkEntry | SpecialEntry) & { rootDev: bigint };
 
-/** A file or folder that could not be read; the backup leaves it out and keeps going, as restic does. */
-export interface SourceError {
-  item: string;
-  during: string;
-  message: string;
-}
-
-export interface DirListing {
-  entries: FileEntry[];
-  errors: SourceError[];
+export interface FsListing extends SourceListing {
+  entries: FsEntry[];
 }
 
 /** `lstat` with bigint fields; a missing file yields a SourceError instead of a throw. */
@@ -32,13 +24,19 @@ export async function lstatEntry(file: string): Promise<BigIntStats | SourceErro
   }
 }
 
+/** The entry of `name` at `path` with its lstat, tagged by kind. */
+export function fsEntry(name: string, path: string, stat: BigIntStats, rootDev: bigint): FsEntry {
+  const kind = stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'symlink' : 'special';
+  return { kind, name, path, stat, rootDev };
+}
+
 /**
  * The entries of folder `dir`, excluded ones removed, sorted by name in UTF-8 byte order (the order of tree nodes).
  * Name patterns are checked before `lstat`, so excluded entries cost no system call. The listing and the `lstat`s are
  * synchronous system calls in a row, as restic's walk makes them: on a warm cache each costs about a microsecond,
  * while a promise round trip through the thread pool costs ten times that and dominated no-change backups.
  */
-export async function listDir(dir: string, excluder: Excluder): Promise<DirListing> {
+export async function listDir(dir: string, excluder: Excluder, rootDev: bigint): Promise<FsListing> {
   let names: string[];
   const errors: SourceError[] = [];
   try {
@@ -52,7 +50,7 @@ export async function listDir(dir: string, excluder: Excluder): Promise<DirListi
     const only = await excluder.keepOnlyTag(dir, names);
     if (only) names = only;
   }
-  const entries: FileEntry[] = [];
+  const entries: FsEntry[] = [];
   const prefix = dir.endsWith('/') ? dir : dir + '/';
   for (const name of names) {
     const p = prefix + name;
@@ -64,7 +62,7 @@ export async function listDir(dir: string, excluder: Excluder): Promise<DirListi
       errors.push(toSourceError(p, 'lstat', err));
       continue;
     }
-    if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) entries.push({ name, path: p, stat: st });
+    if (!excluder.excludedBySize(st.isDirectory(), Number(st.size))) entries.push(fsEntry(name, p, st, rootDev));
   }
   return { entries, errors };
 }
@@ -88,19 +86,4 @@ function dropUndecodableNames(dir: string, names: string[], errors: SourceError[
     }
   }
   return names.filter((n) => valid.has(n));
-}
-
-/** Byte order of the UTF-8 encodings (Go string order), which differs from UTF-16 order only above U+D7FF. */
-export function compareNames(a: string, b: string): number {
-  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function toSourceError(item: string, during: string, err: unknown): SourceError {
-  const code = errnoCode(err);
-  let message: string;
-  if (code === 'ENOENT') message = `${item} does not exist (it vanished during the backup).`;
-  else if (code === 'EACCES' || code === 'EPERM') message = `Permission denied reading ${item}.`;
-  else message = `Cannot read ${item}: ${err instanceof Error ? err.message : String(err)}.`;
-  return { item, during, message };
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GetfattrParser, findGetfattr, parseGetfattr, readXattrsRecursive, type XattrMap } from './xattr.js';
+import type { XattrMap } from '../source.js';
+import { GetfattrParser, findGetfattr, parseGetfattr, readXattrsRecursive } from './xattr.js';
 
 /** getfattr -d -e base64 output for three files, one with an escaped name and non-ASCII bytes, one without attributes. */
 const OUTPUT = Buffer.concat([

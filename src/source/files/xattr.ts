@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExtendedAttribute } from '../../core/index.js';
+import type { XattrMap } from '../source.js';
 
-/**
+/*
  * Extended attributes without a native addon: Node has no xattr API, so one `getfattr -R` per backup root lists every
  * file that has any (files without attributes cost nothing in the output). Its output is parsed line by line as it
  * arrives, so only the attributes themselves are kept, never the whole text.
  */
-export type XattrMap = Map<string, ExtendedAttribute[]>;
 
 /** getfattr's complaints passed on one by one; beyond this many only their number is reported. */
 const MAX_ERROR_LINES = 20;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { cleanPath, compareNames } from '../source/index.js';
+import { cleanPath } from '../glob.js';
+import { compareNames } from '../order.js';
 
 /**
  * The shape of a snapshot's root tree, as restic 0.14 builds it (archiver/tree.go): each target contributes its path
@@ -75,4 +76,13 @@ function relativeRoot(target: string): string {
 function sortTree(nodes: TargetNode[]): void {
   nodes.sort((a, b) => compareNames(a.name, b.name));
   for (const n of nodes) sortTree(n.children);
+}
+
+/** The paths backed up as a whole (restic's targets without those covered by another). */
+export function leafPaths(targets: TargetNode[] | { contentsOf: string }): string[] {
+  if ('contentsOf' in targets) return [targets.contentsOf];
+  const out: string[] = [];
+  const visit = (ns: TargetNode[]): void => ns.forEach((n) => (n.leaf ? out.push(n.fsPath) : visit(n.children)));
+  visit(targets);
+  return out;
 }

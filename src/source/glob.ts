@@ -1,4 +1,4 @@
-import { CairnError } from '../../core/index.js';
+import { CairnError } from '../core/index.js';
 
 /**
  * restic's path patterns (its `filter` package), shared by backup excludes and restore includes/excludes: a pattern is

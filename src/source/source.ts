@@ -1,0 +1,124 @@
+import type { BigIntStats } from 'node:fs';
+import type { ExtendedAttribute } from '../core/index.js';
+
+/**
+ * The Source plug-in interface: where a backup's data comes from. A source is a tree of entries; the archiver walks
+ * it the same way for every source and turns each entry into a tree node.
+ *
+ * Contract (checked by `source/testing`):
+ * - Lifecycle: open (the registry's `openSource`) → `roots` once → `list`/`readLink`/`open` while walking →
+ *   `close` once, also after a failed or aborted backup. `scan` and `extendedAttributes` may run alongside the
+ *   walk, once each, after `roots` resolved.
+ * - Ordering: `roots` and `list` return entries sorted by name in UTF-8 byte order (`compareNames`, restic's
+ *   order of tree nodes), without duplicate names.
+ * - Errors: a child that cannot be read is reported as a `SourceError` in the listing (or returned by `readLink`)
+ *   and left out; the backup goes on without it. Only a fault that makes the whole backup meaningless throws (a
+ *   given path that does not exist: CairnError 'source-unreadable'; bad options: 'invalid-argument'). A stream whose
+ *   producer fails rejects its `done`: then no snapshot may be written.
+ * - Concurrency: the archiver lists one folder at a time (depth first), but reads several files and symlinks while
+ *   it walks on; `scan` and `extendedAttributes` run at the same time as the walk. A source must not assume that
+ *   entries are finished in the order they were listed.
+ * - Paths: an entry's `path` is the item as shown to users (progress, errors) and the key of its extended
+ *   attributes; for a `'file'` entry it is also where the archiver reads the bytes on the local file system
+ *   (positioned reads, worker batching). Data that is not a local file is a `'stream'` entry.
+ */
+export interface Source {
+  /** The snapshot's `paths` (absolute), also what restic matches a parent snapshot by. */
+  readonly paths: readonly string[];
+  /** The entries of the snapshot's root tree. @throws CairnError when the backup cannot start (see the contract). */
+  roots(signal?: AbortSignal): Promise<SourceListing>;
+  /** The entries of a folder that `roots` or an earlier `list` returned; never throws for unreadable children. */
+  list(dir: DirEntry, signal?: AbortSignal): Promise<SourceListing>;
+  /** The target of a symlink entry, or why it could not be read. */
+  readLink(entry: SymlinkEntry): Promise<string | SourceError>;
+  /** Counts what the backup will visit, for progress totals; `onTotals` gets the running totals. Errors are ignored. */
+  scan?(onTotals: (totals: ScanTotals) => void, signal?: AbortSignal): Promise<ScanTotals>;
+  /** Extended attributes by entry `path`, with what could not be read (excluded items already left out). */
+  extendedAttributes?(signal?: AbortSignal): Promise<ExtendedAttributes>;
+  /** Releases what the source holds (a running command, open handles); safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** The metadata of an entry, shaped like `fs.lstat(…, { bigint: true })` (what restic records in a node). */
+export type EntryStat = Pick<
+  BigIntStats,
+  | 'mode' | 'uid' | 'gid' | 'size' | 'nlink' | 'ino' | 'dev' | 'rdev' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'
+  | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isBlockDevice' | 'isCharacterDevice' | 'isFIFO' | 'isSocket'
+>;
+
+interface StatEntry {
+  /** Node name in its tree. */
+  name: string;
+  /** The item as shown to users; for a file also where its bytes are read. */
+  path: string;
+  stat: EntryStat;
+}
+
+export interface DirEntry extends StatEntry {
+  kind: 'dir';
+}
+/** A regular file on the local file system, read by the archiver from `path`. */
+export interface FileEntry extends StatEntry {
+  kind: 'file';
+}
+export interface SymlinkEntry extends StatEntry {
+  kind: 'symlink';
+}
+/** A device, FIFO or socket: only its metadata is backed up. */
+export interface SpecialEntry extends StatEntry {
+  kind: 'special';
+}
+
+/**
+ * Data produced while it is read (standard input, command output, a database dump): backed up as one file node.
+ * Metadata left out is made up as restic does for stdin: mode 0644, owner the current process, all three times
+ * the moment the stream was read to its end.
+ */
+export interface StreamEntry {
+  kind: 'stream';
+  name: string;
+  path: string;
+  /** Permission bits of the file node. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtimeNs?: bigint;
+  /** Starts the producer; called at most once. Aborting `signal` stops it. */
+  open(signal: AbortSignal): OpenStream;
+}
+
+export interface OpenStream {
+  stream: AsyncIterable<Uint8Array>;
+  /** Settles once the producer has finished; rejects when it failed (then no snapshot may be written). */
+  done: Promise<void>;
+}
+
+export type SourceEntry = DirEntry | FileEntry | SymlinkEntry | SpecialEntry | StreamEntry;
+
+/** A folder's entries in name order, and the children that could not be read. */
+export interface SourceListing {
+  entries: SourceEntry[];
+  errors: SourceError[];
+}
+
+/** A file or folder that could not be read; the backup leaves it out and keeps going, as restic does. */
+export interface SourceError {
+  item: string;
+  during: string;
+  message: string;
+}
+
+export interface ScanTotals {
+  files: number;
+  dirs: number;
+  bytes: number;
+}
+
+/** Extended attributes by entry path. */
+export type XattrMap = Map<string, ExtendedAttribute[]>;
+
+export interface ExtendedAttributes {
+  attributes: XattrMap;
+  /** What could not be read, one sentence each; `item` is the path it concerns, when known. */
+  problems: { message: string; item?: string }[];
+}

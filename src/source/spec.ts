@@ -1,0 +1,52 @@
+/**
+ * The options of each source implementation, and `SourceSpec`, their union: what the app asks the registry to open.
+ * They live here, above the implementations, so that the app can name them without importing any implementation.
+ */
+
+/** restic's exclude flags, one field per flag. */
+export interface ExcludeOptions {
+  /** `--exclude`: glob patterns matched against the absolute path. */
+  exclude?: string[];
+  /** `--iexclude`: the same, case-insensitive. */
+  iexclude?: string[];
+  /** `--exclude-file`: files with one pattern per line (`#` comments, blank lines ignored). */
+  excludeFiles?: string[];
+  /** `--iexclude-file`. */
+  iexcludeFiles?: string[];
+  /** `--exclude-if-present FILE[:HEADER]`: skip the contents (all but FILE) of folders holding FILE. */
+  excludeIfPresent?: string[];
+  /** `--exclude-caches`: the same for CACHEDIR.TAG with its signature. */
+  excludeCaches?: boolean;
+  /** `--exclude-larger-than`: skip files larger than this many bytes. */
+  excludeLargerThan?: number;
+  /** `--one-file-system`: do not descend into other file systems (mount points stay as empty folders). */
+  oneFileSystem?: boolean;
+}
+
+/** Files and folders of the local file system (`source/files`). */
+export interface FilesSpec {
+  kind: 'files';
+  /** Relative paths keep only their relative part in the tree, as restic does. */
+  paths: string[];
+  /** Working directory that relative paths are resolved against (default process.cwd()). */
+  cwd?: string;
+  excludes?: ExcludeOptions;
+}
+
+/** `backup --stdin`: one file node named `filename` holding what `stream` yields (`source/stream`). */
+export interface StdinSpec {
+  kind: 'stdin';
+  filename: string;
+  stream: AsyncIterable<Uint8Array | string>;
+}
+
+/** `backup --stdin-from-command`: one file node holding a program's standard output (`source/stream`). */
+export interface CommandSpec {
+  kind: 'command';
+  filename: string;
+  /** The program, run without a shell. */
+  command: string;
+  args: string[];
+}
+
+export type SourceSpec = FilesSpec | StdinSpec | CommandSpec;
