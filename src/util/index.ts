@@ -4,5 +4,5 @@
  */
 export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
+export { WorkerPool, WorkerCrashError, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow } from './memory.js';
