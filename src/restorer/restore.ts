@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../util/index.js';
 import { abortIfNeeded } from './abort.js';
 import { InlineOpener, WorkerOpener } from './blob-opener.js';
 import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
+import { OpenFiles, openFileBudget } from './open-files.js';
 import { planRestore, type PlannedOther, type RestorePlan } from './plan.js';
 import { clearPath, ensureRealDir, fsPath, linkTargetPath } from './safe-fs.js';
 import { makeSelector, type SelectionOptions } from './selection.js';
@@ -32,6 +33,10 @@ export interface RestoreOptions extends SelectionOptions {
   parallelLoads?: number;
   /** Threads that decrypt, decompress and verify blobs (default: one per core; 0 = in this thread). */
   workers?: number;
+  /** Leave all-zero blobs as holes in the restored files (restic's `--sparse`). */
+  sparse?: boolean;
+  /** Restored files open at once (default: a quarter of the open-file limit, at most 256). */
+  openFiles?: number;
 }
 
 export interface RestoreResult {
@@ -67,15 +72,18 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
   const meta = makeMetaContext(warn);
   const progress = makeProgress(clock, plan, result, opts.onProgress);
   const workers = CAN_USE_WORKERS ? (opts.workers ?? os.availableParallelism()) : 0;
+  const sparse = opts.sparse === true;
   const ctx: WriteContext = {
     target,
     repo,
-    opener: workers > 0 ? new WorkerOpener(repo.key, workers) : new InlineOpener(repo.key),
+    opener: workers > 0 ? new WorkerOpener(repo.key, workers, sparse) : new InlineOpener(repo.key, sparse),
     meta,
     signal: opts.signal,
     // Remote stores answer with latency: keep as many reads in flight as the backend has connections.
     parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1, repo.backend.connections ?? 0),
     maxRange: MAX_RANGE,
+    files: new OpenFiles(opts.openFiles ?? openFileBudget()),
+    sparse,
     onBytes: (n) => {
       result.bytesRestored += n;
       progress(false);
