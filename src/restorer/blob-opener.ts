@@ -129,9 +129,10 @@ export class WorkerOpener implements BlobOpener {
   }
 
   async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
-    // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first.
-    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
-    const buffer = own.buffer as ArrayBuffer;
+    // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first, into an
+    // ArrayBuffer of its own (Buffer.from would take a small copy from the pool again, which cannot be transferred).
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+    const buffer = (own ? raw.buffer : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) as ArrayBuffer;
     const transfer: Transferable[] = [buffer];
     return this.pool.run({ buffer, byteOffset: 0, slices, writes, sparse: this.sparse }, transfer);
   }

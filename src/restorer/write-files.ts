@@ -26,26 +26,26 @@ export interface WriteContext {
   onFileDone: () => void;
 }
 
-/** Files planned and written together: bounds the per-file state of the writing to this many files at a time. */
-const FILES_PER_ROUND = 8192;
-
 /**
- * Writes every planned file, pack by pack: each range of a pack is read once, its blobs are opened and verified (in
+ * Writes planned files, pack by pack: each range of a pack is read once, its blobs are opened and verified (in
  * workers) and written to every file and offset that needs them; a file gets its metadata when its last blob is in.
- * Files go in rounds of a few thousand, so that what is kept per file while writing does not grow with the restore.
- * Then creates the hard links.
+ * Then creates the hard links. Called once per round of files; `failed` carries the files that failed across
+ * rounds (a later hard link to them is not created).
  */
-export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContext): Promise<void> {
-  const failed = new Set<PlannedFile>();
-  let round: PlannedFile[] = [];
-  for (const file of files) {
-    if (file.linkTo !== undefined) continue;
-    round.push(file);
-    if (round.length < FILES_PER_ROUND) continue;
-    await writeRound(round, ctx, failed);
-    round = [];
+export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContext, failed = new Set<PlannedFile>()): Promise<void> {
+  const primary = files.filter((f) => f.linkTo === undefined);
+  const { tasks, ranges } = planPackReads(ctx.repo, primary, (f) => fsPath(ctx.target, f.rel), ctx.maxRange);
+  try {
+    for (const task of tasks) {
+      if (task.missing !== undefined) await failTask(task, new CairnError('not-found', task.missing), ctx);
+      else if (task.pending === 0) await writeEmpty(task, ctx);
+    }
+    await forEachLimit(ranges, ctx.parallelReads, (range) => restoreRange(range, ctx));
+  } finally {
+    // Only after an interruption or a fatal error are files still open (and then no write is in flight).
+    await ctx.files.closeAll(tasks);
   }
-  if (round.length > 0) await writeRound(round, ctx, failed);
+  for (const t of tasks) if (t.failed || t.pending > 0) failed.add(t.file);
   for (const file of files) {
     if (file.linkTo === undefined) continue;
     const first = file.linkTo;
@@ -59,21 +59,6 @@ export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContex
       await link(fsPath(ctx.target, first.rel), path);
     });
   }
-}
-
-async function writeRound(round: readonly PlannedFile[], ctx: WriteContext, failed: Set<PlannedFile>): Promise<void> {
-  const { tasks, ranges } = planPackReads(ctx.repo, round, (f) => fsPath(ctx.target, f.rel), ctx.maxRange);
-  try {
-    for (const task of tasks) {
-      if (task.missing !== undefined) await failTask(task, new CairnError('not-found', task.missing), ctx);
-      else if (task.pending === 0) await writeEmpty(task, ctx);
-    }
-    await forEachLimit(ranges, ctx.parallelReads, (range) => restoreRange(range, ctx));
-  } finally {
-    // Only after an interruption or a fatal error are files still open (and then no write is in flight).
-    await ctx.files.closeAll(tasks);
-  }
-  for (const t of tasks) if (t.failed || t.pending > 0) failed.add(t.file);
 }
 
 /** Runs one item's work; item-level failures become warnings, while interruption and a full disk stop the restore. */

@@ -66,12 +66,20 @@ export class WorkerPool<Req, Res> {
     const slot = this.slots.reduce((a, b) => (b.load < a.load ? b : a));
     const job = this.nextJob++;
     return new Promise<Res>((resolve, reject) => {
-      this.jobs.set(job, { slot, weight, resolve, reject });
+      const entry: Job<Res> = { slot, weight, resolve, reject };
+      this.jobs.set(job, entry);
       slot.load += weight;
       // A busy worker keeps the process alive; an idle one does not (an unclosed pool never blocks exit).
       if (slot.running++ === 0) slot.worker.ref();
       const msg: JobMessage<Req> = { job, body: req };
-      slot.worker.postMessage(msg, [...transfer]);
+      try {
+        slot.worker.postMessage(msg, [...transfer]);
+      } catch (err) {
+        // Not sent (e.g. an untransferable buffer): the job must not wait in the table for an answer.
+        this.jobs.delete(job);
+        this.finished(entry);
+        throw err;
+      }
     });
   }
 
