@@ -14,6 +14,19 @@ describe('WorkerPool', () => {
     }
   });
 
+  it('a job that cannot be sent (an untransferable pooled buffer) rejects and leaves no load behind', async () => {
+    const pool = new WorkerPool<string, number>(url, 2, { factor: 1 });
+    try {
+      const first = await pool.run('who');
+      // Small Buffers share Node's pool, whose ArrayBuffer cannot be transferred.
+      await expect(pool.run('who', [Buffer.from('pooled').buffer])).rejects.toThrow();
+      // The least-loaded worker is still the first one: the failed job does not count against it.
+      await expect(pool.run('who')).resolves.toBe(first);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects a job whose worker reports an error, and keeps serving others', async () => {
     const pool = new WorkerPool<number | string, number>(url, 1, { factor: 3 });
     try {
