@@ -37,6 +37,8 @@ export interface RestoreRequest {
   iexclude?: string[];
   verify?: boolean;
   dryRun?: boolean;
+  /** Leave all-zero blobs as holes (restic's `--sparse`). */
+  sparse?: boolean;
 }
 
 export interface RestoreOutcome {
@@ -71,6 +73,7 @@ export async function runRestore(
       if (req.iexclude?.length) o.iexclude = req.iexclude;
       if (req.verify === true) o.verify = true;
       if (req.dryRun === true) o.dryRun = true;
+      if (req.sparse === true) o.sparse = true;
       if (opts.onProgress) o.onProgress = opts.onProgress;
       const r = await restore(repo, snapshot, o);
       return { snapshot, ...r };

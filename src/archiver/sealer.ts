@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import { CairnError } from '../core/index.js';
 import { SEAL_OVERHEAD } from '../crypto/index.js';
+import { WorkerCrashError, WorkerPool } from '../util/index.js';
 import { BufferPool } from './buffer-pool.js';
 import { sealBlob, type SealedBlob, type SealParams, type SealRequest, type SealResponse } from './seal-blob.js';
 import type { ReadFileResult, ReadFilesRequest, ReadFilesResponse } from './small-files.js';
@@ -40,11 +40,6 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-interface Slot {
-  worker: Worker;
-  outstanding: number;
-}
-
 const BATCH_BYTES = 1 << 20;
 const BATCH_COUNT = 128;
 const FILE_BATCH_COUNT = 64;
@@ -62,14 +57,16 @@ function sharedRelease(pool: BufferPool, buffer: ArrayBuffer, count: number): ()
   };
 }
 
+type WorkerResponse = SealResponse & Partial<ReadFilesResponse>;
+
 /**
  * A pool of worker threads. Small blobs are batched into one message (up to 1 MiB or 128 blobs) so tiny files do not
- * pay a round trip each; buffers are transferred, never copied. Each job goes to the least-loaded worker.
+ * pay a round trip each; buffers are transferred, never copied. Each job goes to the worker with the fewest bytes in
+ * flight. A worker that dies fails its own jobs (the backup ends with an error) and is replaced.
  */
 export class WorkerSealer implements Sealer {
   readonly pool = new BufferPool(POOL_BYTES);
-  private readonly slots: Slot[] = [];
-  private readonly jobs = new Map<number, { slot: Slot; bytes: number; onResult: (res: SealResponse & Partial<ReadFilesResponse>) => void; onError: (e: unknown) => void }>();
+  private readonly workers: WorkerPool<SealRequest | ReadFilesRequest, WorkerResponse>;
   private files: { path: string; size: number; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
   private filesBytes = 0;
   private filesScheduled = false;
@@ -77,25 +74,14 @@ export class WorkerSealer implements Sealer {
   private batchBytes = 0;
   private flushScheduled = false;
   private nextJob = 0;
-  private failure: Error | undefined;
 
   constructor(params: SealParams, count: number, workerUrl: URL = new URL('./worker.js', import.meta.url)) {
-    for (let i = 0; i < count; i++) {
-      // A small young generation: workers allocate few JS objects, so without it V8 rarely collects and the
-      // garbage buffers of zstd pile up (tens of MiB per worker).
-      const worker = new Worker(workerUrl, {
-        workerData: params.toWorkerData(),
-        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-      });
-      const slot: Slot = { worker, outstanding: 0 };
-      worker.on('message', (res: SealResponse) => this.onResult(res));
-      worker.on('error', (err) => this.fail(err));
-      this.slots.push(slot);
-    }
+    // A small young generation: workers allocate few JS objects, so without it V8 rarely collects and the
+    // garbage buffers of zstd pile up (tens of MiB per worker).
+    this.workers = new WorkerPool(workerUrl, count, params.toWorkerData(), { maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
   }
 
   seal(data: Uint8Array): Promise<SealedBlob> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       if (data.length >= ALONE_BYTES) {
         this.dispatch([{ data, waiter: { resolve, reject } }], data.length);
@@ -146,7 +132,7 @@ export class WorkerSealer implements Sealer {
       }
     }
     const waiters = items.map((i) => i.waiter);
-    this.post(job, bytes, req, [req.blobs[0]!.buffer], {
+    this.post(bytes, req, [req.blobs[0]!.buffer], {
       onResult: (res) => {
         const out = res.out;
         if (res.error !== undefined || !out || !res.parts) {
@@ -167,7 +153,6 @@ export class WorkerSealer implements Sealer {
 
   /** Batches small files (up to 64 or ~1 MiB) into one worker job. */
   readSmallFile(path: string, size: number, limit: number): Promise<SmallFileResult> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.files.push({ path, size, resolve, reject });
       this.filesBytes += size;
@@ -189,7 +174,7 @@ export class WorkerSealer implements Sealer {
     const job = this.nextJob++;
     const into = this.pool.take(bytes + files.length * SEAL_OVERHEAD).buffer as ArrayBuffer;
     const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ path: f.path, size: f.size })), limit, into };
-    this.post(job, bytes, req, [into], {
+    this.post(bytes, req, [into], {
       onResult: (res) => {
         const out = res.out;
         if (res.error !== undefined || !out || !res.results) {
@@ -208,33 +193,19 @@ export class WorkerSealer implements Sealer {
   }
 
   private post(
-    job: number,
     bytes: number,
     req: SealRequest | ReadFilesRequest,
     transfer: ArrayBuffer[],
-    handlers: { onResult: (res: SealResponse & Partial<ReadFilesResponse>) => void; onError: (e: unknown) => void },
+    handlers: { onResult: (res: WorkerResponse) => void; onError: (e: unknown) => void },
   ): void {
-    const slot = this.slots.reduce((a, b) => (b.outstanding < a.outstanding ? b : a));
-    slot.outstanding += bytes;
-    this.jobs.set(job, { slot, bytes, ...handlers });
-    slot.worker.postMessage(req, transfer);
-  }
-
-  private onResult(res: SealResponse & Partial<ReadFilesResponse>): void {
-    const job = this.jobs.get(res.job);
-    if (!job) return;
-    this.jobs.delete(res.job);
-    job.slot.outstanding -= job.bytes;
-    job.onResult(res);
-  }
-
-  private fail(err: unknown): void {
-    this.failure = new CairnError('fatal', 'A compression worker crashed.', { cause: err });
-    for (const job of this.jobs.values()) job.onError(this.failure);
-    this.jobs.clear();
+    this.workers.run(req, transfer, bytes).then(handlers.onResult, (err: unknown) => {
+      // A job that threw in the worker is answered as an error; a worker that died fails its jobs.
+      if (err instanceof WorkerCrashError) handlers.onError(new CairnError('fatal', 'A compression worker crashed.', { cause: err }));
+      else handlers.onResult({ job: req.job, error: err instanceof Error ? err.message : String(err) });
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.workers.close();
   }
 }

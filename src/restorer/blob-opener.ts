@@ -46,6 +46,19 @@ export interface OpenRequest {
   byteOffset: number;
   slices: readonly SealedSlice[];
   writes: readonly PlaintextWrite[];
+  /** Do not write plaintexts that are all zeros (the file is truncated to its length at the end: they are holes). */
+  sparse: boolean;
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** Whether every byte of `data` is zero. */
+export function isAllZero(data: Uint8Array): boolean {
+  for (let at = 0; at < data.length; at += ZEROS.length) {
+    const part = data.subarray(at, Math.min(data.length, at + ZEROS.length));
+    if (Buffer.compare(part, ZEROS.subarray(0, part.length)) !== 0) return false;
+  }
+  return true;
 }
 
 /** Opens every slice of `req` and makes its writes (pure apart from the writes: runs in a worker or in this thread). */
@@ -65,7 +78,7 @@ export function openAndWriteSlices(codec: BlobCodec, req: OpenRequest): WriteOut
     } catch (err) {
       return err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     }
-    for (const w of bySlice.get(i) ?? []) writeErrors[w] = writeAllAt(req.writes[w]!, plain);
+    if (!(req.sparse && isAllZero(plain))) for (const w of bySlice.get(i) ?? []) writeErrors[w] = writeAllAt(req.writes[w]!, plain);
     // A plaintext with its own memory is dead now; free it before the next one rather than at the next collection.
     if (plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength && plain.buffer !== req.buffer) releaseNow(plain.buffer);
     return undefined;
@@ -85,12 +98,18 @@ function writeAllAt(w: PlaintextWrite, data: Buffer): { code: string; message: s
 
 /** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
 export class InlineOpener implements BlobOpener {
-  constructor(private readonly codec: BlobCodec) {}
+  private readonly codec: BlobCodec;
+  private readonly sparse: boolean;
+
+  constructor(codec: BlobCodec, sparse = false) {
+    this.codec = codec;
+    this.sparse = sparse;
+  }
 
   async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
     // Yield so that I/O callbacks run between packs.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return openAndWriteSlices(this.codec, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes });
+    return openAndWriteSlices(this.codec, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes, sparse: this.sparse });
   }
 
   async close(): Promise<void> {}
@@ -100,17 +119,23 @@ export class InlineOpener implements BlobOpener {
 export class WorkerOpener implements BlobOpener {
   private readonly pool: WorkerPool<OpenRequest, WriteOutcome>;
 
-  constructor(codec: BlobCodec, count: number, workerUrl: URL = new URL('./open-worker.js', import.meta.url)) {
+  constructor(
+    codec: BlobCodec,
+    count: number,
+    private readonly sparse = false,
+    workerUrl: URL = new URL('./open-worker.js', import.meta.url),
+  ) {
     // The workers' own objects are few and small; a small young generation keeps their memory down.
     this.pool = new WorkerPool(workerUrl, count, codec.toWorkerData(), { maxYoungGenerationSizeMb: 4 });
   }
 
   async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
-    // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first.
-    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
-    const buffer = own.buffer as ArrayBuffer;
+    // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first, into an
+    // ArrayBuffer of its own (Buffer.from would take a small copy from the pool again, which cannot be transferred).
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+    const buffer = (own ? raw.buffer : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) as ArrayBuffer;
     const transfer: Transferable[] = [buffer];
-    return this.pool.run({ buffer, byteOffset: 0, slices, writes }, transfer);
+    return this.pool.run({ buffer, byteOffset: 0, slices, writes, sparse: this.sparse }, transfer);
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { Id } from '../core/index.js';
 import type { IndexEntry, Repository } from '../repository/index.js';
 import { plainLength } from '../repository/index.js';
 import type { PlannedFile } from './plan.js';
-import type { FdFile, FsPath } from './safe-fs.js';
+import type { FdFile, FileIdentity, FsPath } from './safe-fs.js';
 
 export { SEAL_OVERHEAD } from '../repository/index.js';
 
@@ -13,9 +13,13 @@ export interface FileTask {
   /** Blob writes still to come; the file is finished (metadata, close) when this reaches 0. */
   pending: number;
   written: number;
-  /** Opened on the first write and kept until the file is finished. */
+  /** Opened on the first write; closed when the file is finished, or earlier to make room (see OpenFiles). */
   fh?: Promise<FdFile> | undefined;
-  /** Writes to `fh` inside worker jobs not yet answered: the file must not be closed before they are. */
+  /** `fh` once it has opened. */
+  opened?: FdFile | undefined;
+  /** Set when the file was closed before it was complete: it is reopened, not created, and must still be this file. */
+  identity?: FileIdentity;
+  /** Writes to `fh` planned or inside worker jobs not yet answered: the file must not be closed before they are. */
   writing: number;
   failed: boolean;
   /** Why the file cannot be restored before anything is read (a blob missing from the index). */

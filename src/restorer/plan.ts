@@ -30,6 +30,7 @@ export interface PlannedOther {
 export interface RestorePlan {
   /** Pre-order: parents before children. */
   dirs: PlannedDir[];
+  /** Files not yet handed to `onFiles` (all of them without it). */
   files: PlannedFile[];
   others: PlannedOther[];
   totalBytes: number;
@@ -42,18 +43,27 @@ interface WalkContext {
   plan: RestorePlan;
   inodes: Map<string, PlannedFile>;
   signal: AbortSignal | undefined;
+  onFiles: ((files: PlannedFile[]) => Promise<void>) | undefined;
 }
 
-/** Walks the snapshot below `root` once, checking every name, and lists what a restore will create. */
+/** Files handed over at once when the caller takes them as the walk goes. */
+export const FILES_PER_ROUND = 8192;
+
+/**
+ * Walks the snapshot below `root` once, checking every name, and lists what a restore will create. With `onFiles`,
+ * files are handed over in walk order, up to FILES_PER_ROUND at a time, as the walk goes (and not kept): what is
+ * kept per file does not grow with the snapshot. A hard link's first name is always handed over before it.
+ */
 export async function planRestore(
   repo: Repository,
   snapshot: StoredSnapshot,
   root: { treeId: Id } | { node: TreeNode },
   select: Selector,
   signal?: AbortSignal,
+  onFiles?: (files: PlannedFile[]) => Promise<void>,
 ): Promise<RestorePlan> {
   const plan: RestorePlan = { dirs: [], files: [], others: [], totalBytes: 0 };
-  const ctx: WalkContext = { repo, snapshot, select, plan, inodes: new Map(), signal };
+  const ctx: WalkContext = { repo, snapshot, select, plan, inodes: new Map(), signal, onFiles };
   if ('treeId' in root) {
     await walkDir(ctx, root.treeId, '/', []);
   } else {
@@ -63,7 +73,16 @@ export async function planRestore(
     if (root.node.type === 'dir') await visitDir(ctx, root.node, loc, [root.node.name], sel);
     else if (sel.selected) addLeaf(ctx, root.node, loc, [root.node.name]);
   }
+  await handOver(ctx, true);
   return plan;
+}
+
+/** Gives the files found so far to `onFiles` once there are a round's worth (or all of them at the end). */
+async function handOver(ctx: WalkContext, all: boolean): Promise<void> {
+  const files = ctx.plan.files;
+  if (ctx.onFiles === undefined || files.length === 0 || (!all && files.length < FILES_PER_ROUND)) return;
+  ctx.plan.files = [];
+  await ctx.onFiles(files);
 }
 
 /** Returns how many entries below this tree are restored. */
@@ -81,6 +100,7 @@ async function walkDir(ctx: WalkContext, treeId: Id, loc: string, rel: string[])
     } else if (sel.selected) {
       addLeaf(ctx, node, childLoc, childRel);
       restored++;
+      await handOver(ctx, false);
     }
   }
   return restored;

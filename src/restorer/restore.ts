@@ -8,7 +8,8 @@ import { systemClock, type Clock } from '../util/index.js';
 import { abortIfNeeded } from './abort.js';
 import { InlineOpener, WorkerOpener } from './blob-opener.js';
 import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
-import { planRestore, type PlannedOther, type RestorePlan } from './plan.js';
+import { OpenFiles, openFileBudget } from './open-files.js';
+import { planRestore, type PlannedFile, type PlannedOther, type RestorePlan } from './plan.js';
 import { clearPath, ensureRealDir, fsPath, linkTargetPath } from './safe-fs.js';
 import { makeSelector, type SelectionOptions } from './selection.js';
 import { verifyRestore } from './verify.js';
@@ -32,6 +33,10 @@ export interface RestoreOptions extends SelectionOptions {
   parallelLoads?: number;
   /** Threads that decrypt, decompress and verify blobs (default: one per core; 0 = in this thread). */
   workers?: number;
+  /** Leave all-zero blobs as holes in the restored files (restic's `--sparse`). */
+  sparse?: boolean;
+  /** Restored files open at once (default: a quarter of the open-file limit, at most 256). */
+  openFiles?: number;
 }
 
 export interface RestoreResult {
@@ -53,10 +58,17 @@ const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
 export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? systemClock;
   const root = await resolveRoot(repo, snapshot, opts.subPath);
-  const plan = await planRestore(repo, snapshot, root, makeSelector(opts), opts.signal);
+  // Files are never all kept: this walk counts them, and each later walk hands them over a round at a time.
+  const walk = (onFiles: (files: PlannedFile[]) => Promise<void>): Promise<RestorePlan> =>
+    planRestore(repo, snapshot, root, makeSelector(opts), opts.signal, onFiles);
+  let fileCount = 0;
+  const plan = await walk(async (files) => {
+    fileCount += files.length;
+  });
+  const totals = { files: fileCount + plan.others.length, bytes: plan.totalBytes };
   const result: RestoreResult = { filesRestored: 0, dirsRestored: 0, bytesRestored: 0, errors: [], verifyFailures: [] };
   if (opts.dryRun === true) {
-    return { ...result, filesRestored: plan.files.length + plan.others.length, dirsRestored: plan.dirs.length, bytesRestored: plan.totalBytes };
+    return { ...result, filesRestored: totals.files, dirsRestored: plan.dirs.length, bytesRestored: totals.bytes };
   }
   const target = resolve(opts.target);
   await mkdir(target, { recursive: true });
@@ -65,17 +77,20 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     opts.onProgress?.({ kind: 'warning', message: `${item}: ${message}` });
   };
   const meta = makeMetaContext(warn);
-  const progress = makeProgress(clock, plan, result, opts.onProgress);
+  const progress = makeProgress(clock, totals, result, opts.onProgress);
   const workers = CAN_USE_WORKERS ? (opts.workers ?? os.availableParallelism()) : 0;
+  const sparse = opts.sparse === true;
   const ctx: WriteContext = {
     target,
     repo,
-    opener: workers > 0 ? new WorkerOpener(repo.codec, workers) : new InlineOpener(repo.codec),
+    opener: workers > 0 ? new WorkerOpener(repo.codec, workers, sparse) : new InlineOpener(repo.codec, sparse),
     meta,
     signal: opts.signal,
     // Remote stores answer with latency: keep as many reads in flight as the backend has connections.
     parallelReads: opts.parallelLoads ?? Math.max(2, workers + 1, repo.connections ?? 0),
     maxRange: MAX_RANGE,
+    files: new OpenFiles(opts.openFiles ?? openFileBudget()),
+    sparse,
     onBytes: (n) => {
       result.bytesRestored += n;
       progress(false);
@@ -91,7 +106,8 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
       await ensureRealDir(fsPath(target, dir.rel));
     }
     for (const other of plan.others) await guard(other.loc, ctx, () => createOther(target, other, meta));
-    await writeFiles(plan.files, ctx);
+    const failed = new Set<PlannedFile>();
+    await walk((files) => writeFiles(files, ctx, failed));
   } finally {
     await ctx.opener.close();
   }
@@ -101,7 +117,11 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     result.dirsRestored++;
   }
   progress(true);
-  if (opts.verify === true) result.verifyFailures = await verifyRestore(repo, target, plan.files, opts.signal);
+  if (opts.verify === true) {
+    await walk(async (files) => {
+      result.verifyFailures.push(...(await verifyRestore(repo, target, files, opts.signal)));
+    });
+  }
   return result;
 }
 
@@ -131,13 +151,12 @@ async function createOther(target: string, other: PlannedOther, meta: MetaContex
 
 function makeProgress(
   clock: Clock,
-  plan: RestorePlan,
+  totals: { files: number; bytes: number },
   result: RestoreResult,
   onProgress: ProgressListener | undefined,
 ): (final: boolean) => void {
   const start = clock.now();
   let last = start;
-  const totalFiles = plan.files.length + plan.others.length;
   return (final) => {
     if (onProgress === undefined) return;
     const now = clock.now();
@@ -146,10 +165,10 @@ function makeProgress(
     onProgress({
       kind: 'restore-status',
       secondsElapsed: (now - start) / 1000,
-      percentDone: plan.totalBytes > 0 ? Math.min(1, result.bytesRestored / plan.totalBytes) : final ? 1 : 0,
-      totalFiles,
+      percentDone: totals.bytes > 0 ? Math.min(1, result.bytesRestored / totals.bytes) : final ? 1 : 0,
+      totalFiles: totals.files,
       filesRestored: result.filesRestored,
-      totalBytes: plan.totalBytes,
+      totalBytes: totals.bytes,
       bytesRestored: result.bytesRestored,
     });
   };

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, futimesSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError, errnoCode } from '../core/index.js';
@@ -33,6 +33,13 @@ export function pathText(p: FsPath): string {
 }
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const REOPEN_FLAGS = constants.O_WRONLY | constants.O_NOFOLLOW;
+
+/** Which file an open descriptor is: a file closed half-written is reopened only if it is still that file. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
 
 async function lstatOrUndefined(path: FsPath): Promise<import('node:fs').Stats | undefined> {
   try {
@@ -106,6 +113,30 @@ export class FdFile {
     }
     await clearPath(path);
     return new FdFile(openSync(path, CREATE_FLAGS, 0o600));
+  }
+
+  /**
+   * Opens again a file this restore created and closed before it was complete; fails if what is at `path` now is not
+   * that file (replaced or swapped for a symlink meanwhile).
+   */
+  static reopen(path: FsPath, identity: FileIdentity): FdFile {
+    const file = new FdFile(openSync(path, REOPEN_FLAGS));
+    const now = file.identity();
+    if (now.dev !== identity.dev || now.ino !== identity.ino) {
+      file.close();
+      throw new CairnError('fatal', `${pathText(path)} was replaced by another file during the restore.`);
+    }
+    return file;
+  }
+
+  identity(): FileIdentity {
+    const st = fstatSync(this.fd);
+    return { dev: st.dev, ino: st.ino };
+  }
+
+  /** Sets the file's length: a longer length leaves a hole at the end. */
+  truncate(size: number): void {
+    ftruncateSync(this.fd, size);
   }
 
   writeAll(buf: Uint8Array, position: number): void {

@@ -2,11 +2,12 @@ import { link } from 'node:fs/promises';
 import { CairnError, errnoCode, isCairnError } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { abortIfNeeded, forEachLimit } from './abort.js';
-import type { BlobOpener, PlaintextWrite, SealedSlice, WriteOutcome } from './blob-opener.js';
+import { isAllZero, type BlobOpener, type PlaintextWrite, type SealedSlice, type WriteOutcome } from './blob-opener.js';
 import { restoreFileMeta, type MetaContext } from './metadata.js';
-import { planPackReads, SEAL_OVERHEAD, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
+import type { OpenFiles } from './open-files.js';
+import { planPackReads, SEAL_OVERHEAD, type BlobUse, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
 import type { PlannedFile } from './plan.js';
-import { clearPath, FdFile, fsPath } from './safe-fs.js';
+import { clearPath, fsPath, type FdFile } from './safe-fs.js';
 
 export interface WriteContext {
   target: string;
@@ -17,16 +18,21 @@ export interface WriteContext {
   /** Pack reads in flight (each up to `maxRange` bytes, plus its plaintexts). */
   parallelReads: number;
   maxRange: number;
+  /** The restored files open at once (bounded whatever the number of files). */
+  files: OpenFiles;
+  /** Leave runs of zeros as holes: all-zero blobs are not written and each file is truncated to its full size. */
+  sparse: boolean;
   onBytes: (n: number) => void;
   onFileDone: () => void;
 }
 
 /**
- * Writes every planned file, pack by pack: each range of a pack is read once, its blobs are opened and verified (in
+ * Writes planned files, pack by pack: each range of a pack is read once, its blobs are opened and verified (in
  * workers) and written to every file and offset that needs them; a file gets its metadata when its last blob is in.
- * Then creates the hard links.
+ * Then creates the hard links. Called once per round of files; `failed` carries the files that failed across
+ * rounds (a later hard link to them is not created).
  */
-export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContext): Promise<void> {
+export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContext, failed = new Set<PlannedFile>()): Promise<void> {
   const primary = files.filter((f) => f.linkTo === undefined);
   const { tasks, ranges } = planPackReads(ctx.repo, primary, (f) => fsPath(ctx.target, f.rel), ctx.maxRange);
   try {
@@ -36,10 +42,10 @@ export async function writeFiles(files: readonly PlannedFile[], ctx: WriteContex
     }
     await forEachLimit(ranges, ctx.parallelReads, (range) => restoreRange(range, ctx));
   } finally {
-    // Only after an interruption or a fatal error are files still open.
-    for (const task of tasks) if (task.fh !== undefined) await closeQuietly(task.fh);
+    // Only after an interruption or a fatal error are files still open (and then no write is in flight).
+    await ctx.files.closeAll(tasks);
   }
-  const failed = new Set(tasks.filter((t) => t.failed || t.pending > 0).map((t) => t.file));
+  for (const t of tasks) if (t.failed || t.pending > 0) failed.add(t.file);
   for (const file of files) {
     if (file.linkTo === undefined) continue;
     const first = file.linkTo;
@@ -82,51 +88,139 @@ function rethrowFatal(loc: string, err: unknown): void {
   }
 }
 
+/** Writes of one worker job: blobs of one pack read, each to some of the files that need it. */
+interface Batch {
+  slices: SealedSlice[];
+  /** Index in `blobs` → index in `slices`. */
+  sliceOf: Map<number, number>;
+  writes: PlaintextWrite[];
+  targets: { blob: number; use: BlobUse }[];
+}
+
+const newBatch = (): Batch => ({ slices: [], sliceOf: new Map(), writes: [], targets: [] });
+
+/**
+ * Reads one range of a pack and writes its blobs. The files to write go to a worker job together; when no more of
+ * them may be opened, the job is sent with the files it has, and the rest follow in the next jobs.
+ */
 async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> {
   abortIfNeeded(ctx.signal);
   const blobs = range.blobs.filter((b) => b.uses.some((u) => !u.task.failed));
   if (blobs.length === 0) return;
-  const slices: SealedSlice[] = blobs.map((b) => {
-    const s: SealedSlice = { id: b.id, offset: b.entry.offset - range.offset, length: b.entry.length };
-    if (b.entry.uncompressedLength !== undefined) s.uncompressedLength = b.entry.uncompressedLength;
-    return s;
-  });
-  const writes: PlaintextWrite[] = [];
-  const targets: { blob: PlannedBlob; task: FileTask }[] = [];
-  for (let i = 0; i < blobs.length; i++) {
-    for (const use of blobs[i]!.uses) {
-      const fh = await openTask(use.task, ctx);
-      if (fh === undefined) continue;
-      writes.push({ slice: i, fd: fh.fd, position: use.offset });
-      targets.push({ blob: blobs[i]!, task: use.task });
-      use.task.writing++;
-    }
-  }
-  if (writes.length === 0) return;
-  let outcome: WriteOutcome;
+  /** Per blob: uses not written because the blob could not be read or opened here. */
+  const unwritten = new Map<number, BlobUse[]>();
+  let raw: Buffer | undefined;
   try {
-    outcome = await ctx.opener.openAndWrite(await ctx.repo.readPackRange(range.packId, range.offset, range.length), slices, writes);
+    raw = await ctx.repo.readPackRange(range.packId, range.offset, range.length);
   } catch (err) {
-    if (isCairnError(err, 'interrupted')) {
-      for (const t of targets) t.task.writing--;
-      throw err;
-    }
-    outcome = { openErrors: blobs.map(() => 'unreadable'), writeErrors: writes.map(() => undefined) };
+    if (isCairnError(err, 'interrupted')) throw err;
+    blobs.forEach((b, i) => unwritten.set(i, b.uses.slice()));
   }
-  for (let w = 0; w < writes.length; w++) {
-    const { blob, task } = targets[w]!;
-    task.writing--;
-    if (task.failed) await closeIfIdle(task);
-    if (task.failed || outcome.openErrors[writes[w]!.slice] !== undefined) continue;
-    const error = outcome.writeErrors[w];
-    if (error !== undefined) await failTask(task, Object.assign(new Error(error.message), { code: error.code }), ctx);
-    else await blobWritten(task, plainLength(blob), ctx);
+  if (raw !== undefined) {
+    let batch = newBatch();
+    try {
+      for (let i = 0; i < blobs.length; i++) {
+        for (const use of blobs[i]!.uses) {
+          let fh: FdFile | undefined;
+          while (!use.task.failed) {
+            fh = await pinFile(use.task, ctx);
+            if (fh !== undefined || use.task.failed) break;
+            // No room: send what is planned (its files come back unpinned), or wait for another range's job.
+            if (batch.writes.length === 0) await ctx.files.wait();
+            else await runBatch(takeBatch(), raw, blobs, false, unwritten, ctx);
+          }
+          if (fh === undefined) continue;
+          addWrite(batch, i, blobs[i]!, range, use, fh);
+        }
+      }
+      if (batch.writes.length > 0) await runBatch(takeBatch(), raw, blobs, true, unwritten, ctx);
+    } finally {
+      // Pins of writes never sent (an error on the way) must not hold their files open.
+      for (const t of batch.targets) ctx.files.unpin(t.use.task);
+    }
+    function takeBatch(): Batch {
+      const sent = batch;
+      batch = newBatch();
+      return sent;
+    }
   }
   // Blobs that could not be opened here are loaded on their own: the repository tries every copy.
-  for (let i = 0; i < blobs.length; i++) {
-    if (outcome.openErrors[i] === undefined) continue;
-    const data = await loadElsewhere(blobs[i]!, ctx);
-    if (data !== undefined) for (const use of blobs[i]!.uses) await writeUse(use.task, use.offset, data, ctx);
+  for (const [i, uses] of unwritten) {
+    const data = await loadElsewhere(blobs[i]!, uses, ctx);
+    if (data !== undefined) for (const use of uses) await writeUse(use.task, use.offset, data, ctx);
+  }
+}
+
+/** Pins the task's file, or fails the task; undefined when there is no room (or the task failed). */
+async function pinFile(task: FileTask, ctx: WriteContext): Promise<FdFile | undefined> {
+  try {
+    abortIfNeeded(ctx.signal);
+    return await ctx.files.pin(task);
+  } catch (err) {
+    await failTask(task, err, ctx);
+    return undefined;
+  }
+}
+
+function addWrite(batch: Batch, blob: number, planned: PlannedBlob, range: PackRange, use: BlobUse, fh: FdFile): void {
+  let slice = batch.sliceOf.get(blob);
+  if (slice === undefined) {
+    slice = batch.slices.length;
+    batch.sliceOf.set(blob, slice);
+    const s: SealedSlice = { id: planned.id, offset: planned.entry.offset - range.offset, length: planned.entry.length };
+    if (planned.entry.uncompressedLength !== undefined) s.uncompressedLength = planned.entry.uncompressedLength;
+    batch.slices.push(s);
+  }
+  batch.writes.push({ slice, fd: fh.fd, position: use.offset });
+  batch.targets.push({ blob, use });
+}
+
+/**
+ * Runs one job. The last job of a range gets the read buffer itself (it may be transferred to a worker); an earlier
+ * one gets a copy of the bytes its blobs span.
+ */
+async function runBatch(
+  batch: Batch,
+  raw: Buffer,
+  blobs: readonly PlannedBlob[],
+  last: boolean,
+  unwritten: Map<number, BlobUse[]>,
+  ctx: WriteContext,
+): Promise<void> {
+  let buffer = raw;
+  let slices = batch.slices;
+  if (!last) {
+    const start = Math.min(...slices.map((s) => s.offset));
+    const end = Math.max(...slices.map((s) => s.offset + s.length));
+    buffer = Buffer.from(raw.buffer.slice(raw.byteOffset + start, raw.byteOffset + end));
+    slices = slices.map((s) => ({ ...s, offset: s.offset - start }));
+  }
+  let outcome: WriteOutcome;
+  try {
+    outcome = await ctx.opener.openAndWrite(buffer, slices, batch.writes);
+  } catch {
+    // The job's worker died (it writes no more): its writes are made again from this thread.
+    outcome = { openErrors: slices.map(() => 'unreadable'), writeErrors: batch.writes.map(() => undefined) };
+  }
+  const targets = batch.targets;
+  batch.targets = [];
+  for (let w = 0; w < targets.length; w++) {
+    const { blob, use } = targets[w]!;
+    const task = use.task;
+    ctx.files.unpin(task);
+    if (task.failed) {
+      await ctx.files.close(task);
+      continue;
+    }
+    if (outcome.openErrors[batch.writes[w]!.slice] !== undefined) {
+      const list = unwritten.get(blob);
+      if (list === undefined) unwritten.set(blob, [use]);
+      else list.push(use);
+      continue;
+    }
+    const error = outcome.writeErrors[w];
+    if (error !== undefined) await failTask(task, Object.assign(new Error(error.message), { code: error.code }), ctx);
+    else await blobWritten(task, plainLength(blobs[blob]!), ctx);
   }
 }
 
@@ -135,40 +229,35 @@ function plainLength(blob: PlannedBlob): number {
   return blob.entry.uncompressedLength ?? blob.entry.length - SEAL_OVERHEAD;
 }
 
-/** The task's open file (created on its first write), or undefined if the task has failed. */
-async function openTask(task: FileTask, ctx: WriteContext): Promise<FdFile | undefined> {
-  if (task.failed) return undefined;
-  try {
-    abortIfNeeded(ctx.signal);
-    return await (task.fh ??= FdFile.create(task.path));
-  } catch (err) {
-    await failTask(task, err, ctx);
-    return undefined;
-  }
-}
-
+/** Counts a blob written to a file whose pin is already released; the last one finishes the file. */
 async function blobWritten(task: FileTask, length: number, ctx: WriteContext): Promise<void> {
   if (task.failed) return;
   task.written += length;
   ctx.onBytes(length);
-  if (--task.pending === 0) await finishTask(task, await task.fh!, ctx);
+  if (--task.pending === 0) await finishTask(task, ctx);
 }
 
 /** A blob that failed here: the repository tries every copy and says what is wrong; its files fail if none works. */
-async function loadElsewhere(blob: PlannedBlob, ctx: WriteContext): Promise<Buffer | undefined> {
+async function loadElsewhere(blob: PlannedBlob, uses: readonly BlobUse[], ctx: WriteContext): Promise<Buffer | undefined> {
   try {
     return await ctx.repo.loadBlob('data', blob.id);
   } catch (err) {
-    for (const use of blob.uses) await failTask(use.task, err, ctx);
+    for (const use of uses) await failTask(use.task, err, ctx);
     return undefined;
   }
 }
 
+/** Writes a plaintext from this thread (a blob that could not be opened in the read it came with). */
 async function writeUse(task: FileTask, offset: number, data: Buffer, ctx: WriteContext): Promise<void> {
-  const fh = await openTask(task, ctx);
-  if (fh === undefined) return;
+  if (task.failed) return;
   try {
-    fh.writeAll(data, offset);
+    abortIfNeeded(ctx.signal);
+    const fh = await ctx.files.pinWaiting(task);
+    try {
+      if (!(ctx.sparse && isAllZero(data))) fh.writeAll(data, offset);
+    } finally {
+      ctx.files.unpin(task);
+    }
   } catch (err) {
     await failTask(task, err, ctx);
     return;
@@ -179,20 +268,30 @@ async function writeUse(task: FileTask, offset: number, data: Buffer, ctx: Write
 async function writeEmpty(task: FileTask, ctx: WriteContext): Promise<void> {
   try {
     abortIfNeeded(ctx.signal);
-    await finishTask(task, await (task.fh = FdFile.create(task.path)), ctx);
+    await finishTask(task, ctx);
   } catch (err) {
     await failTask(task, err, ctx);
   }
 }
 
-async function finishTask(task: FileTask, fh: FdFile, ctx: WriteContext): Promise<void> {
+/**
+ * Size check, holes at the end (sparse), metadata, close: the file's last write is in. The file is pinned meanwhile,
+ * so that it is not closed to make room while its metadata is set (an empty file is created here).
+ */
+async function finishTask(task: FileTask, ctx: WriteContext): Promise<void> {
   const { file } = task;
   if (file.node.size !== undefined && task.written !== file.node.size) {
     ctx.meta.warn(file.loc, `restored ${task.written} bytes but the snapshot records a size of ${file.node.size}`);
   }
-  await restoreFileMeta(fh, task.path, file.loc, file.node, ctx.meta);
-  task.fh = undefined;
-  fh.close();
+  const fh = await ctx.files.pinWaiting(task);
+  try {
+    // Skipped zero blobs at the end leave the file short: its length makes them a hole.
+    if (ctx.sparse && task.written > 0) fh.truncate(task.written);
+    await restoreFileMeta(fh, task.path, file.loc, file.node, ctx.meta);
+  } finally {
+    ctx.files.unpin(task);
+  }
+  await ctx.files.close(task);
   ctx.onFileDone();
 }
 
@@ -202,20 +301,6 @@ async function failTask(task: FileTask, err: unknown, ctx: WriteContext): Promis
   if (task.failed) return;
   task.failed = true;
   ctx.meta.warn(task.file.loc, err instanceof Error ? err.message : String(err));
-  await closeIfIdle(task);
-}
-
-/**
- * Closes a failed task's file once no worker job writes to it any more: closing earlier would let the descriptor
- * number be reused by another file while a worker still writes to it.
- */
-async function closeIfIdle(task: FileTask): Promise<void> {
-  if (task.fh === undefined || task.writing > 0) return;
-  const fh = task.fh;
-  task.fh = undefined;
-  await closeQuietly(fh);
-}
-
-async function closeQuietly(fh: Promise<FdFile>): Promise<void> {
-  await fh.then((h) => h.close()).catch(() => undefined);
+  // A file still written to by a job in flight is closed when that job comes back (see runBatch).
+  await ctx.files.close(task);
 }

@@ -6,5 +6,5 @@
 export { systemClock, fixedClock, systemRepeater } from './clock.js';
 export type { Clock, Repeater } from './clock.js';
 export { forEachLimit, forEachQueued, mapLimit, Budget, Semaphore } from './concurrency.js';
-export { WorkerPool, serveWorkerJobs } from './worker-pool.js';
+export { WorkerPool, WorkerCrashError, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow, Scratch } from './memory.js';

@@ -19,6 +19,7 @@ interface RestoreFlags extends FilterFlags {
   iexclude: string[];
   verify?: boolean;
   dryRun?: boolean;
+  sparse?: boolean;
 }
 
 async function restoreCommand(ctx: CommandContext, snapshot: string, flags: RestoreFlags): Promise<number> {
@@ -45,6 +46,7 @@ async function restoreCommand(ctx: CommandContext, snapshot: string, flags: Rest
   };
   if (flags.verify === true) req.verify = true;
   if (flags.dryRun === true) req.dryRun = true;
+  if (flags.sparse === true) req.sparse = true;
   const started = ctx.io.clock.now();
   const r = await runRestore(ctx.deps(), await ctx.openOptions(true), req);
   ctx.progress().done();
@@ -96,6 +98,7 @@ export function registerRestore(program: Command, rt: CliRuntime): void {
       .option('--iinclude <pattern>', 'like --include, ignoring case (repeatable)', collect, [])
       .option('--iexclude <pattern>', 'like --exclude, ignoring case (repeatable)', collect, [])
       .option('--verify', 'read the restored files back and compare them with the snapshot')
+      .option('--sparse', 'leave runs of zeros (all-zero blobs) as holes in the restored files')
       .option('-n, --dry-run', 'only report what would be restored'),
     "snapshots for 'latest'",
   ).action(async (snapshot: string, flags: RestoreFlags, cmd: Command) =>
