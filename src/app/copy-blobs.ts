@@ -6,8 +6,8 @@
  */
 import type { BlobType, Id } from '../core/index.js';
 import { CairnError, isCairnError, throwIfAborted } from '../core/index.js';
-import type { IndexEntry, Repository, SaveResult, SealedBytes } from '../repository/index.js';
-import { plainLength } from '../repository/index.js';
+import type { IndexEntry, PackRange, Repository, SaveResult, SealedBytes } from '../repository/index.js';
+import { plainLength, splitRanges } from '../repository/index.js';
 import { decodeTree } from '../snapshot/index.js';
 import { forEachLimit } from '../util/index.js';
 
@@ -35,14 +35,7 @@ interface Wanted {
   entry: IndexEntry;
 }
 
-interface Range {
-  packId: Id;
-  offset: number;
-  length: number;
-  blobs: Wanted[];
-  /** The pack's last range: the pack is done with it. */
-  endsPack: boolean;
-}
+type Range = PackRange<Wanted>;
 
 export interface BlobCopierOptions {
   signal: AbortSignal;
@@ -76,7 +69,7 @@ export class BlobCopier {
   async copyTree(root: Id): Promise<void> {
     const wanted = await this.walk(root);
     const ranges: Range[] = [];
-    for (const [packId, blobs] of wanted) ranges.push(...splitRanges(packId, blobs));
+    for (const [packId, blobs] of wanted) ranges.push(...splitRanges(packId, blobs, { maxGap: MAX_GAP, maxRange: MAX_RANGE }));
     this.counters.packsTotal += wanted.size;
     await this.copyRanges(ranges);
   }
@@ -180,24 +173,4 @@ export class BlobCopier {
     this.counters.bytesCopied += plainBytes;
     this.sinceFlush += r.sizeInRepo;
   }
-}
-
-/** The wanted blobs of one pack as contiguous reads, in pack order. */
-function splitRanges(packId: Id, blobs: Wanted[]): Range[] {
-  blobs.sort((a, b) => a.entry.offset - b.entry.offset);
-  const out: Range[] = [];
-  let cur: Range | undefined;
-  for (const b of blobs) {
-    const { offset, length } = b.entry;
-    const end = offset + length;
-    if (cur !== undefined && offset - (cur.offset + cur.length) <= MAX_GAP && end - cur.offset <= MAX_RANGE) {
-      cur.length = Math.max(cur.length, end - cur.offset);
-      cur.blobs.push(b);
-      continue;
-    }
-    cur = { packId, offset, length, blobs: [b], endsPack: false };
-    out.push(cur);
-  }
-  if (cur !== undefined) cur.endsPack = true;
-  return out;
 }

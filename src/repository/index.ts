@@ -8,6 +8,8 @@ export { Repository } from './repository.js';
 export { BlobCodec, blobCompression, plainLength, SEAL_OVERHEAD } from './codec/index.js';
 export type { BlobCodecData, BlobCompression, CompressionMode, SealedBytes } from './codec/index.js';
 export { encodeIndex, decodeIndex } from './index-codec.js';
+export { splitRanges } from './pack-ranges.js';
+export type { PackRange } from './pack-ranges.js';
 export { MasterIndex } from './master-index.js';
 export type {
   RepoConfig,

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import tar from 'tar-stream';
-import { CairnError, type Id, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import { throwIfAborted, CairnError, type Id, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree, parseTime, resolveTreePath } from '../snapshot/index.js';
-import { abortIfNeeded } from './abort.js';
 import { splitDevice } from './metadata.js';
 import { checkTreeNames } from './selection.js';
 
@@ -67,7 +66,7 @@ export async function streamContent(
   };
   fill();
   while (pending.length > 0) {
-    abortIfNeeded(signal);
+    throwIfAborted(signal);
     const buf = await pending.shift()!;
     fill();
     await write(buf);
@@ -105,7 +104,7 @@ async function writeTree(
   pack: tar.Pack,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  abortIfNeeded(signal);
+  throwIfAborted(signal);
   const tree = await loadTree(repo, treeId);
   checkTreeNames(tree, snapshot.id, prefix === '' ? '/' : `/${prefix}`);
   for (const node of tree.nodes) {

@@ -1,6 +1,6 @@
 import type { Id } from '../core/index.js';
-import type { IndexEntry, Repository } from '../repository/index.js';
-import { plainLength } from '../repository/index.js';
+import type { IndexEntry, PackRange as RepoPackRange, Repository } from '../repository/index.js';
+import { plainLength, splitRanges } from '../repository/index.js';
 import type { PlannedFile } from './plan.js';
 import type { FdFile, FileIdentity, FsPath } from './safe-fs.js';
 
@@ -38,12 +38,7 @@ export interface PlannedBlob {
 }
 
 /** Blobs of one pack read in a single backend read, from `offset` for `length` bytes. */
-export interface PackRange {
-  packId: Id;
-  offset: number;
-  length: number;
-  blobs: PlannedBlob[];
-}
+export type PackRange = RepoPackRange<PlannedBlob>;
 
 /** Gaps up to this size inside one pack are read and thrown away rather than split into two reads. */
 const MAX_GAP = 1 << 20;
@@ -89,24 +84,6 @@ export function planPackReads(
     });
   }
   const ranges: PackRange[] = [];
-  for (const [packId, list] of packs) ranges.push(...splitRanges(packId, list, maxRange));
+  for (const [packId, list] of packs) ranges.push(...splitRanges(packId, list, { maxGap: MAX_GAP, maxRange }));
   return { tasks, ranges };
-}
-
-function splitRanges(packId: Id, list: PlannedBlob[], maxRange: number): PackRange[] {
-  list.sort((a, b) => a.entry.offset - b.entry.offset);
-  const out: PackRange[] = [];
-  let cur: PackRange | undefined;
-  for (const blob of list) {
-    const { offset, length } = blob.entry;
-    const end = offset + length;
-    if (cur !== undefined && offset - (cur.offset + cur.length) <= MAX_GAP && end - cur.offset <= maxRange) {
-      cur.length = Math.max(cur.length, end - cur.offset);
-      cur.blobs.push(blob);
-      continue;
-    }
-    cur = { packId, offset, length, blobs: [blob] };
-    out.push(cur);
-  }
-  return out;
 }

@@ -1,8 +1,8 @@
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
-import { abortIfNeeded } from './abort.js';
 import { checkTreeNames, joinLoc, type Selector } from './selection.js';
+import { throwIfAborted } from '../core/index.js';
 
 /** A directory to create; `meta` = restore its metadata at the end (selected, or something below was restored). */
 export interface PlannedDir {
@@ -87,7 +87,7 @@ async function handOver(ctx: WalkContext, all: boolean): Promise<void> {
 
 /** Returns how many entries below this tree are restored. */
 async function walkDir(ctx: WalkContext, treeId: Id, loc: string, rel: string[]): Promise<number> {
-  abortIfNeeded(ctx.signal);
+  throwIfAborted(ctx.signal);
   const tree = await loadTree(ctx.repo, treeId);
   checkTreeNames(tree, ctx.snapshot.id, loc);
   let restored = 0;

@@ -1,11 +1,10 @@
 import { mkdir, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { CairnError, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import { throwIfAborted, CairnError, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { resolveTreePath } from '../snapshot/index.js';
 import { systemClock, type Clock } from '../util/index.js';
-import { abortIfNeeded } from './abort.js';
 import { InlineOpener, WorkerOpener } from './blob-opener.js';
 import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
 import { OpenFiles, openFileBudget } from './open-files.js';
@@ -102,7 +101,7 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
   };
   try {
     for (const dir of plan.dirs) {
-      abortIfNeeded(opts.signal);
+      throwIfAborted(opts.signal);
       await ensureRealDir(fsPath(target, dir.rel));
     }
     for (const other of plan.others) await guard(other.loc, ctx, () => createOther(target, other, meta));

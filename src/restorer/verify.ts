@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Repository } from '../repository/index.js';
 import { plainLength } from '../repository/index.js';
-import { abortIfNeeded, forEachLimit } from './abort.js';
 import type { PlannedFile } from './plan.js';
 import { fsPath, openNoFollow, type FsPath } from './safe-fs.js';
+import { throwIfAborted } from '../core/index.js';
+import { forEachLimit } from '../util/index.js';
 
 /** Plaintext length of a blob from the index, or undefined if the index does not know it. */
 export function blobPlainLength(repo: Repository, id: string, type: 'data' | 'tree' = 'data'): number | undefined {
@@ -24,7 +25,7 @@ export async function verifyRestore(
 ): Promise<string[]> {
   const failures: string[] = [];
   await forEachLimit(files, 2, async (file) => {
-    abortIfNeeded(signal);
+    throwIfAborted(signal);
     const problem = await verifyFile(repo, fsPath(target, file.rel), file.node.content ?? [], file.node.size ?? 0);
     if (problem !== undefined) failures.push(`${file.loc}: ${problem}`);
   });

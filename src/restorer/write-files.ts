@@ -1,13 +1,13 @@
 import { link } from 'node:fs/promises';
-import { CairnError, errnoCode, isCairnError } from '../core/index.js';
+import { throwIfAborted, CairnError, errnoCode, isCairnError } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { abortIfNeeded, forEachLimit } from './abort.js';
 import { isAllZero, type BlobOpener, type PlaintextWrite, type SealedSlice, type WriteOutcome } from './blob-opener.js';
 import { restoreFileMeta, type MetaContext } from './metadata.js';
 import type { OpenFiles } from './open-files.js';
 import { planPackReads, SEAL_OVERHEAD, type BlobUse, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
 import type { PlannedFile } from './plan.js';
 import { clearPath, fsPath, type FdFile } from './safe-fs.js';
+import { forEachLimit } from '../util/index.js';
 
 export interface WriteContext {
   target: string;
@@ -67,7 +67,7 @@ export async function guard(
   ctx: Pick<WriteContext, 'signal' | 'meta' | 'onFileDone'>,
   work: () => Promise<boolean | void>,
 ): Promise<boolean> {
-  abortIfNeeded(ctx.signal);
+  throwIfAborted(ctx.signal);
   try {
     // `false` = skipped with a warning already given: not counted as restored.
     if ((await work()) === false) return true;
@@ -104,7 +104,7 @@ const newBatch = (): Batch => ({ slices: [], sliceOf: new Map(), writes: [], tar
  * them may be opened, the job is sent with the files it has, and the rest follow in the next jobs.
  */
 async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> {
-  abortIfNeeded(ctx.signal);
+  throwIfAborted(ctx.signal);
   const blobs = range.blobs.filter((b) => b.uses.some((u) => !u.task.failed));
   if (blobs.length === 0) return;
   /** Per blob: uses not written because the blob could not be read or opened here. */
@@ -154,7 +154,7 @@ async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> 
 /** Pins the task's file, or fails the task; undefined when there is no room (or the task failed). */
 async function pinFile(task: FileTask, ctx: WriteContext): Promise<FdFile | undefined> {
   try {
-    abortIfNeeded(ctx.signal);
+    throwIfAborted(ctx.signal);
     return await ctx.files.pin(task);
   } catch (err) {
     await failTask(task, err, ctx);
@@ -251,7 +251,7 @@ async function loadElsewhere(blob: PlannedBlob, uses: readonly BlobUse[], ctx: W
 async function writeUse(task: FileTask, offset: number, data: Buffer, ctx: WriteContext): Promise<void> {
   if (task.failed) return;
   try {
-    abortIfNeeded(ctx.signal);
+    throwIfAborted(ctx.signal);
     const fh = await ctx.files.pinWaiting(task);
     try {
       if (!(ctx.sparse && isAllZero(data))) fh.writeAll(data, offset);
@@ -267,7 +267,7 @@ async function writeUse(task: FileTask, offset: number, data: Buffer, ctx: Write
 
 async function writeEmpty(task: FileTask, ctx: WriteContext): Promise<void> {
   try {
-    abortIfNeeded(ctx.signal);
+    throwIfAborted(ctx.signal);
     await finishTask(task, ctx);
   } catch (err) {
     await failTask(task, err, ctx);
