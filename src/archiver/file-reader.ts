@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
-import { errnoCode, throwIfAborted, type Id } from '../core/index.js';
+import { errnoCode, fsPathOf, throwIfAborted, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
 import type { Budget } from '../util/index.js';
 import type { Sealer } from './sealer.js';
@@ -184,7 +184,8 @@ export class FileReader {
 }
 
 /** O_NOATIME keeps atime as it was (restic does the same); it needs ownership, so fall back without it. */
-async function openNoAtime(file: string): Promise<fs.FileHandle> {
+async function openNoAtime(name: string): Promise<fs.FileHandle> {
+  const file = fsPathOf(name);
   const noatime = constants.O_NOATIME ?? 0;
   if (noatime !== 0) {
     try {

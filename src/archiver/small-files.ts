@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { fsPathOf } from '../core/index.js';
 import type { BlobCodec } from '../repository/codec/index.js';
 import { SealSink, sealedBound } from './seal-blob.js';
 
@@ -75,7 +76,8 @@ function readSmall(path: string, statSize: number): Buffer {
   }
 }
 
-function openNoAtimeSync(path: string): number {
+function openNoAtimeSync(name: string): number {
+  const path = fsPathOf(name);
   const base = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
   const noatime = fs.constants.O_NOATIME ?? 0;
   if (noatime !== 0) {

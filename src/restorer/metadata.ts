@@ -1,11 +1,31 @@
 import { execFile } from 'node:child_process';
 import { chmod, lchown, lstat, lutimes } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { errnoCode, type TreeNode } from '../core/index.js';
-import { pathText, type FsPath } from './safe-fs.js';
+import { errnoCode, type FsPath, type TreeNode } from '../core/index.js';
 import { parseTime, statModeFromGo } from '../snapshot/index.js';
 
 const run = promisify(execFile);
+
+/** Where the path goes among a tool's arguments. */
+const PATH = Symbol('path');
+
+/**
+ * Runs a system tool on `path`. Node passes arguments as UTF-8 text, so a path whose bytes are not UTF-8 (a Buffer)
+ * goes through `sh`, which reads it from standard input byte for byte (the "." keeps trailing newlines) and hands it
+ * on; the other arguments stay positional parameters, never script text.
+ */
+async function runOn(path: FsPath, program: string, args: readonly (string | typeof PATH)[]): Promise<void> {
+  if (typeof path === 'string') {
+    await run(program, args.map((a) => (a === PATH ? path : a)));
+    return;
+  }
+  let n = 0;
+  const refs = args.map((a) => (a === PATH ? '"$p"' : `"\${${++n}}"`));
+  const script = `p=$(cat; echo .) && p=\${p%.} && exec "$0" ${refs.join(' ')}`;
+  const running = run('sh', ['-c', script, program, ...args.filter((a) => a !== PATH)]);
+  running.child.stdin?.end(path);
+  await running;
+}
 
 /** Per-restore facts about what the process may do, and where item errors go. */
 export interface MetaContext {
@@ -90,7 +110,7 @@ async function restoreXattrs(path: FsPath, loc: string, node: TreeNode, ctx: Met
   }
   for (const attr of attrs) {
     try {
-      await run('setfattr', ['-h', '-n', attr.name, '-v', `0s${Buffer.from(attr.value).toString('base64')}`, '--', pathText(path)]);
+      await runOn(path, 'setfattr', ['-h', '-n', attr.name, '-v', `0s${Buffer.from(attr.value).toString('base64')}`, '--', PATH]);
     } catch (err) {
       ctx.warn(loc, `cannot set extended attribute ${attr.name}: ${describe(err)}`);
     }
@@ -101,7 +121,7 @@ async function restoreXattrs(path: FsPath, loc: string, node: TreeNode, ctx: Met
 export async function createSpecial(path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<boolean> {
   try {
     if (node.type === 'fifo') {
-      await run('mkfifo', ['-m', '600', '--', pathText(path)]);
+      await runOn(path, 'mkfifo', ['-m', '600', '--', PATH]);
       return true;
     }
     if (node.type === 'dev' || node.type === 'chardev') {
@@ -110,7 +130,7 @@ export async function createSpecial(path: FsPath, loc: string, node: TreeNode, c
         return false;
       }
       const { major, minor } = splitDevice(node.device ?? 0n);
-      await run('mknod', ['-m', '600', '--', pathText(path), node.type === 'dev' ? 'b' : 'c', String(major), String(minor)]);
+      await runOn(path, 'mknod', ['-m', '600', '--', PATH, node.type === 'dev' ? 'b' : 'c', String(major), String(minor)]);
       return true;
     }
   } catch (err) {

@@ -1,8 +1,8 @@
-import type { Id } from '../core/index.js';
+import type { FsPath, Id } from '../core/index.js';
 import type { IndexEntry, PackRange as RepoPackRange, Repository } from '../repository/index.js';
 import { plainLength, splitRanges } from '../repository/index.js';
 import type { PlannedFile } from './plan.js';
-import type { FdFile, FileIdentity, FsPath } from './safe-fs.js';
+import type { FdFile, FileIdentity } from './safe-fs.js';
 
 export { SEAL_OVERHEAD } from '../repository/index.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import { resolve } from 'node:path';
-import { throwIfAborted, CairnError, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import { throwIfAborted, CairnError, fsPathOf, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { resolveTreePath } from '../snapshot/index.js';
 import { systemClock, type Clock } from '../util/index.js';
@@ -9,7 +9,7 @@ import { InlineOpener, WorkerOpener } from './blob-opener.js';
 import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } from './metadata.js';
 import { OpenFiles, openFileBudget } from './open-files.js';
 import { planRestore, type PlannedFile, type PlannedOther, type RestorePlan } from './plan.js';
-import { clearPath, ensureRealDir, fsPath, linkTargetPath } from './safe-fs.js';
+import { clearPath, ensureRealDir, fsPath } from './safe-fs.js';
 import { makeSelector, type SelectionOptions } from './selection.js';
 import { verifyRestore } from './verify.js';
 import { guard, writeFiles, type WriteContext } from './write-files.js';
@@ -142,7 +142,7 @@ async function createOther(target: string, other: PlannedOther, meta: MetaContex
   const path = fsPath(target, other.rel);
   const node = other.node;
   await clearPath(path);
-  if (node.type === 'symlink') await symlink(linkTargetPath(node.linktarget ?? ''), path);
+  if (node.type === 'symlink') await symlink(fsPathOf(node.linktarget ?? ''), path);
   else if (!(await createSpecial(path, other.loc, node, meta))) return false;
   await restorePathMeta(path, other.loc, node, meta);
   return true;

@@ -1,8 +1,7 @@
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError, errnoCode } from '../core/index.js';
-import { nameToBytes } from '../snapshot/index.js';
+import { CairnError, errnoCode, hasRawBytes, nameToBytes, type FsPath } from '../core/index.js';
 
 /**
  * File system steps that never follow a symlink found inside the target: an existing entry in the way is
@@ -10,22 +9,13 @@ import { nameToBytes } from '../snapshot/index.js';
  * is reused or created is checked to be a real directory before anything is put into it.
  */
 
-/** A name as the file system sees it: a string, or its raw bytes when it holds bytes that are not UTF-8. */
-export type FsPath = string | Buffer;
-
-const LONE_SURROGATE = /[\ud800-\udfff]/;
 
 /** `target` + the components of a snapshot path, keeping non-UTF-8 names (held as lone surrogates) byte-exact. */
 export function fsPath(target: string, rel: readonly string[]): FsPath {
-  if (!rel.some((c) => LONE_SURROGATE.test(c))) return join(target, ...rel);
+  if (!rel.some(hasRawBytes)) return join(target, ...rel);
   const parts: Buffer[] = [Buffer.from(target)];
   for (const c of rel) parts.push(Buffer.from('/'), nameToBytes(c));
   return Buffer.concat(parts);
-}
-
-/** A symlink target, byte-exact like names. */
-export function linkTargetPath(target: string): FsPath {
-  return LONE_SURROGATE.test(target) ? nameToBytes(target) : target;
 }
 
 export function pathText(p: FsPath): string {

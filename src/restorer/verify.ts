@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Repository } from '../repository/index.js';
 import { plainLength } from '../repository/index.js';
 import type { PlannedFile } from './plan.js';
-import { fsPath, openNoFollow, type FsPath } from './safe-fs.js';
-import { throwIfAborted } from '../core/index.js';
+import { fsPath, openNoFollow } from './safe-fs.js';
+import { throwIfAborted, type FsPath } from '../core/index.js';
 import { forEachLimit } from '../util/index.js';
 
 /** Plaintext length of a blob from the index, or undefined if the index does not know it. */

@@ -1,5 +1,5 @@
+import { decodeRune, lastRuneWidth, nameToBytes } from '../core/index.js';
 import { goQuote } from './go-quote.js';
-import { decodeRune, lastRuneWidth, nameToBytes } from './utf8.js';
 
 const HEX = '0123456789abcdef';
 /** Strings Go's encoding/json writes unchanged: printable ASCII other than `"`, `\`, `<`, `>`, `&` (plus DEL). */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../core/index.js';
 import { goJsonName, goJsonString } from './go-json.js';
 import { goQuote, goUnquote } from './go-quote.js';
-import { compareNames, nameFromBytes, nameToBytes } from './utf8.js';
+import { compareNames, nameFromBytes, nameToBytes } from '../core/index.js';
 
 /**
  * [hex of the file name's bytes, the JSON name restic 0.14 wrote for it]: 3689 names made with the real restic

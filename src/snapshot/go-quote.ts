@@ -1,6 +1,5 @@
-import { CairnError } from '../core/index.js';
+import { CairnError, decodeRune, lastRuneWidth, nameFromBytes, nameToBytes, toWellFormed } from '../core/index.js';
 import { isGoPrintable } from './unicode13.js';
-import { decodeRune, lastRuneWidth, nameFromBytes, nameToBytes, toWellFormed } from './utf8.js';
 
 const HEX = '0123456789abcdef';
 /** Printable ASCII other than `"` and `\`: strconv.Quote leaves such names unchanged. */

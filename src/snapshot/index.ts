@@ -18,7 +18,7 @@ export { formatTime, parseTime } from './time.js';
 export { goModeFromStat, statModeFromGo, nodeTypeFromGoMode, GoMode } from './mode.js';
 export { goQuote, goUnquote } from './go-quote.js';
 export { goJsonString } from './go-json.js';
-export { nameToBytes, nameFromBytes, compareNames } from './utf8.js';
+export { nameToBytes, nameFromBytes, compareNames } from '../core/index.js';
 export { saveTree, loadTree, saveSnapshot, loadSnapshot, listSnapshots } from './store.js';
 export type { ListSnapshotsOptions } from './store.js';
 export { filterSnapshots, findSnapshot, findParent } from './find.js';

@@ -223,6 +223,15 @@ describe('decodeTree', () => {
     expect(encodeTree(tree).toString()).toBe(text.replace(',"generic_attributes":{"windows.x":"eA=="}', ''));
   });
 
+  it('writes a link target that is not UTF-8 as restic 0.16 does: U+FFFD in linktarget, the bytes in linktarget_raw', () => {
+    const node = { ...fileNode('l'), type: 'symlink' as const, content: null, linktarget: 'tgt\udcfe/a' };
+    const json = encodeTree({ nodes: [node] }).toString();
+    // Bytes as restic 0.17 writes them for the target "tgt\xfe/a"; restic 0.14 reads linktarget and ignores the rest.
+    expect(json).toContain(',"linktarget":"tgt\\ufffd/a","linktarget_raw":"dGd0/i9h","content":null');
+    expect(decodeTree(Buffer.from(json)).nodes[0]!.linktarget).toBe('tgt\udcfe/a');
+    expect(encodeTree({ nodes: [{ ...node, linktarget: 'tgt\ufffd/a' }] }).toString()).not.toContain('linktarget_raw');
+  });
+
   it('takes the link target bytes from linktarget_raw when present', () => {
     const text =
       '{"nodes":[{"name":"l","type":"symlink","mtime":"2024-01-01T00:00:00Z","atime":"2024-01-01T00:00:00Z",' +

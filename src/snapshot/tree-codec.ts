@@ -1,8 +1,7 @@
-import { CairnError } from '../core/index.js';
+import { CairnError, compareNames, hasRawBytes, nameFromBytes, nameToBytes } from '../core/index.js';
 import type { ExtendedAttribute, NodeType, Tree, TreeNode } from '../core/index.js';
 import { goJsonName, goJsonString } from './go-json.js';
 import { goUnquote } from './go-quote.js';
-import { compareNames, nameFromBytes } from './utf8.js';
 
 /** Go's zero `time.Time` as JSON: what restic reads for a missing time. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -26,20 +25,32 @@ function text(key: string, value: string | undefined): string {
   return value ? `,"${key}":${goJsonString(value)}` : '';
 }
 
+/**
+ * A link target that is not valid UTF-8 as restic ≥ 0.16 writes it: "linktarget" holds U+FFFD for each bad byte
+ * (what restic 0.14 reads and restores), "linktarget_raw" the exact bytes in base64 (restic 0.14 ignores it).
+ */
+function linkTarget(target: string | undefined): string {
+  if (target === undefined || !hasRawBytes(target)) return text('linktarget', target);
+  return `${text('linktarget', target)},"linktarget_raw":"${nameToBytes(target).toString('base64')}"`;
+}
+
 function encodeXattrs(attrs: ExtendedAttribute[] | undefined): string {
   if (!attrs || attrs.length === 0) return '';
   const items = attrs.map((a) => `{"name":${goJsonString(a.name)},"value":"${a.value.toString('base64')}"}`);
   return `,"extended_attributes":[${items.join(',')}]`;
 }
 
-/** One node in restic 0.14's field order with its omitempty rules (section 8.1 of the format notes). */
+/**
+ * One node in restic 0.14's field order with its omitempty rules (section 8.1 of the format notes), plus restic
+ * 0.16's "linktarget_raw" for a link target that is not UTF-8.
+ */
 function encodeNode(n: TreeNode): string {
   let s = `{"name":${goJsonName(n.name)},"type":${goJsonString(n.type)}${uint('mode', n.mode)}`;
   s += `,"mtime":${goJsonString(n.mtime)},"atime":${goJsonString(n.atime)},"ctime":${goJsonString(n.ctime)}`;
   s += `,"uid":${n.uid},"gid":${n.gid}${text('user', n.user)}${text('group', n.group)}`;
   s +=
     uint('inode', n.inode) + uint('device_id', n.device_id) + uint('size', n.size) + uint('links', n.links);
-  s += text('linktarget', n.linktarget) + encodeXattrs(n.extended_attributes) + uint('device', n.device);
+  s += linkTarget(n.linktarget) + encodeXattrs(n.extended_attributes) + uint('device', n.device);
   s += n.content === null ? ',"content":null' : `,"content":[${n.content.map((id) => `"${id}"`).join(',')}]`;
   if (n.subtree !== undefined) s += `,"subtree":"${n.subtree}"`;
   return s + text('error', n.error) + '}';

@@ -26,5 +26,4 @@ export type { CommandSpec, ExcludeOptions, FilesSpec, SourceSpec, StdinSpec } fr
 export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './id-names.js';
-export { compareNames } from './order.js';
 export { toSourceError } from './errors.js';

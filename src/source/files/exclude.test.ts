@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Excluder, parsePatternLines, parseSize } from './exclude.js';
 import { parseIdFile } from '../id-names.js';
-import { compareNames } from '../order.js';
+import { compareNames } from '../../core/index.js';
 import { parseGetfattr } from './xattr.js';
 
 describe('exclude options', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CairnError, errnoCode } from '../../core/index.js';
+import { CairnError, errnoCode, fsPathOf } from '../../core/index.js';
 import { compilePattern, matchAny, type Pattern } from '../glob.js';
 import type { ExcludeOptions } from '../spec.js';
 
@@ -95,7 +95,7 @@ async function hasHeader(file: string, header: Buffer | undefined): Promise<bool
   if (header === undefined) return true;
   let fh: fs.FileHandle | undefined;
   try {
-    fh = await fs.open(file, 'r');
+    fh = await fs.open(fsPathOf(file), 'r');
     const buf = Buffer.alloc(header.length);
     const { bytesRead } = await fh.read(buf, 0, header.length, 0);
     return bytesRead === header.length && buf.equals(header);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,14 @@ beforeAll(() => {
   fs.mkdirSync(path.join(dir, 'd/e'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'd/e/x'), 'x');
   fs.symlinkSync('a', path.join(dir, 'l'));
-  // A name that is not UTF-8 cannot be backed up: an unreadable child, even for root.
+  // A name that is not UTF-8 is an ordinary child.
   fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'd/caf')), Buffer.from([0xe9])]), 'latin-1 name');
+  // A child whose path is longer than PATH_MAX cannot be read, even by root; made with relative steps in a shell.
+  const level = 'n'.repeat(255);
+  execFileSync('sh', ['-c', `cd "$1" && for i in $(seq 16); do mkdir ${level} && cd -P ${level}; done`, 'sh', path.join(dir, 'd')]);
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// rm, unlike fs.rmSync, removes a tree deeper than PATH_MAX.
+afterAll(() => execFileSync('rm', ['-rf', dir]));
 
 runSourceConformance('files (one folder)', {
   open: () => new FilesSource({ kind: 'files', paths: [dir] }),

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CairnError } from '../../core/index.js';
+import { CairnError, fsPathOf, nameFromBytes } from '../../core/index.js';
 import { toSourceError } from '../errors.js';
 import type {
   DirEntry,
@@ -92,7 +92,7 @@ export class FilesSource implements Source {
 
   async readLink(entry: SymlinkEntry): Promise<string | SourceError> {
     try {
-      return await fs.readlink(entry.path);
+      return nameFromBytes(await fs.readlink(fsPathOf(entry.path), { encoding: 'buffer' }));
     } catch (err) {
       return toSourceError(entry.path, 'readlink', err);
     }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { cleanPath } from '../glob.js';
-import { compareNames } from '../order.js';
+import { compareNames } from '../../core/index.js';
 
 /**
  * The shape of a snapshot's root tree, as restic 0.14 builds it (archiver/tree.go): each target contributes its path

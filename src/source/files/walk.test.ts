@@ -18,13 +18,18 @@ describe('listDir', () => {
     expect(listing.errors).toEqual([]);
   });
 
-  it('reports a name that is not valid UTF-8 as a source error instead of a vanished file', async () => {
+  it('lists names that are not valid UTF-8 with their bytes kept as lone surrogates, inside such folders too', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-walk-'));
-    fs.writeFileSync(Buffer.concat([Buffer.from(dir + '/caf'), Buffer.from([0xe9])]), 'latin-1 name');
+    const odd = Buffer.concat([Buffer.from(dir + '/caf'), Buffer.from([0xe9])]);
+    fs.mkdirSync(odd);
+    fs.writeFileSync(Buffer.concat([odd, Buffer.from('/x'), Buffer.from([0xff])]), 'latin-1 name');
     fs.writeFileSync(path.join(dir, 'ok'), 'fine');
-    const listing = await listDir(dir, await Excluder.create(), 0n);
-    expect(listing.entries.map((e) => e.name)).toEqual(['ok']);
-    expect(listing.errors).toHaveLength(1);
-    expect(listing.errors[0]!.message).toMatch(/not valid UTF-8/);
+    const excluder = await Excluder.create();
+    const listing = await listDir(dir, excluder, 0n);
+    expect(listing.errors).toEqual([]);
+    expect(listing.entries.map((e) => e.name)).toEqual(['caf\udce9', 'ok']);
+    const inner = await listDir(listing.entries[0]!.path, excluder, 0n);
+    expect(inner.errors).toEqual([]);
+    expect(inner.entries.map((e) => [e.name, e.path, e.stat.size])).toEqual([['x\udcff', `${dir}/caf\udce9/x\udcff`, 12n]]);
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { toSourceError } from '../errors.js';
-import { compareNames } from '../order.js';
+import { compareNames, fsPathOf, nameFromBytes } from '../../core/index.js';
 import type { DirEntry, FileEntry, SourceError, SourceListing, SpecialEntry, SymlinkEntry } from '../source.js';
 import type { Excluder } from './exclude.js';
 
@@ -18,7 +18,7 @@ export interface FsListing extends SourceListing {
 /** `lstat` with bigint fields; a missing file yields a SourceError instead of a throw. */
 export async function lstatEntry(file: string): Promise<BigIntStats | SourceError> {
   try {
-    return await fs.lstat(file, { bigint: true });
+    return await fs.lstat(fsPathOf(file), { bigint: true });
   } catch (err) {
     return toSourceError(file, 'lstat', err);
   }
@@ -40,11 +40,11 @@ export async function listDir(dir: string, excluder: Excluder, rootDev: bigint):
   let names: string[];
   const errors: SourceError[] = [];
   try {
-    names = readdirSync(dir);
+    names = readdirSync(fsPathOf(dir));
   } catch (err) {
     return { entries: [], errors: [toSourceError(dir, 'readdir', err)] };
   }
-  if (names.some((n) => n.includes('\ufffd'))) names = dropUndecodableNames(dir, names, errors);
+  if (names.some((n) => n.includes('\ufffd'))) names = exactNames(dir);
   names.sort(compareNames);
   if (excluder.hasTagRules) {
     const only = await excluder.keepOnlyTag(dir, names);
@@ -57,7 +57,7 @@ export async function listDir(dir: string, excluder: Excluder, rootDev: bigint):
     if (excluder.excludedByName(p)) continue;
     let st: BigIntStats;
     try {
-      st = lstatSync(p, { bigint: true });
+      st = lstatSync(fsPathOf(p), { bigint: true });
     } catch (err) {
       errors.push(toSourceError(p, 'lstat', err));
       continue;
@@ -68,22 +68,9 @@ export async function listDir(dir: string, excluder: Excluder, rootDev: bigint):
 }
 
 /**
- * Names that are not valid UTF-8 cannot be opened through a string path (Node decodes them lossily), so they are
- * reported as source errors instead of being mistaken for files that vanished.
+ * The names of `dir` read again as bytes, when a string listing showed U+FFFD: Node decodes names lossily, so each
+ * byte that is not UTF-8 is kept as a lone surrogate (`nameFromBytes`), which `fsPathOf` turns back into the bytes.
  */
-function dropUndecodableNames(dir: string, names: string[], errors: SourceError[]): string[] {
-  const raw = readdirSync(dir, { encoding: 'buffer' });
-  const valid = new Set<string>();
-  for (const bytes of raw) {
-    const name = bytes.toString('utf8');
-    if (Buffer.from(name).equals(bytes)) valid.add(name);
-    else {
-      errors.push({
-        item: `${dir}/${name}`,
-        during: 'readdir',
-        message: `${dir}/${name}: the name is not valid UTF-8, which Cairn cannot back up yet; rename it to include it.`,
-      });
-    }
-  }
-  return names.filter((n) => valid.has(n));
+function exactNames(dir: string): string[] {
+  return readdirSync(fsPathOf(dir), { encoding: 'buffer' }).map(nameFromBytes);
 }

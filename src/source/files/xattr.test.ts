@@ -51,6 +51,11 @@ describe('getfattr output parser', () => {
     ]);
   });
 
+  it('keeps the bytes of a file name that is not UTF-8 as lone surrogates, as entry paths hold them', () => {
+    const text = Buffer.concat([Buffer.from('# file: /tmp/caf'), Buffer.from([0xe9]), Buffer.from('\nuser.n=0sdjE=\n\n')]);
+    expect([...parseGetfattr(text.toString('latin1')).keys()]).toEqual(['/tmp/caf\udce9']);
+  });
+
   it('gives the same result however the output is split into pieces', () => {
     const whole = simple(parseGetfattr(OUTPUT));
     for (let cut = 0; cut <= OUTPUT.length; cut++)

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExtendedAttribute } from '../../core/index.js';
+import { nameFromBytes, type ExtendedAttribute } from '../../core/index.js';
 import type { XattrMap } from '../source.js';
 
 /*
@@ -138,7 +138,8 @@ class LineCollector {
 
 /**
  * Parses `getfattr -d -e base64` output given in pieces of any size. Read as latin1 so that file names (raw bytes,
- * with getfattr's octal escapes) survive, and so that a piece may end anywhere; names become UTF-8 strings here.
+ * with getfattr's octal escapes) survive, and so that a piece may end anywhere; names become strings here, bytes that
+ * are not UTF-8 kept as lone surrogates (`nameFromBytes`), as entry paths hold them.
  */
 export class GetfattrParser {
   private readonly out: XattrMap = new Map();
@@ -168,12 +169,12 @@ export class GetfattrParser {
   private line(line: string): void {
     if (line.startsWith('# file: ')) {
       this.finishFile();
-      this.file = Buffer.from(unescapeOctal(line.slice(8)), 'latin1').toString('utf8');
+      this.file = nameFromBytes(Buffer.from(unescapeOctal(line.slice(8)), 'latin1'));
       return;
     }
     if (this.file === undefined || line === '' || line.startsWith('#')) return;
     const eq = line.indexOf('=');
-    const name = Buffer.from(unescapeOctal(eq < 0 ? line : line.slice(0, eq)), 'latin1').toString('utf8');
+    const name = nameFromBytes(Buffer.from(unescapeOctal(eq < 0 ? line : line.slice(0, eq)), 'latin1'));
     this.attrs.push({ name, value: decodeValue(eq < 0 ? '' : line.slice(eq + 1)) });
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compareNames } from '../order.js';
+import { compareNames } from '../../core/index.js';
 import type { Source, SourceEntry, SourceError, SourceListing, StreamEntry } from '../source.js';
 
 /** How the suite gets sources of one implementation; each call opens a fresh one (the suite closes it). */

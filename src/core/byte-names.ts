@@ -112,6 +112,22 @@ export function nameFromBytes(bytes: Uint8Array): string {
   return out;
 }
 
+/** A path as Node's file system calls take it. */
+export type FsPath = string | Buffer;
+
+/**
+ * A name or path for Node's fs calls: the string itself, or its bytes (`nameToBytes`) when it holds bytes that are not
+ * UTF-8 (a string path is written as UTF-8, so each such byte would become U+FFFD and name another file).
+ */
+export function fsPathOf(name: string): FsPath {
+  return hasRawBytes(name) ? nameToBytes(name) : name;
+}
+
+/** Whether a name stands for bytes that are not valid UTF-8 (it holds a lone surrogate). */
+export function hasRawBytes(name: string): boolean {
+  return LONE_SURROGATE.test(name);
+}
+
 const HIGH_UNITS = /[\ud800-\uffff]/;
 
 /** Orders names as restic orders tree nodes: by their bytes (Go string comparison). */
