@@ -21,6 +21,8 @@ import type { ExtendedAttribute } from '../core/index.js';
  * - Paths: an entry's `path` is the item as shown to users (progress, errors) and the key of its extended
  *   attributes; for a `'file'` entry it is also where the archiver reads the bytes on the local file system
  *   (positioned reads, worker batching). Data that is not a local file is a `'stream'` entry.
+ * - Bytes: names, paths and link targets are byte strings held in JS strings; a byte that is not part of valid UTF-8
+ *   is the lone surrogate U+DC80+byte (core's `nameFromBytes`), and `fsPathOf` gives what Node's fs calls need.
  */
 export interface Source {
   /** The snapshot's `paths` (absolute), also what restic matches a parent snapshot by. */
