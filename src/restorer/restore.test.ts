@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -145,6 +146,27 @@ describe('restore', () => {
     const st = fs.lstatSync(path.join(target, 'pipe'));
     expect(st.isFIFO()).toBe(true);
     expect(st.mode & 0o777).toBe(0o640);
+  });
+
+  it('creates a fifo and sets extended attributes under names that are not UTF-8, a trailing newline included', async () => {
+    const repo = await newRepo();
+    const xattrs = [{ name: 'user.k', value: Buffer.from('v') }];
+    const snap = await snapshotFromSpec(repo, {
+      'pipe\udcff\n': { node: { type: 'fifo', mode: 0x2000000 + 0o640 } },
+      'f\udcfe': { file: 'x', extra: { extended_attributes: xattrs } },
+      'd\udce9': { dir: {}, extra: { extended_attributes: xattrs } },
+    });
+    const target = scratch();
+    const r = await restore(repo, snap, { target });
+    expect(r.errors).toEqual([]);
+    const at = (...bytes: number[]): Buffer => Buffer.concat([Buffer.from(target + '/'), Buffer.from(bytes)]);
+    const pipe = fs.lstatSync(at(0x70, 0x69, 0x70, 0x65, 0xff, 0x0a));
+    expect(pipe.isFIFO()).toBe(true);
+    expect(pipe.mode & 0o777).toBe(0o640);
+    for (const p of [at(0x66, 0xfe), at(0x64, 0xe9)]) {
+      const value = execFileSync('sh', ['-c', 'p=$(cat; echo .); exec getfattr --only-values -n user.k -- "${p%.}"'], { input: p });
+      expect(value.toString()).toBe('v');
+    }
   });
 
   it('sets a read-only folder mode only after its contents are written', async () => {
