@@ -97,6 +97,8 @@ describe('names that are not valid UTF-8', () => {
     expect((await cairn(sb, ['-r', cairnRepo, '-p', pw(), 'init'])).code).toBe(0);
     const b = await cairn(sb, ['-r', cairnRepo, '-p', pw(), 'backup', src]);
     expect(b.code, b.stderr).toBe(0);
+    const check = await restic(sb, ['-r', cairnRepo, '-p', pw(), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
     const fromCairn = sb.path('restic-from-cairn');
     const r = await restic(sb, ['-r', cairnRepo, '-p', pw(), 'restore', 'latest', '--target', fromCairn]);
     expect(r.code, r.stderr).toBe(0);
