@@ -53,11 +53,12 @@ function withDurations(p: RetentionPolicy, raw: Record<string, string>): Retenti
   return out;
 }
 
-function ours(snaps: StoredSnapshot[], policy: RetentionPolicy, groupBy: string): OracleGroup[] {
+function ours(snaps: StoredSnapshot[], policy: RetentionPolicy, groupBy: string, tz: string): OracleGroup[] {
   const now = systemClock.nowNs();
+  const localOffset = tz === TZ ? berlin : zoneOffset(tz);
   return groupSnapshots(snaps, parseGroupBy(groupBy))
     .map((g) => {
-      const r = applyPolicy(g.snapshots, policy, { now, localOffset: berlin });
+      const r = applyPolicy(g.snapshots, policy, { now, localOffset });
       return {
         host: g.key.host,
         paths: g.key.paths ?? null,
@@ -74,12 +75,13 @@ async function compare(
   docs: Omit<Snapshot, 'tree'>[],
   policy: RetentionPolicy & { raw?: Record<string, string> },
   groupBy = 'host,paths',
+  tz = TZ,
 ): Promise<OracleGroup[]> {
   const repo = await oracleRepo(RESTIC!, docs);
   try {
     const snaps = docs.map((d, i) => ({ ...d, tree: '', id: repo.ids[i]! }));
-    const expected = repo.forget([...policyFlags(policy), '--group-by', groupBy], TZ);
-    const actual = ours(snaps, policy, groupBy);
+    const expected = repo.forget([...policyFlags(policy), '--group-by', groupBy], tz);
+    const actual = ours(snaps, policy, groupBy, tz);
     expect(actual).toEqual(expected);
     return actual;
   } finally {
@@ -121,6 +123,14 @@ describe.runIf(RESTIC !== undefined)('retention, with restic 0.14 as the oracle'
     ];
     await compare(docs, { daily: 10, weekly: 10 });
     await compare(docs, withDurations({ yearly: 2 }, { '--keep-within-monthly': '1m' }));
+  });
+
+  it('reads +00:00 as the local zone of London but Z as UTC, as Go does', async () => {
+    const day = withDurations({}, { '--keep-within': '1d' });
+    const docs = (newest: string) => [snap('2024-10-26T11:30:00Z'), snap('2024-10-26T12:45:00+01:00'), snap(newest)];
+    const local = await compare(docs('2024-10-27T12:00:00+00:00'), day, 'host,paths', 'Europe/London');
+    const utc = await compare(docs('2024-10-27T12:00:00Z'), day, 'host,paths', 'Europe/London');
+    expect([local[0]!.keep.length, utc[0]!.keep.length]).toEqual([3, 1]);
   });
 
   it('keeps tagged snapshots and groups by tags, with a snapshot in the future not counting as the newest', async () => {
