@@ -103,8 +103,9 @@ function printText(ctx: CommandContext, o: ForgetOutcome, policy: RetentionPolic
   for (const g of o.groups) {
     const header = groupHeader(g);
     if (header !== undefined) ctx.print(header);
-    if (g.keep.length > 0) ctx.print(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons, compact)}`);
-    if (g.remove.length > 0) ctx.print(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove, [], compact)}`);
+    // restic leaves a blank line after each table.
+    if (g.keep.length > 0) ctx.print(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons, compact)}\n`);
+    if (g.remove.length > 0) ctx.print(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove, [], compact)}\n`);
   }
   if (o.removed.length === 0) return;
   if (o.dryRun) ctx.print(`Would have removed the following snapshots:\n{${o.removed.map(shortId).join(' ')}}\n`);
