@@ -55,3 +55,7 @@ export { copySnapshots } from './copy.js';
 export type { CopyRequest, CopyEvents, CopyOutcome, CopyStatus } from './copy.js';
 export type { CopyCounters } from './copy-blobs.js';
 export { similarSnapshots, originalId, copiedSnapshot, CopiedSnapshots } from './copy-identity.js';
+export { forgetSnapshots, groupKeyText, EMPTY_POLICY_MESSAGE } from './forget.js';
+export type { ForgetRequest, ForgetGroup, ForgetOutcome } from './forget.js';
+export { parseGroupBy, parseRetentionDuration, describePolicy, sortedNames } from '../maintenance/index.js';
+export type { RetentionPolicy, RetentionDuration, GroupBy, KeepReason } from '../maintenance/index.js';

@@ -77,6 +77,19 @@ export function tagGroups(values: string[]): string[][] {
     .filter((g) => g.length > 0);
 }
 
+/** restic's TagList syntax for `--keep-tag a,b`: comma-separated, trimmed, an empty tag kept (it means "no tags"). */
+export function tagList(text: string): string[] {
+  return text.split(',').map((t) => t.trim());
+}
+
+/** A `--keep-*` count: a whole number, or -1 for "all of them" (restic 0.17). */
+export function parseKeepCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < -1)
+    throw new CairnError('invalid-argument', `${flag} "${text}" must be a whole number, or -1 to keep all.`);
+  return n;
+}
+
 export function parsePositiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1)

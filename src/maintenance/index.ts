@@ -2,9 +2,16 @@
  * @module maintenance
  * Keeping a repository healthy. `check` verifies it as `restic check` does: the index against the pack files,
  * the snapshots and every tree reachable from them, and optionally the content of all or some packs. Problems
- * come back as one line each; packs with bad bytes are listed for repair.
+ * come back as one line each; packs with bad bytes are listed for repair. Retention (`forget --keep-*`) is a pure
+ * function of snapshots, policy and time, deciding exactly as restic does (zones, DST, ISO weeks, reasons).
  */
 export { check } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats } from './check.js';
 export { parseReadDataSubset, selectPacks } from './read-data-subset.js';
 export type { ReadDataSubset } from './read-data-subset.js';
+export { applyPolicy, describePolicy, isEmptyPolicy } from './retention.js';
+export type { RetentionPolicy, KeepReason, KeepCounters, PolicyResult, PolicyClock } from './retention.js';
+export { parseRetentionDuration, formatRetentionDuration } from './retention-duration.js';
+export type { RetentionDuration, ZoneOffset } from './retention-time.js';
+export { parseGroupBy, groupSnapshots, sortedNames } from './retention-group.js';
+export type { GroupBy, GroupKey, SnapshotGroup } from './retention-group.js';

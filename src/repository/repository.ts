@@ -278,6 +278,11 @@ export class Repository {
     return this.files.load(type, id);
   }
 
+  /** Deletes an index or snapshot file (and its cached copy). */
+  removeUnpacked(type: UnpackedType, id: Id): Promise<void> {
+    return this.files.remove(type, id);
+  }
+
   list(type: FileType): AsyncIterable<FileInfo> {
     return this.files.list(type);
   }

@@ -53,6 +53,12 @@ export class UnpackedStore {
     }
   }
 
+  /** Deletes one file and its cached copy (a removal is one backend call: it either happened or it did not). */
+  async remove(type: UnpackedType, id: Id): Promise<void> {
+    await this.backend.remove({ type, name: id });
+    if (this.cache && type !== 'locks') await this.cache.remove(type, id);
+  }
+
   /** Lists a file type; after a complete listing, cached copies of files that are gone are removed. */
   async *list(type: FileType): AsyncIterable<FileInfo> {
     const seen = new Set<Id>();

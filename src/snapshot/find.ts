@@ -16,7 +16,8 @@ export interface SnapshotFilter {
   paths?: string[];
 }
 
-function hasTags(snap: Snapshot, group: readonly string[]): boolean {
+/** restic's HasTags: every tag of the group; the empty tag matches a snapshot without tags. */
+export function hasTags(snap: Snapshot, group: readonly string[]): boolean {
   const tags = snap.tags ?? [];
   for (const tag of group) {
     // restic: an empty tag selects snapshots that have no tags at all.

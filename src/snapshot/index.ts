@@ -14,14 +14,21 @@
  */
 export { encodeTree, decodeTree, sortNodes } from './tree-codec.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot-codec.js';
-export { formatTime, parseTime } from './time.js';
+export {
+  formatTime,
+  parseTime,
+  parseTimeWithOffset,
+  localOffsetSeconds,
+  civilFromDays,
+  daysFromCivil,
+} from './time.js';
 export { goModeFromStat, statModeFromGo, nodeTypeFromGoMode, GoMode } from './mode.js';
 export { goQuote, goUnquote } from './go-quote.js';
 export { goJsonString } from './go-json.js';
 export { nameToBytes, nameFromBytes, compareNames } from '../core/index.js';
 export { saveTree, loadTree, saveSnapshot, loadSnapshot, listSnapshots } from './store.js';
 export type { ListSnapshotsOptions } from './store.js';
-export { filterSnapshots, findSnapshot, findParent } from './find.js';
+export { filterSnapshots, findSnapshot, findParent, hasTags } from './find.js';
 export type { SnapshotFilter, ParentQuery } from './find.js';
 export { resolveTreePath, walkTree } from './walk.js';
 export type { WalkVisitor } from './walk.js';

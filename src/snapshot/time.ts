@@ -9,7 +9,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 /** Days since 1970-01-01 → proleptic Gregorian [year, month 1-12, day 1-31] (H. Hinnant's civil_from_days). */
-function civilFromDays(z: number): [number, number, number] {
+export function civilFromDays(z: number): [number, number, number] {
   z += 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -24,7 +24,7 @@ function civilFromDays(z: number): [number, number, number] {
 }
 
 /** Proleptic Gregorian date → days since 1970-01-01 (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -42,7 +42,7 @@ function pad(n: number, width: number): string {
 }
 
 /** The UTC offset in seconds of this process's local zone at an instant (JS reports it in minutes, west positive). */
-function localOffsetSeconds(ns: bigint): number {
+export function localOffsetSeconds(ns: bigint): number {
   const ms = Number(floorDiv(ns, 1_000_000n));
   const minutesWest = new Date(ms).getTimezoneOffset();
   // Outside the range of a JS Date there is no zone information: write UTC.
@@ -105,6 +105,11 @@ const RFC3339 =
  * the ninth are dropped, as Go does. Throws CairnError 'invalid-argument' for anything else.
  */
 export function parseTime(s: string): bigint {
+  return parseTimeWithOffset(s).ns;
+}
+
+/** `parseTime` plus the UTC offset written in the text (seconds east), which is the zone restic computes in. */
+export function parseTimeWithOffset(s: string): { ns: bigint; offsetSeconds: number } {
   const m = RFC3339.exec(s);
   if (m === null) throw new CairnError('invalid-argument', `"${s}" is not an RFC 3339 time.`);
   const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [
@@ -134,5 +139,5 @@ export function parseTime(s: string): bigint {
   const fraction = BigInt((m[7] ?? '').slice(0, 9).padEnd(9, '0'));
   const offset = (m[9] === '-' ? -1 : 1) * (zh * 3600 + zm * 60);
   const secs = daysFromCivil(y, mo, d) * SECONDS_PER_DAY + h * 3600 + mi * 60 + sec - offset;
-  return BigInt(secs) * NS_PER_SECOND + fraction;
+  return { ns: BigInt(secs) * NS_PER_SECOND + fraction, offsetSeconds: offset };
 }

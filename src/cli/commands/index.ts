@@ -18,6 +18,7 @@ import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
 import { registerCopy } from './snapshot-copy.js';
 import { registerDiff } from './snapshot-diff.js';
+import { registerForget } from './snapshot-forget.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
 
@@ -25,6 +26,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerInit(program, rt);
   registerBackup(program, rt);
   registerSnapshots(program, rt);
+  registerForget(program, rt);
   registerRestore(program, rt);
   registerLs(program, rt);
   registerFind(program, rt);

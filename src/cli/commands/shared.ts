@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import type { SnapshotFilter } from '../../app/index.js';
 import { collect, tagGroups } from '../parse.js';
 
-/** restic's `--host`, `--tag`, `--path` snapshot selection (each repeatable). */
-export function addSnapshotFilterOptions(cmd: Command, what = 'snapshots'): Command {
+/** restic's `--host`, `--tag`, `--path` snapshot selection (each repeatable); forget gives -H to --keep-hourly. */
+export function addSnapshotFilterOptions(cmd: Command, what = 'snapshots', hostFlag = '-H, --host <hostname>'): Command {
   return cmd
-    .option('-H, --host <hostname>', `only consider ${what} of this host (repeatable)`, collect, [])
+    .option(hostFlag, `only consider ${what} of this host (repeatable)`, collect, [])
     .option(
       '--tag <tag[,tag]>',
       `only consider ${what} with these tags (repeatable; a,b means both)`,

@@ -1,5 +1,5 @@
 /** restic-compatible JSON shapes of snapshots, nodes and keys. */
-import type { StoredSnapshot, TreeNode } from '../../core/index.js';
+import type { Snapshot, StoredSnapshot, TreeNode } from '../../core/index.js';
 import { goModeString } from './format.js';
 
 /** restic's field order for a snapshot document; empty optional fields are left out as restic does. */
@@ -23,14 +23,20 @@ function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === '' || v === 0 || (Array.isArray(v) && v.length === 0);
 }
 
-/** `snapshots --json`: the document plus `id` and `short_id`. */
-export function snapshotJSON(s: StoredSnapshot): Record<string, unknown> {
+/** The snapshot document as restic encodes it (no id: that is the file's name). */
+export function snapshotDocJSON(s: Snapshot): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of SNAPSHOT_FIELDS) {
     const v = s[f];
     // restic keeps required fields (time, tree, paths) even when empty.
     if (f === 'time' || f === 'tree' || f === 'paths' || !isEmpty(v)) out[f] = v;
   }
+  return out;
+}
+
+/** `snapshots --json`: the document plus `id` and `short_id`. */
+export function snapshotJSON(s: StoredSnapshot): Record<string, unknown> {
+  const out = snapshotDocJSON(s);
   out.id = s.id;
   out.short_id = s.id.slice(0, 8);
   return out;
