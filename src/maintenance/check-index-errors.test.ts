@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckStatus } from '../core/index.js';
 import { decodeIndex, encodeIndex } from '../repository/index.js';
 import { check } from './index.js';
 import type { TestRepo } from './testing/check-repo.js';
@@ -44,7 +43,7 @@ describe('check: the index is wrong, the pack is not', () => {
     const phases = new Set<string>();
     const r = await check(await openTestRepo(t.dir), {
       onProgress: (e) => {
-        if (e.kind === 'check-status') phases.add((e as CheckStatus).phase);
+        if (e.kind === 'check-status') phases.add(e.phase);
       },
     });
     expect(r.stats.packsRead).toBe(0);
