@@ -9,6 +9,7 @@ import { findParent, findSnapshot, listSnapshots } from '../snapshot/index.js';
 import type { ExcludeOptions, SourceSpec } from '../source/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
+import { skipDamagedSnapshots } from './snapshots.js';
 
 export interface BackupRequest {
   paths: string[];
@@ -64,7 +65,7 @@ export async function runBackup(
       const hostname = req.host ?? deps.hostname;
       const source = deps.openSource(sourceSpec(req, paths));
       try {
-        const parent = await chooseParent(repo, req, hostname, source.paths);
+        const parent = await chooseParent(repo, req, hostname, source.paths, (m) => deps.warn(m));
         const result = await backup(repo, source, backupOptions(deps, opts, req, { hostname, parent, signal }));
         const outcome: BackupOutcome = { ...result, skippedPaths: skipped };
         if (parent) outcome.parent = parent;
@@ -118,10 +119,11 @@ async function chooseParent(
   req: BackupRequest,
   hostname: string,
   paths: readonly string[],
+  warn: (message: string) => void,
 ): Promise<StoredSnapshot | undefined> {
   if (req.parent !== undefined) return findSnapshot(repo, req.parent);
   if (req.force === true) return undefined;
-  const snaps = await listSnapshots(repo);
+  const snaps = await listSnapshots(repo, skipDamagedSnapshots(warn));
   const abs = [...paths];
   return findParent(
     snaps,

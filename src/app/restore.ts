@@ -6,7 +6,7 @@ import { findSnapshot } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
 import type { SnapshotFilter } from './snapshots.js';
-import { compactFilter } from './snapshots.js';
+import { compactFilter, skipDamagedSnapshots } from './snapshots.js';
 
 /** `SNAPSHOT[:SUBFOLDER]` → the snapshot reference and the optional path inside it. */
 export function parseSnapshotRef(arg: string): { ref: string; subPath?: string } {
@@ -18,13 +18,18 @@ export function parseSnapshotRef(arg: string): { ref: string; subPath?: string }
   return sub === '' ? { ref } : { ref, subPath: sub };
 }
 
-/** Finds one snapshot by id, unique prefix or 'latest' (the filter narrows 'latest'). */
+/**
+ * Finds one snapshot by id, unique prefix or 'latest' (the filter narrows 'latest'). With `warn`, 'latest' skips
+ * damaged snapshot files, naming each.
+ */
 export async function resolveSnapshot(
   repo: Repository,
   ref: string,
   filter?: SnapshotFilter,
+  warn?: (message: string) => void,
 ): Promise<StoredSnapshot> {
-  return findSnapshot(repo, ref, compactFilter(filter ?? {}));
+  const list = warn === undefined ? undefined : skipDamagedSnapshots(warn);
+  return findSnapshot(repo, ref, compactFilter(filter ?? {}), list);
 }
 
 export interface RestoreRequest {
@@ -64,7 +69,7 @@ export async function runRestore(
     'shared',
     async ({ repo, signal }) => {
       await repo.loadIndex();
-      const snapshot = await resolveSnapshot(repo, ref, req.filter);
+      const snapshot = await resolveSnapshot(repo, ref, req.filter, (m) => deps.warn(m));
       const o: Parameters<typeof restore>[2] = { target: req.target, signal, clock: deps.clock };
       if (subPath !== undefined) o.subPath = subPath;
       if (req.include?.length) o.include = req.include;

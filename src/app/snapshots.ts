@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { StoredSnapshot } from '../core/index.js';
 import { CairnError } from '../core/index.js';
-import { filterSnapshots, listSnapshots } from '../snapshot/index.js';
+import { filterSnapshots, listSnapshots, type ListSnapshotsOptions } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
 
@@ -21,6 +21,19 @@ export function compactFilter(f: SnapshotFilter): SnapshotFilter {
   if (f.paths && f.paths.length > 0)
     out.paths = f.paths.map((p) => path.normalize(p).replace(/(.)\/+$/, '$1'));
   return out;
+}
+
+/**
+ * Lists snapshots past damaged snapshot files: each is skipped with one warning naming it, so that one bad file
+ * neither hides the others nor stops a backup or `restore latest` (which then take the newest readable one).
+ */
+export function skipDamagedSnapshots(warn: (message: string) => void): ListSnapshotsOptions {
+  return {
+    onError: (id, err) => {
+      const reason = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+      warn(`skipped the damaged snapshot file snapshots/${id} (${reason}).`);
+    },
+  };
 }
 
 /** Keeps the newest `n` snapshots of each host+paths group, in the original (oldest first) order, like restic. */
@@ -50,7 +63,7 @@ export async function listSnapshotsUseCase(
     opts,
     'shared',
     async ({ repo }) => {
-      const all = await listSnapshots(repo);
+      const all = await listSnapshots(repo, skipDamagedSnapshots((m) => deps.warn(m)));
       const filtered = filterSnapshots(all, compactFilter(req.filter ?? {}));
       return req.latest !== undefined ? latestPerGroup(filtered, req.latest) : filtered;
     },

@@ -55,19 +55,32 @@ export async function loadCheckIndex(repo: Repository, report: CheckReport, conc
   for await (const f of repo.list('index')) ids.push(f.name);
   ids.sort();
   const seen = new Map<Id, Set<string>>();
+  /** Pack id → the index files that list it. */
+  const listedIn = new Map<Id, Id[]>();
   let done = 0;
   report.progress('index', 0, ids.length);
   await forEachLimit(ids, concurrency, async (id) => {
     report.throwIfAborted();
     try {
       const doc = decodeIndex(await repo.loadUnpacked('index', id), `index file ${id}`);
-      for (const p of doc.packs) addPack(index, seen, p.id, p.blobs);
+      for (const p of doc.packs) {
+        addPack(index, seen, p.id, p.blobs);
+        const files = listedIn.get(p.id);
+        if (files === undefined) listedIn.set(p.id, [id]);
+        else if (!files.includes(id)) files.push(id);
+      }
       index.indexFiles++;
     } catch (err) {
       report.error(`index ${id}: cannot be loaded: ${reason(err)}`);
     }
     report.progress('index', ++done, ids.length);
   });
+  // A hint, not an error (restic's wording): the copies agree or the pack check says otherwise.
+  for (const [packId, files] of listedIn) {
+    if (files.length < 2) continue;
+    const short = files.map((f) => f.slice(0, 8)).sort();
+    report.warning(`pack ${packId} contained in several indexes: {${short.join(' ')}}`);
+  }
   return index;
 }
 

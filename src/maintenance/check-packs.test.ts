@@ -20,17 +20,17 @@ describe('compareHeaderWithIndex', () => {
   it('names the blob whose place differs between index and header', () => {
     const wrong = [indexed[0]!, { ...indexed[1]!, offset: 70 }];
     expect(compareHeaderWithIndex(P, header, wrong)).toEqual([
-      `pack ${P}: blob ${B}: the index says data at offset 70, length 100, uncompressed, ` +
+      `the index is wrong about pack ${P}: blob ${B}: the index says data at offset 70, length 100, uncompressed, ` +
         `the pack header says data at offset 62, length 100, uncompressed`,
     ]);
   });
 
   it('names blobs present on only one side', () => {
     expect(compareHeaderWithIndex(P, header, [indexed[0]!])).toEqual([
-      `pack ${P}: blob ${B} (data) is in the pack header but not in the index`,
+      `the index is wrong about pack ${P}: blob ${B} (data) is in the pack header but not in the index`,
     ]);
     expect(compareHeaderWithIndex(P, [header[0]!], indexed)).toEqual([
-      `pack ${P}: blob ${B} (data) is in the index but not in the pack header`,
+      `the index is wrong about pack ${P}: blob ${B} (data) is in the index but not in the pack header`,
     ]);
   });
 });

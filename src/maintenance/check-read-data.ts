@@ -2,7 +2,7 @@ import type { Id } from '../core/index.js';
 import { hashId } from '../core/index.js';
 import type { PackBlob, Repository } from '../repository/index.js';
 import type { CheckIndex } from './check-index.js';
-import { compareHeaderWithIndex } from './check-packs.js';
+import { judgeByHeader } from './check-packs.js';
 import type { CheckReport } from './check-report.js';
 import { reason } from './check-report.js';
 import { forEachLimit } from '../util/index.js';
@@ -14,7 +14,7 @@ export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id,
   let blobs: readonly PackBlob[];
   try {
     blobs = repo.parsePackHeader(bytes);
-    for (const p of compareHeaderWithIndex(packId, blobs, indexed)) report.damaged(packId, p);
+    judgeByHeader(packId, bytes.length, blobs, index, report);
   } catch (err) {
     report.damaged(packId, `pack ${packId}: header cannot be decoded: ${reason(err)}`);
     // Without a header the index still says where the blobs are, which names the damaged ones.

@@ -2,7 +2,7 @@ import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
 import { checkTreeNames, joinLoc, type Selector } from './selection.js';
-import { throwIfAborted } from '../core/index.js';
+import { isCairnError, throwIfAborted } from '../core/index.js';
 
 /** A directory to create; `meta` = restore its metadata at the end (selected, or something below was restored). */
 export interface PlannedDir {
@@ -44,6 +44,7 @@ interface WalkContext {
   inodes: Map<string, PlannedFile>;
   signal: AbortSignal | undefined;
   onFiles: ((files: PlannedFile[]) => Promise<void>) | undefined;
+  onUnreadable: ((loc: string, message: string) => void) | undefined;
 }
 
 /** Files handed over at once when the caller takes them as the walk goes. */
@@ -53,6 +54,8 @@ export const FILES_PER_ROUND = 8192;
  * Walks the snapshot below `root` once, checking every name, and lists what a restore will create. With `onFiles`,
  * files are handed over in walk order, up to FILES_PER_ROUND at a time, as the walk goes (and not kept): what is
  * kept per file does not grow with the snapshot. A hard link's first name is always handed over before it.
+ * With `onUnreadable`, a folder whose tree cannot be loaded is reported there and restored empty, as restic does
+ * (everything else is still planned); without it, the error is thrown.
  */
 export async function planRestore(
   repo: Repository,
@@ -61,9 +64,10 @@ export async function planRestore(
   select: Selector,
   signal?: AbortSignal,
   onFiles?: (files: PlannedFile[]) => Promise<void>,
+  onUnreadable?: (loc: string, message: string) => void,
 ): Promise<RestorePlan> {
   const plan: RestorePlan = { dirs: [], files: [], others: [], totalBytes: 0 };
-  const ctx: WalkContext = { repo, snapshot, select, plan, inodes: new Map(), signal, onFiles };
+  const ctx: WalkContext = { repo, snapshot, select, plan, inodes: new Map(), signal, onFiles, onUnreadable };
   if ('treeId' in root) {
     await walkDir(ctx, root.treeId, '/', []);
   } else {
@@ -88,7 +92,16 @@ async function handOver(ctx: WalkContext, all: boolean): Promise<void> {
 /** Returns how many entries below this tree are restored. */
 async function walkDir(ctx: WalkContext, treeId: Id, loc: string, rel: string[]): Promise<number> {
   throwIfAborted(ctx.signal);
-  const tree = await loadTree(ctx.repo, treeId);
+  let tree;
+  try {
+    tree = await loadTree(ctx.repo, treeId);
+  } catch (err) {
+    throwIfAborted(ctx.signal);
+    if (ctx.onUnreadable === undefined || isCairnError(err, 'interrupted')) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.onUnreadable(loc, `cannot read this folder's contents (tree ${treeId.slice(0, 8)}): ${reason}`);
+    return 0;
+  }
   checkTreeNames(tree, ctx.snapshot.id, loc);
   let restored = 0;
   for (const node of tree.nodes) {

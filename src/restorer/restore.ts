@@ -1,7 +1,7 @@
 import { mkdir, symlink } from 'node:fs/promises';
 import os from 'node:os';
-import { resolve } from 'node:path';
-import { throwIfAborted, CairnError, fsPathOf, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import { dirname, resolve } from 'node:path';
+import { throwIfAborted, CairnError, errnoCode, fsPathOf, type Id, type ProgressListener, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { resolveTreePath } from '../snapshot/index.js';
 import { systemClock, type Clock } from '../util/index.js';
@@ -57,24 +57,31 @@ const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
 export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? systemClock;
   const root = await resolveRoot(repo, snapshot, opts.subPath);
+  const result: RestoreResult = { filesRestored: 0, dirsRestored: 0, bytesRestored: 0, errors: [], verifyFailures: [] };
+  const warn = (item: string, message: string): void => {
+    result.errors.push({ item, message });
+    opts.onProgress?.({ kind: 'warning', message: `${item}: ${message}` });
+  };
+  // Every walk meets an unreadable folder again: it is one error, reported by the walk that first meets it.
+  const unreadable = new Set<string>();
+  const onUnreadable = (loc: string, message: string): void => {
+    if (unreadable.has(loc)) return;
+    unreadable.add(loc);
+    warn(loc, message);
+  };
   // Files are never all kept: this walk counts them, and each later walk hands them over a round at a time.
   const walk = (onFiles: (files: PlannedFile[]) => Promise<void>): Promise<RestorePlan> =>
-    planRestore(repo, snapshot, root, makeSelector(opts), opts.signal, onFiles);
+    planRestore(repo, snapshot, root, makeSelector(opts), opts.signal, onFiles, onUnreadable);
   let fileCount = 0;
   const plan = await walk(async (files) => {
     fileCount += files.length;
   });
   const totals = { files: fileCount + plan.others.length, bytes: plan.totalBytes };
-  const result: RestoreResult = { filesRestored: 0, dirsRestored: 0, bytesRestored: 0, errors: [], verifyFailures: [] };
   if (opts.dryRun === true) {
     return { ...result, filesRestored: totals.files, dirsRestored: plan.dirs.length, bytesRestored: totals.bytes };
   }
   const target = resolve(opts.target);
-  await mkdir(target, { recursive: true });
-  const warn = (item: string, message: string): void => {
-    result.errors.push({ item, message });
-    opts.onProgress?.({ kind: 'warning', message: `${item}: ${message}` });
-  };
+  await makeTarget(target);
   const meta = makeMetaContext(warn);
   const progress = makeProgress(clock, totals, result, opts.onProgress);
   const workers = CAN_USE_WORKERS ? (opts.workers ?? os.availableParallelism()) : 0;
@@ -122,6 +129,24 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     });
   }
   return result;
+}
+
+/**
+ * Creates the target and its missing parents. Node's recursive mkdir reports ENOENT for whatever failed below the
+ * last existing folder (a read-only file system, no permission): then the levels are created one by one, so that
+ * the error says what went wrong.
+ */
+async function makeTarget(target: string): Promise<void> {
+  try {
+    await mkdir(target, { recursive: true });
+  } catch (err) {
+    const parent = dirname(target);
+    if (errnoCode(err) !== 'ENOENT' || parent === target) throw err;
+    await makeTarget(parent);
+    await mkdir(target).catch((again: unknown) => {
+      if (errnoCode(again) !== 'EEXIST') throw again;
+    });
+  }
 }
 
 async function resolveRoot(

@@ -1,7 +1,7 @@
 import { CairnError, isId } from '../core/index.js';
 import type { Snapshot, StoredSnapshot } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { listSnapshots, loadSnapshot, notFoundAsNoMatch } from './store.js';
+import { listSnapshots, loadSnapshot, notFoundAsNoMatch, type ListSnapshotsOptions } from './store.js';
 import { parseTime } from './time.js';
 
 export interface SnapshotFilter {
@@ -44,15 +44,16 @@ const HEX = /^[0-9a-f]+$/;
 /**
  * Finds one snapshot by full id, unique id prefix, or `latest` (the newest snapshot that passes `filter`; the
  * filter applies only to `latest`, as in restic). Throws CairnError 'not-found' ("no snapshot matched") or
- * 'invalid-argument' when a prefix matches several snapshots.
+ * 'invalid-argument' when a prefix matches several snapshots. `list.onError` lets `latest` skip damaged snapshot files.
  */
 export async function findSnapshot(
   repo: Repository,
   ref: string,
   filter?: SnapshotFilter,
+  list?: ListSnapshotsOptions,
 ): Promise<StoredSnapshot> {
   if (ref === 'latest') {
-    const latest = filterSnapshots(await listSnapshots(repo), filter).at(-1);
+    const latest = filterSnapshots(await listSnapshots(repo, list), filter).at(-1);
     if (latest === undefined) throw new CairnError('not-found', `no snapshot matched "${ref}"`);
     return latest;
   }

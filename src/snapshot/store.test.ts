@@ -134,6 +134,15 @@ describe('snapshots in a repository', () => {
     expect(snaps).toHaveLength(1);
     expect(failed).toEqual(['f'.repeat(64)]);
   });
+
+  it('listSnapshots skips a snapshot with an invalid time through onError too', async () => {
+    const root = await sampleTree();
+    await saveSnapshot(repo, snap('2024-01-03T00:00:00Z', root));
+    const bad = await saveSnapshot(repo, snap('yesterday', root));
+    const failed: string[] = [];
+    expect(await listSnapshots(repo, { onError: (id) => failed.push(id) })).toHaveLength(1);
+    expect(failed).toEqual([bad]);
+  });
 });
 
 describe('findSnapshot', () => {
@@ -161,6 +170,15 @@ describe('findSnapshot', () => {
   it("'latest' is the newest snapshot, after filtering", async () => {
     expect((await findSnapshot(repo, 'latest')).time).toBe('2024-01-20T00:00:00Z');
     expect((await findSnapshot(repo, 'latest', { hosts: ['odd'] })).time).toBe('2024-01-19T00:00:00Z');
+  });
+
+  it("'latest' with onError is the newest readable snapshot, past an empty snapshot file", async () => {
+    await backend.write({ type: 'snapshots', name: 'e'.repeat(64) }, Buffer.alloc(0));
+    await expect(findSnapshot(repo, 'latest')).rejects.toMatchObject({ code: 'corrupt' });
+    const failed: string[] = [];
+    const latest = await findSnapshot(repo, 'latest', {}, { onError: (id) => failed.push(id) });
+    expect(latest.time).toBe('2024-01-20T00:00:00Z');
+    expect(failed).toEqual(['e'.repeat(64)]);
   });
 
   it("throws 'not-found' (no snapshot matched) for an unknown id, prefix or empty 'latest'", async () => {

@@ -34,7 +34,11 @@ export async function loadSnapshot(repo: Repository, id: Id): Promise<StoredSnap
 }
 
 export interface ListSnapshotsOptions {
-  /** Called for a snapshot that cannot be loaded; it is then skipped. Without it the error is thrown. */
+  /**
+   * Called for a snapshot file that is damaged (or was removed meanwhile); it is then skipped. Without it the error
+   * is thrown. Other errors (an unreachable backend, an interruption) are always thrown: skipping on them would make
+   * `latest` silently mean an older snapshot.
+   */
   onError?: (id: Id, err: unknown) => void;
   /** Snapshots loaded at the same time (default 8). */
   concurrency?: number;
@@ -47,29 +51,30 @@ export async function listSnapshots(
 ): Promise<StoredSnapshot[]> {
   const ids: Id[] = [];
   for await (const file of repo.list('snapshots')) ids.push(file.name);
-  const result: StoredSnapshot[] = [];
+  const loaded: { s: StoredSnapshot; t: bigint }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++]!;
       try {
-        result.push(await loadSnapshot(repo, id));
+        const s = await loadSnapshot(repo, id);
+        loaded.push({ s, t: safeTime(s) });
       } catch (err) {
-        if (opts.onError === undefined) throw err;
+        if (opts.onError === undefined || !isSkippable(err)) throw err;
         opts.onError(id, err);
       }
     }
   };
   const workers = Math.max(1, Math.min(opts.concurrency ?? 8, ids.length));
   await Promise.all(Array.from({ length: workers }, worker));
-  return sortSnapshots(result);
+  // Each time is parsed once (above): a repository can hold thousands of snapshots.
+  loaded.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0));
+  return loaded.map((k) => k.s);
 }
 
-function sortSnapshots(snaps: StoredSnapshot[]): StoredSnapshot[] {
-  // Parse each time once: a repository can hold thousands of snapshots.
-  const keyed = snaps.map((s) => ({ s, t: safeTime(s) }));
-  keyed.sort((a, b) => (a.t !== b.t ? (a.t < b.t ? -1 : 1) : a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0));
-  return keyed.map((k) => k.s);
+/** A snapshot file whose bytes are bad, or that is gone since the listing. */
+function isSkippable(err: unknown): boolean {
+  return isCairnError(err, 'corrupt') || isCairnError(err, 'not-found');
 }
 
 function safeTime(s: StoredSnapshot): bigint {

@@ -51,7 +51,6 @@ async function restoreCommand(ctx: CommandContext, snapshot: string, flags: Rest
   const r = await runRestore(ctx.deps(), await ctx.openOptions(true), req);
   ctx.progress().done();
   const seconds = (ctx.io.clock.now() - started) / 1000;
-  for (const e of r.errors) ctx.io.stderr.write(`ignoring error for ${e.item}: ${e.message}\n`);
   for (const v of r.verifyFailures) ctx.io.stderr.write(`verify: ${v}\n`);
   if (ctx.json) {
     ctx.printJSON({
