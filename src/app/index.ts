@@ -55,3 +55,6 @@ export { copySnapshots } from './copy.js';
 export type { CopyRequest, CopyEvents, CopyOutcome, CopyStatus } from './copy.js';
 export type { CopyCounters } from './copy-blobs.js';
 export { similarSnapshots, originalId, copiedSnapshot, CopiedSnapshots } from './copy-identity.js';
+export { runPrune } from './prune.js';
+export type { PruneRequest } from './prune.js';
+export type { MaxUnused, PruneResult, PruneStats } from '../maintenance/index.js';
