@@ -92,7 +92,7 @@ describe('cairn prune on a local repository', () => {
 
     const run = await cairn(sb, ['-r', repo, '-p', pw(), '--json', 'prune']);
     expect(run.code, run.stderr).toBe(0);
-    const summary = jsonLines(run.stdout).at(-1)!;
+    const summary = jsonLines(run.stdout).at(-1);
     expect(summary).toMatchObject({ message_type: 'summary', dry_run: false });
     expect((summary.packs_to_delete as string[]).length + (summary.packs_to_repack as string[]).length).toBeGreaterThan(0);
     await expectBothCheck(repo);
@@ -106,7 +106,7 @@ describe('cairn prune on a local repository', () => {
   it('a SIGKILL after each step leaves a repository both checkers accept, and a re-run finishes the job', async () => {
     const reference = freshRepo();
     const full = await cairn(sb, ['-r', reference, '-p', pw(), '--json', 'prune']);
-    const s = jsonLines(full.stdout).at(-1)!;
+    const s = jsonLines(full.stdout).at(-1);
     const repacked = (s.packs_to_repack as string[]).length;
     const written = s.index_files_written as number;
     const removed = s.index_files_removed as number;
@@ -125,7 +125,7 @@ describe('cairn prune on a local repository', () => {
       const rerun = await cairn(sb, ['-r', repo, '-p', pw(), 'prune']);
       expect(rerun.code, rerun.stderr).toBe(0);
       // The re-run may keep other copies of a blob than the first run would have, but leaves no garbage pack.
-      const left = jsonLines((await cairn(sb, ['-r', repo, '-p', pw(), '--json', 'prune', '--dry-run'])).stdout).at(-1)!;
+      const left = jsonLines((await cairn(sb, ['-r', repo, '-p', pw(), '--json', 'prune', '--dry-run'])).stdout).at(-1);
       expect(left, `kill after ${k}`).toMatchObject({ packs_unreferenced: [], packs_to_delete: [] });
     }
     const last = sb.path(`repo-${copies}`);
@@ -209,7 +209,7 @@ describe('cairn prune on S3 (s3rver)', () => {
     await backend.close();
     const run = await cairn(sb, args('--json', 'prune'), { env });
     expect(run.code, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).at(-1)!.space_freed).toBeGreaterThan(3 * 1024 * 1024);
+    expect(jsonLines(run.stdout).at(-1).space_freed).toBeGreaterThan(3 * 1024 * 1024);
     await expectBothCheck(repo, env);
     const target = sb.path('s3-restored');
     const r = await cairn(sb, args('restore', 'latest', '--target', target), { env });
