@@ -103,6 +103,15 @@ describe('cairn prune on a local repository', () => {
     expect(jsonLines(again.stdout).at(-1)).toMatchObject({ packs_to_delete: [], space_freed: 0 });
   });
 
+  it('a bad --max-unused or --max-repack-size is one sentence, exit 1', async () => {
+    const bad = await cairn(sb, ['-r', template, '-p', pw(), 'prune', '--max-unused', '100%']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('cairn: --max-unused "100%" must be a percentage from 0% to below 100%.\n');
+    const size = await cairn(sb, ['-r', template, '-p', pw(), 'prune', '--max-repack-size', 'lots']);
+    expect(size.code).toBe(1);
+    expect(size.stderr).toBe('cairn: --max-repack-size "lots" is not a size like 500, 1K, 2M, 3G or 4T.\n');
+  });
+
   it('a SIGKILL after each step leaves a repository both checkers accept, and a re-run finishes the job', async () => {
     const reference = freshRepo();
     const full = await cairn(sb, ['-r', reference, '-p', pw(), '--json', 'prune']);

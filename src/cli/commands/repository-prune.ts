@@ -71,6 +71,9 @@ export function pruneText(r: PruneResult): string {
     `to repack:    ${n(packs.repack)} packs`,
     `to delete:    ${n(packs.remove)} packs`,
     ...(packs.unref > 0 ? [`to delete:    ${n(packs.unref)} unreferenced packs`] : []),
+    ...(r.packs.ignoredMissing.length > 0
+      ? [`missing but unneeded packs the index names, to forget: ${r.packs.ignoredMissing.length}`]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
