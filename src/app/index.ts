@@ -59,3 +59,6 @@ export { forgetSnapshots, groupKeyText, EMPTY_POLICY_MESSAGE } from './forget.js
 export type { ForgetRequest, ForgetGroup, ForgetOutcome } from './forget.js';
 export { parseGroupBy, parseRetentionDuration, describePolicy, sortedNames } from '../maintenance/index.js';
 export type { RetentionPolicy, RetentionDuration, GroupBy, KeepReason } from '../maintenance/index.js';
+export { runPrune } from './prune.js';
+export type { PruneRequest } from './prune.js';
+export type { MaxUnused, PruneResult, PruneStats } from '../maintenance/index.js';

@@ -3,7 +3,8 @@
  * Keeping a repository healthy. `check` verifies it as `restic check` does: the index against the pack files,
  * the snapshots and every tree reachable from them, and optionally the content of all or some packs. Problems
  * come back as one line each; packs with bad bytes are listed for repair. Retention (`forget --keep-*`) is a pure
- * function of snapshots, policy and time, deciding exactly as restic does (zones, DST, ISO weeks, reasons).
+ * function of snapshots, policy and time, deciding exactly as restic does (zones, DST, ISO weeks, reasons). `prune`
+ * deletes what no snapshot uses, in an order that a crash at any moment cannot break.
  */
 export { check } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats } from './check.js';
@@ -15,3 +16,7 @@ export { parseRetentionDuration, formatRetentionDuration } from './retention-dur
 export type { RetentionDuration, ZoneOffset } from './retention-time.js';
 export { parseGroupBy, groupSnapshots, sortedNames } from './retention-group.js';
 export type { GroupBy, GroupKey, SnapshotGroup } from './retention-group.js';
+export { prune } from './prune.js';
+export type { PruneOptions, PruneResult, PruneSettings } from './prune.js';
+export { planPrune, bytesToKeep } from './prune-plan.js';
+export type { MaxUnused, PrunePlan, PruneStats } from './prune-plan.js';

@@ -10,7 +10,7 @@ import { MasterIndex } from './master-index.js';
 import type { WrittenPack } from './pack-writer.js';
 import { PackWriter } from './pack-writer.js';
 import type { UnpackedStore } from './unpacked.js';
-import type { IndexEntry, IndexPack, PreparedBlob, SaveResult } from './types.js';
+import type { IndexEntry, IndexPack, PackBlob, PreparedBlob, SaveResult } from './types.js';
 
 /** restic writes an index file during backup when it is this old (and at 50,000 blobs). */
 const INDEX_MAX_AGE_MS = 10 * 60 * 1000;
@@ -73,6 +73,58 @@ export class BlobStore {
     this.pending.add(`${blob.type}:${blob.id}`);
     await this.writer.add(blob.type, blob.id, blob.sealed, blob.uncompressedLength);
     return { id: blob.id, known: false, sizeInRepo: blob.sealed.length };
+  }
+
+  /**
+   * Queues a blob even though the index already has it (prune moves blobs out of packs it will delete); the
+   * caller saves each blob once.
+   */
+  async saveCopy(blob: PreparedBlob): Promise<void> {
+    this.writer.check();
+    this.pending.add(`${blob.type}:${blob.id}`);
+    await this.writer.add(blob.type, blob.id, blob.sealed, blob.uncompressedLength);
+  }
+
+  /**
+   * Writes index files naming every indexed pack except `drop` (after a flush, so nothing is unindexed), at most
+   * `maxBlobs` blobs each, the first superseding every index file known so far. Returns those, now obsolete: the
+   * caller deletes them only after this resolved, so a crash in between leaves both, which is harmless.
+   */
+  async rewriteIndex(drop: ReadonlySet<Id>, maxBlobs: number, onWritten: (id: Id) => void): Promise<Id[]> {
+    await this.indexChain;
+    if (this.unindexed.length > 0) throw new CairnError('fatal', 'The index is rewritten only after a flush.');
+    const obsolete = [...this.indexFiles.keys()];
+    const byPack = new Map<Id, PackBlob[]>();
+    for (const [id, e] of this.index.entries()) {
+      if (drop.has(e.packId)) continue;
+      const b: PackBlob = { type: e.type, id, offset: e.offset, length: e.length };
+      if (e.uncompressedLength !== undefined) b.uncompressedLength = e.uncompressedLength;
+      const list = byPack.get(e.packId);
+      if (list === undefined) byPack.set(e.packId, [b]);
+      else list.push(b);
+    }
+    const written = new Map<Id, Id[]>();
+    let batch: IndexPack[] = [];
+    let blobs = 0;
+    const write = async (): Promise<void> => {
+      const supersedes = written.size === 0 ? obsolete : [];
+      const id = await this.o.unpacked.save('index', encodeIndex({ supersedes, packs: batch }));
+      written.set(id, batch.map((p) => p.id));
+      onWritten(id);
+      batch = [];
+      blobs = 0;
+    };
+    for (const [id, list] of byPack) {
+      list.sort((a, b) => a.offset - b.offset);
+      batch.push({ id, blobs: list });
+      blobs += list.length;
+      if (blobs >= maxBlobs) await write();
+    }
+    if (batch.length > 0) await write();
+    this.indexFiles.clear();
+    for (const [id, packs] of written) this.indexFiles.set(id, packs);
+    if (drop.size > 0) this.index = this.index.without(new Set(drop));
+    return obsolete.filter((id) => !written.has(id));
   }
 
   /** Writes open packs, then an index file naming every pack not yet indexed. */

@@ -96,6 +96,11 @@ export class Repository {
     return this.backend.connections;
   }
 
+  /** The size at which packs written by this session are closed. */
+  get packSize(): number {
+    return this.opts.packSize ?? DEFAULT_PACK_SIZE;
+  }
+
   /** The id of the key file the password opened (changes with changePassword). */
   get keyId(): Id {
     return this.currentKeyId;
@@ -239,9 +244,58 @@ export class Repository {
     return this.blobs.savePrepared(blob);
   }
 
+  /** Queues a blob even when the index already has it (prune's repack); the caller saves each blob once. */
+  saveBlobCopy(blob: PreparedBlob): Promise<void> {
+    return this.blobs.saveCopy(blob);
+  }
+
   /** Writes the open packs and an index file for all packs written this session. */
   flush(): Promise<void> {
     return this.blobs.flush();
+  }
+
+  /**
+   * Replaces the index: flushes, writes index files naming every indexed pack but `drop` (calling `onWritten` after
+   * each), and only then deletes the index files that were there before. A crash at any point leaves index files
+   * that together name every pack still needed.
+   */
+  async rewriteIndex(
+    drop: ReadonlySet<Id>,
+    opts: { onWritten?: (id: Id) => void; onRemoved?: (id: Id) => void } = {},
+  ): Promise<{ written: number; removed: number }> {
+    await this.flush();
+    let written = 0;
+    const obsolete = await this.blobs.rewriteIndex(drop, this.opts.indexFlushBlobs ?? 50_000, (id) => {
+      written++;
+      opts.onWritten?.(id);
+    });
+    await this.removeFiles('index', obsolete, opts.onRemoved);
+    return { written, removed: obsolete.length };
+  }
+
+  /** Deletes files a few at a time (through the write guard), calling `onRemoved` after each; a missing one counts as gone. */
+  async removeFiles(type: 'data' | 'index' | 'snapshots', ids: Iterable<Id>, onRemoved?: (id: Id) => void): Promise<void> {
+    await forEachLimit(ids, Math.max(2, Math.min(this.backend.connections ?? 2, 8)), async (id) => {
+      await this.backend.remove({ type, name: id }).catch((err: unknown) => {
+        if (!isCairnError(err, 'not-found')) throw err;
+      });
+      onRemoved?.(id);
+    });
+  }
+
+  /**
+   * Whether the storage lets this session delete repository files, found out without changing anything: deleting
+   * a file that does not exist is refused outright by an append-only server and fails with 'not-found' elsewhere.
+   */
+  async canDelete(): Promise<boolean> {
+    try {
+      await this.backend.remove({ type: 'data', name: randomBytes(32).toString('hex') });
+      return true;
+    } catch (err) {
+      if (isCairnError(err, 'not-found')) return true;
+      if (isCairnError(err, 'access-denied')) return false;
+      throw err;
+    }
   }
 
   // ---- packs ----

@@ -13,6 +13,7 @@ import { registerCat } from './object-cat.js';
 import { registerVersion } from './program-version.js';
 import { registerCheck } from './repository-check.js';
 import { registerInit } from './repository-init.js';
+import { registerPrune } from './repository-prune.js';
 import { registerServeRepo } from './repository-serve.js';
 import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
@@ -41,6 +42,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerKeyPasswd(key, rt);
   registerUnlock(program, rt);
   registerCheck(program, rt);
+  registerPrune(program, rt);
   registerCopy(program, rt);
   registerServeRepo(program, rt);
   registerVersion(program, rt);
