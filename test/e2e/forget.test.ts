@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTIC } from '../harness/restic.js';
 import type { RunResult } from '../harness/cli.js';
-import { Sandbox, cairn, restic } from '../harness/cli.js';
+import { Sandbox, cairn, jsonLines, randomData, restic } from '../harness/cli.js';
 
 const TZ = { TZ: 'Europe/Berlin' };
 
@@ -124,6 +124,25 @@ describe('forget', () => {
       const list = await restic(sb, args('--json', '--no-cache', 'snapshots'));
       expect((JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id).sort()).toEqual(left);
       const check = await restic(sb, args('--no-cache', 'check'));
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+    }
+  });
+
+  it('forget --prune then deletes the data only the forgotten snapshot used', async () => {
+    const packs = (): string[] => fs.readdirSync(path.join(repo, 'data'), { recursive: true, encoding: 'utf8' }).filter((f) => f.length > 3);
+    sb.write('once/unique.bin', randomData(300 << 10, 77));
+    const b = await cairn(sb, args('--json', 'backup', '--host', 'once', sb.path('once')), { env: TZ });
+    expect(b.code, b.stderr).toBe(0);
+    const id = jsonLines(b.stdout).find((m) => m.message_type === 'summary')?.snapshot_id as string;
+    const before = packs();
+    const r = await cairn(sb, args('forget', id, '--prune'), { env: TZ });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`removed snapshot ${id.slice(0, 8)}`);
+    expect(r.stdout).toMatch(/to delete:\s+[1-9]/);
+    // Its data pack and its tree pack held nothing another snapshot uses.
+    expect(packs().length).toBe(before.length - 2);
+    if (RESTIC !== undefined) {
+      const check = await restic(sb, args('--no-cache', 'check', '--read-data'));
       expect(check.code, check.stdout + check.stderr).toBe(0);
     }
   });

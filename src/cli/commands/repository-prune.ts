@@ -5,6 +5,7 @@ import { runPrune } from '../../app/index.js';
 import { CairnError } from '../../core/index.js';
 import { formatBytes } from '../output/format.js';
 import { parseSize } from '../parse.js';
+import type { CommandContext } from '../context.js';
 import type { CliRuntime } from '../runtime.js';
 
 /**
@@ -13,7 +14,7 @@ import type { CliRuntime } from '../runtime.js';
  */
 const KILL_AFTER_OPS = 'CAIRN_TEST_KILL_AFTER_OPS';
 
-interface PruneFlags {
+export interface PruneFlags {
   dryRun?: boolean;
   maxUnused: string;
   maxRepackSize?: string;
@@ -106,36 +107,43 @@ function killHook(): (() => void) | undefined {
   };
 }
 
-export function registerPrune(program: Command, rt: CliRuntime): void {
-  program
-    .command('prune')
-    .description('remove data that no snapshot uses')
-    .option('-n, --dry-run', 'only show what would be deleted and repacked')
+/** prune's flags, also taken by `forget --prune` as restic does. */
+export function addPruneOptions(cmd: Command): Command {
+  return cmd
     .option('--max-unused <limit>', 'tolerate this much unused data: a size, a percentage or "unlimited"', '5%')
     .option('--max-repack-size <size>', 'repack at most this much data (suffixes k, m, g, t)')
     .option('--repack-cacheable-only', 'repack only packs of trees')
-    .option('--repack-small', 'also repack packs below 80% of the pack size')
-    .action(async (flags: PruneFlags, cmd: Command) =>
-      rt.run(cmd, async (ctx) => {
-        const req: PruneRequest = {
-          maxUnused: parseMaxUnused(flags.maxUnused),
-          onStep: (m) => {
-            if (!ctx.json) ctx.print(m);
-          },
-        };
-        if (flags.maxRepackSize !== undefined) req.maxRepackBytes = parseSize(flags.maxRepackSize, '--max-repack-size');
-        if (flags.repackCacheableOnly === true) req.repackCacheableOnly = true;
-        if (flags.repackSmall === true) req.repackSmall = true;
-        if (flags.dryRun === true) req.dryRun = true;
-        const hook = killHook();
-        if (hook) req.onOperation = hook;
-        // The plan is shown before prune acts on it, as restic does.
-        req.onPlan = (plan) => {
-          if (!ctx.json) ctx.write(pruneText(plan));
-        };
-        const result = await runPrune(ctx.deps(), await ctx.openOptions(), req);
-        if (ctx.json) ctx.printJSON(pruneJSON(result));
-        else if (result.dryRun) ctx.print('dry run: nothing was changed');
-      }),
-    );
+    .option('--repack-small', 'also repack packs below 80% of the pack size');
+}
+
+/** Runs prune with these flags and prints its plan and result. */
+export async function pruneWithFlags(ctx: CommandContext, flags: PruneFlags): Promise<void> {
+  const req: PruneRequest = {
+    maxUnused: parseMaxUnused(flags.maxUnused),
+    onStep: (m) => {
+      if (!ctx.json) ctx.print(m);
+    },
+  };
+  if (flags.maxRepackSize !== undefined) req.maxRepackBytes = parseSize(flags.maxRepackSize, '--max-repack-size');
+  if (flags.repackCacheableOnly === true) req.repackCacheableOnly = true;
+  if (flags.repackSmall === true) req.repackSmall = true;
+  if (flags.dryRun === true) req.dryRun = true;
+  const hook = killHook();
+  if (hook) req.onOperation = hook;
+  // The plan is shown before prune acts on it, as restic does.
+  req.onPlan = (plan) => {
+    if (!ctx.json) ctx.write(pruneText(plan));
+  };
+  const result = await runPrune(ctx.deps(), await ctx.openOptions(), req);
+  if (ctx.json) ctx.printJSON(pruneJSON(result));
+  else if (result.dryRun) ctx.print('dry run: nothing was changed');
+}
+
+export function registerPrune(program: Command, rt: CliRuntime): void {
+  addPruneOptions(
+    program
+      .command('prune')
+      .description('remove data that no snapshot uses')
+      .option('-n, --dry-run', 'only show what would be deleted and repacked'),
+  ).action(async (flags: PruneFlags, cmd: Command) => rt.run(cmd, (ctx) => pruneWithFlags(ctx, flags)));
 }

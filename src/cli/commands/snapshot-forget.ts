@@ -10,6 +10,8 @@ import { jsonLine, snapshotDocJSON, snapshotJSON } from '../output/json.js';
 import { renderTable } from '../output/table.js';
 import { collect, parseKeepCount, tagList } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
+import type { PruneFlags } from './repository-prune.js';
+import { addPruneOptions, pruneWithFlags } from './repository-prune.js';
 import type { FilterFlags } from './shared.js';
 import { addSnapshotFilterOptions, filterFrom } from './shared.js';
 
@@ -39,6 +41,7 @@ interface ForgetFlags extends FilterFlags {
   keepTag: string[];
   groupBy: string;
   dryRun?: boolean;
+  prune?: boolean;
   compact?: boolean;
   unsafeAllowRemoveAll?: boolean;
 }
@@ -160,7 +163,8 @@ export function registerForget(program: Command, rt: CliRuntime): void {
       '--unsafe-allow-remove-all',
       'with a filter and no policy, remove every selected snapshot; let a policy remove all snapshots of a group',
     )
-    .action(async (ids: string[], flags: ForgetFlags, command: Command) =>
+    .option('--prune', 'then remove the data no snapshot uses any more (as `cairn prune`, with its flags)');
+  addPruneOptions(cmd).action(async (ids: string[], flags: ForgetFlags & PruneFlags, command: Command) =>
       rt.run(command, async (ctx) => {
         const policy = policyFrom(flags);
         const groupBy = parseGroupBy(flags.groupBy);
@@ -170,6 +174,8 @@ export function registerForget(program: Command, rt: CliRuntime): void {
         const outcome = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
         if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
         else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
+        // As restic: prune only after snapshots were removed (or would be, in a dry run).
+        if (flags.prune === true && outcome.removed.length > 0) await pruneWithFlags(ctx, flags);
       }),
     );
 }
