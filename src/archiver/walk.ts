@@ -42,6 +42,7 @@ export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: Tree
   switch (entry.kind) {
     case 'dir': {
       const prior: PriorTree = { id: oldSubtree(old), count: 0 };
+      await ctx.hooks?.beforeOpen?.(entry.path);
       const listing = await ctx.source.list(entry, ctx.signal);
       const children = await startListing(ctx, listing, prior.id, prior);
       return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
@@ -121,6 +122,7 @@ async function startFile(
   const run = async (): Promise<TreeNode | undefined> => {
     ctx.current.add(entry.path);
     try {
+      await ctx.hooks?.beforeOpen?.(entry.path);
       const res = await ctx.reader.read(entry.path, Number(entry.stat.size));
       node.content = res.content;
       Object.assign(data, res.stats);
