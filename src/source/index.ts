@@ -27,4 +27,4 @@ export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithCh
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './id-names.js';
 export { compareNames } from './order.js';
-export { toSourceError } from './errors.js';
+export { replacedError, replacementOf, toSourceError } from './errors.js';
