@@ -190,7 +190,12 @@ export class FileReader {
 
 /** Opens `file` (see OPEN_FLAGS) and checks it is the listed file. @throws ReplacedError if it is not. */
 async function openListed(file: string, listed: ListedFile): Promise<fs.FileHandle> {
-  const fh = await openNoAtime(file).catch((err: unknown) => Promise.reject(openError(err)));
+  let fh: fs.FileHandle;
+  try {
+    fh = await openNoAtime(file);
+  } catch (err) {
+    throw openError(err);
+  }
   try {
     const now = replacedBy(await fh.stat({ bigint: true }), listed);
     if (now !== undefined) throw new ReplacedError(now);
