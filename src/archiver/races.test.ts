@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashId } from '../core/index.js';
@@ -58,6 +59,17 @@ describe('backup: a file replaced after the listing', () => {
 
   it('by a FIFO: left out, the open does not block', { timeout: 10_000 }, async () => {
     await expectLeftOut(when(zz(), replaceBy((p) => execFileSync('mkfifo', [p]))), /replaced by a FIFO/);
+  });
+
+  it('by a socket: left out', async () => {
+    const server = net.createServer();
+    const listen = (p: string) => new Promise<void>((resolve) => server.listen(p, resolve));
+    const swap = async (p: string) => (p === zz() ? (fs.rmSync(p), await listen(p)) : undefined);
+    try {
+      await expectLeftOut({ hooks: { beforeOpen: swap } }, /replaced by a socket/);
+    } finally {
+      server.close();
+    }
   });
 
   it.skipIf(!isRoot)('by a character device: left out instead of read forever', { timeout: 10_000 }, async () => {

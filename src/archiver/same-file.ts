@@ -27,9 +27,15 @@ export class ReplacedError extends Error {
   }
 }
 
-/** The error for a failed open: a symlink in the file's place (O_NOFOLLOW: ELOOP) is a replacement. */
+/**
+ * The error for a failed open: a symlink in the file's place (O_NOFOLLOW: ELOOP) is a replacement, and so is a
+ * socket (ENXIO, which a regular file never gives).
+ */
 export function openError(err: unknown): unknown {
-  return (err as NodeJS.ErrnoException).code === 'ELOOP' ? new ReplacedError('a symbolic link') : err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return new ReplacedError('a symbolic link');
+  if (code === 'ENXIO') return new ReplacedError('a socket or device');
+  return err;
 }
 
 /** What now stands in the listed file's place, judged by the opened descriptor; undefined if it is the same file. */
