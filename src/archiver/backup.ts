@@ -113,6 +113,7 @@ function createPipeline(
     current,
     emit: (e) => opts.onProgress?.(e),
     saveTree: makeTreeSaver(repo, stats, opts.dryRun ?? false),
+    hooks: opts.hooks,
   };
   return { ctx, sealer, pipeline, reporter };
 }

@@ -6,6 +6,7 @@ import type { IdNames, Source, SourceError, XattrMap } from '../source/index.js'
 import type { BlobPipeline } from './blob-pipeline.js';
 import type { FileReader } from './file-reader.js';
 import type { Stats } from './stats.js';
+import type { BackupHooks } from './types.js';
 import type { Budget, Clock } from '../util/index.js';
 
 /** Everything the walk of one backup shares. */
@@ -29,6 +30,7 @@ export interface WalkContext {
   emit: (e: ProgressEvent) => void;
   /** Called for every tree; returns its id. */
   saveTree: (tree: Tree) => Promise<Id>;
+  hooks: BackupHooks | undefined;
 }
 
 /** Throws if the user aborted or a save already failed, so the walk stops promptly. */

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
 import { errnoCode, fsPathOf, throwIfAborted, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
 import type { Budget } from '../util/index.js';
+import { NOATIME, OPEN_FLAGS, ReplacedError, openError, replacedBy, type ListedFile } from './same-file.js';
 import type { Sealer } from './sealer.js';
 
 /** Reads of large files go into a 4 MiB window of an arena that always has room for one whole chunk plus a read. */
@@ -37,20 +37,24 @@ export class FileReader {
     },
   ) {}
 
-  /** Reads `file`, whose lstat size was `statSize`. @throws the fs error (the caller records it as a source error). */
-  async read(file: string, statSize: number): Promise<ReadResult> {
+  /**
+   * Reads `file` if it is still the file its listing saw (`listed`). @throws the fs error, or ReplacedError when
+   * something else stands in its place (the caller records either as a source error).
+   */
+  async read(file: string, listed: ListedFile): Promise<ReadResult> {
     const sealer = this.pipeline.worker;
+    const statSize = listed.size;
     if (statSize < MIN_SIZE && sealer.readSmallFile) {
       await this.limits.smallBytes.acquire(statSize);
       try {
-        const small = await this.readInWorker(sealer.readSmallFile.bind(sealer), file, statSize);
+        const small = await this.readInWorker(sealer.readSmallFile.bind(sealer), file, listed);
         if (small) return small;
       } finally {
         this.limits.smallBytes.release(statSize);
       }
       // It grew past the stat size; read it the normal way.
     }
-    const fh = await openNoAtime(file);
+    const fh = await openListed(file, listed);
     try {
       const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
       if (statSize < MIN_SIZE) {
@@ -72,11 +76,12 @@ export class FileReader {
   private async readInWorker(
     readSmallFile: NonNullable<Sealer['readSmallFile']>,
     file: string,
-    statSize: number,
+    listed: ListedFile,
   ): Promise<ReadResult | undefined> {
-    const r = await readSmallFile(file, statSize, MIN_SIZE);
+    const r = await readSmallFile(file, listed, MIN_SIZE);
     const stats: FileDataStats = { dataSize: 0, dataSizeInRepo: 0 };
     if (r.status === 'empty') return { content: [], size: 0, stats };
+    if (r.status === 'replaced') throw new ReplacedError(r.now);
     if (r.status === 'error') throw Object.assign(new Error(r.message), { code: r.code });
     if (r.status !== 'ok' || !r.sealed) return undefined;
     const sealed = { sealed: r.sealed, ...(r.release ? { release: r.release } : {}), ...(r.uncompressedLength === undefined ? {} : { uncompressedLength: r.uncompressedLength }) };
@@ -183,16 +188,32 @@ export class FileReader {
   }
 }
 
-/** O_NOATIME keeps atime as it was (restic does the same); it needs ownership, so fall back without it. */
+/** Opens `file` (see OPEN_FLAGS) and checks it is the listed file. @throws ReplacedError if it is not. */
+async function openListed(file: string, listed: ListedFile): Promise<fs.FileHandle> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await openNoAtime(file);
+  } catch (err) {
+    throw openError(err);
+  }
+  try {
+    const now = replacedBy(await fh.stat({ bigint: true }), listed);
+    if (now !== undefined) throw new ReplacedError(now);
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
 async function openNoAtime(name: string): Promise<fs.FileHandle> {
   const file = fsPathOf(name);
-  const noatime = constants.O_NOATIME ?? 0;
-  if (noatime !== 0) {
+  if (NOATIME !== 0) {
     try {
-      return await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | noatime);
+      return await fs.open(file, OPEN_FLAGS | NOATIME);
     } catch (err) {
       if (errnoCode(err) !== 'EPERM') throw err;
     }
   }
-  return fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  return fs.open(file, OPEN_FLAGS);
 }

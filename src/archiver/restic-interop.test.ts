@@ -112,4 +112,42 @@ describe.skipIf(!RESTIC)('restic 0.14 interop', () => {
     expect(third.summary.files_changed).toBe(0);
     expect(third.summary.files_unmodified).toBe(res.summary.files_new);
   });
+
+  it('restic restores a backup during which files and folders were replaced or vanished, without them', async () => {
+    const src = path.join(work, 'changing');
+    writeTree(src, {
+      'keep.txt': 'kept\n',
+      'zz-link': 'a file that becomes a symlink to a secret',
+      'zz-fifo': 'a file that becomes a FIFO',
+      'dir-link/x': 'a folder that becomes a symlink',
+      'dir-gone/y': 'a folder that vanishes',
+      'sub/kept/z': 'deeper, unchanged',
+    });
+    fs.writeFileSync(path.join(work, 'secret'), 'secret\n', { mode: 0o600 });
+    const changes: Record<string, (p: string) => void> = {
+      'zz-link': (p) => fs.symlinkSync(path.join(work, 'secret'), p),
+      'zz-fifo': (p) => execFileSync('mkfifo', [p]),
+      'dir-link': (p) => fs.symlinkSync(path.join(work, 'data'), p),
+      'dir-gone': () => undefined,
+    };
+    const beforeOpen = (p: string): void => {
+      const change = changes[path.relative(src, p)];
+      if (change === undefined) return;
+      fs.rmSync(p, { recursive: true });
+      change(p);
+    };
+    const repoDir = path.join(work, 'changing-repo');
+    const repo = await Repository.init(new LocalBackend(repoDir), { password: 'secret', scryptParams: SCRYPT });
+    const res = await backupPaths(repo, { paths: ['changing'], cwd: work, hostname: 'interop', workers: 0, hooks: { beforeOpen } });
+    await repo.close();
+    expect(res.sourceErrors.map((e) => path.relative(src, e.item)).sort()).toEqual(Object.keys(changes).sort());
+    restic(repoDir, pw, 'check', '--read-data');
+    const target = path.join(work, 'changing-restored');
+    restic(repoDir, pw, 'restore', 'latest', '--target', target);
+    // What is left of the source once the replacements are gone (describeTree would block reading the FIFO).
+    for (const name of Object.keys(changes)) fs.rmSync(path.join(src, name), { recursive: true, force: true });
+    const expected = describeTree(src);
+    expect([...expected.keys()].sort()).toEqual(['keep.txt', 'sub', 'sub/kept', 'sub/kept/z']);
+    expect(describeTree(path.join(target, 'changing'))).toEqual(expected);
+  });
 });

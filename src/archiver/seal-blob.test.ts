@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,12 @@ import { BlobCodec } from '../repository/index.js';
 import { sealBlob, sealRequest } from './seal-blob.js';
 import { readFiles } from './small-files.js';
 import { randomBytesSeeded, tempDir } from './test-support.js';
+
+/** A small-file request entry for `p` as its listing sees it now (a missing file gets no identity). */
+function listed(p: string, size: number): { path: string; size: number; dev: bigint; ino: bigint } {
+  const st = fs.existsSync(p) ? fs.lstatSync(p, { bigint: true }) : { dev: 0n, ino: 0n };
+  return { path: p, size, dev: st.dev, ino: st.ino };
+}
 
 const key = newRandomKey();
 const params = new BlobCodec(key, 2, 'auto');
@@ -66,11 +73,11 @@ describe('worker jobs', () => {
       job: 2,
       limit: 1000,
       files: [
-        { path: path.join(dir, 'a'), size: 5 },
-        { path: path.join(dir, 'empty'), size: 0 },
-        { path: path.join(dir, 'missing'), size: 3 },
-        { path: path.join(dir, 'grew'), size: 4 },
-        { path: path.join(dir, 'a'), size: 5000 },
+        listed(path.join(dir, 'a'), 5),
+        listed(path.join(dir, 'empty'), 0),
+        listed(path.join(dir, 'missing'), 3),
+        listed(path.join(dir, 'grew'), 4),
+        listed(path.join(dir, 'a'), 5000),
       ],
     });
     const [ok, empty, missing, grew, big] = res.results;
@@ -80,5 +87,25 @@ describe('worker jobs', () => {
     expect(missing).toMatchObject({ status: 'error', code: 'ENOENT' });
     expect(grew).toEqual({ status: 'too-large' });
     expect(big).toEqual({ status: 'too-large' });
+  });
+
+  it('refuses a file replaced after its listing (symlink, FIFO, another file) instead of reading what is there now', () => {
+    const names = ['link', 'fifo', 'renamed', 'same'];
+    for (const n of names) fs.writeFileSync(path.join(dir, n), 'listed');
+    fs.writeFileSync(path.join(dir, 'secret'), 'secret');
+    const files = names.map((n) => listed(path.join(dir, n), 6));
+    fs.rmSync(path.join(dir, 'link'));
+    fs.symlinkSync(path.join(dir, 'secret'), path.join(dir, 'link'));
+    fs.rmSync(path.join(dir, 'fifo'));
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    fs.copyFileSync(path.join(dir, 'secret'), path.join(dir, 'tmp'));
+    fs.renameSync(path.join(dir, 'tmp'), path.join(dir, 'renamed'));
+    const res = readFiles(params, { kind: 'read', job: 3, limit: 1000, files });
+    expect(res.results).toEqual([
+      { status: 'replaced', now: 'a symbolic link' },
+      { status: 'replaced', now: 'a FIFO' },
+      { status: 'replaced', now: 'another file' },
+      expect.objectContaining({ status: 'ok', id: hashId(Buffer.from('listed')) }),
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { SEAL_OVERHEAD } from '../crypto/index.js';
 import { WorkerCrashError, WorkerPool } from '../util/index.js';
 import { BufferPool } from './buffer-pool.js';
 import { sealBlob, type SealedBlob, type SealParams, type SealRequest, type SealResponse } from './seal-blob.js';
+import type { ListedFile } from './same-file.js';
 import type { ReadFileResult, ReadFilesRequest, ReadFilesResponse } from './small-files.js';
 
 /** A small file read, hashed and sealed by a worker. */
@@ -14,7 +15,7 @@ export interface Sealer {
   readonly pool: BufferPool;
   seal(data: Uint8Array): Promise<SealedBlob>;
   /** Present when workers can read small files themselves (read + hash + seal in one go). */
-  readSmallFile?(path: string, size: number, limit: number): Promise<SmallFileResult>;
+  readSmallFile?(path: string, listed: ListedFile, limit: number): Promise<SmallFileResult>;
   close(): Promise<void>;
 }
 
@@ -67,7 +68,7 @@ type WorkerResponse = SealResponse & Partial<ReadFilesResponse>;
 export class WorkerSealer implements Sealer {
   readonly pool = new BufferPool(POOL_BYTES);
   private readonly workers: WorkerPool<SealRequest | ReadFilesRequest, WorkerResponse>;
-  private files: { path: string; size: number; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
+  private files: { path: string; listed: ListedFile; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
   private filesBytes = 0;
   private filesScheduled = false;
   private batch: { data: Uint8Array; waiter: Waiter }[] = [];
@@ -152,10 +153,10 @@ export class WorkerSealer implements Sealer {
   }
 
   /** Batches small files (up to 64 or ~1 MiB) into one worker job. */
-  readSmallFile(path: string, size: number, limit: number): Promise<SmallFileResult> {
+  readSmallFile(path: string, listed: ListedFile, limit: number): Promise<SmallFileResult> {
     return new Promise((resolve, reject) => {
-      this.files.push({ path, size, resolve, reject });
-      this.filesBytes += size;
+      this.files.push({ path, listed, resolve, reject });
+      this.filesBytes += listed.size;
       if (this.filesBytes >= BATCH_BYTES || this.files.length >= FILE_BATCH_COUNT) this.flushFiles(limit);
       else if (!this.filesScheduled) {
         this.filesScheduled = true;
@@ -173,7 +174,7 @@ export class WorkerSealer implements Sealer {
     this.filesBytes = 0;
     const job = this.nextJob++;
     const into = this.pool.take(bytes + files.length * SEAL_OVERHEAD).buffer as ArrayBuffer;
-    const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ path: f.path, size: f.size })), limit, into };
+    const req: ReadFilesRequest = { kind: 'read', job, files: files.map((f) => ({ ...f.listed, path: f.path })), limit, into };
     this.post(bytes, req, [into], {
       onResult: (res) => {
         const out = res.out;

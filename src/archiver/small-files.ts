@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fsPathOf } from '../core/index.js';
 import type { BlobCodec } from '../repository/codec/index.js';
+import { NOATIME, OPEN_FLAGS, ReplacedError, openError, replacedBy, type ListedFile } from './same-file.js';
 import { SealSink, sealedBound } from './seal-blob.js';
 
 /**
@@ -12,7 +13,7 @@ import { SealSink, sealedBound } from './seal-blob.js';
 export interface ReadFilesRequest {
   kind: 'read';
   job: number;
-  files: { path: string; size: number }[];
+  files: (ListedFile & { path: string })[];
   /** Files at or above this size are not handled here. */
   limit: number;
   /** Seal into this buffer if everything fits. */
@@ -23,6 +24,8 @@ export type ReadFileResult =
   | { status: 'ok'; id: string; size: number; offset: number; length: number; uncompressedLength?: number }
   | { status: 'empty' }
   | { status: 'too-large' }
+  /** Something else stands where the listed file was (see same-file.ts). */
+  | { status: 'replaced'; now: string }
   | { status: 'error'; code: string; message: string };
 
 export interface ReadFilesResponse {
@@ -37,9 +40,10 @@ export function readFiles(codec: BlobCodec, req: ReadFilesRequest): ReadFilesRes
   const results = req.files.map((f): ReadFileResult => {
     let data: Buffer;
     try {
-      data = f.size >= req.limit ? tooLarge() : readSmall(f.path, f.size);
+      data = f.size >= req.limit ? tooLarge() : readSmall(f.path, f);
     } catch (err) {
       if (err === TOO_LARGE) return { status: 'too-large' };
+      if (err instanceof ReplacedError) return { status: 'replaced', now: err.now };
       const e = err as NodeJS.ErrnoException;
       return { status: 'error', code: e.code ?? 'EIO', message: e.message };
     }
@@ -57,9 +61,12 @@ const tooLarge = (): never => {
 };
 const scratch = Buffer.allocUnsafeSlow(1 << 20);
 
-function readSmall(path: string, statSize: number): Buffer {
+function readSmall(path: string, listed: ListedFile): Buffer {
+  const statSize = listed.size;
   const fd = openNoAtimeSync(path);
   try {
+    const now = replacedBy(fs.fstatSync(fd, { bigint: true }), listed);
+    if (now !== undefined) throw new ReplacedError(now);
     // Exactly one byte more than expected, so growth shows as a full buffer.
     const buf = statSize + 1 <= scratch.length ? scratch.subarray(0, statSize + 1) : Buffer.allocUnsafe(statSize + 1);
     let got = 0;
@@ -76,16 +83,19 @@ function readSmall(path: string, statSize: number): Buffer {
   }
 }
 
+/** Opens `path` (see OPEN_FLAGS); a symlink in its place throws ReplacedError. */
 function openNoAtimeSync(name: string): number {
   const path = fsPathOf(name);
-  const base = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
-  const noatime = fs.constants.O_NOATIME ?? 0;
-  if (noatime !== 0) {
-    try {
-      return fs.openSync(path, base | noatime);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  try {
+    if (NOATIME !== 0) {
+      try {
+        return fs.openSync(path, OPEN_FLAGS | NOATIME);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      }
     }
+    return fs.openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    throw openError(err);
   }
-  return fs.openSync(path, base);
 }

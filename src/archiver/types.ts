@@ -29,6 +29,13 @@ export interface BackupOptions {
   clock?: Clock;
   /** Interval of 'backup-status' events in ms (default 250). */
   progressInterval?: number;
+  /** For tests only: runs between listing an entry and opening it (a file's read, a folder's listing). */
+  hooks?: BackupHooks;
+}
+
+/** Points where tests change the file system at a chosen moment, to make races deterministic. */
+export interface BackupHooks {
+  beforeOpen?: (path: string) => void | Promise<void>;
 }
 
 export type BackupSummary = SnapshotSummary & {

@@ -1,6 +1,7 @@
 import { isCairnError, type Id, type TreeNode } from '../core/index.js';
 import { formatTime, loadTree } from '../snapshot/index.js';
 import {
+  replacedError,
   toSourceError,
   type EntryStat,
   type FileEntry,
@@ -10,6 +11,7 @@ import {
 } from '../source/index.js';
 import { checkRunning, recordSourceError, type WalkContext } from './context.js';
 import { fileUnchanged, nodeFromStat, nodesEqual, sameEncoding } from './node.js';
+import { ReplacedError } from './same-file.js';
 
 /** A child that is being backed up: its node once done, or undefined if it was left out (unreadable). */
 export interface PendingChild {
@@ -42,7 +44,13 @@ export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: Tree
   switch (entry.kind) {
     case 'dir': {
       const prior: PriorTree = { id: oldSubtree(old), count: 0 };
+      await ctx.hooks?.beforeOpen?.(entry.path);
       const listing = await ctx.source.list(entry, ctx.signal);
+      if (listing.dirError) {
+        // Left out, as restic does: an empty folder in its place would restore as if it had been empty.
+        for (const e of [listing.dirError, ...listing.errors]) recordSourceError(ctx, e);
+        return { ...base, node: Promise.resolve(undefined) };
+      }
       const children = await startListing(ctx, listing, prior.id, prior);
       return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
     }
@@ -121,7 +129,9 @@ async function startFile(
   const run = async (): Promise<TreeNode | undefined> => {
     ctx.current.add(entry.path);
     try {
-      const res = await ctx.reader.read(entry.path, Number(entry.stat.size));
+      await ctx.hooks?.beforeOpen?.(entry.path);
+      const { size, dev, ino } = entry.stat;
+      const res = await ctx.reader.read(entry.path, { size: Number(size), dev, ino });
       node.content = res.content;
       Object.assign(data, res.stats);
       if (res.size !== node.size) {
@@ -132,7 +142,8 @@ async function startFile(
       return node;
     } catch (err) {
       if (isCairnError(err) || ctx.signal.aborted || ctx.pipeline.error !== undefined) throw err;
-      recordSourceError(ctx, toSourceError(entry.path, 'read', err));
+      const why = err instanceof ReplacedError ? replacedError(entry.path, 'read', err.now) : toSourceError(entry.path, 'read', err);
+      recordSourceError(ctx, why);
       return undefined;
     } finally {
       ctx.current.delete(entry.path);

@@ -26,4 +26,4 @@ export type { CommandSpec, ExcludeOptions, FilesSpec, SourceSpec, StdinSpec } fr
 export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './id-names.js';
-export { toSourceError } from './errors.js';
+export { replacedError, replacementOf, toSourceError } from './errors.js';

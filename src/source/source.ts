@@ -12,7 +12,8 @@ import type { ExtendedAttribute } from '../core/index.js';
  * - Ordering: `roots` and `list` return entries sorted by name in UTF-8 byte order (`compareNames`, restic's
  *   order of tree nodes), without duplicate names.
  * - Errors: a child that cannot be read is reported as a `SourceError` in the listing (or returned by `readLink`)
- *   and left out; the backup goes on without it. Only a fault that makes the whole backup meaningless throws (a
+ *   and left out; a folder that cannot be listed says so in its listing's `dirError` and is left out too (never an
+ *   empty folder in its place); the backup goes on without them. Only a fault that makes the whole backup meaningless throws (a
  *   given path that does not exist: CairnError 'source-unreadable'; bad options: 'invalid-argument'). A stream whose
  *   producer fails rejects its `done`: then no snapshot may be written.
  * - Concurrency: the archiver lists one folder at a time (depth first), but reads several files and symlinks while
@@ -101,6 +102,11 @@ export type SourceEntry = DirEntry | FileEntry | SymlinkEntry | SpecialEntry | S
 export interface SourceListing {
   entries: SourceEntry[];
   errors: SourceError[];
+  /**
+   * Set when the folder itself could not be read (it vanished, is unreadable, or was replaced after its parent was
+   * listed); then there are no entries, and the folder is left out of the backup, as restic does.
+   */
+  dirError?: SourceError;
 }
 
 /** A file or folder that could not be read; the backup leaves it out and keeps going, as restic does. */

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DirEntry, SourceListing } from '../source.js';
 import { runSourceConformance } from '../testing/index.js';
 import { FilesSource } from './files-source.js';
 
@@ -46,5 +47,57 @@ describe('FilesSource', () => {
   it('a given path that does not exist makes roots throw source-unreadable', async () => {
     const s = new FilesSource({ kind: 'files', paths: ['nope'], cwd: dir });
     await expect(s.roots()).rejects.toMatchObject({ code: 'source-unreadable', message: /does not exist/ });
+  });
+});
+
+describe('FilesSource: a folder changed after its parent was listed', () => {
+  let tree: string;
+  beforeEach(() => {
+    tree = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-files-changed-'));
+    fs.mkdirSync(path.join(tree, 'top/d'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'top/d/x'), 'x');
+    fs.mkdirSync(path.join(tree, 'other'));
+    fs.writeFileSync(path.join(tree, 'other/secret'), 'secret');
+  });
+  afterEach(() => fs.rmSync(tree, { recursive: true, force: true }));
+
+  /** The listing of top/d after `change` ran between listing top and listing d. */
+  async function listAfter(change: (d: string) => void): Promise<SourceListing> {
+    const s = new FilesSource({ kind: 'files', paths: [path.join(tree, 'top')] });
+    let dir = (await s.roots()).entries[0]!;
+    while (dir.path !== path.join(tree, 'top')) dir = (await s.list(dir as DirEntry)).entries[0]!;
+    const d = (await s.list(dir as DirEntry)).entries.find((e) => e.name === 'd') as DirEntry;
+    change(d.path);
+    return s.list(d);
+  }
+
+  it('replaced by a symlink: dirError, nothing listed from the link target', async () => {
+    const listing = await listAfter((d) => {
+      fs.rmSync(d, { recursive: true });
+      fs.symlinkSync(path.join(tree, 'other'), d);
+    });
+    expect(listing.entries).toEqual([]);
+    expect(listing.dirError?.message).toMatch(/was replaced by a symbolic link during the backup/);
+  });
+
+  it('replaced by a file or another folder, or vanished: dirError', async () => {
+    const byFile = await listAfter((d) => {
+      fs.rmSync(d, { recursive: true });
+      fs.writeFileSync(d, 'now a file');
+    });
+    expect(byFile.dirError?.message).toMatch(/replaced by a file/);
+    const byFolder = await listAfter((d) => {
+      fs.rmSync(d, { recursive: true });
+      fs.renameSync(path.join(tree, 'other'), d);
+    });
+    expect(byFolder).toMatchObject({ entries: [], dirError: { message: expect.stringMatching(/replaced by another folder/) as unknown } });
+    const gone = await listAfter((d) => fs.rmSync(d, { recursive: true }));
+    expect(gone).toMatchObject({ entries: [], dirError: { message: expect.stringMatching(/does not exist/) as unknown } });
+  });
+
+  it('unchanged: listed as usual', async () => {
+    const listing = await listAfter(() => undefined);
+    expect(listing.entries.map((e) => e.name)).toEqual(['x']);
+    expect(listing.dirError).toBeUndefined();
   });
 });

@@ -59,7 +59,9 @@ export class FilesSource implements Source {
     if (!('contentsOf' in this.targets)) return { entries: await this.targetEntries(this.targets, excluder), errors: [] };
     const st = await lstatEntry(this.targets.contentsOf);
     if ('item' in st) throw new CairnError('source-unreadable', st.message);
-    return listDir(this.targets.contentsOf, excluder, st.dev);
+    // The root tree is this folder's contents: one it cannot read leaves the tree empty, with the warning.
+    const { entries, errors, dirError } = await listDir(this.targets.contentsOf, excluder, st.dev);
+    return { entries, errors: dirError ? [dirError, ...errors] : errors };
   }
 
   /** Entries for target nodes: leaves as themselves (unless excluded), intermediate folders with their children. */
@@ -87,7 +89,7 @@ export class FilesSource implements Source {
     if (excluder === undefined) throw new Error('FilesSource.list before roots');
     const { rootDev } = dir as DirEntry & FsEntry;
     if (excluder.oneFileSystem && dir.stat.dev !== rootDev) return NOTHING;
-    return listDir(dir.path, excluder, rootDev);
+    return listDir(dir.path, excluder, rootDev, dir.stat);
   }
 
   async readLink(entry: SymlinkEntry): Promise<string | SourceError> {

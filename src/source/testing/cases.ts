@@ -92,16 +92,20 @@ export const sourceCases: SourceCase[] = [
     },
   },
   {
-    name: 'unreadable children are reported as SourceError values in a listing, not thrown, and left out',
+    name: 'unreadable children (and unlistable folders) are reported as SourceError values in a listing, not thrown, and left out',
     async run(f) {
       let errors = 0;
       await withSource(f.open, (s) =>
-        walk(s, ({ entries, errors: errs }, where) => {
+        walk(s, ({ entries, errors: errs, dirError }, where) => {
           for (const e of errs) {
             assertSourceError(e, where);
             assert.ok(!entries.some((x) => x.path === e.item), `${where}: ${e.item} is reported and left out`);
           }
           errors += errs.length;
+          if (dirError === undefined) return;
+          assertSourceError(dirError, where);
+          assert.equal(entries.length, 0, `${where}: a folder that cannot be listed has no entries`);
+          errors++;
         }),
       );
       if (f.hasUnreadable) assert.ok(errors > 0, 'the unreadable child is reported');
