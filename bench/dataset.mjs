@@ -3,7 +3,8 @@
 //
 //   node dataset.mjs generate DIR   ~1.5 GiB "self-hosted app data" tree
 //   node dataset.mjs tiny DIR       200,000 tiny files (100-2000 bytes)
-//   node dataset.mjs mutate DIR     deterministic ~5% change to a `generate` tree
+//   node dataset.mjs mutate DIR [N] deterministic ~5% change to a `generate` tree; N = 2, 3… applies the Nth
+//                                   of a series of such changes (other files, new names, a day later each)
 //
 // Everything (names, sizes, contents, mtimes) derives from DATASET_SEED
 // (default "bench-v1"): two runs give byte-identical trees.
@@ -367,27 +368,29 @@ function generateTiny(root) {
   console.log(`generated 200000 files, ${bytes} bytes in ${root}`);
 }
 
-function mutate(root) {
+function mutate(root, round = 1) {
   const m = manifest();
-  const r = makeRng('mutate');
-  const stamp = () => MUT_TIME + r.int(3600);
-  const firstNew = path.join(root, 'uploads/2025/01/new/img_new_0.jpg');
+  // Round 1 is the original change (same bytes as before rounds existed); later rounds salt everything with N.
+  const sfx = round === 1 ? '' : `-${round}`;
+  const r = round === 1 ? makeRng('mutate') : makeRng('mutate', round);
+  const stamp = () => MUT_TIME + (round - 1) * 86400 + r.int(3600);
+  const firstNew = path.join(root, `uploads/2025/01/new${sfx}/img_new_0.jpg`);
   if (fs.existsSync(firstNew)) throw new Error(`${root} looks already mutated (${firstNew} exists)`);
   let changed = 0;
   // 1. append 15 MiB to each current log
   for (const [p, kind] of [['logs/app.log', 'applog'], ['logs/access.log', 'access']]) {
     const fd = fs.openSync(path.join(root, p), 'a');
-    writeContent(fd, { path: p, kind, ctx: { start: MUT_TIME * 1000 } }, 15 * MiB, 'append');
+    writeContent(fd, { path: p, kind, ctx: { start: MUT_TIME * 1000 } }, 15 * MiB, `append${sfx}`);
     fs.closeSync(fd);
     fs.utimesSync(path.join(root, p), stamp(), stamp());
     changed += 15 * MiB;
   }
   // 2. rewrite 1% of small files (300): new content, new size
-  for (let i = 37; i < m.small.length; i += 100) {
+  for (let i = 37 + round - 1; i < m.small.length; i += 100) {
     const e = m.small[i];
     const size = smallSize(r);
     const fd = fs.openSync(path.join(root, e.path), 'w');
-    writeContent(fd, e, size, 'rewrite');
+    writeContent(fd, e, size, `rewrite${sfx}`);
     fs.closeSync(fd);
     fs.utimesSync(path.join(root, e.path), stamp(), stamp());
     changed += size;
@@ -404,8 +407,8 @@ function mutate(root) {
     const tail = Buffer.alloc(size - mid);
     fs.readSync(fd, tail, 0, tail.length, mid);
     const ins = Buffer.alloc(MiB);
-    const r2 = makeRng('text', 'db/dump.sql', 'insert');
-    const next = TEXT.sql(r2, { startId: 90000000 });
+    const r2 = round === 1 ? makeRng('text', 'db/dump.sql', 'insert') : makeRng('text', 'db/dump.sql', 'insert', round);
+    const next = TEXT.sql(r2, { startId: 90000000 + (round - 1) * 1000000 });
     let s = '';
     while (s.length < MiB) s += next();
     const cut = s.lastIndexOf('\n', MiB - 1) + 1;
@@ -419,24 +422,26 @@ function mutate(root) {
   // 4. add 500 new files: 490 small, 10 medium
   for (let i = 0; i < 490; i++) {
     const e = i % 2 === 0
-      ? { path: i === 0 ? 'uploads/2025/01/new/img_new_0.jpg' : `uploads/2025/${pad2(1 + (i % 3))}/new/img_new_${i}.jpg`, kind: 'jpeg' }
-      : { path: `output/site/new/${r.pick(['blog', 'docs'])}/${i}-${word(r)}.html`, kind: 'html' };
+      ? { path: i === 0 ? `uploads/2025/01/new${sfx}/img_new_0.jpg` : `uploads/2025/${pad2(1 + (i % 3))}/new${sfx}/img_new_${i}.jpg`, kind: 'jpeg' }
+      : { path: `output/site/new${sfx}/${r.pick(['blog', 'docs'])}/${i}-${word(r)}.html`, kind: 'html' };
     e.size = smallSize(r);
     e.mtime = stamp();
-    writeFile(root, e, 'new');
+    writeFile(root, e, `new${sfx}`);
     changed += e.size;
   }
   for (let i = 0; i < 10; i++) {
-    const e = i % 2 ? { path: `exports/2025/export-new-${i}.csv`, kind: 'csv' } : { path: `attachments/2025/new-${i}.pdf`, kind: 'pdf' };
+    const e = i % 2 ? { path: `exports/2025/export-new${sfx}-${i}.csv`, kind: 'csv' } : { path: `attachments/2025/new${sfx}-${i}.pdf`, kind: 'pdf' };
     e.size = mediumSize(r);
     e.mtime = stamp();
-    writeFile(root, e, 'new');
+    writeFile(root, e, `new${sfx}`);
     changed += e.size;
   }
   // 5. delete 200 small files (disjoint from the rewritten ones)
   let deleted = 0;
   let delBytes = 0;
-  for (let i = 71; i < m.small.length; i += 150) {
+  for (let i = 71 + 2 * (round - 1); i < m.small.length; i += 150) {
+    // A later round may meet a file an earlier one deleted (and another rewrote: then it is back).
+    if (!fs.existsSync(path.join(root, m.small[i].path))) continue;
     fs.rmSync(path.join(root, m.small[i].path));
     deleted++;
     delBytes += m.small[i].size;
@@ -444,10 +449,11 @@ function mutate(root) {
   console.log(`mutated ${root}: ${changed} bytes written/appended/inserted (${(changed / MiB).toFixed(1)} MiB), ${deleted} files (${(delBytes / MiB).toFixed(1)} MiB) deleted`);
 }
 
-const [cmd, dir] = process.argv.slice(2);
-if (!dir || !['generate', 'tiny', 'mutate'].includes(cmd)) {
-  console.error('usage: node dataset.mjs generate|tiny|mutate DIR');
+const [cmd, dir, n] = process.argv.slice(2);
+const round = n === undefined ? 1 : Number(n);
+if (!dir || !['generate', 'tiny', 'mutate'].includes(cmd) || !(Number.isInteger(round) && round >= 1)) {
+  console.error('usage: node dataset.mjs generate|tiny|mutate DIR [N]');
   process.exit(2);
 }
 const root = path.resolve(dir);
-({ generate, tiny: generateTiny, mutate })[cmd](root);
+({ generate, tiny: generateTiny, mutate: (d) => mutate(d, round) })[cmd](root);

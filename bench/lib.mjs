@@ -53,9 +53,16 @@ export function freshCopy(kind, to) {
   fs.rmSync(path.join(to, '.complete'));
 }
 
-export function mutate(dir) {
-  execFileSync(process.execPath, [generator, 'mutate', dir], { stdio: 'ignore' });
+/** The `round`th ~5% change of an app tree (bench/dataset.mjs mutate DIR N). */
+export function mutate(dir, round = 1) {
+  execFileSync(process.execPath, [generator, 'mutate', dir, String(round)], { stdio: 'ignore' });
 }
+
+/** The command lines of both tools, quiet, on the benchmark password. */
+export const tools = {
+  cairn: (repo, ...args) => [process.execPath, cairnBin, '-r', repo, '-p', password, '-q', ...args],
+  restic: (repo, ...args) => ['restic', '--no-cache', '-r', repo, '-p', password, '-q', ...args],
+};
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -75,7 +82,7 @@ export function printRound(label, result) {
 export function printTable(title, names, samples) {
   const [a, b] = names;
   console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; peak RSS in MiB):`);
-  const cols = ['step'.padEnd(10), a, b, 'ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
+  const cols = ['step'.padEnd(18), a, b, 'ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
   console.log(cols.map((c, i) => (i ? c.padStart(12) : c)).join(''));
   for (const step of Object.keys(samples[a][0])) {
     const x = median(samples[a].map((s) => s[step].secs));
@@ -83,6 +90,6 @@ export function printTable(title, names, samples) {
     const xm = Math.max(...samples[a].map((s) => s[step].rssMiB));
     const ym = Math.max(...samples[b].map((s) => s[step].rssMiB));
     const row = [x.toFixed(2), y.toFixed(2), (x / y).toFixed(2), xm.toFixed(0), ym.toFixed(0), (xm / ym).toFixed(2)];
-    console.log(step.padEnd(10) + row.map((v) => v.padStart(12)).join(''));
+    console.log(step.padEnd(18) + row.map((v) => v.padStart(12)).join(''));
   }
 }

@@ -1,16 +1,13 @@
 // `npm run bench`: Cairn side by side with restic on the deterministic app-data set, alternating A B A B.
-// Local disk: initial backup, no-change backup, backup after ~5% change and full restore. Then the remote part
+// Local disk: initial backup, no-change backup, backup after ~5% change and full restore. Then maintenance
+// (bench/maintenance.mjs): forget + prune after ten snapshots, and check --read-data. Then the remote part
 // (bench/remote.mjs): both tools through one REST server, and Cairn on s3rver against Cairn on local disk.
 // Prints medians, the ratios and peak RSS. Needs restic and GNU time (apt packages `restic`, `time`).
-//   BENCH_ROUNDS=2 (pairs)  BENCH_DIR=/tmp/cairn-bench  BENCH_TINY=1 (also 200,000 tiny files)  BENCH_ONLY=local|remote
+//   BENCH_ROUNDS=2 (pairs)  BENCH_DIR=/tmp/cairn-bench  BENCH_TINY=1 (also 200,000 tiny files)
+//   BENCH_ONLY=local|maintenance|remote (one part; see bench/maintenance.mjs for its own settings)
 import fs from 'node:fs';
 import path from 'node:path';
-import { cairnBin, freshCopy, mutate, password, printRound, printTable, requireTools, rounds, timed, work } from './lib.mjs';
-
-const tools = {
-  cairn: (repo, ...args) => [process.execPath, cairnBin, '-r', repo, '-p', password, '-q', ...args],
-  restic: (repo, ...args) => ['restic', '--no-cache', '-r', repo, '-p', password, '-q', ...args],
-};
+import { freshCopy, mutate, printRound, printTable, requireTools, rounds, timed, tools, work } from './lib.mjs';
 
 function runOnce(name, kind) {
   const data = path.join(work, 'data');
@@ -33,7 +30,11 @@ function runOnce(name, kind) {
 
 requireTools();
 const only = process.env.BENCH_ONLY;
-if (only !== 'remote') {
+if (only !== undefined && !['local', 'maintenance', 'remote'].includes(only)) {
+  console.error(`bench: BENCH_ONLY must be local, maintenance or remote, not "${only}".`);
+  process.exit(2);
+}
+if (only === undefined || only === 'local') {
   const kinds = process.env.BENCH_TINY ? ['app', 'tiny'] : ['app'];
   for (const kind of kinds) {
     const samples = { cairn: [], restic: [] };
@@ -47,4 +48,5 @@ if (only !== 'remote') {
     printTable(`${kind} dataset on local disk`, ['cairn', 'restic'], samples);
   }
 }
-if (only !== 'local') await import('./remote.mjs');
+if (only === undefined || only === 'maintenance') await import('./maintenance.mjs');
+if (only === undefined || only === 'remote') await import('./remote.mjs');

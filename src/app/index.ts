@@ -62,3 +62,7 @@ export type { RetentionPolicy, RetentionDuration, GroupBy, KeepReason } from '..
 export { runPrune } from './prune.js';
 export type { PruneRequest } from './prune.js';
 export type { MaxUnused, PruneResult, PruneStats } from '../maintenance/index.js';
+export { runDrill } from './drill.js';
+export type { DrillRequest, DrillOutcome, DrillProblem } from './drill.js';
+export { parseDrillSample } from './drill-sample.js';
+export type { DrillSample } from './drill-sample.js';

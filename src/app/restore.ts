@@ -52,7 +52,7 @@ export interface RestoreOutcome {
   dirsRestored: number;
   bytesRestored: number;
   errors: { item: string; message: string }[];
-  verifyFailures: string[];
+  verifyFailures: { item: string; message: string }[];
 }
 
 export async function runRestore(

@@ -6,6 +6,7 @@
  */
 export { restore } from './restore.js';
 export type { RestoreOptions, RestoreResult } from './restore.js';
+export type { VerifyFailure } from './verify.js';
 export { dump } from './dump.js';
 export type { DumpOptions } from './dump.js';
 export { listNodes, findInSnapshots } from './ls.js';

@@ -10,8 +10,8 @@ import { createSpecial, makeMetaContext, restorePathMeta, type MetaContext } fro
 import { OpenFiles, openFileBudget } from './open-files.js';
 import { planRestore, type PlannedFile, type PlannedOther, type RestorePlan } from './plan.js';
 import { clearPath, ensureRealDir, fsPath } from './safe-fs.js';
-import { makeSelector, type SelectionOptions } from './selection.js';
-import { verifyRestore } from './verify.js';
+import { makeSelector, onlyPaths, type SelectionOptions } from './selection.js';
+import { verifyEntries, verifyRestore, type VerifyFailure } from './verify.js';
 import { guard, writeFiles, type WriteContext } from './write-files.js';
 
 export interface RestoreOptions extends SelectionOptions {
@@ -19,8 +19,12 @@ export interface RestoreOptions extends SelectionOptions {
   target: string;
   /** A path inside the snapshot to restore instead of the whole tree (restic's `snapshot:subfolder`). */
   subPath?: string;
+  /** Restore only these entries (paths inside the restored tree, as `/dir/file`) and the folders above them. */
+  only?: ReadonlySet<string>;
   /** Read every restored file back and compare it with the snapshot's blobs. */
   verify?: boolean;
+  /** With `verify`: also compare mode, modification time, symlink targets and (as root) owners of every entry. */
+  verifyMetadata?: boolean;
   /** Only count what would be restored. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -44,8 +48,13 @@ export interface RestoreResult {
   dirsRestored: number;
   bytesRestored: number;
   errors: { item: string; message: string }[];
-  /** Snapshot paths whose restored content does not match the snapshot. */
-  verifyFailures: string[];
+  /** Restored entries that do not match the snapshot. */
+  verifyFailures: VerifyFailure[];
+  /** With `verify`: the non-directory entries and the bytes of files that were checked. */
+  filesVerified: number;
+  bytesVerified: number;
+  /** Time spent restoring (planning and writing, not verifying). */
+  seconds: number;
 }
 
 /** Largest single read from a pack: bounds the memory of each read in flight. */
@@ -56,8 +65,18 @@ const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
 /** Restores a snapshot (or a path inside it) into `opts.target`, never writing outside it. */
 export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? systemClock;
+  const started = clock.now();
   const root = await resolveRoot(repo, snapshot, opts.subPath);
-  const result: RestoreResult = { filesRestored: 0, dirsRestored: 0, bytesRestored: 0, errors: [], verifyFailures: [] };
+  const result: RestoreResult = {
+    filesRestored: 0,
+    dirsRestored: 0,
+    bytesRestored: 0,
+    errors: [],
+    verifyFailures: [],
+    filesVerified: 0,
+    bytesVerified: 0,
+    seconds: 0,
+  };
   const warn = (item: string, message: string): void => {
     result.errors.push({ item, message });
     opts.onProgress?.({ kind: 'warning', message: `${item}: ${message}` });
@@ -70,8 +89,9 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     warn(loc, message);
   };
   // Files are never all kept: this walk counts them, and each later walk hands them over a round at a time.
+  const select = opts.only === undefined ? makeSelector(opts) : onlyPaths(opts.only, makeSelector(opts));
   const walk = (onFiles: (files: PlannedFile[]) => Promise<void>): Promise<RestorePlan> =>
-    planRestore(repo, snapshot, root, makeSelector(opts), opts.signal, onFiles, onUnreadable);
+    planRestore(repo, snapshot, root, select, opts.signal, onFiles, onUnreadable);
   let fileCount = 0;
   const plan = await walk(async (files) => {
     fileCount += files.length;
@@ -123,10 +143,19 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     result.dirsRestored++;
   }
   progress(true);
+  result.seconds = (clock.now() - started) / 1000;
   if (opts.verify === true) {
-    await walk(async (files) => {
-      result.verifyFailures.push(...(await verifyRestore(repo, target, files, opts.signal)));
+    const check = opts.verifyMetadata === true ? { isRoot: meta.isRoot } : undefined;
+    const planned = await walk(async (files) => {
+      result.verifyFailures.push(...(await verifyRestore(repo, target, files, opts.signal, check)));
+      result.filesVerified += files.length;
     });
+    result.filesVerified += planned.others.length;
+    result.bytesVerified = planned.totalBytes;
+    if (check !== undefined) {
+      const entries = [...planned.others, ...planned.dirs.filter((d) => d.meta)];
+      result.verifyFailures.push(...(await verifyEntries(target, entries, check, opts.signal)));
+    }
   }
   return result;
 }

@@ -33,6 +33,21 @@ export function makeSelector(opts: SelectionOptions): Selector {
 }
 
 /**
+ * Selects exactly these entries (paths as the restore sees them) and walks only the folders on the way to them;
+ * combined with `other` (the include/exclude filter), an entry must pass both.
+ */
+export function onlyPaths(paths: ReadonlySet<string>, other: Selector): Selector {
+  const ancestors = new Set<string>();
+  for (const p of paths) {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) ancestors.add(p.slice(0, i));
+  }
+  return (path, isDir) => {
+    const o = other(path, isDir);
+    return { selected: o.selected && paths.has(path), childMaySelect: o.childMaySelect && ancestors.has(path) };
+  };
+}
+
+/**
  * Tree node names are untrusted input: a name that is not a single path component could make a restore write
  * outside its target, and a repeated name could turn a directory into a symlink between two writes.
  */

@@ -1,10 +1,11 @@
 /**
  * @module util
  * Generic helpers with no domain knowledge: the clock, bounded concurrency (fail-fast loops, semaphore, budget),
- * worker threads and memory release.
+ * worker threads, memory release and seeded random sampling.
  */
 export { systemClock, fixedClock, systemRepeater } from './clock.js';
 export type { Clock, Repeater } from './clock.js';
 export { forEachLimit, forEachQueued, mapLimit, Budget, Semaphore } from './concurrency.js';
 export { WorkerPool, WorkerCrashError, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow, Scratch } from './memory.js';
+export { seededRandom, Reservoir } from './sample.js';

@@ -19,6 +19,7 @@ import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
 import { registerCopy } from './snapshot-copy.js';
 import { registerDiff } from './snapshot-diff.js';
+import { registerDrill } from './snapshot-drill.js';
 import { registerForget } from './snapshot-forget.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
@@ -29,6 +30,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerSnapshots(program, rt);
   registerForget(program, rt);
   registerRestore(program, rt);
+  registerDrill(program, rt);
   registerLs(program, rt);
   registerFind(program, rt);
   registerDump(program, rt);

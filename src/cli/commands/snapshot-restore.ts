@@ -51,7 +51,7 @@ async function restoreCommand(ctx: CommandContext, snapshot: string, flags: Rest
   const r = await runRestore(ctx.deps(), await ctx.openOptions(true), req);
   ctx.progress().done();
   const seconds = (ctx.io.clock.now() - started) / 1000;
-  for (const v of r.verifyFailures) ctx.io.stderr.write(`verify: ${v}\n`);
+  for (const v of r.verifyFailures) ctx.io.stderr.write(`verify: ${v.item}: ${v.message}\n`);
   if (ctx.json) {
     ctx.printJSON({
       message_type: 'summary',
