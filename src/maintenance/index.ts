@@ -20,3 +20,7 @@ export { prune } from './prune.js';
 export type { PruneOptions, PruneResult, PruneSettings } from './prune.js';
 export { planPrune, bytesToKeep } from './prune-plan.js';
 export type { MaxUnused, PrunePlan, PruneStats } from './prune-plan.js';
+export { repairIndex } from './repair-index.js';
+export type { RepairIndexOptions, RepairIndexResult } from './repair-index.js';
+export { repairSnapshots, REPAIRED_TAG } from './repair-snapshots.js';
+export type { RepairSnapshotsOptions, RepairSnapshotsResult, RepairedSnapshot } from './repair-snapshots.js';

@@ -1,0 +1,189 @@
+/**
+ * `repair snapshots` as restic ≥ 0.16 does it: each snapshot's trees are rewritten without what cannot be read.
+ * A file whose content names data blobs that are not available keeps only the blobs that are (its size becomes
+ * theirs: the file is shortened, not removed); a folder whose tree cannot be loaded becomes an empty folder; a
+ * snapshot whose root tree cannot be loaded is deleted. A changed snapshot is saved anew with `original` set to the
+ * old id and the tag `repaired` (not with `forget`, which deletes the old snapshot instead). A blob counts as
+ * available when the index names it in a pack that exists: restic trusts the index alone and asks for `repair index`
+ * first; checking the listing too makes a missing pack count as missing whichever of the two runs first.
+ * Crash-safe order: new trees, their index, the new snapshot, and only then the old snapshot is deleted.
+ */
+import path from 'node:path/posix';
+import type { Id, StoredSnapshot, Tree, TreeNode } from '../core/index.js';
+import { hashId, isCairnError, throwIfAborted } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { plainLength } from '../repository/index.js';
+import { encodeTree, loadTree, saveSnapshot } from '../snapshot/index.js';
+
+export const REPAIRED_TAG = 'repaired';
+
+export interface RepairSnapshotsOptions {
+  /** Delete each original snapshot once its repaired copy is saved (no `repaired` tag then). */
+  forget?: boolean;
+  /** Find out what would change; write and delete nothing. */
+  dryRun?: boolean;
+  signal: AbortSignal;
+  /** restic's lines: the snapshot, then what was done to which path. */
+  onMessage?: (message: string) => void;
+}
+
+export interface RepairedSnapshot {
+  id: Id;
+  /** unchanged; repaired (saved anew as `newId`); removed (its root tree could not be read). */
+  status: 'unchanged' | 'repaired' | 'removed';
+  /** The repaired copy (absent in a dry run). */
+  newId?: Id;
+  /** What was done, one line per path, in restic's words. */
+  changes: string[];
+}
+
+export interface RepairSnapshotsResult {
+  snapshots: RepairedSnapshot[];
+  dryRun: boolean;
+}
+
+export async function repairSnapshots(
+  repo: Repository,
+  snapshots: readonly StoredSnapshot[],
+  opts: RepairSnapshotsOptions,
+): Promise<RepairSnapshotsResult> {
+  const say = opts.onMessage ?? ((): void => undefined);
+  const dryRun = opts.dryRun === true;
+  const packs = new Set<Id>();
+  for await (const f of repo.list('data')) packs.add(f.name);
+  const rewriter = new TreeRewriter(repo, packs, dryRun);
+  const out: RepairedSnapshot[] = [];
+  for (const snap of snapshots) {
+    throwIfAborted(opts.signal);
+    say(`\nsnapshot ${snap.id.slice(0, 8)} of [${snap.paths.join(' ')}] at ${snap.time}`);
+    const changes: string[] = [];
+    rewriter.onChange = (line) => {
+      changes.push(line);
+      say(`  ${line}`);
+    };
+    const tree = await rewriter.rewrite('/', snap.tree);
+    const r: RepairedSnapshot = { id: snap.id, status: 'unchanged', changes };
+    out.push(r);
+    if (tree === snap.tree) continue;
+    if (tree === undefined) {
+      r.status = 'removed';
+      if (dryRun) say('would delete empty snapshot');
+      else {
+        await repo.removeUnpacked('snapshots', snap.id);
+        say(`removed empty snapshot ${snap.id.slice(0, 8)}`);
+      }
+      continue;
+    }
+    r.status = 'repaired';
+    if (dryRun) {
+      say('would save new snapshot');
+      if (opts.forget === true) say('would remove old snapshot');
+      continue;
+    }
+    const { id: _old, ...doc } = snap;
+    doc.original = snap.id;
+    doc.tree = tree;
+    if (opts.forget !== true && !(doc.tags ?? []).includes(REPAIRED_TAG)) doc.tags = [...(doc.tags ?? []), REPAIRED_TAG];
+    // saveSnapshot flushes first: the new trees and their index are stored before the snapshot naming them.
+    r.newId = await saveSnapshot(repo, doc);
+    say(`saved new snapshot ${r.newId.slice(0, 8)}`);
+    if (opts.forget === true) {
+      await repo.removeUnpacked('snapshots', snap.id);
+      say(`removed old snapshot ${snap.id.slice(0, 8)}`);
+    }
+  }
+  const changed = out.filter((s) => s.status !== 'unchanged').length;
+  say('');
+  if (changed === 0) say(dryRun ? 'no snapshots would be modified' : 'no snapshots were modified');
+  else say(dryRun ? `would modify ${changed} snapshots` : `modified ${changed} snapshots`);
+  return { snapshots: out, dryRun };
+}
+
+/** Rewrites trees bottom-up; a tree that needs no change keeps its id (and is not stored again). */
+class TreeRewriter {
+  /** Tree id → its repaired id, or undefined when it cannot be loaded. */
+  private readonly done = new Map<Id, Id | undefined>();
+  private emptyTree: Id | undefined;
+  onChange: (line: string) => void = () => undefined;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly packs: ReadonlySet<Id>,
+    private readonly dryRun: boolean,
+  ) {}
+
+  /** The id of the repaired tree, or undefined if the tree cannot be loaded. */
+  async rewrite(at: string, id: Id): Promise<Id | undefined> {
+    if (this.done.has(id)) {
+      const known = this.done.get(id);
+      if (known === undefined && at === '/') this.onChange(`dir "${at}": not readable`);
+      return known;
+    }
+    const tree = await this.load(id);
+    if (tree === undefined) {
+      this.done.set(id, undefined);
+      if (at === '/') this.onChange(`dir "${at}": not readable`);
+      return undefined;
+    }
+    let changed = false;
+    const nodes: TreeNode[] = [];
+    for (const node of tree.nodes) {
+      const fixed = await this.rewriteNode(path.join(at, node.name), node);
+      if (fixed !== node) changed = true;
+      nodes.push(fixed);
+    }
+    const out = changed ? await this.store(encodeTree({ nodes })) : id;
+    this.done.set(id, out);
+    return out;
+  }
+
+  private async rewriteNode(at: string, node: TreeNode): Promise<TreeNode> {
+    if (node.type === 'file') return this.rewriteFile(at, node);
+    if (node.type !== 'dir') return node;
+    let subtree = node.subtree === undefined ? undefined : await this.rewrite(at, node.subtree);
+    if (subtree === undefined) {
+      this.onChange(`dir "${at}": replaced with empty directory`);
+      subtree = await this.empty();
+    }
+    return subtree === node.subtree ? node : { ...node, subtree };
+  }
+
+  /** Keeps the available blobs of a file's content; its size becomes theirs. */
+  private rewriteFile(at: string, node: TreeNode): TreeNode {
+    const content: Id[] = [];
+    let size = 0;
+    for (const id of node.content ?? []) {
+      const copy = this.repo.lookupAll('data', id).find((e) => this.packs.has(e.packId));
+      if (copy === undefined) continue;
+      content.push(id);
+      size += plainLength(copy);
+    }
+    const missing = content.length !== (node.content ?? []).length;
+    if (missing) this.onChange(`file "${at}": removed missing content`);
+    else if (size !== (node.size ?? 0)) this.onChange(`file "${at}": fixed incorrect size`);
+    else return node;
+    return { ...node, content, size };
+  }
+
+  /** A tree, or undefined when it is not indexed in an existing pack or cannot be read; other errors stop repair. */
+  private async load(id: Id): Promise<Tree | undefined> {
+    if (!this.repo.lookupAll('tree', id).some((e) => this.packs.has(e.packId))) return undefined;
+    try {
+      return await loadTree(this.repo, id);
+    } catch (err) {
+      if (isCairnError(err, 'corrupt') || isCairnError(err, 'not-found')) return undefined;
+      throw err;
+    }
+  }
+
+  private async empty(): Promise<Id> {
+    this.emptyTree ??= await this.store(encodeTree({ nodes: [] }));
+    return this.emptyTree;
+  }
+
+  /** Stores a tree blob; in a dry run only its id is computed. */
+  private async store(bytes: Buffer): Promise<Id> {
+    if (this.dryRun) return hashId(bytes);
+    return (await this.repo.saveBlob('tree', bytes)).id;
+  }
+}
