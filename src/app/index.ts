@@ -62,3 +62,6 @@ export type { RetentionPolicy, RetentionDuration, GroupBy, KeepReason } from '..
 export { runPrune } from './prune.js';
 export type { PruneRequest } from './prune.js';
 export type { MaxUnused, PruneResult, PruneStats } from '../maintenance/index.js';
+export { runRepairIndex, runRepairSnapshots } from './repair.js';
+export type { RepairIndexRequest, RepairSnapshotsRequest } from './repair.js';
+export type { RepairIndexResult, RepairSnapshotsResult, RepairedSnapshot } from '../maintenance/index.js';

@@ -17,10 +17,10 @@ export interface RepairIndexOptions {
   /** Read the header of every pack, not only of those the index does not describe correctly. */
   readAllPacks?: boolean;
   signal: AbortSignal;
-  /** Called with restic's wording as each step starts and for each pack or index file that needs attention. */
-  onMessage?: (message: string) => void;
-  /** Called after each durable change (an index file written or deleted); tests kill the process here. */
-  onOperation?: () => void;
+  /** Called as each step starts, with restic's wording ("loading indexes..."). */
+  onStep?: (message: string) => void;
+  /** Called, in restic's wording, for each pack or index file that is added, read again, dropped or skipped. */
+  onWarning?: (message: string) => void;
 }
 
 export interface RepairIndexResult {
@@ -39,7 +39,8 @@ export interface RepairIndexResult {
 }
 
 export async function repairIndex(repo: Repository, opts: RepairIndexOptions): Promise<RepairIndexResult> {
-  const say = opts.onMessage ?? ((): void => undefined);
+  const say = opts.onStep ?? ((): void => undefined);
+  const warn = opts.onWarning ?? ((): void => undefined);
   const result: RepairIndexResult = {
     added: [],
     reindexed: [],
@@ -52,7 +53,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions): P
   say('loading indexes...');
   await repo.loadIndex({
     onDamaged: (id, err) => {
-      say(`removing invalid index ${id}: ${err.message}`);
+      warn(`removing invalid index ${id}: ${err.message}`);
       result.damagedIndexFiles.push({ id, reason: err.message });
     },
   });
@@ -66,17 +67,17 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions): P
     listed.add(name);
     const expected = indexedSize.get(name);
     if (expected === undefined) {
-      say(`adding pack file to index ${name}`);
+      warn(`adding pack file to index ${name}`);
       result.added.push(name);
     } else if (expected !== size) {
-      say(`reindexing pack file ${name} with unexpected size ${size} instead of ${expected}`);
+      warn(`reindexing pack file ${name} with unexpected size ${size} instead of ${expected}`);
       result.reindexed.push(name);
     } else if (opts.readAllPacks !== true) continue;
     toRead.push(name);
   }
   for (const id of indexedSize.keys()) {
     if (listed.has(id)) continue;
-    say(`removing not found pack file ${id}`);
+    warn(`removing not found pack file ${id}`);
     result.missing.push(id);
   }
   throwIfAborted(opts.signal);
@@ -90,7 +91,7 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions): P
     } catch (err) {
       // Only a pack's own damage (or its removal meanwhile) is skipped; a failing backend stops the repair.
       if (!isCairnError(err, 'corrupt') && !isCairnError(err, 'not-found')) throw err;
-      say(`skipping invalid file ${id}: ${err.message}`);
+      warn(`skipping invalid file ${id}: ${err.message}`);
       result.unreadable.push({ id, reason: err.message });
     }
   });
@@ -104,11 +105,10 @@ export async function repairIndex(repo: Repository, opts: RepairIndexOptions): P
 
   repo.reindexPacks(forget, headers);
   say('rebuilding index');
-  const op = opts.onOperation ?? ((): void => undefined);
-  result.indexFiles = await repo.rewriteIndex(new Set(), { onWritten: op, onRemoved: op });
+  result.indexFiles = await repo.rewriteIndex(new Set());
   // Damaged index files were never loaded, so rewriteIndex does not know them: deleted last, as the others.
   const damaged = result.damagedIndexFiles.map((d) => d.id);
-  await repo.removeFiles('index', damaged, op);
+  await repo.removeFiles('index', damaged);
   result.indexFiles.removed += damaged.length;
   say('done');
   return result;
