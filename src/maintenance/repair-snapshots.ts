@@ -5,7 +5,8 @@
  * snapshot whose root tree cannot be loaded is deleted. A changed snapshot is saved anew with `original` set to the
  * old id and the tag `repaired` (not with `forget`, which deletes the old snapshot instead). A blob counts as
  * available when the index names it in a pack that exists: restic trusts the index alone and asks for `repair index`
- * first; checking the listing too makes a missing pack count as missing whichever of the two runs first.
+ * first; checking the listing too makes a missing pack count as missing whichever of the two runs first (and a
+ * tree that must be stored again, such as the empty tree, is not taken as stored because a lost pack held it).
  * Crash-safe order: new trees, their index, the new snapshot, and only then the old snapshot is deleted.
  */
 import path from 'node:path/posix';
@@ -49,9 +50,11 @@ export async function repairSnapshots(
 ): Promise<RepairSnapshotsResult> {
   const say = opts.onMessage ?? ((): void => undefined);
   const dryRun = opts.dryRun === true;
-  const packs = new Set<Id>();
-  for await (const f of repo.list('data')) packs.add(f.name);
-  const rewriter = new TreeRewriter(repo, packs, dryRun);
+  const listed = new Set<Id>();
+  for await (const f of repo.list('data')) listed.add(f.name);
+  // Blobs in packs that are gone count as missing, and are stored anew when needed (the empty tree, say).
+  repo.reindexPacks(new Set([...repo.indexedPacks().keys()].filter((p) => !listed.has(p))), new Map());
+  const rewriter = new TreeRewriter(repo, dryRun);
   const out: RepairedSnapshot[] = [];
   for (const snap of snapshots) {
     throwIfAborted(opts.signal);
@@ -108,7 +111,6 @@ class TreeRewriter {
 
   constructor(
     private readonly repo: Repository,
-    private readonly packs: ReadonlySet<Id>,
     private readonly dryRun: boolean,
   ) {}
 
@@ -153,7 +155,7 @@ class TreeRewriter {
     const content: Id[] = [];
     let size = 0;
     for (const id of node.content ?? []) {
-      const copy = this.repo.lookupAll('data', id).find((e) => this.packs.has(e.packId));
+      const copy = this.repo.lookup('data', id);
       if (copy === undefined) continue;
       content.push(id);
       size += plainLength(copy);
@@ -165,9 +167,8 @@ class TreeRewriter {
     return { ...node, content, size };
   }
 
-  /** A tree, or undefined when it is not indexed in an existing pack or cannot be read; other errors stop repair. */
+  /** A tree, or undefined when it is missing or cannot be read; other errors (a failing backend) stop repair. */
   private async load(id: Id): Promise<Tree | undefined> {
-    if (!this.repo.lookupAll('tree', id).some((e) => this.packs.has(e.packId))) return undefined;
     try {
       return await loadTree(this.repo, id);
     } catch (err) {

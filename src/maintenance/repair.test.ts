@@ -39,6 +39,8 @@ async function setup(): Promise<{ backend: Recording; packs: Names; blobs: Names
   await flushed('b1', (await repo.saveBlob('data', data('b1'))).id);
   await flushed('b2', (await repo.saveBlob('data', data('b2'))).id);
   const n = data('a').length;
+  // The empty tree is in the pack of sub/ too: repairing a folder must store it again if that pack is lost.
+  await saveTree(repo, { nodes: [] });
   await flushed('sub', (await saveTree(repo, { nodes: [file('c', [ids.a!], n)] })).id);
   const rootNodes = [file('a', [ids.a!], n), file('big', [ids.b1!, ids.b2!], 2 * n), dir('sub', ids.sub!)];
   await flushed('root', (await saveTree(repo, { nodes: rootNodes })).id);
@@ -168,6 +170,8 @@ describe('repair snapshots', () => {
     expect(backend.log).toEqual(['write data', 'write index', 'write snapshots', 'remove snapshots']);
     const [only] = await listSnapshots(repo);
     expect(only).toMatchObject({ id: r.snapshots[0]!.newId, original: snap, tags: ['t'] });
+    await repo.close();
+    repo = await Repository.open(backend, OPTS);
     expect(await repairIndex(repo, { signal })).toMatchObject({ missing: [packs.b1] });
     await repo.close();
     repo = await open(backend);
@@ -187,7 +191,12 @@ describe('repair snapshots', () => {
     const repaired = (await listSnapshots(repo)).find((s) => s.id === r.snapshots[0]!.newId)!;
     const sub = (await loadTree(repo, repaired.tree)).nodes.find((n) => n.name === 'sub')!;
     expect((await loadTree(repo, sub.subtree!)).nodes).toEqual([]);
+    const original = await backend.inner.read({ type: 'snapshots', name: snap });
+    await repo.removeUnpacked('snapshots', snap);
+    await repairIndex(repo, { signal });
     await repo.close();
+    expect((await check(await open(backend), { readData: true })).errors).toEqual([]);
+    await backend.inner.write({ type: 'snapshots', name: snap }, original);
 
     await backend.remove({ type: 'data', name: packs.root });
     repo = await open(backend);
