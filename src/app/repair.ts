@@ -1,4 +1,5 @@
 import type { Id, StoredSnapshot } from '../core/index.js';
+import { CairnError, isCairnError } from '../core/index.js';
 import type { RepairIndexOptions, RepairIndexResult, RepairSnapshotsOptions, RepairSnapshotsResult } from '../maintenance/index.js';
 import { repairIndex, repairSnapshots } from '../maintenance/index.js';
 import { filterSnapshots, findSnapshot, listSnapshots } from '../snapshot/index.js';
@@ -22,7 +23,7 @@ export interface RepairSnapshotsRequest extends Omit<RepairSnapshotsOptions, 'si
 
 /**
  * `repair snapshots` under an exclusive lock (a dry run takes a shared one and honours --no-lock). The index is
- * loaded once the lock holds; a damaged index file stops it, as `repair index` must run first then.
+ * loaded once the lock holds; a damaged index file stops it, saying that `repair index` must run first.
  */
 export function runRepairSnapshots(
   deps: AppDeps,
@@ -35,6 +36,10 @@ export function runRepairSnapshots(
     opts,
     dryRun ? 'shared' : 'exclusive',
     async ({ repo, signal }) => {
+      await repo.loadIndex().catch((err: unknown) => {
+        if (!isCairnError(err, 'corrupt')) throw err;
+        throw new CairnError('corrupt', `${err.message.replace(/\.$/, '')}; run \`cairn repair index\` first.`, { cause: err });
+      });
       const filter = compactFilter(req.filter ?? {});
       const skip = skipDamagedSnapshots((m) => deps.warn(m));
       let chosen: StoredSnapshot[];
@@ -52,6 +57,6 @@ export function runRepairSnapshots(
       const { snapshots: _refs, filter: _filter, ...rest } = req;
       return repairSnapshots(repo, chosen, { ...rest, signal });
     },
-    { preloadIndex: true, readOnly: dryRun },
+    { readOnly: dryRun },
   );
 }

@@ -93,12 +93,17 @@ describe('repair index', () => {
     expect(await restore(repo, 'latest')).toEqual(full);
   });
 
-  it('leaves out and names a pack whose header cannot be read (rebuild-index --read-all-packs)', async () => {
+  it('leaves out and names a pack whose header cannot be read and replaces an unreadable index file (rebuild-index --read-all-packs)', async () => {
     const repo = freshRepo();
     const pack = path.join(repo, lostPacks[0]!);
     const bytes = fs.readFileSync(pack);
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
     fs.writeFileSync(pack, bytes);
+    const [garbled] = fs.readdirSync(path.join(repo, 'index'));
+    fs.writeFileSync(path.join(repo, 'index', garbled!), 'not an index');
+    const refused = await cairn(sb, args(repo, 'repair', 'snapshots'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^cairn: .*${garbled}.*; run \`cairn repair index\` first\\.\n$`));
 
     const r = await cairn(sb, args(repo, '--json', 'rebuild-index', '--read-all-packs'));
     expect(r.code, r.stderr).toBe(0);
@@ -106,6 +111,8 @@ describe('repair index', () => {
     expect(r.stderr).toContain(`skipping invalid file ${id}: The header of Pack ${id} cannot be decrypted.`);
     const [summary] = jsonLines(r.stdout);
     expect(summary).toMatchObject({ packs_unreadable: [{ id }], packs_read: packFiles(repo).length });
+    expect(summary!.index_files_damaged).toMatchObject([{ id: garbled }]);
+    expect(fs.readdirSync(path.join(repo, 'index'))).not.toContain(garbled);
     const idx = await cairn(sb, args(repo, '--json', 'cat', 'index'));
     expect(idx.stdout).not.toContain(id);
   });
