@@ -59,12 +59,10 @@ export async function repairSnapshots(
   for (const snap of snapshots) {
     throwIfAborted(opts.signal);
     say(`\nsnapshot ${snap.id.slice(0, 8)} of [${snap.paths.join(' ')}] at ${snap.time}`);
-    const changes: string[] = [];
-    rewriter.onChange = (line) => {
-      changes.push(line);
-      say(`  ${line}`);
-    };
-    const tree = await rewriter.rewrite('/', snap.tree);
+    const rewritten = await rewriter.rewrite(snap.tree);
+    const tree = rewritten.id;
+    const changes = tree === undefined ? ['dir "/": not readable'] : rewritten.changes.map(changeLine);
+    for (const line of changes) say(`  ${line}`);
     const r: RepairedSnapshot = { id: snap.id, status: 'unchanged', changes };
     out.push(r);
     if (tree === snap.tree) continue;
@@ -102,56 +100,68 @@ export async function repairSnapshots(
   return { snapshots: out, dryRun };
 }
 
-/** Rewrites trees bottom-up; a tree that needs no change keeps its id (and is not stored again). */
+/** One thing repair did, at a path relative to the tree it was found in. */
+interface Change {
+  kind: 'file' | 'dir';
+  path: string;
+  what: string;
+}
+
+interface Rewritten {
+  /** The repaired tree's id (the same id when nothing changed); undefined when the tree cannot be loaded. */
+  id: Id | undefined;
+  changes: Change[];
+}
+
+/** restic's line for a change, with the path from the snapshot's root. */
+function changeLine(c: Change): string {
+  return `${c.kind} "${path.join('/', c.path)}": ${c.what}`;
+}
+
+/**
+ * Rewrites trees bottom-up; a tree that needs no change keeps its id (and is not stored again). Each tree is done
+ * once, with what was changed in it, so a folder shared by many snapshots is repaired once and reported in each.
+ */
 class TreeRewriter {
-  /** Tree id → its repaired id, or undefined when it cannot be loaded. */
-  private readonly done = new Map<Id, Id | undefined>();
+  private readonly done = new Map<Id, Rewritten>();
   private emptyTree: Id | undefined;
-  onChange: (line: string) => void = () => undefined;
 
   constructor(
     private readonly repo: Repository,
     private readonly dryRun: boolean,
   ) {}
 
-  /** The id of the repaired tree, or undefined if the tree cannot be loaded. */
-  async rewrite(at: string, id: Id): Promise<Id | undefined> {
-    if (this.done.has(id)) {
-      const known = this.done.get(id);
-      if (known === undefined && at === '/') this.onChange(`dir "${at}": not readable`);
-      return known;
-    }
+  async rewrite(id: Id): Promise<Rewritten> {
+    const known = this.done.get(id);
+    if (known !== undefined) return known;
     const tree = await this.load(id);
-    if (tree === undefined) {
-      this.done.set(id, undefined);
-      if (at === '/') this.onChange(`dir "${at}": not readable`);
-      return undefined;
+    const out: Rewritten = { id: undefined, changes: [] };
+    if (tree !== undefined) {
+      const nodes: TreeNode[] = [];
+      for (const node of tree.nodes) nodes.push(await this.rewriteNode(node, out.changes));
+      const changed = nodes.some((n, i) => n !== tree.nodes[i]);
+      out.id = changed ? await this.store(encodeTree({ nodes })) : id;
     }
-    let changed = false;
-    const nodes: TreeNode[] = [];
-    for (const node of tree.nodes) {
-      const fixed = await this.rewriteNode(path.join(at, node.name), node);
-      if (fixed !== node) changed = true;
-      nodes.push(fixed);
-    }
-    const out = changed ? await this.store(encodeTree({ nodes })) : id;
     this.done.set(id, out);
     return out;
   }
 
-  private async rewriteNode(at: string, node: TreeNode): Promise<TreeNode> {
-    if (node.type === 'file') return this.rewriteFile(at, node);
+  private async rewriteNode(node: TreeNode, changes: Change[]): Promise<TreeNode> {
+    if (node.type === 'file') return this.rewriteFile(node, changes);
     if (node.type !== 'dir') return node;
-    let subtree = node.subtree === undefined ? undefined : await this.rewrite(at, node.subtree);
+    const sub = node.subtree === undefined ? undefined : await this.rewrite(node.subtree);
+    let subtree = sub?.id;
     if (subtree === undefined) {
-      this.onChange(`dir "${at}": replaced with empty directory`);
+      changes.push({ kind: 'dir', path: node.name, what: 'replaced with empty directory' });
       subtree = await this.empty();
+    } else {
+      for (const c of sub!.changes) changes.push({ ...c, path: `${node.name}/${c.path}` });
     }
     return subtree === node.subtree ? node : { ...node, subtree };
   }
 
   /** Keeps the available blobs of a file's content; its size becomes theirs. */
-  private rewriteFile(at: string, node: TreeNode): TreeNode {
+  private rewriteFile(node: TreeNode, changes: Change[]): TreeNode {
     const content: Id[] = [];
     let size = 0;
     for (const id of node.content ?? []) {
@@ -160,10 +170,11 @@ class TreeRewriter {
       content.push(id);
       size += plainLength(copy);
     }
-    const missing = content.length !== (node.content ?? []).length;
-    if (missing) this.onChange(`file "${at}": removed missing content`);
-    else if (size !== (node.size ?? 0)) this.onChange(`file "${at}": fixed incorrect size`);
+    let what: string;
+    if (content.length !== (node.content ?? []).length) what = 'removed missing content';
+    else if (size !== (node.size ?? 0)) what = 'fixed incorrect size';
     else return node;
+    changes.push({ kind: 'file', path: node.name, what });
     return { ...node, content, size };
   }
 

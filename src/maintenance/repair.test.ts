@@ -161,6 +161,21 @@ describe('repair snapshots', () => {
     await repo.close();
   });
 
+  it('a damaged folder shared by several snapshots is repaired once and reported in each', async () => {
+    const { backend, packs, snap } = await setup();
+    let repo = await open(backend);
+    const [first] = await listSnapshots(repo);
+    await saveSnapshot(repo, { ...first!, time: '2024-01-03T00:00:00Z' });
+    await repo.close();
+    await backend.remove({ type: 'data', name: packs.b1 });
+    repo = await open(backend);
+    const r = await repairSnapshots(repo, await listSnapshots(repo), { signal });
+    await repo.close();
+    expect(r.snapshots.map((s) => s.changes)).toEqual([['file "/big": removed missing content'], ['file "/big": removed missing content']]);
+    expect(r.snapshots[0]!.id).toBe(snap);
+    expect(backend.log.filter((l) => l === 'write data')).toHaveLength(1);
+  });
+
   it('--forget deletes the original last; after repair index, check finds nothing wrong', async () => {
     const { backend, packs, snap } = await setup();
     await backend.remove({ type: 'data', name: packs.b1 });
