@@ -66,3 +66,6 @@ export { runDrill } from './drill.js';
 export type { DrillRequest, DrillOutcome, DrillProblem } from './drill.js';
 export { parseDrillSample } from './drill-sample.js';
 export type { DrillSample } from './drill-sample.js';
+export { runRepairIndex, runRepairSnapshots } from './repair.js';
+export type { RepairIndexRequest, RepairSnapshotsRequest } from './repair.js';
+export type { RepairIndexResult, RepairSnapshotsResult, RepairedSnapshot } from '../maintenance/index.js';

@@ -4,7 +4,9 @@
  * the snapshots and every tree reachable from them, and optionally the content of all or some packs. Problems
  * come back as one line each; packs with bad bytes are listed for repair. Retention (`forget --keep-*`) is a pure
  * function of snapshots, policy and time, deciding exactly as restic does (zones, DST, ISO weeks, reasons). `prune`
- * deletes what no snapshot uses, in an order that a crash at any moment cannot break.
+ * deletes what no snapshot uses, in an order that a crash at any moment cannot break. `repairIndex` builds the index
+ * again from the pack headers and `repairSnapshots` rewrites snapshots without what cannot be read (restic's
+ * `repair index` and `repair snapshots`), both writing the new before deleting the old.
  */
 export { check } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats } from './check.js';
@@ -20,3 +22,7 @@ export { prune } from './prune.js';
 export type { PruneOptions, PruneResult, PruneSettings } from './prune.js';
 export { planPrune, bytesToKeep } from './prune-plan.js';
 export type { MaxUnused, PrunePlan, PruneStats } from './prune-plan.js';
+export { repairIndex } from './repair-index.js';
+export type { RepairIndexOptions, RepairIndexResult } from './repair-index.js';
+export { repairSnapshots, REPAIRED_TAG } from './repair-snapshots.js';
+export type { RepairSnapshotsOptions, RepairSnapshotsResult, RepairedSnapshot } from './repair-snapshots.js';

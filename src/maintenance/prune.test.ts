@@ -1,47 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, FileInfo, Handle } from '../backend/index.js';
-import { MemBackend } from '../backend/mem/index.js';
-import type { FileType, Id, TreeNode } from '../core/index.js';
-import { CairnError, hashId } from '../core/index.js';
+import type { Backend } from '../backend/index.js';
+import type { Id, TreeNode } from '../core/index.js';
+import { hashId } from '../core/index.js';
 import { Repository } from '../repository/index.js';
 import { saveSnapshot, saveTree } from '../snapshot/index.js';
 import { check } from './check.js';
 import { prune } from './prune.js';
+import { Recording } from './testing/recording-backend.js';
 
 const TIME = '2024-01-02T03:04:05Z';
 const OPTS = { password: 'pw', scryptParams: { N: 1024, r: 8, p: 1 } };
-
-/** The real in-memory backend, recording every write and delete; `appendOnly` refuses deletes as rest-server does. */
-class Recording implements Backend {
-  readonly location = 'mem:';
-  readonly log: string[] = [];
-  appendOnly = false;
-  constructor(readonly inner = new MemBackend()) {}
-  create(): Promise<void> {
-    return this.inner.create();
-  }
-  list(type: FileType): AsyncIterable<FileInfo> {
-    return this.inner.list(type);
-  }
-  stat(h: Handle): Promise<FileInfo> {
-    return this.inner.stat(h);
-  }
-  read(h: Handle, offset?: number, length?: number): Promise<Buffer> {
-    return this.inner.read(h, offset, length);
-  }
-  async write(h: Handle, data: Uint8Array): Promise<void> {
-    await this.inner.write(h, data);
-    if (h.type !== 'locks') this.log.push(`write ${h.type}`);
-  }
-  async remove(h: Handle): Promise<void> {
-    if (this.appendOnly && h.type !== 'locks') throw new CairnError('access-denied', 'HTTP 403');
-    await this.inner.remove(h);
-    if (h.type !== 'locks') this.log.push(`remove ${h.type}`);
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function file(name: string, content: Id[]): TreeNode {
   return { name, type: 'file', mode: 0o644, mtime: TIME, atime: TIME, ctime: TIME, uid: 0, gid: 0, size: 1, content };

@@ -6,7 +6,7 @@ import type { Clock } from '../util/index.js';
 import type { Cache } from './cache.js';
 import type { BlobCodec } from './codec/index.js';
 import { encodeIndex } from './index-codec.js';
-import { MasterIndex } from './master-index.js';
+import { MasterIndex, toEntry } from './master-index.js';
 import type { WrittenPack } from './pack-writer.js';
 import { PackWriter } from './pack-writer.js';
 import type { UnpackedStore } from './unpacked.js';
@@ -94,15 +94,7 @@ export class BlobStore {
     await this.indexChain;
     if (this.unindexed.length > 0) throw new CairnError('fatal', 'The index is rewritten only after a flush.');
     const obsolete = [...this.indexFiles.keys()];
-    const byPack = new Map<Id, PackBlob[]>();
-    for (const [id, e] of this.index.entries()) {
-      if (drop.has(e.packId)) continue;
-      const b: PackBlob = { type: e.type, id, offset: e.offset, length: e.length };
-      if (e.uncompressedLength !== undefined) b.uncompressedLength = e.uncompressedLength;
-      const list = byPack.get(e.packId);
-      if (list === undefined) byPack.set(e.packId, [b]);
-      else list.push(b);
-    }
+    const byPack = this.index.byPack(drop);
     const written = new Map<Id, Id[]>();
     let batch: IndexPack[] = [];
     let blobs = 0;
@@ -127,6 +119,14 @@ export class BlobStore {
     return obsolete.filter((id) => !written.has(id));
   }
 
+  /** See `Repository.reindexPacks`. */
+  reindexPacks(forget: ReadonlySet<Id>, headers: ReadonlyMap<Id, readonly PackBlob[]>): void {
+    this.index = this.index.without(new Set([...forget, ...headers.keys()]));
+    for (const [packId, blobs] of headers) {
+      for (const b of blobs) this.index.add(b.id, toEntry(packId, b));
+    }
+  }
+
   /** Writes open packs, then an index file naming every pack not yet indexed. */
   async flush(): Promise<void> {
     await this.writer.flush();
@@ -140,9 +140,7 @@ export class BlobStore {
 
   private async packWritten(pack: WrittenPack): Promise<void> {
     for (const b of pack.blobs) {
-      const entry: IndexEntry = { type: b.type, packId: pack.id, offset: b.offset, length: b.length };
-      if (b.uncompressedLength !== undefined) entry.uncompressedLength = b.uncompressedLength;
-      this.index.add(b.id, entry);
+      this.index.add(b.id, toEntry(pack.id, b));
       this.pending.delete(`${b.type}:${b.id}`);
     }
     if (this.o.cache && pack.type === 'tree') await this.o.cache.put('data', pack.id, pack.bytes);

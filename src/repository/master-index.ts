@@ -1,8 +1,15 @@
 import type { BlobType, Id } from '../core/index.js';
 import { CairnError } from '../core/index.js';
-import type { IndexEntry } from './types.js';
+import type { IndexEntry, PackBlob } from './types.js';
 
 const ID_BYTES = 32;
+
+/** Where a blob a pack header (or index file) lists lives, as an index entry. */
+export function toEntry(packId: Id, b: PackBlob): IndexEntry {
+  const e: IndexEntry = { type: b.type, packId, offset: b.offset, length: b.length };
+  if (b.uncompressedLength !== undefined) e.uncompressedLength = b.uncompressedLength;
+  return e;
+}
 const NO_LENGTH = 0xffffffff;
 
 /**
@@ -88,6 +95,20 @@ export class MasterIndex {
     for (let n = 0; n < this.count; n++) {
       yield [Buffer.from(this.ids.buffer, n * ID_BYTES, ID_BYTES).toString('hex'), this.entry(n)];
     }
+  }
+
+  /** The blobs of each pack (but those of `skip`), as its header would list them, in no particular order. */
+  byPack(skip: ReadonlySet<Id> = new Set()): Map<Id, PackBlob[]> {
+    const out = new Map<Id, PackBlob[]>();
+    for (const [id, e] of this.entries()) {
+      if (skip.has(e.packId)) continue;
+      const b: PackBlob = { type: e.type, id, offset: e.offset, length: e.length };
+      if (e.uncompressedLength !== undefined) b.uncompressedLength = e.uncompressedLength;
+      const list = out.get(e.packId);
+      if (list === undefined) out.set(e.packId, [b]);
+      else list.push(b);
+    }
+    return out;
   }
 
   /** A copy without the blobs stored in `packs` (index files that disappeared, e.g. after another process's prune). */

@@ -13,6 +13,7 @@ import { Cache } from './cache.js';
 import { BlobCodec } from './codec/index.js';
 import { decodeConfig, encodeConfig } from './config.js';
 import { decodeIndex } from './index-codec.js';
+import { toEntry } from './master-index.js';
 import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js';
 import type { LockEnv, RepoLock } from './locks.js';
 import { acquireLock, removeLocks } from './locks.js';
@@ -166,14 +167,22 @@ export class Repository {
    * Brings the master index up to date with the repository: loads every index file not loaded yet and drops those
    * that are gone (removed by another process's prune since the last load).
    */
-  async loadIndex(): Promise<void> {
+  async loadIndex(opts: { onDamaged?: (id: Id, err: CairnError) => void } = {}): Promise<void> {
     const listed = new Set<Id>();
     for await (const fi of this.files.list('index')) listed.add(fi.name);
     const ids = [...listed].filter((id) => !this.blobs.indexFiles.has(id));
     const gone = [...this.blobs.indexFiles.keys()].filter((id) => !listed.has(id));
     this.blobs.forgetIndexFiles(gone);
     await forEachLimit(ids, INDEX_LOAD_CONCURRENCY, async (id) => {
-      const doc = decodeIndex(await this.files.load('index', id), `Index file ${id}`);
+      let doc: IndexFile;
+      try {
+        doc = decodeIndex(await this.files.load('index', id), `Index file ${id}`);
+      } catch (err) {
+        // Repair skips a damaged index file (and replaces it); everyone else must not work with part of the index.
+        if (opts.onDamaged === undefined || !isCairnError(err, 'corrupt')) throw err;
+        opts.onDamaged(id, err);
+        return;
+      }
       for (const pack of doc.packs) {
         for (const b of pack.blobs) this.blobs.index.add(b.id, toEntry(pack.id, b));
       }
@@ -203,6 +212,11 @@ export class Repository {
   /** Every indexed blob (for check and stats). */
   indexEntries(): Iterable<[Id, IndexEntry]> {
     return this.blobs.index.entries();
+  }
+
+  /** The indexed blobs of each pack, grouped by pack. */
+  indexedPacks(): Map<Id, PackBlob[]> {
+    return this.blobs.index.byPack();
   }
 
   /** Number of indexed blob locations. */
@@ -271,6 +285,15 @@ export class Repository {
     });
     await this.removeFiles('index', obsolete, opts.onRemoved);
     return { written, removed: obsolete.length };
+  }
+
+  /**
+   * Changes, in memory only, what the index says about some packs (repair): the blobs of `forget` are dropped, and
+   * each pack of `headers` is indexed with the blobs its header lists, replacing what was known of it. `rewriteIndex`
+   * then makes it durable.
+   */
+  reindexPacks(forget: ReadonlySet<Id>, headers: ReadonlyMap<Id, readonly PackBlob[]>): void {
+    this.blobs.reindexPacks(forget, headers);
   }
 
   /** Deletes files a few at a time (through the write guard), calling `onRemoved` after each; a missing one counts as gone. */
@@ -445,10 +468,4 @@ export class Repository {
       await this.backend.close();
     }
   }
-}
-
-function toEntry(packId: Id, b: PackBlob): IndexEntry {
-  const e: IndexEntry = { type: b.type, packId, offset: b.offset, length: b.length };
-  if (b.uncompressedLength !== undefined) e.uncompressedLength = b.uncompressedLength;
-  return e;
 }

@@ -14,6 +14,7 @@ import { registerVersion } from './program-version.js';
 import { registerCheck } from './repository-check.js';
 import { registerInit } from './repository-init.js';
 import { registerPrune } from './repository-prune.js';
+import { registerRepair } from './repository-repair.js';
 import { registerServeRepo } from './repository-serve.js';
 import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
@@ -45,6 +46,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerUnlock(program, rt);
   registerCheck(program, rt);
   registerPrune(program, rt);
+  registerRepair(program, rt);
   registerCopy(program, rt);
   registerServeRepo(program, rt);
   registerVersion(program, rt);
