@@ -8,6 +8,7 @@
  */
 export { check } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats } from './check.js';
+export type { AffectedPath } from './check-affected.js';
 export { parseReadDataSubset, selectPacks } from './read-data-subset.js';
 export type { ReadDataSubset } from './read-data-subset.js';
 export { applyPolicy, describePolicy, isEmptyPolicy } from './retention.js';

@@ -1,0 +1,153 @@
+import type { BlobType, Id, Tree } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
+import { decodeTree } from '../snapshot/index.js';
+import { loadIndexedBlob } from './check-blob.js';
+import type { CheckIndex, IndexedBlob } from './check-index.js';
+import type { CheckReport } from './check-report.js';
+import type { SnapshotRoot } from './check-trees.js';
+import { forEachQueued } from '../util/index.js';
+
+/** One file or folder of a snapshot that cannot be restored whole, and the first bad blob it uses. */
+export interface AffectedPath {
+  snapshot: Id;
+  /** '/' for the snapshot's root, else '/dir/file' below it. */
+  path: string;
+  /** What is wrong, e.g. "damaged blob <id> (pack <id>)"; with " and N more bad blobs" when there are more. */
+  uses: string;
+}
+
+export interface AffectedReport {
+  /** The first `limit` affected paths, snapshot by snapshot. */
+  paths: AffectedPath[];
+  /** How many there are in all. */
+  total: number;
+}
+
+/** One bad entry of a tree: a file with bad content blobs, or a folder whose tree is bad. */
+interface BadEntry {
+  name: string;
+  uses: string;
+}
+
+/** What the second walk keeps of a tree: its sound folders to descend into, and its bad entries. */
+interface TreeSummary {
+  dirs: [name: string, subtree: Id][];
+  bad: BadEntry[];
+}
+
+/** Why a blob cannot be loaded from any of its copies, or undefined when one copy is sound as far as check knows. */
+function blobVerdict(type: BlobType, id: Id, index: CheckIndex, report: CheckReport): string | undefined {
+  const places: readonly IndexedBlob[] = index.blobs[type].get(id) ?? [];
+  if (places.length === 0) return `${type === 'tree' ? 'tree' : 'blob'} ${id}, which no index names`;
+  let first: string | undefined;
+  for (const p of places) {
+    let why: string | undefined;
+    if (report.badBlobCopies.has(`${p.packId}:${id}`)) why = `damaged ${type} blob ${id} (pack ${p.packId})`;
+    else if (report.missingPacks.has(p.packId)) why = `${type} blob ${id} of missing pack ${p.packId}`;
+    // A pack that was not read whole is damaged as a whole: none of its blobs can be trusted.
+    else if (report.damagedPacks.has(p.packId) && !report.verifiedPacks.has(p.packId)) {
+      why = `${type} blob ${id} of damaged pack ${p.packId}`;
+    }
+    if (why === undefined) return undefined;
+    first ??= why;
+  }
+  return first;
+}
+
+function treeVerdict(id: Id, index: CheckIndex, report: CheckReport): string | undefined {
+  if (report.unloadableTrees.has(id)) return `tree ${id}, which cannot be loaded`;
+  return blobVerdict('tree', id, index, report);
+}
+
+function summarize(tree: Tree, index: CheckIndex, report: CheckReport): TreeSummary {
+  const summary: TreeSummary = { dirs: [], bad: [] };
+  for (const node of tree.nodes) {
+    if (node.type === 'dir' && typeof node.subtree === 'string' && node.subtree !== '') {
+      const why = treeVerdict(node.subtree, index, report);
+      if (why === undefined) summary.dirs.push([node.name, node.subtree]);
+      else summary.bad.push({ name: node.name, uses: why });
+    } else if (node.type === 'file' && Array.isArray(node.content)) {
+      const bad: string[] = [];
+      for (const blob of node.content) {
+        const why = blobVerdict('data', blob, index, report);
+        if (why !== undefined) bad.push(why);
+      }
+      const [first] = bad;
+      if (first === undefined) continue;
+      const more = bad.length - 1;
+      summary.bad.push({ name: node.name, uses: more === 0 ? first : `${first} and ${more} more bad blob${more === 1 ? '' : 's'}` });
+    }
+  }
+  return summary;
+}
+
+/**
+ * Names the snapshots and paths that use what check found damaged or missing (restic 0.17 style): walks every tree
+ * again, below sound trees only, keeping per tree just its folders and its bad entries. A blob counts as bad only when
+ * every copy of it is. Lists the first `limit` paths and counts all of them (shared trees are counted, not rewalked).
+ */
+export async function findAffected(
+  repo: Repository,
+  index: CheckIndex,
+  report: CheckReport,
+  roots: readonly SnapshotRoot[],
+  concurrency: number,
+  limit: number,
+): Promise<AffectedReport> {
+  const summaries = new Map<Id, TreeSummary>();
+  const start = [...new Set(roots.map((r) => r.tree))].filter((t) => treeVerdict(t, index, report) === undefined);
+  const queued = new Set(start);
+  await forEachQueued(start, concurrency, async (id, enqueue) => {
+    report.throwIfAborted();
+    let summary: TreeSummary;
+    try {
+      summary = summarize(decodeTree(await loadIndexedBlob(repo, id, index.blobs.tree.get(id) ?? [])), index, report);
+    } catch {
+      // It loaded in the first walk; if it does not now, what is below it is out of reach all the same.
+      summary = { dirs: [], bad: [{ name: '', uses: `tree ${id}, which cannot be loaded` }] };
+    }
+    summaries.set(id, summary);
+    for (const [, sub] of summary.dirs) {
+      if (queued.has(sub)) continue;
+      queued.add(sub);
+      enqueue(sub);
+    }
+  });
+
+  const counts = new Map<Id, number>();
+  const count = (id: Id): number => {
+    const known = counts.get(id);
+    if (known !== undefined) return known;
+    const s = summaries.get(id);
+    let n = s?.bad.length ?? 0;
+    for (const [, sub] of s?.dirs ?? []) n += count(sub);
+    counts.set(id, n);
+    return n;
+  };
+
+  const paths: AffectedPath[] = [];
+  let total = 0;
+  const list = (snapshot: Id, id: Id, prefix: string): void => {
+    const s = summaries.get(id);
+    if (!s || count(id) === 0) return;
+    for (const b of s.bad) {
+      if (paths.length >= limit) return;
+      paths.push({ snapshot, path: b.name === '' ? prefix || '/' : `${prefix}/${b.name}`, uses: b.uses });
+    }
+    for (const [name, sub] of s.dirs) {
+      if (paths.length >= limit) return;
+      list(snapshot, sub, `${prefix}/${name}`);
+    }
+  };
+  for (const root of roots) {
+    const why = treeVerdict(root.tree, index, report);
+    if (why !== undefined) {
+      total++;
+      if (paths.length < limit) paths.push({ snapshot: root.snapshot, path: '/', uses: why });
+      continue;
+    }
+    total += count(root.tree);
+    list(root.snapshot, root.tree, '');
+  }
+  return { paths, total };
+}
