@@ -32,6 +32,7 @@ const STEP: Record<CheckStatus['phase'], string> = {
   snapshots: 'check snapshots, trees and blobs',
   trees: 'check trees',
   'read-data': 'read all data',
+  affected: 'find the snapshots and files that use damaged or missing data',
 };
 
 /**

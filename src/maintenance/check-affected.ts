@@ -97,6 +97,7 @@ export async function findAffected(
   const summaries = new Map<Id, TreeSummary>();
   const start = [...new Set(roots.map((r) => r.tree))].filter((t) => treeVerdict(t, index, report) === undefined);
   const queued = new Set(start);
+  report.progress('affected', 0, queued.size);
   await forEachQueued(start, concurrency, async (id, enqueue) => {
     report.throwIfAborted();
     let summary: TreeSummary;
@@ -112,6 +113,7 @@ export async function findAffected(
       queued.add(sub);
       enqueue(sub);
     }
+    report.progress('affected', summaries.size, queued.size);
   });
 
   const counts = new Map<Id, number>();

@@ -87,8 +87,9 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
   const reading = subset !== undefined || opts.readData === true;
   const bytesRead = reading ? await report.phase(() => readPacks(repo, index, toRead, report, readConcurrency)) : 0;
   // Only when something is damaged or missing: then walk again to name what it breaks.
+  const limit = Math.max(0, opts.affectedLimit ?? 100);
   const affected = report.blobsAtRisk
-    ? await findAffected(repo, index, report, walk.roots, concurrency, Math.max(0, opts.affectedLimit ?? 100))
+    ? await findAffected(repo, index, report, walk.roots, concurrency, limit)
     : { paths: [], total: 0 };
 
   return {

@@ -138,6 +138,8 @@ describe('cairn check', () => {
     expect(withCache.stdout).not.toMatch(/temporary cache/);
     expect(cached().some((f) => f.includes(`${path.sep}index${path.sep}`))).toBe(true);
     expect(cached().some((f) => f.includes(`${path.sep}snapshots${path.sep}`))).toBe(true);
+    // The tree pack too, read whole into the cache as the trees were walked.
+    expect(cached().some((f) => f.includes(`${path.sep}data${path.sep}`))).toBe(true);
 
     // An index file damaged in the repository: the cached copy hides it from --with-cache, not from a plain check.
     const [indexFile] = fs.readdirSync(path.join(repo, 'index'));
