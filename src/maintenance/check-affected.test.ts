@@ -1,4 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Id } from '../core/index.js';
 import type { IndexEntry, Repository } from '../repository/index.js';
@@ -86,6 +87,18 @@ describe('check names the snapshots and files that damage affects', () => {
     const r = await check(await openTestRepo(t.dir));
     expect(r.missingPacks).toHaveLength(1);
     expect(r.affected).toEqual([]);
+  });
+
+  it('names the file whose blob no index names (a deleted index file), and reports the search as a phase', async () => {
+    await rm(path.join(t.dir, 'index', t.indexFiles.small));
+    const phases = new Set<string>();
+    const r = await check(await openTestRepo(t.dir), {
+      onProgress: (ev) => {
+        if (ev.kind === 'check-status') phases.add(ev.phase);
+      },
+    });
+    expect(r.affected).toEqual([{ snapshot: t.snapshotId, path: '/a.txt', uses: `blob ${t.blobs.a}, which no index names` }]);
+    expect(phases.has('affected')).toBe(true);
   });
 
   it('lists at most the limit and counts them all', async () => {
