@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckStatus } from '../core/index.js';
-import type { AffectedPath } from '../maintenance/index.js';
+import type { AffectedPath, ReadDataSubset } from '../maintenance/index.js';
 import { check, parseReadDataSubset } from '../maintenance/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
@@ -60,21 +60,36 @@ async function checkCache(
   return { opts: { ...uncached, cacheDir: temp }, cleanup: () => fs.rm(temp, { recursive: true, force: true }) };
 }
 
+/** restic's line for the read step: which group or share of the packs is read, and how many packs that is. */
+function readStep(subset: ReadDataSubset | undefined, toRead: number, allPacks: number): string {
+  if (subset === undefined) return STEP['read-data'];
+  switch (subset.kind) {
+    case 'bucket':
+      return `read group #${subset.n} of ${toRead} data packs (out of total ${allPacks} packs in ${subset.t} groups)`;
+    case 'percent':
+      return `read ${subset.percent.toFixed(1)}% of data packs (${toRead} of ${allPacks} packs)`;
+    case 'size':
+      return `read ${subset.bytes} bytes of data packs (${toRead} of ${allPacks} packs)`;
+  }
+}
+
 export async function runCheck(deps: AppDeps, opts: OpenOptions, req: CheckRequest = {}): Promise<CheckOutcome> {
   const step = req.onStep ?? ((): void => undefined);
   // Bad input is refused before the repository is opened or anything is created.
-  if (req.readDataSubset !== undefined) parseReadDataSubset(req.readDataSubset);
+  const subset = req.readDataSubset === undefined ? undefined : parseReadDataSubset(req.readDataSubset);
   const cache = await checkCache(opts, req.withCache === true, step);
   try {
     step('create exclusive lock for repository');
     return await withRepository(deps, cache.opts, 'exclusive', async ({ repo, signal }) => {
       let phase: CheckStatus['phase'] | undefined;
+      let allPacks = 0;
       const o: Parameters<typeof check>[1] = {
         signal,
         onProgress: (event) => {
+          if (event.kind === 'check-status' && event.phase === 'packs') allPacks = Math.max(allPacks, event.total);
           if (event.kind === 'check-status' && event.phase !== phase) {
             phase = event.phase;
-            step(phase === 'read-data' && req.readDataSubset ? `read subset of data packs (${req.readDataSubset})` : STEP[phase]);
+            step(phase === 'read-data' ? readStep(subset, event.total, allPacks) : STEP[phase]);
           }
           opts.onProgress?.(event);
         },

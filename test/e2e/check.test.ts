@@ -103,6 +103,9 @@ describe('cairn check', () => {
       const theirPacks = named(theirs.stdout + theirs.stderr, /Pack ID does not match, want ([0-9a-f]{64})/g);
       const ourPacks = named(ours.stderr, /error: pack ([0-9a-f]{64}): ID does not match/g);
       expect(ourPacks).toEqual(theirPacks);
+      // The same announcement, e.g. "read group #1 of 3 data packs (out of total 8 packs in 3 groups)".
+      const announced = /read group #.*/.exec(theirs.stdout)?.[0] ?? 'restic announced no group';
+      expect(ours.stdout).toContain(announced);
       seen.push(...ourPacks);
     }
     expect(seen.sort()).toEqual(packFiles(repo).map((f) => path.basename(f)));
