@@ -29,10 +29,16 @@ interface BadEntry {
   uses: string;
 }
 
-/** What the second walk keeps of a tree: its sound folders to descend into, and its bad entries. */
+/** A sound folder to descend into. */
+interface DirEntry {
+  name: string;
+  subtree: Id;
+}
+
+/** What the second walk keeps of a tree: its sound folders and its bad entries, in the tree's (name) order. */
 interface TreeSummary {
-  dirs: [name: string, subtree: Id][];
-  bad: BadEntry[];
+  entries: (BadEntry | DirEntry)[];
+  bad: number;
 }
 
 /** Why a blob cannot be loaded from any of its copies, or undefined when one copy is sound as far as check knows. */
@@ -60,22 +66,26 @@ function treeVerdict(id: Id, index: CheckIndex, report: CheckReport): string | u
 }
 
 function summarize(tree: Tree, index: CheckIndex, report: CheckReport): TreeSummary {
-  const summary: TreeSummary = { dirs: [], bad: [] };
+  const summary: TreeSummary = { entries: [], bad: 0 };
+  const bad = (name: string, uses: string): void => {
+    summary.entries.push({ name, uses });
+    summary.bad++;
+  };
   for (const node of tree.nodes) {
     if (node.type === 'dir' && typeof node.subtree === 'string' && node.subtree !== '') {
       const why = treeVerdict(node.subtree, index, report);
-      if (why === undefined) summary.dirs.push([node.name, node.subtree]);
-      else summary.bad.push({ name: node.name, uses: why });
+      if (why === undefined) summary.entries.push({ name: node.name, subtree: node.subtree });
+      else bad(node.name, why);
     } else if (node.type === 'file' && Array.isArray(node.content)) {
-      const bad: string[] = [];
+      const blobs: string[] = [];
       for (const blob of node.content) {
         const why = blobVerdict('data', blob, index, report);
-        if (why !== undefined) bad.push(why);
+        if (why !== undefined) blobs.push(why);
       }
-      const [first] = bad;
+      const [first] = blobs;
       if (first === undefined) continue;
-      const more = bad.length - 1;
-      summary.bad.push({ name: node.name, uses: more === 0 ? first : `${first} and ${more} more bad blob${more === 1 ? '' : 's'}` });
+      const more = blobs.length - 1;
+      bad(node.name, more === 0 ? first : `${first} and ${more} more bad blob${more === 1 ? '' : 's'}`);
     }
   }
   return summary;
@@ -105,13 +115,13 @@ export async function findAffected(
       summary = summarize(decodeTree(await loadIndexedBlob(repo, id, index.blobs.tree.get(id) ?? [])), index, report);
     } catch {
       // It loaded in the first walk; if it does not now, what is below it is out of reach all the same.
-      summary = { dirs: [], bad: [{ name: '', uses: `tree ${id}, which cannot be loaded` }] };
+      summary = { entries: [{ name: '', uses: `tree ${id}, which cannot be loaded` }], bad: 1 };
     }
     summaries.set(id, summary);
-    for (const [, sub] of summary.dirs) {
-      if (queued.has(sub)) continue;
-      queued.add(sub);
-      enqueue(sub);
+    for (const e of summary.entries) {
+      if (!('subtree' in e) || queued.has(e.subtree)) continue;
+      queued.add(e.subtree);
+      enqueue(e.subtree);
     }
     report.progress('affected', summaries.size, queued.size);
   });
@@ -121,8 +131,8 @@ export async function findAffected(
     const known = counts.get(id);
     if (known !== undefined) return known;
     const s = summaries.get(id);
-    let n = s?.bad.length ?? 0;
-    for (const [, sub] of s?.dirs ?? []) n += count(sub);
+    let n = s?.bad ?? 0;
+    for (const e of s?.entries ?? []) if ('subtree' in e) n += count(e.subtree);
     counts.set(id, n);
     return n;
   };
@@ -132,13 +142,10 @@ export async function findAffected(
   const list = (snapshot: Id, id: Id, prefix: string): void => {
     const s = summaries.get(id);
     if (!s || count(id) === 0) return;
-    for (const b of s.bad) {
+    for (const e of s.entries) {
       if (paths.length >= limit) return;
-      paths.push({ snapshot, path: b.name === '' ? prefix || '/' : `${prefix}/${b.name}`, uses: b.uses });
-    }
-    for (const [name, sub] of s.dirs) {
-      if (paths.length >= limit) return;
-      list(snapshot, sub, `${prefix}/${name}`);
+      if ('subtree' in e) list(snapshot, e.subtree, `${prefix}/${e.name}`);
+      else paths.push({ snapshot, path: e.name === '' ? prefix || '/' : `${prefix}/${e.name}`, uses: e.uses });
     }
   };
   for (const root of roots) {
