@@ -92,7 +92,7 @@ function summarize(tree: Tree, index: CheckIndex, report: CheckReport): TreeSumm
 }
 
 /**
- * Names the snapshots and paths that use what check found damaged or missing (restic 0.17 style): walks every tree
+ * Names the snapshots and paths that use what check found damaged or missing: walks every tree
  * again, below sound trees only, keeping per tree just its folders and its bad entries. A blob counts as bad only when
  * every copy of it is. Lists the first `limit` paths and counts all of them (shared trees are counted, not rewalked).
  */
