@@ -48,7 +48,7 @@ export interface WarningEvent {
 /** Progress of `check`: one phase at a time; `total` may grow while trees are discovered. */
 export interface CheckStatus {
   kind: 'check-status';
-  phase: 'index' | 'packs' | 'snapshots' | 'trees' | 'read-data';
+  phase: 'index' | 'packs' | 'snapshots' | 'trees' | 'read-data' | 'affected';
   done: number;
   total: number;
   bytesDone?: number;

@@ -9,6 +9,7 @@ import { forEachLimit } from '../util/index.js';
 
 /** Checks one whole pack in memory: its name, its header against the index, and every blob in it. */
 export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id, bytes: Buffer, report: CheckReport): void {
+  report.verifiedPacks.add(packId);
   if (hashId(bytes) !== packId) report.damaged(packId, `pack ${packId}: ID does not match, file is damaged`);
   const indexed = index.packs.get(packId) ?? [];
   let blobs: readonly PackBlob[];
@@ -22,13 +23,13 @@ export function verifyPackBytes(repo: Repository, index: CheckIndex, packId: Id,
   }
   for (const blob of blobs) {
     if (blob.offset + blob.length > bytes.length) {
-      report.damaged(packId, `pack ${packId}: blob ${blob.id} ends past the end of the pack`);
+      report.damagedBlob(packId, blob.id, `pack ${packId}: blob ${blob.id} ends past the end of the pack`);
       continue;
     }
     try {
       repo.codec.open(bytes.subarray(blob.offset, blob.offset + blob.length), blob.id, blob.uncompressedLength);
     } catch (err) {
-      report.damaged(packId, `pack ${packId}: blob ${blob.id}: ${reason(err)}`);
+      report.damagedBlob(packId, blob.id, `pack ${packId}: blob ${blob.id}: ${reason(err)}`);
     }
   }
 }

@@ -13,6 +13,14 @@ export class CheckReport {
   readonly damagedPacks = new Set<Id>();
   readonly missingPacks = new Set<Id>();
   readonly unreferencedPacks: Id[] = [];
+  /** `packId:blobId` of blob copies found bad when their pack was read whole. */
+  readonly badBlobCopies = new Set<string>();
+  /** Packs read whole: their blobs were judged one by one, so a damaged pack does not condemn all of them. */
+  readonly verifiedPacks = new Set<Id>();
+  /** Trees that could not be loaded (the walk did not go below them). */
+  readonly unloadableTrees = new Set<Id>();
+  /** Set when a tree refers to a blob that no index names. */
+  unindexedBlobs = false;
   private readonly signal: AbortSignal | undefined;
   private readonly onProgress: ProgressListener | undefined;
 
@@ -35,6 +43,19 @@ export class CheckReport {
   packFailure(packId: Id, message: string, err: unknown): void {
     if (isCairnError(err, 'corrupt')) this.damaged(packId, message);
     else this.error(message);
+  }
+
+  /** A blob copy whose bytes are wrong: its pack is damaged and files using only this copy are affected. */
+  damagedBlob(packId: Id, blobId: Id, message: string): void {
+    this.badBlobCopies.add(`${packId}:${blobId}`);
+    this.damaged(packId, message);
+  }
+
+  /** Whether anything was found that can make files of snapshots unrestorable. */
+  get blobsAtRisk(): boolean {
+    return (
+      this.damagedPacks.size > 0 || this.missingPacks.size > 0 || this.unloadableTrees.size > 0 || this.unindexedBlobs
+    );
   }
 
   warning(message: string): void {

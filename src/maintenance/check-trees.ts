@@ -13,9 +13,17 @@ interface PendingTree {
   path: string;
 }
 
+/** A snapshot and its root tree. */
+export interface SnapshotRoot {
+  snapshot: Id;
+  tree: Id;
+}
+
 export interface TreeWalkStats {
   snapshots: number;
   trees: number;
+  /** Every snapshot that names a tree, sorted by snapshot id. */
+  roots: SnapshotRoot[];
 }
 
 const NODE_TYPES = new Set(['file', 'dir', 'symlink', 'dev', 'chardev', 'fifo', 'socket', 'irregular']);
@@ -25,20 +33,26 @@ async function loadRoots(repo: Repository, index: CheckIndex, report: CheckRepor
   const ids: Id[] = [];
   for await (const f of repo.list('snapshots')) ids.push(f.name);
   ids.sort();
-  const roots: PendingTree[] = [];
+  const roots: SnapshotRoot[] = [];
   let done = 0;
   await forEachLimit(ids, concurrency, async (id) => {
     report.throwIfAborted();
     try {
       const snap = await loadSnapshot(repo, id);
       if (typeof snap.tree !== 'string' || snap.tree === '') report.error(`snapshot ${id} has no tree`);
-      else if (!index.blobs.tree.has(snap.tree)) report.error(`snapshot ${id}: tree ${snap.tree} not found in index`);
-      else roots.push({ id: snap.tree, path: '' });
+      else {
+        roots.push({ snapshot: id, tree: snap.tree });
+        if (!index.blobs.tree.has(snap.tree)) {
+          report.unindexedBlobs = true;
+          report.error(`snapshot ${id}: tree ${snap.tree} not found in index`);
+        }
+      }
     } catch (err) {
       report.error(`snapshot ${id}: cannot be loaded: ${reason(err)}`);
     }
     report.progress('snapshots', ++done, ids.length);
   });
+  roots.sort((a, b) => (a.snapshot < b.snapshot ? -1 : 1));
   return { roots, snapshots: ids.length };
 }
 
@@ -51,7 +65,9 @@ function checkNode(treeId: Id, path: string, node: TreeNode, index: CheckIndex, 
         return undefined;
       }
       for (const blobId of node.content) {
-        if (!index.blobs.data.has(blobId)) report.error(`tree ${treeId}: file "${path}" blob ${blobId} not found in index`);
+        if (index.blobs.data.has(blobId)) continue;
+        report.unindexedBlobs = true;
+        report.error(`tree ${treeId}: file "${path}" blob ${blobId} not found in index`);
       }
       return undefined;
     }
@@ -61,6 +77,7 @@ function checkNode(treeId: Id, path: string, node: TreeNode, index: CheckIndex, 
         return undefined;
       }
       if (!index.blobs.tree.has(node.subtree)) {
+        report.unindexedBlobs = true;
         report.error(`tree ${treeId}: dir "${path}" subtree ${node.subtree} not found in index`);
         return undefined;
       }
@@ -84,7 +101,12 @@ export async function checkSnapshotsAndTrees(
 ): Promise<TreeWalkStats> {
   const { roots, snapshots } = await loadRoots(repo, index, report, concurrency);
   const seen = new Set<Id>();
-  const start = roots.filter((r) => !seen.has(r.id) && seen.add(r.id));
+  const start: PendingTree[] = [];
+  for (const { tree } of roots) {
+    if (seen.has(tree) || !index.blobs.tree.has(tree)) continue;
+    seen.add(tree);
+    start.push({ id: tree, path: '' });
+  }
   let done = 0;
   await forEachQueued(start, concurrency, async (item, enqueue) => {
     report.throwIfAborted();
@@ -92,6 +114,7 @@ export async function checkSnapshotsAndTrees(
     try {
       tree = decodeTree(await loadIndexedBlob(repo, item.id, index.blobs.tree.get(item.id) ?? []));
     } catch (err) {
+      report.unloadableTrees.add(item.id);
       report.error(`tree ${item.id}: cannot be loaded: ${reason(err)}`);
     }
     for (const node of tree?.nodes ?? []) {
@@ -104,5 +127,5 @@ export async function checkSnapshotsAndTrees(
     }
     report.progress('trees', ++done, seen.size);
   });
-  return { snapshots, trees: seen.size };
+  return { snapshots, trees: seen.size, roots };
 }

@@ -98,7 +98,7 @@ describe('check', () => {
 
     const plain = await check(await openTestRepo(t.dir));
     expect(plain.errors).toHaveLength(1);
-    expect(plain.errors[0]).toMatch(new RegExp(`^tree ${t.blobs.sub}: cannot be loaded: MAC check failed`));
+    expect(plain.errors[0]).toMatch(new RegExp(`^tree ${t.blobs.sub}: cannot be loaded: The tree blob ${t.blobs.sub} in pack ${e.packId} is damaged: MAC check failed`));
 
     const read = await check(await openTestRepo(t.dir), { readData: true });
     expect(read.damagedPacks).toEqual([e.packId]);

@@ -1,5 +1,7 @@
 import type { Id, ProgressListener } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
+import type { AffectedPath } from './check-affected.js';
+import { findAffected } from './check-affected.js';
 import { loadCheckIndex } from './check-index.js';
 import { checkPackFiles, checkPackHeaders, judgeWrongSizes } from './check-packs.js';
 import { readPacks } from './check-read-data.js';
@@ -20,6 +22,8 @@ export interface CheckOptions {
   concurrency?: number;
   /** Source of randomness for the random subsets, in [0, 1) (tests pass a fixed one). */
   random?: () => number;
+  /** At most this many affected snapshot paths are listed (default 100); all are counted. */
+  affectedLimit?: number;
 }
 
 export interface CheckStats {
@@ -42,6 +46,10 @@ export interface CheckResult {
   missingPacks: Id[];
   /** Packs that exist but no index file names. */
   unreferencedPacks: Id[];
+  /** Snapshot paths that use a damaged or missing blob or tree (the first `affectedLimit`). */
+  affected: AffectedPath[];
+  /** How many affected snapshot paths there are in all. */
+  affectedTotal: number;
   stats: CheckStats;
 }
 
@@ -78,6 +86,11 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
   // Without --read-data(-subset) nothing is read: no read phase is reported, so no front end says it read data.
   const reading = subset !== undefined || opts.readData === true;
   const bytesRead = reading ? await report.phase(() => readPacks(repo, index, toRead, report, readConcurrency)) : 0;
+  // Only when something is damaged or missing: then walk again to name what it breaks.
+  const limit = Math.max(0, opts.affectedLimit ?? 100);
+  const affected = report.blobsAtRisk
+    ? await findAffected(repo, index, report, walk.roots, concurrency, limit)
+    : { paths: [], total: 0 };
 
   return {
     errors: report.errors,
@@ -85,6 +98,8 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
     damagedPacks: [...report.damagedPacks].sort(),
     missingPacks: [...report.missingPacks].sort(),
     unreferencedPacks: report.unreferencedPacks,
+    affected: affected.paths,
+    affectedTotal: affected.total,
     stats: {
       indexFiles: index.indexFiles,
       packs: index.packs.size,

@@ -2,7 +2,7 @@
  * @module maintenance
  * Keeping a repository healthy. `check` verifies it as `restic check` does: the index against the pack files,
  * the snapshots and every tree reachable from them, and optionally the content of all or some packs. Problems
- * come back as one line each; packs with bad bytes are listed for repair. Retention (`forget --keep-*`) is a pure
+ * come back as one line each; packs with bad bytes are listed for repair, with the snapshot files that use them. Retention (`forget --keep-*`) is a pure
  * function of snapshots, policy and time, deciding exactly as restic does (zones, DST, ISO weeks, reasons). `prune`
  * deletes what no snapshot uses, in an order that a crash at any moment cannot break. `repairIndex` builds the index
  * again from the pack headers and `repairSnapshots` rewrites snapshots without what cannot be read (restic's
@@ -10,6 +10,7 @@
  */
 export { check } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats } from './check.js';
+export type { AffectedPath } from './check-affected.js';
 export { parseReadDataSubset, selectPacks } from './read-data-subset.js';
 export type { ReadDataSubset } from './read-data-subset.js';
 export { applyPolicy, describePolicy, isEmptyPolicy } from './retention.js';

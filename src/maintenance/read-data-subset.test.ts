@@ -54,3 +54,47 @@ describe('selectPacks', () => {
     expect(selectPacks(new Map(), { kind: 'size', bytes: 5000 })).toEqual([]);
   });
 });
+
+/** A seeded generator in [0, 1) (mulberry32), so the random subsets are repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('random subsets read about the requested amount', () => {
+  // 400 packs of 1 to 8 MiB, as a repository's packs vary.
+  const rnd = seeded(1);
+  const packs = new Map<Id, number>(
+    Array.from({ length: 400 }, (_, i) => [i.toString(16).padStart(64, '0'), (1 + Math.floor(rnd() * 8)) << 20]),
+  );
+  const total = [...packs.values()].reduce((a, b) => a + b, 0);
+  const bytesOf = (ids: Id[]): number => ids.reduce((a, id) => a + (packs.get(id) ?? 0), 0);
+
+  it('is repeatable with the same random source and differs with another', () => {
+    const a = selectPacks(packs, { kind: 'percent', percent: 10 }, seeded(7));
+    expect(selectPacks(packs, { kind: 'percent', percent: 10 }, seeded(7))).toEqual(a);
+    expect(selectPacks(packs, { kind: 'percent', percent: 10 }, seeded(8))).not.toEqual(a);
+    expect(a).toHaveLength(40);
+  });
+
+  it('a size reads that many bytes on average, a percentage that share of the bytes', () => {
+    const size = 200 << 20;
+    let sizeBytes = 0;
+    let percentBytes = 0;
+    const runs = 200;
+    for (let seed = 0; seed < runs; seed++) {
+      sizeBytes += bytesOf(selectPacks(packs, { kind: 'size', bytes: size }, seeded(seed)));
+      percentBytes += bytesOf(selectPacks(packs, { kind: 'percent', percent: 25 }, seeded(seed + runs)));
+    }
+    expect(sizeBytes / runs / size).toBeGreaterThan(0.95);
+    expect(sizeBytes / runs / size).toBeLessThan(1.05);
+    expect(percentBytes / runs / (total / 4)).toBeGreaterThan(0.95);
+    expect(percentBytes / runs / (total / 4)).toBeLessThan(1.05);
+  });
+});

@@ -196,7 +196,8 @@ export class BlobStore {
     throw errors.find((e) => isCairnError(e, 'corrupt')) ?? errors[0];
   }
 
-  private async loadCopy(type: BlobType, id: Id, e: IndexEntry): Promise<Buffer> {
+  /** One copy of a blob, at the place `e` says (trees through the cache); 'corrupt' when its bytes are wrong. */
+  async loadCopy(type: BlobType, id: Id, e: IndexEntry): Promise<Buffer> {
     const raw = await this.readRange(type, e);
     try {
       return this.o.codec.open(raw, id, e.uncompressedLength);

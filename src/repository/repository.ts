@@ -240,6 +240,11 @@ export class Repository {
     return this.blobs.loadBlob(type, id);
   }
 
+  /** The verified plaintext of the copy of a blob at `entry` (check keeps its own index); trees go through the cache. */
+  loadBlobAt(id: Id, entry: IndexEntry): Promise<Buffer> {
+    return this.blobs.loadCopy(entry.type, id, entry);
+  }
+
   /**
    * The sealed bytes of several blobs of one pack (e.g. a restore's blobs of that pack) in a single backend read from
    * `offset` to `offset + length`; open each slice with `codec.open` (here or in a worker).
