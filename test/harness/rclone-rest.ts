@@ -68,7 +68,20 @@ export class RcloneRest {
   static async start(opts: RcloneRestOptions = {}): Promise<RcloneRest> {
     const ownDir = opts.dir === undefined;
     const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-rclone-rest-'));
-    const port = await freePort();
+    // freePort's port can be taken by another test file's server before rclone binds it; then that server would
+    // answer our requests. So wait for rclone's own "Serving" line, and try another port when the bind fails.
+    for (let attempt = 1; ; attempt++) {
+      const server = await RcloneRest.spawn(opts, dir, ownDir, await freePort());
+      if (await server.ready()) return server;
+      const inUse = server.stderr.includes('address already in use');
+      await server.stop();
+      if (!inUse || attempt === 5) {
+        throw new Error(`rclone serve restic did not start on port ${server.port}: ${server.stderr.trim()}`);
+      }
+    }
+  }
+
+  private static async spawn(opts: RcloneRestOptions, dir: string, ownDir: boolean, port: number): Promise<RcloneRest> {
     const args = ['serve', 'restic', '--addr', `127.0.0.1:${port}`];
     if (opts.user !== undefined) args.push('--user', opts.user, '--pass', opts.pass ?? '');
     if (opts.appendOnly) args.push('--append-only');
@@ -78,16 +91,18 @@ export class RcloneRest {
     const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: '/dev/null' };
     delete env.AWS_CA_BUNDLE;
     const child = spawn('rclone', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const server = new RcloneRest(child, dir, port, ownDir, opts.tls !== undefined);
+    return new RcloneRest(child, dir, port, ownDir, opts.tls !== undefined);
+  }
+
+  /** Whether rclone itself says it serves on our port (and accepts connections there). */
+  private async ready(): Promise<boolean> {
     const deadline = performance.now() + READY_TIMEOUT_MS;
-    while (!(await canConnect(port))) {
-      if (server.exited || performance.now() > deadline) {
-        await server.stop();
-        throw new Error(`rclone serve restic did not start on port ${port}: ${server.stderr.trim()}`);
-      }
+    const serving = `Serving restic REST API on ${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}/`;
+    while (!(this.stderr.includes(serving) && (await canConnect(this.port)))) {
+      if (this.exited || performance.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 50));
     }
-    return server;
+    return true;
   }
 
   async stop(): Promise<void> {
