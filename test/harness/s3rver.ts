@@ -26,8 +26,11 @@ export interface S3rver {
 function ping(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
+      // s3rver's own answer (its bucket list), not that of another test file's server on the same port.
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 && body.includes('ListAllMyBucketsResult')));
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));

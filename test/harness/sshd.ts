@@ -73,7 +73,8 @@ async function waitBanner(port: number, child: ChildProcess, log: () => string):
       sock.once('error', () => resolve(false));
       sock.once('close', () => resolve(false));
     });
-    if (ok) return;
+    // Our own sshd's greeting, not that of another test file's server that took the port first.
+    if (ok && log().includes(`Server listening on 127.0.0.1 port ${port}.`)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
@@ -131,6 +132,26 @@ async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/** Writes the config for a free port and starts sshd on it; freePort's port may be taken first, then another. */
+async function listenOnFreePort(
+  dir: string,
+  configFile: string,
+): Promise<{ port: number; proc: ReturnType<typeof spawnSshd> }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    fs.writeFileSync(configFile, config(dir, port));
+    execFileSync('/usr/sbin/sshd', ['-t', '-f', configFile]);
+    const proc = spawnSshd(configFile);
+    try {
+      await waitBanner(port, proc.child, proc.log);
+      return { port, proc };
+    } catch (err) {
+      await killChild(proc.child);
+      if (attempt === 5 || !proc.log().includes('Address already in use')) throw err;
+    }
+  }
+}
+
 /** Starts `/usr/sbin/sshd -D -e` with a fresh host key and client key, as root, on a free port. */
 export async function startSshd(): Promise<Sshd> {
   // tmpfs where there is one: the backend fsyncs every file, which costs ~0.2 s per file on some CI disks.
@@ -143,12 +164,10 @@ export async function startSshd(): Promise<Sshd> {
   const hostPublicKey = keygen(path.join(dir, 'host_ed25519'));
   const clientKey = path.join(dir, 'client_ed25519');
   fs.writeFileSync(path.join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`, { mode: 0o600 });
-  const port = await freePort();
   const configFile = path.join(dir, 'sshd_config');
-  fs.writeFileSync(configFile, config(dir, port));
-  execFileSync('/usr/sbin/sshd', ['-t', '-f', configFile]);
-  let proc = spawnSshd(configFile);
-  await waitBanner(port, proc.child, proc.log);
+  const first = await listenOnFreePort(dir, configFile);
+  const port = first.port;
+  let proc = first.proc;
   const knownHostsLine = `[127.0.0.1]:${port} ${hostPublicKey}`;
   return {
     host: '127.0.0.1',
