@@ -10,6 +10,7 @@ import { listSnapshotsUseCase } from './snapshots.js';
 import { NO_PASSWORD_MESSAGE, resolvePassword, withRepository } from './open.js';
 import { openSource } from '../registry.js';
 
+// A listing that fails before its first item: a generator that throws without ever yielding.
 // eslint-disable-next-line require-yield
 async function* failing(): AsyncIterable<never> {
   throw new Error('listing failed');

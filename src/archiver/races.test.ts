@@ -72,6 +72,7 @@ describe('backup: a file replaced after the listing', () => {
     }
   });
 
+  // Only root can mknod a character device.
   it.skipIf(!isRoot)('by a character device: left out instead of read forever', { timeout: 10_000 }, async () => {
     await expectLeftOut(when(zz(), replaceBy((p) => execFileSync('mknod', [p, 'c', '1', '5']))), /replaced by a device/);
   });
@@ -117,6 +118,7 @@ describe('backup: a folder changed after the listing', () => {
     await expectLeftOut(when(d(), () => fs.rmSync(d(), { recursive: true })), /does not exist/);
   });
 
+  // Root reads any folder; as root, test/e2e/bad-input.test.ts covers this case running the CLI as nobody.
   it.skipIf(isRoot)('unreadable: left out with a warning instead of stored as an empty folder', async () => {
     fs.chmodSync(d(), 0);
     try {
