@@ -7,6 +7,10 @@ command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v rclone >/dev/null || need+=(rclone)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
+command -v mariadbd >/dev/null || need+=(mariadb-server)
+[[ -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
+command -v dockerd >/dev/null || need+=(docker.io)
+[[ -x /bin/busybox ]] || need+=(busybox-static)
 if ((${#need[@]})); then
   if [[ $(id -u) != 0 ]]; then
     echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2
