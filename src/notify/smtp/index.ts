@@ -24,10 +24,16 @@ function readConfigFile(channel: string, key: string, path: string): string {
   }
 }
 
-/** Network trouble and SMTP 4xx replies are worth another try; 5xx replies and TLS or auth failures are not. */
+/**
+ * Network trouble and SMTP 4xx replies are worth another try; 5xx replies and TLS or auth failures are not.
+ * nodemailer reports both a refused connection and an untrusted certificate as ESOCKET; the socket's own code
+ * (`originalCode`) tells them apart: errno codes (ECONNREFUSED…) are network trouble, TLS codes
+ * (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_…) are configuration.
+ */
 function isRetryable(err: unknown): boolean {
-  const e = err as { code?: unknown; responseCode?: unknown };
+  const e = err as { code?: unknown; responseCode?: unknown; originalCode?: unknown };
   if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
+  if (typeof e.originalCode === 'string' && !/^E[A-Z]+$/.test(e.originalCode)) return false;
   return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED'].includes(String(e.code));
 }
 
