@@ -30,14 +30,13 @@ export const REFUSED_PREFIX = 'refuse';
 export class SmtpReceiver {
   readonly mails: ReceivedMail[] = [];
   private failures = 0;
+  private server: SMTPServer | undefined;
+  port = 0;
 
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly port: number,
-  ) {}
+  private constructor() {}
 
   static async start(opts: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
-    let receiver: SmtpReceiver | undefined;
+    const receiver = new SmtpReceiver();
     const server = new SMTPServer({
       logger: false,
       authOptional: opts.auth === undefined,
@@ -51,7 +50,7 @@ export class SmtpReceiver {
         }
       },
       onMailFrom(_address, _session, cb) {
-        if (receiver !== undefined && receiver.failures > 0) {
+        if (receiver.failures > 0) {
           receiver.failures--;
           cb(Object.assign(new Error('Try again later'), { responseCode: 451 }));
         } else {
@@ -71,7 +70,7 @@ export class SmtpReceiver {
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           const env = session.envelope;
-          receiver?.mails.push({
+          receiver.mails.push({
             ...decodeMail(raw),
             raw,
             from: env.mailFrom === false ? '' : env.mailFrom.address,
@@ -87,8 +86,8 @@ export class SmtpReceiver {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();
-    receiver = new SmtpReceiver(server, port);
+    receiver.server = server;
+    receiver.port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
     return receiver;
   }
 
@@ -98,6 +97,6 @@ export class SmtpReceiver {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
   }
 }
