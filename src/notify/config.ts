@@ -102,7 +102,9 @@ const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** The `notifications:` section of cairn.yaml: named channels, the routes that pick them, and the retry policy. */
 export const notificationsSchema = z
   .strictObject({
-    channels: z.record(z.string().regex(CHANNEL_NAME, 'a channel name is letters, digits, . _ -'), channelSchema).default({}),
+    channels: z
+      .record(z.string().regex(CHANNEL_NAME, 'a channel name is letters, digits, . _ -'), channelSchema)
+      .default({}),
     routes: z.array(routeSchema).default([]),
     retry: retrySchema.default({ attempts: 4, delay_seconds: 2, max_delay_seconds: 60 }),
   })

@@ -42,7 +42,11 @@ function retryable(err: unknown): boolean {
  * policy's attempts and maximum delay) until `signal` aborts. Never rejects: the outcome is the report, and every
  * failed try is logged.
  */
-export async function deliver(channel: Channel, message: Message, ctx: DeliverContext): Promise<DeliveryReport> {
+export async function deliver(
+  channel: Channel,
+  message: Message,
+  ctx: DeliverContext,
+): Promise<DeliveryReport> {
   const { policy, signal, log } = ctx;
   const started = ctx.clock.now();
   const fields = { channel: channel.name, job: message.event.job, kind: message.event.kind };
@@ -72,5 +76,11 @@ export async function deliver(channel: Channel, message: Message, ctx: DeliverCo
   }
   if (signal.aborted && attempt < policy.attempts) error = `${error} (gave up: the notifier was closed)`;
   log('error', `Notification through ${channel.name} failed: ${error}`, { ...fields, attempts: attempt });
-  return { channel: channel.name, ok: false, attempts: attempt, durationMs: ctx.clock.now() - started, error };
+  return {
+    channel: channel.name,
+    ok: false,
+    attempts: attempt,
+    durationMs: ctx.clock.now() - started,
+    error,
+  };
 }

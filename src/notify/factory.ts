@@ -32,7 +32,11 @@ export function secretsOf(config: ChannelConfig): string[] {
     case 'smtp':
       return config.password === undefined ? [] : [config.password];
     case 'webhook':
-      return [config.url, ...Object.values(config.headers), ...(config.secret === undefined ? [] : [config.secret])];
+      return [
+        config.url,
+        ...Object.values(config.headers),
+        ...(config.secret === undefined ? [] : [config.secret]),
+      ];
     case 'healthchecks':
       return [config.url];
   }

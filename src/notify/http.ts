@@ -45,21 +45,34 @@ export async function httpCall(fetchFn: FetchLike, call: HttpCall): Promise<stri
   } catch (err) {
     throwIfAborted(call.signal);
     if (timeout.aborted) {
-      throw new CairnError('unavailable', `${call.channel}: ${where} did not answer within ${call.timeoutMs / 1000} s.`, {
-        cause: err,
-        retryable: true,
-      });
+      throw new CairnError(
+        'unavailable',
+        `${call.channel}: ${where} did not answer within ${call.timeoutMs / 1000} s.`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     }
     const code = errnoCode((err as { cause?: unknown }).cause) ?? errnoCode(err);
-    throw new CairnError('unavailable', `${call.channel}: could not reach ${where}${code ? ` (${code})` : ''}.`, {
-      cause: err,
-      retryable: true,
-    });
+    throw new CairnError(
+      'unavailable',
+      `${call.channel}: could not reach ${where}${code ? ` (${code})` : ''}.`,
+      {
+        cause: err,
+        retryable: true,
+      },
+    );
   }
   if (res.ok) return text;
   const said = maskSecrets(text.replace(/\s+/g, ' ').trim().slice(0, 200), call.secrets);
   const retryable = retryableStatus(res.status);
-  const code = res.status === 401 || res.status === 403 ? 'access-denied' : retryable ? 'unavailable' : 'invalid-argument';
+  const code =
+    res.status === 401 || res.status === 403
+      ? 'access-denied'
+      : retryable
+        ? 'unavailable'
+        : 'invalid-argument';
   throw new CairnError(
     code,
     `${call.channel}: ${where} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${said ? `: ${said}` : ''}.`,

@@ -16,7 +16,8 @@ export interface Message {
 }
 
 const DEFAULT_HINTS: Partial<Record<NotifyEvent['kind'], string>> = {
-  'run-failed': 'Look at the run log with `cairn status`, fix the cause and run the job again with `cairn run JOB`.',
+  'run-failed':
+    'Look at the run log with `cairn status`, fix the cause and run the job again with `cairn run JOB`.',
   'job-overdue':
     'Check that `cairn serve` is running on this host and look at the last runs of the job with `cairn status`.',
   'drill-overdue': 'Run a drill now (`cairn drill`) to prove that the backups can be restored.',
@@ -109,7 +110,11 @@ export function maskEvent(e: NotifyEvent, secrets: readonly string[]): NotifyEve
  * (repository), the error, what to do (the event's hint or a default for its kind) and the figures. Every secret
  * the patterns of `maskSecrets` or the `secrets` list catch is masked.
  */
-export function renderMessage(raw: NotifyEvent, secrets: readonly string[] = [], prefix = '[cairn]'): Message {
+export function renderMessage(
+  raw: NotifyEvent,
+  secrets: readonly string[] = [],
+  prefix = '[cairn]',
+): Message {
   const e = maskEvent(raw, secrets);
   const eventClass = classOf(e.kind);
   const where = e.repository === undefined ? '' : ` (repository ${e.repository})`;

@@ -40,12 +40,19 @@ export function createNotifier(config: NotificationsConfig, deps: NotifierDeps =
   const log: NotifyLogger = deps.logger ?? (() => {});
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   const channels = new Map<string, Channel>();
-  for (const [name, c] of Object.entries(config.channels)) channels.set(name, openChannel(name, c, { fetch: fetchFn, clock }));
+  for (const [name, c] of Object.entries(config.channels))
+    channels.set(name, openChannel(name, c, { fetch: fetchFn, clock }));
   const secrets = [...(deps.secrets ?? []), ...Object.values(config.channels).flatMap(secretsOf)];
   const stop = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
 
-  const refused = (channel: string, error: string): DeliveryReport => ({ channel, ok: false, attempts: 0, durationMs: 0, error });
+  const refused = (channel: string, error: string): DeliveryReport => ({
+    channel,
+    ok: false,
+    attempts: 0,
+    durationMs: 0,
+    error,
+  });
 
   async function notify(event: NotifyEvent, jobRoutes: readonly Route[] = []): Promise<DeliveryReport[]> {
     try {
@@ -57,7 +64,13 @@ export function createNotifier(config: NotificationsConfig, deps: NotifierDeps =
           const channel = channels.get(name);
           if (channel === undefined) return refused(name, `There is no notification channel named ${name}.`);
           if (stop.signal.aborted) return refused(name, 'The notifier is closed.');
-          return deliver(channel, message, { policy: config.retry, signal: stop.signal, log, clock, secrets });
+          return deliver(channel, message, {
+            policy: config.retry,
+            signal: stop.signal,
+            log,
+            clock,
+            secrets,
+          });
         }),
       );
       inFlight.add(work);
@@ -68,7 +81,9 @@ export function createNotifier(config: NotificationsConfig, deps: NotifierDeps =
       }
     } catch (err) {
       // Only a bug gets here; the caller's run must not fail because its notification did.
-      log('error', `Notification of ${event.kind} for job ${event.job} failed: ${String(err)}`, { job: event.job });
+      log('error', `Notification of ${event.kind} for job ${event.job} failed: ${String(err)}`, {
+        job: event.job,
+      });
       return [];
     }
   }

@@ -1,8 +1,11 @@
 /** The stand-in for anything secret. */
 export const MASK = '***';
 
-/** scheme://user:password@host → the password part. Also matches restic's `rest:https://…` and `s3:https://…`. */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]+)@/gi;
+/**
+ * scheme://user:password@host → the password, which may hold "/" or an unencoded "@" (it runs to the last "@" of
+ * the word: masking too much is safe, too little is not). Also matches restic's `rest:https://…` and `s3:https://…`.
+ */
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):(\S+)@/gi;
 /** Query parameters and `key=value` / `key: value` pairs whose name says they carry a credential. */
 const SECRET_PAIR =
   /\b((?:access_?token|api_?key|auth|key|password|passwd|pass|pwd|secret|sign|signature|token)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi;

@@ -16,8 +16,10 @@ beforeAll(async () => {
 afterAll(() => rx.close());
 
 const channel = (name: string, url: string) =>
-  new HealthchecksChannel(name, healthchecksChannelSchema.parse({ type: 'healthchecks', url, timeout_seconds: 5 }), (u, i) =>
-    fetch(u, i),
+  new HealthchecksChannel(
+    name,
+    healthchecksChannelSchema.parse({ type: 'healthchecks', url, timeout_seconds: 5 }),
+    (u, i) => fetch(u, i),
   );
 
 runChannelConformance('healthchecks', () => ({
@@ -25,7 +27,8 @@ runChannelConformance('healthchecks', () => ({
   refusing: channel('bad-hc', rx.url('/refuse/uuid-s3cret-42')),
   unreachable: channel('gone-hc', `http://127.0.0.1:${closedPort}/ping/x`),
   secret: 'uuid-s3cret-42',
-  received: () => rx.requests.filter((r) => r.url.startsWith('/ping/5f0c-uuid')).map((r) => `${r.url}\n${r.body}`),
+  received: () =>
+    rx.requests.filter((r) => r.url.startsWith('/ping/5f0c-uuid')).map((r) => `${r.url}\n${r.body}`),
 }));
 
 describe('HealthchecksChannel', () => {

@@ -18,9 +18,13 @@ function readConfigFile(channel: string, key: string, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CairnError('invalid-argument', `Channel ${channel}: cannot read ${key} ${path} (${errnoCode(err) ?? String(err)}).`, {
-      cause: err,
-    });
+    throw new CairnError(
+      'invalid-argument',
+      `Channel ${channel}: cannot read ${key} ${path} (${errnoCode(err) ?? String(err)}).`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -34,7 +38,9 @@ function isRetryable(err: unknown): boolean {
   const e = err as { code?: unknown; responseCode?: unknown; originalCode?: unknown };
   if (typeof e.responseCode === 'number') return e.responseCode >= 400 && e.responseCode < 500;
   if (typeof e.originalCode === 'string' && !/^E[A-Z]+$/.test(e.originalCode)) return false;
-  return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED'].includes(String(e.code));
+  return ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNRESET', 'ECONNREFUSED'].includes(
+    String(e.code),
+  );
 }
 
 export class SmtpChannel implements Channel {
@@ -85,9 +91,16 @@ export class SmtpChannel implements Channel {
       await abortable(sending, signal);
     } catch (err) {
       if (err instanceof CairnError) throw err;
-      const said = maskSecrets(err instanceof Error ? err.message : String(err), this.password ? [this.password] : []);
+      const said = maskSecrets(
+        err instanceof Error ? err.message : String(err),
+        this.password ? [this.password] : [],
+      );
       throw new CairnError(
-        isRetryable(err) ? 'unavailable' : (err as { code?: unknown }).code === 'EAUTH' ? 'access-denied' : 'invalid-argument',
+        isRetryable(err)
+          ? 'unavailable'
+          : (err as { code?: unknown }).code === 'EAUTH'
+            ? 'access-denied'
+            : 'invalid-argument',
         `${this.name}: the mail server ${this.where} did not take the message: ${said.replace(/[.\s]+$/, '')}.`,
         { cause: err, retryable: isRetryable(err) },
       );

@@ -34,15 +34,36 @@ const config = (over: Partial<SmtpChannelConfig> & { port: number }): SmtpChanne
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cairn-smtp-'));
   // A self-signed certificate for 127.0.0.1; EC keys are generated in milliseconds.
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   plain = await SmtpReceiver.start({ auth: { user: USER, pass: PASS } });
   tls = await SmtpReceiver.start({
     auth: { user: USER, pass: PASS },
-    tls: { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') },
+    tls: {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    },
   });
   closedPort = await freePort();
 });
@@ -64,14 +85,17 @@ runChannelConformance('smtp', () => ({
 describe('SmtpChannel', () => {
   it('sends from and to the configured addresses after logging in', async () => {
     const before = plain.mails.length;
-    await new SmtpChannel('ops-mail', config({ port: plain.port, to: ['a@example.org', 'b@example.org'] })).send(
-      renderMessage(failedEvent()),
-    );
+    await new SmtpChannel(
+      'ops-mail',
+      config({ port: plain.port, to: ['a@example.org', 'b@example.org'] }),
+    ).send(renderMessage(failedEvent()));
     const mail = plain.mails[before]!;
     expect(mail.from).toBe('cairn@example.org');
     expect(mail.to).toEqual(['a@example.org', 'b@example.org']);
     expect(mail.user).toBe(USER);
-    expect(mail.subject).toBe('[cairn] FAILED: job website-files on web-1: backup failed (repository offsite)');
+    expect(mail.subject).toBe(
+      '[cairn] FAILED: job website-files on web-1: backup failed (repository offsite)',
+    );
     expect(mail.headers.get('x-cairn-event')).toBe('run-failed');
   });
 
@@ -102,7 +126,9 @@ describe('SmtpChannel', () => {
     const before = plain.mails.length;
     const c = config({ port: plain.port });
     delete c.password;
-    await new SmtpChannel('ops-mail', { ...c, password_file: join(dir, 'pass') }).send(renderMessage(failedEvent()));
+    await new SmtpChannel('ops-mail', { ...c, password_file: join(dir, 'pass') }).send(
+      renderMessage(failedEvent()),
+    );
     expect(plain.mails.length).toBe(before + 1);
   });
 

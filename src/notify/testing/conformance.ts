@@ -43,7 +43,10 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
  * Registers the Channel contract (channel.ts) as a vitest suite. `setup` is called once per test and must give
  * channels whose receiver is already running; the receiver is shared, so the cases count what arrives anew.
  */
-export function runChannelConformance(kind: string, setup: () => ChannelTarget | Promise<ChannelTarget>): void {
+export function runChannelConformance(
+  kind: string,
+  setup: () => ChannelTarget | Promise<ChannelTarget>,
+): void {
   describe(`Channel conformance: ${kind}`, () => {
     it('delivers one message that says what failed, where and what to do', async () => {
       const t = await setup();
@@ -51,7 +54,13 @@ export function runChannelConformance(kind: string, setup: () => ChannelTarget |
       await t.channel.send(renderMessage(failedEvent()));
       const got = t.received().slice(before);
       expect(got).toHaveLength(1);
-      for (const part of ['website-files', 'web-1', 'offsite', '/srv/site/uploads is missing', 'remove it from the job']) {
+      for (const part of [
+        'website-files',
+        'web-1',
+        'offsite',
+        '/srv/site/uploads is missing',
+        'remove it from the job',
+      ]) {
         expect(got[0]).toContain(part);
       }
     });
@@ -59,7 +68,9 @@ export function runChannelConformance(kind: string, setup: () => ChannelTarget |
     it('keeps text outside ASCII intact', async () => {
       const t = await setup();
       const before = t.received().length;
-      await t.channel.send(renderMessage(failedEvent({ job: 'schüler-daten', error: 'Ordner „Übungen“ fehlt' })));
+      await t.channel.send(
+        renderMessage(failedEvent({ job: 'schüler-daten', error: 'Ordner „Übungen“ fehlt' })),
+      );
       const got = t.received().slice(before);
       expect(got).toHaveLength(1);
       expect(got[0]).toContain('schüler-daten');

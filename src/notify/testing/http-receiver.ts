@@ -31,7 +31,12 @@ export class HttpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const got = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const got = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         const { status, body } = receiver.answer(got.url);
         (status < 300 ? receiver.requests : receiver.refused).push(got);
         res.writeHead(status, { 'content-type': 'application/json' }).end(body);
@@ -57,7 +62,11 @@ export class HttpReceiver {
     const n = (this.hits.get(path) ?? 0) + 1;
     this.hits.set(path, n);
     if (path.startsWith('/refuse')) return { status: 400, body: '{"error":"bad request"}' };
-    if (path.startsWith('/body-refuse')) return { status: 200, body: '{"code":19024,"msg":"Key Words Not Found","errcode":310000,"errmsg":"keywords not in content"}' };
+    if (path.startsWith('/body-refuse'))
+      return {
+        status: 200,
+        body: '{"code":19024,"msg":"Key Words Not Found","errcode":310000,"errmsg":"keywords not in content"}',
+      };
     const flaky = /^\/flaky\/(\d+)\//.exec(path);
     if (flaky !== null && n <= Number(flaky[1])) return { status: 503, body: '{"error":"busy"}' };
     return { status: 200, body: '{"ok":true,"code":0,"errcode":0,"errmsg":"ok"}' };

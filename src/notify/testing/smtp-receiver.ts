@@ -41,7 +41,9 @@ export class SmtpReceiver {
       logger: false,
       authOptional: opts.auth === undefined,
       allowInsecureAuth: opts.tls === undefined,
-      ...(opts.tls === undefined ? { disabledCommands: ['STARTTLS'] } : { key: opts.tls.key, cert: opts.tls.cert }),
+      ...(opts.tls === undefined
+        ? { disabledCommands: ['STARTTLS'] }
+        : { key: opts.tls.key, cert: opts.tls.cert }),
       onAuth(auth, _session, cb) {
         if (opts.auth !== undefined && auth.username === opts.auth.user && auth.password === opts.auth.pass) {
           cb(null, { user: auth.username });
@@ -97,6 +99,8 @@ export class SmtpReceiver {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+    return new Promise((resolve) =>
+      this.server === undefined ? resolve() : this.server.close(() => resolve()),
+    );
   }
 }

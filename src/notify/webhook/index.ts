@@ -32,7 +32,10 @@ export class WebhookChannel implements Channel {
       body: req.body,
       timeoutMs: this.config.timeout_seconds * 1000,
       signal,
-      secrets: [...Object.values(this.config.headers), ...(this.config.secret === undefined ? [] : [this.config.secret])],
+      secrets: [
+        ...Object.values(this.config.headers),
+        ...(this.config.secret === undefined ? [] : [this.config.secret]),
+      ],
     });
     const refusal = refusalInBody(this.config.template, text);
     if (refusal !== undefined) {

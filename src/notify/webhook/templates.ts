@@ -34,7 +34,8 @@ function truncateBytes(s: string, max: number): string {
 }
 
 /** Slack's mrkdwn: these three are control characters and must be escaped as entities. */
-const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const slackEscape = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The JSON of the `json` template: the masked event plus the worded message; stable field names for scripts. */
 function jsonBody(m: Message): unknown {
@@ -58,7 +59,13 @@ function jsonBody(m: Message): unknown {
   };
 }
 
-const NTFY_PRIORITY: Record<EventClass, number> = { failure: 5, warning: 4, recovery: 3, success: 2, start: 2 };
+const NTFY_PRIORITY: Record<EventClass, number> = {
+  failure: 5,
+  warning: 4,
+  recovery: 3,
+  success: 2,
+  start: 2,
+};
 const NTFY_TAGS: Record<EventClass, string> = {
   failure: 'rotating_light',
   warning: 'warning',
@@ -66,7 +73,13 @@ const NTFY_TAGS: Record<EventClass, string> = {
   success: 'white_check_mark',
   start: 'arrow_forward',
 };
-const GOTIFY_PRIORITY: Record<EventClass, number> = { failure: 8, warning: 5, recovery: 5, success: 2, start: 1 };
+const GOTIFY_PRIORITY: Record<EventClass, number> = {
+  failure: 8,
+  warning: 5,
+  recovery: 5,
+  success: 2,
+  start: 1,
+};
 
 /** ntfy takes JSON at the server's root with the topic inside; the config names the topic URL people know. */
 function ntfySplit(url: string): { root: string; topic: string } {
@@ -101,7 +114,9 @@ const BUILDERS: Record<WebhookTemplate, Builder> = {
   discord: (_c, m) => ({
     body: { content: truncateChars(`**${m.subject}**\n${m.text}`, 2000), allowed_mentions: { parse: [] } },
   }),
-  feishu: (c, m, now) => ({ body: { ...feishuSign(c.secret, now), msg_type: 'text', content: { text: plain(m) } } }),
+  feishu: (c, m, now) => ({
+    body: { ...feishuSign(c.secret, now), msg_type: 'text', content: { text: plain(m) } },
+  }),
   dingtalk: (c, m, now) => ({
     url: dingtalkUrl(c.url, c.secret, now),
     body: { msgtype: 'text', text: { content: plain(m) } },
@@ -123,7 +138,9 @@ const BUILDERS: Record<WebhookTemplate, Builder> = {
       },
     };
   },
-  gotify: (_c, m) => ({ body: { title: m.subject, message: m.text, priority: GOTIFY_PRIORITY[m.eventClass] } }),
+  gotify: (_c, m) => ({
+    body: { title: m.subject, message: m.text, priority: GOTIFY_PRIORITY[m.eventClass] },
+  }),
 };
 
 /** The request a template makes of a message: the URL (some templates sign or reroute it), headers and JSON body. */

@@ -28,7 +28,12 @@ function channel(name: string, url: string, template: WebhookTemplate, over: Rec
     ...(template === 'telegram' ? { chat_id: -100123 } : {}),
     ...over,
   });
-  return new WebhookChannel(name, config, (u, init) => fetch(u, init), over.secret === undefined ? systemClock : fixedClock(NOW));
+  return new WebhookChannel(
+    name,
+    config,
+    (u, init) => fetch(u, init),
+    over.secret === undefined ? systemClock : fixedClock(NOW),
+  );
 }
 
 for (const template of WEBHOOK_TEMPLATES) {
@@ -60,13 +65,17 @@ describe('webhook templates produce the bodies the services document', () => {
 
   it('slack: escapes &, < and > as its mrkdwn requires', async () => {
     const before = rx.requests.length;
-    await channel('h', rx.url('/shape/slack-esc'), 'slack').send(renderMessage(failedEvent({ error: 'a <b> & c' })));
+    await channel('h', rx.url('/shape/slack-esc'), 'slack').send(
+      renderMessage(failedEvent({ error: 'a <b> & c' })),
+    );
     expect((JSON.parse(rx.requests[before]!.body) as { text: string }).text).toContain('a &lt;b&gt; &amp; c');
   });
 
   it('discord: {content} within 2000 characters and no mentions', async () => {
     const before = rx.requests.length;
-    await channel('h', rx.url('/shape/discord'), 'discord').send(renderMessage(failedEvent({ error: 'x'.repeat(5000) })));
+    await channel('h', rx.url('/shape/discord'), 'discord').send(
+      renderMessage(failedEvent({ error: 'x'.repeat(5000) })),
+    );
     const body = JSON.parse(rx.requests[before]!.body) as { content: string; allowed_mentions: unknown };
     expect([...body.content].length).toBeLessThanOrEqual(2000);
     expect(body.allowed_mentions).toEqual({ parse: [] });
@@ -82,8 +91,13 @@ describe('webhook templates produce the bodies the services document', () => {
   });
 
   it('dingtalk: {msgtype: text, text: {content}}, signed in the query when a secret is set', async () => {
-    const { body, req } = await sendOne('dingtalk', '/shape/dingtalk?access_token=abc', { secret: 'SECding' });
-    expect(body).toEqual({ msgtype: 'text', text: { content: expect.stringContaining('website-files') as unknown } });
+    const { body, req } = await sendOne('dingtalk', '/shape/dingtalk?access_token=abc', {
+      secret: 'SECding',
+    });
+    expect(body).toEqual({
+      msgtype: 'text',
+      text: { content: expect.stringContaining('website-files') as unknown },
+    });
     const q = new URL(req.url, 'http://x').searchParams;
     expect(q.get('access_token')).toBe('abc');
     expect(q.get('timestamp')).toBe(String(NOW));
@@ -92,7 +106,9 @@ describe('webhook templates produce the bodies the services document', () => {
 
   it('wecom: {msgtype: text, text: {content}} within 2048 bytes', async () => {
     const before = rx.requests.length;
-    await channel('h', rx.url('/shape/wecom?key=k'), 'wecom').send(renderMessage(failedEvent({ error: 'ü'.repeat(3000) })));
+    await channel('h', rx.url('/shape/wecom?key=k'), 'wecom').send(
+      renderMessage(failedEvent({ error: 'ü'.repeat(3000) })),
+    );
     const body = JSON.parse(rx.requests[before]!.body) as { msgtype: string; text: { content: string } };
     expect(body.msgtype).toBe('text');
     expect(Buffer.byteLength(body.text.content)).toBeLessThanOrEqual(2048);
@@ -134,9 +150,13 @@ describe('webhook templates produce the bodies the services document', () => {
 
 describe('WebhookChannel', () => {
   it('sends the configured headers and keeps their values out of errors', async () => {
-    const { req } = await sendOne('json', '/shape/headers', { headers: { authorization: 'Bearer hdr-secret-1' } });
+    const { req } = await sendOne('json', '/shape/headers', {
+      headers: { authorization: 'Bearer hdr-secret-1' },
+    });
     expect(req.headers.authorization).toBe('Bearer hdr-secret-1');
-    const err = await channel('h', rx.url('/refuse/x'), 'json', { headers: { authorization: 'Bearer hdr-secret-1' } })
+    const err = await channel('h', rx.url('/refuse/x'), 'json', {
+      headers: { authorization: 'Bearer hdr-secret-1' },
+    })
       .send(renderMessage(failedEvent()))
       .catch((e: unknown) => e);
     expect((err as Error).message).not.toContain('hdr-secret-1');
@@ -148,7 +168,9 @@ describe('WebhookChannel', () => {
         .send(renderMessage(failedEvent()))
         .catch((e: unknown) => e);
       expect(isCairnError(err) && !err.retryable).toBe(true);
-      expect((err as Error).message).toMatch(/^cn-hook: http:\/\/127\.0\.0\.1:\d+ refused the message: error \d+/);
+      expect((err as Error).message).toMatch(
+        /^cn-hook: http:\/\/127\.0\.0\.1:\d+ refused the message: error \d+/,
+      );
     }
   });
 
