@@ -5,7 +5,7 @@ const LAYERS = [
   ['crypto', 'compress', 'chunker', 'backend'],
   ['repository'],
   ['snapshot', 'source'],
-  ['archiver', 'restorer', 'maintenance'],
+  ['archiver', 'restorer', 'maintenance', 'notify'],
   ['app', 'registry.ts', 'repo-server'],
   ['cli', 'server', 'scheduler'],
 ];
@@ -73,6 +73,27 @@ module.exports = {
       severity: 'error',
       from: { pathNot: ['^src/registry[.]ts$', '/testing/', '/test-support[.]ts$', '^src/source/[^/]+/'] },
       to: { path: '^src/source/[^/]+/' },
+    },
+    {
+      name: 'notify-self-contained',
+      comment: 'notifications import only core, util and their libraries: the daemon hands them events, not objects',
+      severity: 'error',
+      from: { path: '^src/notify/' },
+      to: { path: '^src/', pathNot: ['^src/(core|util)/', '^src/notify/'] },
+    },
+    {
+      name: 'notify-channel-implementations',
+      comment: 'a channel kind imports only core, util, its own folder and the files directly in notify/',
+      severity: 'error',
+      from: { path: '^src/notify/(smtp|webhook|healthchecks)/' },
+      to: { path: '^src/', pathNot: ['^src/(core|util)/', '^src/notify/[^/]+[.]ts$', '^src/notify/$1/'] },
+    },
+    {
+      name: 'notify-channel-implementations-factory-only',
+      comment: 'only notify/factory.ts (and test code) names concrete channel kinds',
+      severity: 'error',
+      from: { pathNot: ['^src/notify/factory[.]ts$', '/testing/', '^src/notify/(smtp|webhook|healthchecks)/'] },
+      to: { path: '^src/notify/(smtp|webhook|healthchecks)/' },
     },
     {
       name: 'repo-server-serves-a-backend',
