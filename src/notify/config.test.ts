@@ -47,5 +47,8 @@ describe('notificationsSchema', () => {
     expect(
       messages({ channels: { m: { type: 'smtp', host: 'h', password: 'p', from: 'a@b.c', to: ['d@e.f'] } } }),
     ).toEqual(['channels.m.user: a password needs a user']);
+    expect(
+      messages({ channels: { w: { type: 'webhook', url: 'https://x', headers: { 'X-A': 'line\nbreak' } } } }),
+    ).toEqual(['channels.w.headers.X-A: a header value must be Latin-1 text without line breaks']);
   });
 });

@@ -52,7 +52,15 @@ export const webhookChannelSchema = z
     type: z.literal('webhook'),
     url: httpUrl,
     template: z.enum(WEBHOOK_TEMPLATES).default('json'),
-    headers: z.record(z.string().min(1), z.string()).default({}),
+    // fetch refuses header values outside Latin-1; say so here instead of at the first failure.
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name'),
+        z
+          .string()
+          .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'a header value must be Latin-1 text without line breaks'),
+      )
+      .default({}),
     /** telegram: the chat to post to. */
     chat_id: z.union([z.string().min(1), z.number().int()]).optional(),
     /** dingtalk, feishu: the signing secret of the bot ("SEC…" for DingTalk). */
