@@ -35,7 +35,6 @@ export const smtpChannelSchema = z
     ca_file: z.string().min(1).optional(),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1),
-    subject_prefix: z.string().default('[cairn]'),
     timeout_seconds: timeout(30),
   })
   .refine((c) => c.password === undefined || c.password_file === undefined, {

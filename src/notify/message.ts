@@ -110,15 +110,11 @@ export function maskEvent(e: NotifyEvent, secrets: readonly string[]): NotifyEve
  * (repository), the error, what to do (the event's hint or a default for its kind) and the figures. Every secret
  * the patterns of `maskSecrets` or the `secrets` list catch is masked.
  */
-export function renderMessage(
-  raw: NotifyEvent,
-  secrets: readonly string[] = [],
-  prefix = '[cairn]',
-): Message {
+export function renderMessage(raw: NotifyEvent, secrets: readonly string[] = []): Message {
   const e = maskEvent(raw, secrets);
   const eventClass = classOf(e.kind);
   const where = e.repository === undefined ? '' : ` (repository ${e.repository})`;
-  const subject = `${prefix ? `${prefix} ` : ''}${LABEL[eventClass]}: job ${e.job} on ${e.host}: ${what(e)}${where}`;
+  const subject = `[cairn] ${LABEL[eventClass]}: job ${e.job} on ${e.host}: ${what(e)}${where}`;
   const hint = e.hint ?? DEFAULT_HINTS[e.kind];
   const lines = [
     `What: ${what(e)}`,

@@ -179,6 +179,17 @@ describe('createNotifier', () => {
     );
   });
 
+  it('reports a job route that names a channel the section does not have', async () => {
+    const { notifier } = setup({ channels: { a: hook('/n8/a') } });
+    expect(
+      await notifier.notify(failedEvent(), [{ channels: ['a', 'typo'], on: ['failure'] }]),
+    ).toMatchObject([
+      { channel: 'a', ok: true },
+      { channel: 'typo', ok: false, attempts: 0, error: 'There is no notification channel named typo.' },
+    ]);
+    await notifier.close();
+  });
+
   it('sends nothing when no route wants the event', async () => {
     const { notifier } = setup({
       channels: { a: hook('/n7/a') },
