@@ -96,6 +96,12 @@ export const routeSchema = z.strictObject({
   jobs: z.array(z.string().min(1)).min(1).optional(),
 });
 
+/**
+ * A route in a job's own config: a full route, or just a channel name, short for that channel on the default
+ * classes (failure, warning, recovery).
+ */
+export const jobRouteSchema = z.union([z.string().min(1), routeSchema]);
+
 export const retrySchema = z.strictObject({
   /** Tries per delivery, the first included. */
   attempts: z.number().int().min(1).max(10).default(4),
@@ -135,6 +141,7 @@ export type WebhookChannelConfig = z.output<typeof webhookChannelSchema>;
 export type HealthchecksChannelConfig = z.output<typeof healthchecksChannelSchema>;
 export type ChannelConfig = z.output<typeof channelSchema>;
 export type Route = z.output<typeof routeSchema>;
+export type JobRoute = z.output<typeof jobRouteSchema>;
 export type RetryPolicy = z.output<typeof retrySchema>;
 export type NotificationsConfig = z.output<typeof notificationsSchema>;
 /** What a config file may hold before defaults are applied. */

@@ -21,12 +21,13 @@ export type {
   HealthchecksChannelConfig,
   WebhookTemplate,
   Route,
+  JobRoute,
   RetryPolicy,
 } from './config.js';
 export type { Channel } from './channel.js';
 export type { Message } from './message.js';
 export { renderMessage } from './message.js';
-export { pickChannels } from './routing.js';
+export { pickChannels, expandJobRoutes } from './routing.js';
 export { maskSecrets, MASK } from './redact.js';
 export type { DeliveryReport, LogLevel, NotifyLogger } from './deliver.js';
 export type { FetchLike } from './http.js';

@@ -1,14 +1,14 @@
 import { systemClock } from '../util/index.js';
 import type { Clock } from '../util/index.js';
 import type { Channel } from './channel.js';
-import type { NotificationsConfig, Route } from './config.js';
+import type { JobRoute, NotificationsConfig } from './config.js';
 import type { DeliveryReport, NotifyLogger } from './deliver.js';
 import { deliver } from './deliver.js';
 import type { NotifyEvent } from './event.js';
 import { openChannel, secretsOf } from './factory.js';
 import type { FetchLike } from './http.js';
 import { renderMessage } from './message.js';
-import { pickChannels } from './routing.js';
+import { expandJobRoutes, pickChannels } from './routing.js';
 
 export interface NotifierDeps {
   /** Where delivery trouble is reported (a pino logger adapts in one line); default: silent. */
@@ -22,10 +22,11 @@ export interface NotifierDeps {
 export interface Notifier {
   /**
    * Sends the event to every channel its routes pick: the configured routes plus `jobRoutes` (a job's own routes
-   * from the config file). Resolves once every channel has succeeded or given up, with one report per channel,
-   * and never rejects: an unreachable server is retried, logged and reported.
+   * from the config file, each a route or a bare channel name; see `jobRouteSchema`). Resolves once every channel
+   * has succeeded or given up, with one report per channel, and never rejects: an unreachable server is retried,
+   * logged and reported.
    */
-  notify(event: NotifyEvent, jobRoutes?: readonly Route[]): Promise<DeliveryReport[]>;
+  notify(event: NotifyEvent, jobRoutes?: readonly JobRoute[]): Promise<DeliveryReport[]>;
   /** Stops retries and waits for deliveries in flight to end; later `notify` calls report failure. Idempotent. */
   close(): Promise<void>;
 }
@@ -54,9 +55,9 @@ export function createNotifier(config: NotificationsConfig, deps: NotifierDeps =
     error,
   });
 
-  async function notify(event: NotifyEvent, jobRoutes: readonly Route[] = []): Promise<DeliveryReport[]> {
+  async function notify(event: NotifyEvent, jobRoutes: readonly JobRoute[] = []): Promise<DeliveryReport[]> {
     try {
-      const names = pickChannels([...config.routes, ...jobRoutes], event);
+      const names = pickChannels([...config.routes, ...expandJobRoutes(jobRoutes)], event);
       if (names.length === 0) return [];
       const message = renderMessage(event, secrets);
       const work = Promise.all(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routeSchema } from './config.js';
 import type { NotifyEventKind } from './event.js';
-import { pickChannels } from './routing.js';
+import { expandJobRoutes, pickChannels } from './routing.js';
 
 const route = (r: unknown) => routeSchema.parse(r);
 const pick = (routes: unknown[], kind: NotifyEventKind, job = 'web') =>
@@ -51,5 +51,13 @@ describe('pickChannels', () => {
     ];
     expect(pick(r, 'run-failed')).toEqual(['b', 'a', 'c']);
     expect(pick(r, 'run-succeeded')).toEqual(['a', 'c']);
+  });
+});
+
+describe('expandJobRoutes', () => {
+  it('reads a bare channel name as that channel on the default classes', () => {
+    const routes = expandJobRoutes(['ops-mail', route({ channels: ['hc'], on: ['start', 'success'] })]);
+    expect(pickChannels(routes, { kind: 'run-failed', job: 'web' })).toEqual(['ops-mail']);
+    expect(pickChannels(routes, { kind: 'run-started', job: 'web' })).toEqual(['hc']);
   });
 });

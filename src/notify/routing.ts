@@ -1,4 +1,5 @@
-import type { Route } from './config.js';
+import type { JobRoute, Route } from './config.js';
+import { routeSchema } from './config.js';
 import type { NotifyEvent } from './event.js';
 import { classOf } from './event.js';
 
@@ -15,4 +16,9 @@ export function pickChannels(routes: readonly Route[], event: Pick<NotifyEvent, 
     for (const c of r.channels) picked.add(c);
   }
   return [...picked];
+}
+
+/** A job's routes as full routes: a bare channel name gets the default classes. */
+export function expandJobRoutes(routes: readonly JobRoute[]): Route[] {
+  return routes.map((r) => (typeof r === 'string' ? routeSchema.parse({ channels: [r] }) : r));
 }
