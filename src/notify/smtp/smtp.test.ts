@@ -15,6 +15,7 @@ const USER = 'cairn';
 const PASS = 'mail-pass-7Hq2';
 let plain: SmtpReceiver;
 let tls: SmtpReceiver;
+let smtps: SmtpReceiver;
 let closedPort: number;
 let dir: string;
 
@@ -34,20 +35,12 @@ const config = (over: Partial<SmtpChannelConfig> & { port: number }): SmtpChanne
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cairn-smtp-'));
   // A self-signed certificate for 127.0.0.1; EC keys are generated in milliseconds.
+  const args = '-x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1';
   execFileSync(
     'openssl',
     [
       'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
+      ...args.split(' '),
       '-addext',
       'subjectAltName=IP:127.0.0.1',
       '-keyout',
@@ -58,19 +51,19 @@ beforeAll(async () => {
     { stdio: 'ignore' },
   );
   plain = await SmtpReceiver.start({ auth: { user: USER, pass: PASS } });
-  tls = await SmtpReceiver.start({
-    auth: { user: USER, pass: PASS },
-    tls: {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    },
-  });
+  const pem = {
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+  };
+  tls = await SmtpReceiver.start({ auth: { user: USER, pass: PASS }, tls: pem });
+  smtps = await SmtpReceiver.start({ auth: { user: USER, pass: PASS }, tls: { ...pem, secure: true } });
   closedPort = await freePort();
 });
 
 afterAll(async () => {
   await plain.close();
   await tls.close();
+  await smtps.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -105,6 +98,14 @@ describe('SmtpChannel', () => {
     await new SmtpChannel('tls-mail', c).send(renderMessage(failedEvent()));
     expect(tls.mails.length).toBe(before + 1);
     expect(tls.mails[before]!.secure).toBe(true);
+  });
+
+  it('speaks TLS from the first byte with secure', async () => {
+    const before = smtps.mails.length;
+    const c = config({ port: smtps.port, secure: true, ca_file: join(dir, 'cert.pem') });
+    await new SmtpChannel('smtps-mail', c).send(renderMessage(failedEvent()));
+    expect(smtps.mails.length).toBe(before + 1);
+    expect(smtps.mails[before]!.secure).toBe(true);
   });
 
   it('refuses an untrusted certificate, not retryable', async () => {

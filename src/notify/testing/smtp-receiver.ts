@@ -16,8 +16,8 @@ export interface ReceivedMail extends DecodedMail {
 export interface SmtpReceiverOptions {
   /** Require this login (plain-text AUTH allowed unless `tls` is set). */
   auth?: { user: string; pass: string };
-  /** Offer STARTTLS with this key and certificate (PEM). */
-  tls?: { key: string; cert: string };
+  /** Offer STARTTLS with this key and certificate (PEM); with `secure`, speak TLS from the first byte instead. */
+  tls?: { key: string; cert: string; secure?: boolean };
 }
 
 /** Recipients whose address starts with this are refused for good (550), as a mistyped mailbox is. */
@@ -43,7 +43,7 @@ export class SmtpReceiver {
       allowInsecureAuth: opts.tls === undefined,
       ...(opts.tls === undefined
         ? { disabledCommands: ['STARTTLS'] }
-        : { key: opts.tls.key, cert: opts.tls.cert }),
+        : { key: opts.tls.key, cert: opts.tls.cert, secure: opts.tls.secure ?? false }),
       onAuth(auth, _session, cb) {
         if (opts.auth !== undefined && auth.username === opts.auth.user && auth.password === opts.auth.pass) {
           cb(null, { user: auth.username });
