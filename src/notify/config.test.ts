@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { notificationsSchema } from './config.js';
+import { z } from 'zod';
+import { jobRouteSchema, notificationsSchema } from './index.js';
 
 const messages = (input: unknown): string[] => {
   const r = notificationsSchema.safeParse(input);
@@ -50,5 +51,17 @@ describe('notificationsSchema', () => {
     expect(
       messages({ channels: { w: { type: 'webhook', url: 'https://x', headers: { 'X-A': 'line\nbreak' } } } }),
     ).toEqual(['channels.w.headers.X-A: a header value must be Latin-1 text without line breaks']);
+  });
+});
+
+describe('JSON Schema for editors', () => {
+  it('converts the section and a job route, keeping names, enums and defaults', () => {
+    const section = JSON.stringify(z.toJSONSchema(notificationsSchema, { io: 'input' }));
+    expect(section).toContain(
+      '"enum":["json","slack","discord","feishu","dingtalk","wecom","telegram","ntfy","gotify"]',
+    );
+    expect(section).toContain('"additionalProperties":false');
+    const route = z.toJSONSchema(jobRouteSchema, { io: 'input' });
+    expect(JSON.stringify(route)).toContain('"anyOf":[{"type":"string","minLength":1}');
   });
 });

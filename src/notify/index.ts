@@ -11,7 +11,14 @@
  */
 export type { NotifyEvent, NotifyEventKind, NotifyOperation, NotifyFigures, EventClass } from './event.js';
 export { EVENT_CLASSES, classOf } from './event.js';
-export { notificationsSchema, channelSchema, routeSchema, retrySchema, WEBHOOK_TEMPLATES } from './config.js';
+export {
+  notificationsSchema,
+  channelSchema,
+  routeSchema,
+  jobRouteSchema,
+  retrySchema,
+  WEBHOOK_TEMPLATES,
+} from './config.js';
 export type {
   NotificationsConfig,
   NotificationsInput,
