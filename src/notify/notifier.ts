@@ -8,6 +8,7 @@ import type { NotifyEvent } from './event.js';
 import { openChannel, secretsOf } from './factory.js';
 import type { FetchLike } from './http.js';
 import { renderMessage } from './message.js';
+import { maskSecrets } from './redact.js';
 import { expandJobRoutes, pickChannels } from './routing.js';
 
 export interface NotifierDeps {
@@ -82,9 +83,13 @@ export function createNotifier(config: NotificationsConfig, deps: NotifierDeps =
       }
     } catch (err) {
       // Only a bug gets here; the caller's run must not fail because its notification did.
-      log('error', `Notification of ${event.kind} for job ${event.job} failed: ${String(err)}`, {
-        job: event.job,
-      });
+      log(
+        'error',
+        maskSecrets(`Notification of ${event.kind} for job ${event.job} failed: ${String(err)}`, secrets),
+        {
+          job: event.job,
+        },
+      );
       return [];
     }
   }
