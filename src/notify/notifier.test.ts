@@ -130,6 +130,27 @@ describe('createNotifier', () => {
     await notifier.close();
   });
 
+  it('retries a mail server that answers 451 twice, then delivers', async () => {
+    const { notifier } = setup({
+      channels: {
+        mail: {
+          type: 'smtp',
+          host: '127.0.0.1',
+          port: mail.port,
+          starttls: 'off',
+          from: 'c@example.org',
+          to: ['o@example.org'],
+        },
+      },
+      routes: [{ channels: ['mail'] }],
+    });
+    const before = mail.mails.length;
+    mail.failNext(2);
+    expect(await notifier.notify(failedEvent())).toMatchObject([{ ok: true, attempts: 3 }]);
+    expect(mail.mails.length).toBe(before + 1);
+    await notifier.close();
+  });
+
   it('masks a repository password and URL credentials given in an error before anything leaves', async () => {
     const { notifier } = setup({ channels: { a: hook('/n5/a') }, routes: [{ channels: ['a'] }] });
     const error = 'Cannot open rest:https://backup:Hunter2-pw@nas.local:8000/repo with password RepoPass-991';
