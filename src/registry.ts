@@ -12,6 +12,7 @@ import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
 import type { Source, SourceSpec } from './source/index.js';
+import { DockerContainerSource, DockerVolumeSource } from './source/docker/index.js';
 import { FilesSource } from './source/files/index.js';
 import { commandSource, stdinSource } from './source/stream/index.js';
 
@@ -83,5 +84,10 @@ export function openSource(spec: SourceSpec): Source {
       return stdinSource(spec);
     case 'command':
       return commandSource(spec);
+    case 'docker-volume':
+      // A volume is read through its mountpoint with the files source: its contents form the volume's folder.
+      return new DockerVolumeSource(spec, (dir) => new FilesSource({ kind: 'files', paths: ['.'], cwd: dir }));
+    case 'docker-container':
+      return new DockerContainerSource(spec);
   }
 }

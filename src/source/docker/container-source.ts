@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { CairnError } from '../../core/index.js';
+import type { DirEntry, OpenStream, Source, SourceError, SourceListing, StreamEntry, SymlinkEntry } from '../source.js';
+import type { DockerContainerSpec } from '../spec.js';
+import { DockerClient, dockerEndpoint } from './client.js';
+import { folderStat } from './volume-source.js';
+
+export const CONTAINERS_DIR = 'docker-containers';
+
+/**
+ * A container's state as an image archive: the container is committed (paused meanwhile) to a temporary image, and
+ * `docker save` of that image is backed up as `/docker-containers/NAME.tar` (what `docker load` reads). The
+ * temporary image is removed once read, or at `close`.
+ */
+export class DockerContainerSource implements Source {
+  readonly paths: readonly string[];
+  private readonly client: DockerClient;
+  private top: DirEntry | undefined;
+  private entry: StreamEntry | undefined;
+  private image: string | undefined;
+
+  constructor(
+    private readonly spec: DockerContainerSpec,
+    client?: DockerClient,
+  ) {
+    checkContainerSpec(spec);
+    this.client = client ?? (spec.dockerHost === undefined ? DockerClient.fromEnv() : new DockerClient(dockerEndpoint(spec.dockerHost)));
+    this.paths = [`/${CONTAINERS_DIR}/${this.fileName}`];
+  }
+
+  private get fileName(): string {
+    return `${this.spec.name.replace(/^\//, '')}.tar`;
+  }
+
+  /** @throws CairnError 'source-unreadable' when there is no such container. */
+  async roots(signal?: AbortSignal): Promise<SourceListing> {
+    const info = await this.client.inspectContainer(this.spec.name, signal);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.top = { kind: 'dir', name: CONTAINERS_DIR, path: `/${CONTAINERS_DIR}`, stat: folderStat(now) };
+    let opened = false;
+    this.entry = {
+      kind: 'stream',
+      name: this.fileName,
+      path: this.paths[0]!,
+      mode: 0o644,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+      open: (sig) => {
+        if (opened) throw new CairnError('fatal', `The stream ${this.fileName} can be read only once.`);
+        opened = true;
+        return this.save(info.Id, sig);
+      },
+    };
+    return { entries: [this.top], errors: [] };
+  }
+
+  async list(dir: DirEntry): Promise<SourceListing> {
+    return { entries: dir === this.top && this.entry ? [this.entry] : [], errors: [] };
+  }
+
+  async readLink(entry: SymlinkEntry): Promise<string | SourceError> {
+    return { item: entry.path, during: 'readlink', message: `${entry.path} is not a symlink of this source.` };
+  }
+
+  /** Commits the container and streams the image archive; `done` rejects when any step failed. */
+  private save(id: string, signal: AbortSignal): OpenStream {
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+    // The archiver awaits `done`; an early rejection must not count as unhandled meanwhile.
+    done.catch(() => undefined);
+    const produce = async function* (this: DockerContainerSource): AsyncGenerator<Uint8Array> {
+      try {
+        const repo = `cairn-backup/${this.spec.name.replace(/^\//, '').toLowerCase()}`;
+        const image = (this.image = `${repo}:${Date.now()}-${randomBytes(3).toString('hex')}`);
+        const [, tag] = image.split(/:(?=[^:]*$)/);
+        await this.client.commit(id, repo, tag!, signal);
+        for await (const piece of await this.client.saveImage(image, signal)) yield piece as Uint8Array;
+        await this.removeImage();
+        settle();
+      } catch (err) {
+        settle(err);
+        throw err;
+      } finally {
+        settle(new CairnError('interrupted', `The image archive of container ${this.spec.name} was not read to its end.`));
+      }
+    }.call(this);
+    return { stream: produce, done };
+  }
+
+  private async removeImage(): Promise<void> {
+    const image = this.image;
+    this.image = undefined;
+    if (image !== undefined) await this.client.removeImage(image);
+  }
+
+  /** Removes the temporary image if it is still there. */
+  async close(): Promise<void> {
+    await this.removeImage();
+  }
+}
+
+/** @throws CairnError 'invalid-argument' for a name Docker would not give a container. */
+export function checkContainerSpec(spec: DockerContainerSpec): void {
+  if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
+    throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker container name.`);
+  }
+}
