@@ -21,12 +21,28 @@ export interface Dockerd {
 }
 
 export const TEST_IMAGE = 'cairn-test-busybox:1';
-const APPLETS = ['sh', 'ls', 'cat', 'tar', 'rm', 'find', 'sleep', 'echo', 'mkdir', 'dd', 'sha256sum', 'date', 'true'];
+const APPLETS = [
+  'sh',
+  'ls',
+  'cat',
+  'tar',
+  'rm',
+  'find',
+  'sleep',
+  'echo',
+  'mkdir',
+  'dd',
+  'sha256sum',
+  'date',
+  'true',
+];
 
 /** Whether this machine can run the daemon (root, dockerd, the client, busybox). */
 export function dockerdAvailable(): boolean {
   const client = ['/usr/local/bin/docker', '/usr/bin/docker'].some((f) => fs.existsSync(f));
-  return process.getuid?.() === 0 && client && ['/usr/sbin/dockerd', '/bin/busybox'].every((f) => fs.existsSync(f));
+  return (
+    process.getuid?.() === 0 && client && ['/usr/sbin/dockerd', '/bin/busybox'].every((f) => fs.existsSync(f))
+  );
 }
 
 function dockerCli(): string {
@@ -62,12 +78,19 @@ export async function startDockerd(): Promise<Dockerd> {
   const child = spawn(
     '/usr/sbin/dockerd',
     [
-      '--data-root', path.join(dir, 'data'),
-      '--exec-root', path.join(dir, 'exec'),
-      '--pidfile', path.join(dir, 'dockerd.pid'),
-      '-H', `unix://${socket}`,
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '--pidfile',
+      path.join(dir, 'dockerd.pid'),
+      '-H',
+      `unix://${socket}`,
       // Never touch the host's network (COMPONENTS.md rule 2).
-      '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip-forward=false',
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
     ],
     { stdio: ['ignore', out, out] },
   );
@@ -90,7 +113,10 @@ export async function startDockerd(): Promise<Dockerd> {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     // Anything the daemon left mounted under its folder (overlay layers, the exec root).
-    const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+    const mounts = fs
+      .readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '');
     for (const m of mounts.filter((p) => p.startsWith(dir + '/')).reverse()) {
       try {
         execFileSync('umount', ['-l', m], { stdio: 'ignore' });

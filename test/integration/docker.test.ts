@@ -8,7 +8,12 @@ import { dumpPath, initRepository, listSnapshotsUseCase, runBackup } from '../..
 import type { AppDeps, OpenOptions } from '../../src/app/index.js';
 import { CairnError } from '../../src/core/index.js';
 import { openBackend, openSource } from '../../src/registry.js';
-import { DockerClient, DockerContainerSource, DockerVolumeSource, restoreDockerVolume } from '../../src/source/docker/index.js';
+import {
+  DockerClient,
+  DockerContainerSource,
+  DockerVolumeSource,
+  restoreDockerVolume,
+} from '../../src/source/docker/index.js';
 import type { OpenDir } from '../../src/source/docker/index.js';
 import { FilesSource } from '../../src/source/files/index.js';
 import type { DockerVolumeSpec, Source } from '../../src/source/index.js';
@@ -33,7 +38,10 @@ beforeAll(async () => {
   process.env.DOCKER_HOST = dk.host;
   // The conformance volume: folders, files, a symlink.
   dk.docker('volume', 'create', 'conf');
-  runIn('conf', 'mkdir -p /v/a/b && echo one > /v/a/one && echo two > /v/a/b/two && echo top > /v/top && ln -s a/one /v/link');
+  runIn(
+    'conf',
+    'mkdir -p /v/a/b && echo one > /v/a/one && echo two > /v/a/b/two && echo top > /v/top && ln -s a/one /v/link',
+  );
 }, 120_000);
 afterAll(async () => {
   if (savedHost === undefined) delete process.env.DOCKER_HOST;
@@ -51,7 +59,9 @@ const volumeSource = (spec: Omit<DockerVolumeSpec, 'kind'>, openDir: OpenDir = f
   new DockerVolumeSource({ kind: 'docker-volume', ...spec }, openDir, client);
 
 /** A repository folder and what runBackup needs to write into it, with `source` as what is backed up. */
-async function repository(source: () => Source): Promise<{ deps: AppDeps; opts: OpenOptions; dir: string; password: string }> {
+async function repository(
+  source: () => Source,
+): Promise<{ deps: AppDeps; opts: OpenOptions; dir: string; password: string }> {
   const dir = path.join(dk.dir, 'repos', `r${++repoCount}`);
   const password = path.join(dk.dir, 'repos', `r${repoCount}.password`);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -74,7 +84,9 @@ async function repository(source: () => Source): Promise<{ deps: AppDeps; opts: 
   return { deps, opts, dir, password };
 }
 
-async function backupOf(repo: Awaited<ReturnType<typeof repository>>): Promise<Awaited<ReturnType<typeof runBackup>>> {
+async function backupOf(
+  repo: Awaited<ReturnType<typeof repository>>,
+): Promise<Awaited<ReturnType<typeof runBackup>>> {
   return runBackup(repo.deps, repo.opts, { paths: [dk.dir], workers: 0 });
 }
 
@@ -98,8 +110,10 @@ function treeHashes(dir: string): Record<string, string> {
   return out;
 }
 
-const mountpoint = (volume: string): string => dk.docker('volume', 'inspect', '-f', '{{.Mountpoint}}', volume);
-const running = (container: string): boolean => dk.docker('inspect', '-f', '{{.State.Running}}', container) === 'true';
+const mountpoint = (volume: string): string =>
+  dk.docker('volume', 'inspect', '-f', '{{.Mountpoint}}', volume);
+const running = (container: string): boolean =>
+  dk.docker('inspect', '-f', '{{.State.Running}}', container) === 'true';
 
 async function failure(p: Promise<unknown>): Promise<CairnError> {
   try {
@@ -127,13 +141,25 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
     expect(outcome.snapshot.paths).toEqual(['/docker-volumes/app-data']);
     if (RESTIC !== undefined) {
       // A restic user sees ordinary files under /docker-volumes/NAME.
-      const ls = execFileSync(RESTIC, ['-r', repo.dir, '--password-file', repo.password, '--no-cache', 'ls', 'latest'], { encoding: 'utf8' });
+      const ls = execFileSync(
+        RESTIC,
+        ['-r', repo.dir, '--password-file', repo.password, '--no-cache', 'ls', 'latest'],
+        { encoding: 'utf8' },
+      );
       expect(ls).toContain('/docker-volumes/app-data/db/big');
       expect(ls).toContain('/docker-volumes/app-data/current');
     }
     const tar = new PassThrough();
-    const dumped = dumpPath(repo.deps, repo.opts, { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar' }, tar);
-    const [result] = await Promise.all([restoreDockerVolume(client, 'restored', tar, { helperImage: dk.image }), dumped.then(() => tar.end())]);
+    const dumped = dumpPath(
+      repo.deps,
+      repo.opts,
+      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar' },
+      tar,
+    );
+    const [result] = await Promise.all([
+      restoreDockerVolume(client, 'restored', tar, { helperImage: dk.image }),
+      dumped.then(() => tar.end()),
+    ]);
     expect(result.created).toBe(true);
     expect(treeHashes(mountpoint('restored'))).toEqual(treeHashes(mountpoint('app-data')));
   });
@@ -147,7 +173,9 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
       return t;
     };
     const refused = await failure(restoreDockerVolume(client, 'busy', tarOf(), { helperImage: dk.image }));
-    expect(refused.message).toBe('The Docker volume busy is not empty; give --force to replace its contents.');
+    expect(refused.message).toBe(
+      'The Docker volume busy is not empty; give --force to replace its contents.',
+    );
     expect(fs.readdirSync(mountpoint('busy')).sort()).toEqual(['.hidden', 'old']);
     await restoreDockerVolume(client, 'busy', tarOf(), { helperImage: dk.image, force: true });
     expect(treeHashes(mountpoint('busy'))).toEqual(treeHashes(mountpoint('conf')));
@@ -157,9 +185,20 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
     const start = (name: string, volume: string, labels: string[] = []): void => {
       dk.docker('volume', 'create', volume);
       dk.docker(
-        'run', '-d', '--name', name, '--network', 'none', ...labels.flatMap((l) => ['--label', l]), '-v', `${volume}:/v`,
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        ...labels.flatMap((l) => ['--label', l]),
+        '-v',
+        `${volume}:/v`,
         // As PID 1 the shell ignores SIGTERM unless it traps it (docker stop would wait 10 s for it).
-        dk.image, 'sh', '-c', "trap 'exit 0' TERM; while true; do date >> /v/log; sleep 0.1; done",
+        dk.image,
+        'sh',
+        '-c',
+        "trap 'exit 0' TERM; while true; do date >> /v/log; sleep 0.1; done",
       );
     };
 
@@ -232,7 +271,9 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
         }),
       );
       const err = await failure(backupOf(repo));
-      expect(err.message).toMatch(/^Docker container writer4 \(.*No such container.*\) could not be started again; start it by hand\.$/);
+      expect(err.message).toMatch(
+        /^Docker container writer4 \(.*No such container.*\) could not be started again; start it by hand\.$/,
+      );
     });
   });
 
@@ -260,8 +301,23 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
       await source.close();
     }
     const none = volumeSource({ name: '*', labels: ['backup=never'] });
-    await expect(none.roots()).rejects.toThrow('There is no Docker volume with the label backup=never to back up.');
+    await expect(none.roots()).rejects.toThrow(
+      'There is no Docker volume with the label backup=never to back up.',
+    );
     await none.close();
+  });
+
+  it("the daemon's own refusal is one sentence: a restore with a helper image that is not there", async () => {
+    const err = await failure(
+      restoreDockerVolume(client, 'conf', new PassThrough(), { helperImage: 'cairn-missing:1' }),
+    );
+    expect(err.message).toBe(
+      'The helper image cairn-missing:1 is not on the Docker host; import or pull a small busybox image and name it.',
+    );
+    const api = await failure(
+      client.createContainer({ Image: dk.image, HostConfig: { Binds: ['relative:path:zz'] } }),
+    );
+    expect(api.message).toMatch(/^Docker refused POST \/containers\/create: .+\.$/);
   });
 
   it('a socket without permission is one sentence', () => {
@@ -270,9 +326,20 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
       try { await new DockerClient({ socketPath: '${dk.socket}' }).serverVersion(); console.log('answered'); }
       catch (err) { console.log(err.code + ': ' + err.message); }
     });`;
-    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', path.join(ROOT, 'node_modules/.bin/node'), '-e', script], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        path.join(ROOT, 'node_modules/.bin/node'),
+        '-e',
+        script,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(out.trim()).toBe(
       `access-denied: Permission denied on the Docker socket ${dk.socket}; run Cairn as root or as a member of the docker group.`,
     );
@@ -281,14 +348,32 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
 
 describe.skipIf(!available)('Docker containers (real dockerd)', () => {
   it('backs up a container as an image archive that docker load restores, and removes the commit image', async () => {
-    dk.docker('run', '-d', '--name', 'stateful', '--network', 'none', dk.image, 'sh', '-c', 'echo inside > /state && sleep 600');
-    const repo = await repository(() => new DockerContainerSource({ kind: 'docker-container', name: 'stateful' }, client));
+    dk.docker(
+      'run',
+      '-d',
+      '--name',
+      'stateful',
+      '--network',
+      'none',
+      dk.image,
+      'sh',
+      '-c',
+      'echo inside > /state && sleep 600',
+    );
+    const repo = await repository(
+      () => new DockerContainerSource({ kind: 'docker-container', name: 'stateful' }, client),
+    );
     const outcome = await backupOf(repo);
     expect(outcome.snapshot.paths).toEqual(['/docker-containers/stateful.tar']);
     expect(dk.docker('images', '--format', '{{.Repository}}', 'cairn-backup/stateful')).toBe('');
     const archive = path.join(dk.dir, 'stateful.tar');
     const out = fs.createWriteStream(archive);
-    await dumpPath(repo.deps, repo.opts, { snapshot: 'latest', path: '/docker-containers/stateful.tar' }, out);
+    await dumpPath(
+      repo.deps,
+      repo.opts,
+      { snapshot: 'latest', path: '/docker-containers/stateful.tar' },
+      out,
+    );
     await new Promise((r) => out.end(r));
     const loaded = dk.docker('load', '-i', archive);
     const image = /Loaded image: (\S+)/.exec(loaded)?.[1];
@@ -297,7 +382,9 @@ describe.skipIf(!available)('Docker containers (real dockerd)', () => {
   });
 
   it('a missing container is one sentence', async () => {
-    const repo = await repository(() => new DockerContainerSource({ kind: 'docker-container', name: 'ghost' }, client));
+    const repo = await repository(
+      () => new DockerContainerSource({ kind: 'docker-container', name: 'ghost' }, client),
+    );
     const err = await failure(backupOf(repo));
     expect(err.message).toBe('The Docker container ghost does not exist.');
   });

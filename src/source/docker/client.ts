@@ -18,11 +18,17 @@ export function dockerEndpoint(host: string | undefined, tlsVerify?: string): Do
   const tcp = /^tcp:\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(host);
   if (tcp) {
     if (tlsVerify !== undefined && tlsVerify !== '' && tlsVerify !== '0') {
-      throw new CairnError('invalid-argument', 'DOCKER_TLS_VERIFY is set, but Cairn speaks to Docker over TCP only without TLS; use the unix socket.');
+      throw new CairnError(
+        'invalid-argument',
+        'DOCKER_TLS_VERIFY is set, but Cairn speaks to Docker over TCP only without TLS; use the unix socket.',
+      );
     }
     return { host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
   }
-  throw new CairnError('invalid-argument', `DOCKER_HOST=${host} is not supported; use unix:///path/to/docker.sock or tcp://host:port.`);
+  throw new CairnError(
+    'invalid-argument',
+    `DOCKER_HOST=${host} is not supported; use unix:///path/to/docker.sock or tcp://host:port.`,
+  );
 }
 
 export interface VolumeInfo {
@@ -64,7 +70,9 @@ export class DockerClient {
 
   /** Where the daemon is, for messages. */
   get where(): string {
-    return 'socketPath' in this.endpoint ? `the Docker socket ${this.endpoint.socketPath}` : `Docker at ${this.endpoint.host}:${this.endpoint.port}`;
+    return 'socketPath' in this.endpoint
+      ? `the Docker socket ${this.endpoint.socketPath}`
+      : `Docker at ${this.endpoint.host}:${this.endpoint.port}`;
   }
 
   /** The daemon's version and API version (the API version is what every later call speaks). */
@@ -79,7 +87,9 @@ export class DockerClient {
       return (await this.json('GET', `/volumes/${encodeURIComponent(name)}`, { signal })) as VolumeInfo;
     } catch (err) {
       if (err instanceof DockerApiError && err.status === 404) {
-        throw new CairnError('source-unreadable', `The Docker volume ${name} does not exist.`, { cause: err });
+        throw new CairnError('source-unreadable', `The Docker volume ${name} does not exist.`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -88,7 +98,9 @@ export class DockerClient {
   /** Volumes carrying every one of `labels` (`key` or `key=value`). */
   async listVolumes(labels: readonly string[], signal?: AbortSignal): Promise<VolumeInfo[]> {
     const filters = labels.length > 0 ? JSON.stringify({ label: labels }) : undefined;
-    const out = (await this.json('GET', '/volumes', { query: { filters }, signal })) as { Volumes: VolumeInfo[] | null };
+    const out = (await this.json('GET', '/volumes', { query: { filters }, signal })) as {
+      Volumes: VolumeInfo[] | null;
+    };
     return out.Volumes ?? [];
   }
 
@@ -99,10 +111,16 @@ export class DockerClient {
   /** Containers (running or not) that mount the volume. */
   async containersUsingVolume(name: string, signal?: AbortSignal): Promise<ContainerSummary[]> {
     const filters = JSON.stringify({ volume: [name] });
-    return (await this.json('GET', '/containers/json', { query: { all: true, filters }, signal })) as ContainerSummary[];
+    return (await this.json('GET', '/containers/json', {
+      query: { all: true, filters },
+      signal,
+    })) as ContainerSummary[];
   }
 
-  async inspectContainer(idOrName: string, signal?: AbortSignal): Promise<{ Id: string; Name: string; State: { Running: boolean } }> {
+  async inspectContainer(
+    idOrName: string,
+    signal?: AbortSignal,
+  ): Promise<{ Id: string; Name: string; State: { Running: boolean } }> {
     try {
       return (await this.json('GET', `/containers/${encodeURIComponent(idOrName)}/json`, { signal })) as {
         Id: string;
@@ -111,7 +129,9 @@ export class DockerClient {
       };
     } catch (err) {
       if (err instanceof DockerApiError && err.status === 404) {
-        throw new CairnError('source-unreadable', `The Docker container ${idOrName} does not exist.`, { cause: err });
+        throw new CairnError('source-unreadable', `The Docker container ${idOrName} does not exist.`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -133,7 +153,8 @@ export class DockerClient {
 
   /** Waits until the container stopped; its exit status. */
   async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
-    return ((await this.json('POST', `/containers/${id}/wait`, { signal })) as { StatusCode: number }).StatusCode;
+    return ((await this.json('POST', `/containers/${id}/wait`, { signal })) as { StatusCode: number })
+      .StatusCode;
   }
 
   async removeContainer(id: string, signal?: AbortSignal): Promise<void> {
@@ -142,7 +163,10 @@ export class DockerClient {
 
   /** A container's output (stdout and stderr, demultiplexed into one text), e.g. a helper's error message. */
   async containerLogs(id: string, signal?: AbortSignal): Promise<string> {
-    const res = await this.send('GET', `/containers/${id}/logs`, { query: { stdout: true, stderr: true }, signal });
+    const res = await this.send('GET', `/containers/${id}/logs`, {
+      query: { stdout: true, stderr: true },
+      signal,
+    });
     return demultiplex(await readAll(res)).trim();
   }
 
@@ -152,8 +176,17 @@ export class DockerClient {
   }
 
   /** Extracts a tar stream into `path` inside the container, keeping the owners the archive names. */
-  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
-    await this.call('PUT', `/containers/${id}/archive`, { query: { path, copyUIDGID: true }, body: tar, signal });
+  async putArchive(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.call('PUT', `/containers/${id}/archive`, {
+      query: { path, copyUIDGID: true },
+      body: tar,
+      signal,
+    });
   }
 
   /** Commits the container (paused meanwhile) as image `repo:tag`; the image id. */
@@ -191,21 +224,24 @@ export class DockerClient {
   private send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) search.set(k, String(v));
-    const url = search.size > 0 ? `${path}?${search}` : path;
+    const url = search.size > 0 ? `${path}?${search.toString()}` : path;
     const streamed = isByteStream(opts.body);
     const payload = opts.body === undefined || streamed ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string> = { Host: 'docker' };
     if (payload) headers['Content-Type'] = 'application/json';
     if (streamed) headers['Content-Type'] = 'application/x-tar';
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.endpoint, method, path: url, headers, signal: opts.signal }, (res) => {
-        const status = res.statusCode ?? 0;
-        if ((status >= 200 && status < 300) || status === 304) return resolve(res);
-        readAll(res).then(
-          (body) => reject(new DockerApiError(status, method, path, errorText(body))),
-          (err: unknown) => reject(this.connectionError(err)),
-        );
-      });
+      const req = http.request(
+        { ...this.endpoint, method, path: url, headers, signal: opts.signal },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if ((status >= 200 && status < 300) || status === 304) return resolve(res);
+          readAll(res).then(
+            (body) => reject(new DockerApiError(status, method, path, errorText(body))),
+            (err: unknown) => reject(this.connectionError(err)),
+          );
+        },
+      );
       req.once('error', (err) => reject(this.connectionError(err)));
       if (streamed) {
         pipeline(Readable.from(opts.body as AsyncIterable<Uint8Array>), req).catch((err: unknown) => {
@@ -220,14 +256,29 @@ export class DockerClient {
 
   private connectionError(err: unknown): Error {
     if (err instanceof CairnError || err instanceof DockerApiError) return err;
-    if (err instanceof Error && err.name === 'AbortError') return new CairnError('interrupted', 'The operation was interrupted.', { cause: err });
+    if (err instanceof Error && err.name === 'AbortError')
+      return new CairnError('interrupted', 'The operation was interrupted.', { cause: err });
     const code = errnoCode(err);
     const opts = { cause: err };
-    if (code === 'ENOENT') return new CairnError('unavailable', `${capital(this.where)} does not exist; is the Docker daemon running, or is DOCKER_HOST set?`, opts);
+    if (code === 'ENOENT')
+      return new CairnError(
+        'unavailable',
+        `${capital(this.where)} does not exist; is the Docker daemon running, or is DOCKER_HOST set?`,
+        opts,
+      );
     if (code === 'EACCES' || code === 'EPERM') {
-      return new CairnError('access-denied', `Permission denied on ${this.where}; run Cairn as root or as a member of the docker group.`, opts);
+      return new CairnError(
+        'access-denied',
+        `Permission denied on ${this.where}; run Cairn as root or as a member of the docker group.`,
+        opts,
+      );
     }
-    if (code === 'ECONNREFUSED') return new CairnError('unavailable', `Nothing answers on ${this.where}; is the Docker daemon running?`, opts);
+    if (code === 'ECONNREFUSED')
+      return new CairnError(
+        'unavailable',
+        `Nothing answers on ${this.where}; is the Docker daemon running?`,
+        opts,
+      );
     const text = err instanceof Error ? err.message : String(err);
     return new CairnError('unavailable', `Talking to ${this.where} failed: ${text}.`, opts);
   }
@@ -241,7 +292,10 @@ export class DockerApiError extends CairnError {
     path: string,
     text: string,
   ) {
-    super(status === 404 ? 'not-found' : 'fatal', `Docker refused ${method} ${path.replace(/^\/v[\d.]+/, '')}: ${text}`);
+    super(
+      status === 404 ? 'not-found' : 'fatal',
+      `Docker refused ${method} ${path.replace(/^\/v[\d.]+/, '')}: ${text}`,
+    );
   }
 }
 

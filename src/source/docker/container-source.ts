@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError } from '../../core/index.js';
-import type { DirEntry, OpenStream, Source, SourceError, SourceListing, StreamEntry, SymlinkEntry } from '../source.js';
+import type {
+  DirEntry,
+  OpenStream,
+  Source,
+  SourceError,
+  SourceListing,
+  StreamEntry,
+  SymlinkEntry,
+} from '../source.js';
 import type { DockerContainerSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint } from './client.js';
 import { folderStat } from './volume-source.js';
@@ -24,7 +32,11 @@ export class DockerContainerSource implements Source {
     client?: DockerClient,
   ) {
     checkContainerSpec(spec);
-    this.client = client ?? (spec.dockerHost === undefined ? DockerClient.fromEnv() : new DockerClient(dockerEndpoint(spec.dockerHost)));
+    this.client =
+      client ??
+      (spec.dockerHost === undefined
+        ? DockerClient.fromEnv()
+        : new DockerClient(dockerEndpoint(spec.dockerHost)));
     this.paths = [`/${CONTAINERS_DIR}/${this.fileName}`];
   }
 
@@ -59,13 +71,19 @@ export class DockerContainerSource implements Source {
   }
 
   async readLink(entry: SymlinkEntry): Promise<string | SourceError> {
-    return { item: entry.path, during: 'readlink', message: `${entry.path} is not a symlink of this source.` };
+    return {
+      item: entry.path,
+      during: 'readlink',
+      message: `${entry.path} is not a symlink of this source.`,
+    };
   }
 
   /** Commits the container and streams the image archive; `done` rejects when any step failed. */
   private save(id: string, signal: AbortSignal): OpenStream {
-    let settle!: (err?: unknown) => void;
-    const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+    let settle!: (err?: Error) => void;
+    const done = new Promise<void>(
+      (resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))),
+    );
     // The archiver awaits `done`; an early rejection must not count as unhandled meanwhile.
     done.catch(() => undefined);
     const produce = async function* (this: DockerContainerSource): AsyncGenerator<Uint8Array> {
@@ -78,10 +96,19 @@ export class DockerContainerSource implements Source {
         await this.removeImage();
         settle();
       } catch (err) {
-        settle(err);
+        settle(
+          err instanceof Error
+            ? err
+            : new CairnError('fatal', 'Saving the container image failed.', { cause: err }),
+        );
         throw err;
       } finally {
-        settle(new CairnError('interrupted', `The image archive of container ${this.spec.name} was not read to its end.`));
+        settle(
+          new CairnError(
+            'interrupted',
+            `The image archive of container ${this.spec.name} was not read to its end.`,
+          ),
+        );
       }
     }.call(this);
     return { stream: produce, done };

@@ -46,11 +46,16 @@ export class StoppedContainers {
       try {
         await this.client.startContainer(c.Id);
       } catch (err) {
-        failed.push(`${containerName(c)} (${err instanceof Error ? err.message.replace(/\.$/, '') : String(err)})`);
+        failed.push(
+          `${containerName(c)} (${err instanceof Error ? err.message.replace(/\.$/, '') : String(err)})`,
+        );
       }
     }
     if (failed.length > 0) {
-      throw new CairnError('fatal', `Docker container ${failed.join(', ')} could not be started again; start it by hand.`);
+      throw new CairnError(
+        'fatal',
+        `Docker container ${failed.join(', ')} could not be started again; start it by hand.`,
+      );
     }
   }
 }

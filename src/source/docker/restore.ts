@@ -46,32 +46,47 @@ export async function restoreDockerVolume(
   }
   const helper = await createHelper(client, name, opts.helperImage ?? 'busybox:latest', signal);
   const stopped = new StoppedContainers(client);
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
     const empty = created || (await isEmpty(client, helper, signal));
     if (!empty && opts.force !== true) {
-      throw new CairnError('invalid-argument', `The Docker volume ${name} is not empty; give --force to replace its contents.`);
+      throw new CairnError(
+        'invalid-argument',
+        `The Docker volume ${name} is not empty; give --force to replace its contents.`,
+      );
     }
     await stopped.stopUsers([name], true, signal);
     if (!empty) await clear(client, helper, name, signal);
     throwIfAborted(signal);
     await client.putArchive(helper, MOUNT, tarStream, signal);
-    return { created, stopped: stopped.names };
   } catch (err) {
-    failure = err;
-    throw err;
-  } finally {
-    await client.removeContainer(helper).catch(() => undefined);
-    try {
-      await stopped.startAgain();
-    } catch (err) {
-      // A container left stopped is the louder problem only when the restore itself went well.
-      if (failure === undefined) throw err;
-    }
+    failure = err instanceof Error ? err : new CairnError('fatal', 'The restore failed.', { cause: err });
   }
+  const names = stopped.names;
+  await client.removeContainer(helper).catch(() => undefined);
+  try {
+    await stopped.startAgain();
+  } catch (err) {
+    // Both are told: why the restore failed, and which container is left stopped.
+    const restart =
+      err instanceof Error
+        ? err
+        : new CairnError('fatal', 'A container could not be started again.', { cause: err });
+    failure =
+      failure === undefined
+        ? restart
+        : new CairnError('fatal', `${failure.message} ${restart.message}`, { cause: failure });
+  }
+  if (failure !== undefined) throw failure;
+  return { created, stopped: names };
 }
 
-async function createHelper(client: DockerClient, volume: string, image: string, signal?: AbortSignal): Promise<string> {
+async function createHelper(
+  client: DockerClient,
+  volume: string,
+  image: string,
+  signal?: AbortSignal,
+): Promise<string> {
   try {
     return await client.createContainer(
       {
@@ -85,7 +100,11 @@ async function createHelper(client: DockerClient, volume: string, image: string,
     );
   } catch (err) {
     if (err instanceof DockerApiError && err.status === 404) {
-      throw new CairnError('invalid-argument', `The helper image ${image} is not on the Docker host; import or pull a small busybox image and name it.`, { cause: err });
+      throw new CairnError(
+        'invalid-argument',
+        `The helper image ${image} is not on the Docker host; import or pull a small busybox image and name it.`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -109,11 +128,19 @@ async function isEmpty(client: DockerClient, helper: string, signal?: AbortSigna
   return entries <= 1;
 }
 
-async function clear(client: DockerClient, helper: string, volume: string, signal?: AbortSignal): Promise<void> {
+async function clear(
+  client: DockerClient,
+  helper: string,
+  volume: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await client.startContainer(helper, signal);
   const status = await client.waitContainer(helper, signal);
   if (status !== 0) {
     const out = await client.containerLogs(helper).catch(() => '');
-    throw new CairnError('fatal', `Emptying the Docker volume ${volume} failed with status ${status}${out ? `: ${out}` : ''}.`);
+    throw new CairnError(
+      'fatal',
+      `Emptying the Docker volume ${volume} failed with status ${status}${out ? `: ${out}` : ''}.`,
+    );
   }
 }

@@ -17,11 +17,16 @@ export function parseDockerUri(uri: string): DockerVolumeSpec | DockerContainerS
   const m = /^(docker-volume|docker-container):(?:\/\/)?([^?]*)(?:\?(.*))?$/.exec(uri);
   if (!m) return undefined;
   const [, kind, name, query] = m as unknown as [string, string, string, string | undefined];
-  if (name === '') throw new CairnError('invalid-argument', `${uri} names no ${kind === 'docker-volume' ? 'volume' : 'container'}.`);
+  if (name === '')
+    throw new CairnError(
+      'invalid-argument',
+      `${uri} names no ${kind === 'docker-volume' ? 'volume' : 'container'}.`,
+    );
   const params = new URLSearchParams(query ?? '');
   if (kind === 'docker-container') {
     const key = [...params.keys()][0];
-    if (key !== undefined) throw new CairnError('invalid-argument', `${uri}: docker-container: takes no option "${key}".`);
+    if (key !== undefined)
+      throw new CairnError('invalid-argument', `${uri}: docker-container: takes no option "${key}".`);
     const spec: DockerContainerSpec = { kind: 'docker-container', name };
     checkContainerSpec(spec);
     return spec;
@@ -29,15 +34,25 @@ export function parseDockerUri(uri: string): DockerVolumeSpec | DockerContainerS
   const spec: DockerVolumeSpec = { kind: 'docker-volume', name };
   for (const [key, value] of params) {
     if (key === 'label') {
-      if (value === '') throw new CairnError('invalid-argument', `${uri}: a label filter needs a key (label=KEY or label=KEY=VALUE).`);
+      if (value === '')
+        throw new CairnError(
+          'invalid-argument',
+          `${uri}: a label filter needs a key (label=KEY or label=KEY=VALUE).`,
+        );
       (spec.labels ??= []).push(value);
     } else if (key === 'stop-containers') {
       if (!TRUE.includes(value) && !FALSE.includes(value)) {
-        throw new CairnError('invalid-argument', `${uri}: stop-containers takes true or false, not "${value}".`);
+        throw new CairnError(
+          'invalid-argument',
+          `${uri}: stop-containers takes true or false, not "${value}".`,
+        );
       }
       spec.stopContainers = TRUE.includes(value);
     } else {
-      throw new CairnError('invalid-argument', `${uri}: docker-volume: takes no option "${key}" (only label and stop-containers).`);
+      throw new CairnError(
+        'invalid-argument',
+        `${uri}: docker-volume: takes no option "${key}" (only label and stop-containers).`,
+      );
     }
   }
   checkVolumeSpec(spec);

@@ -52,7 +52,11 @@ export class DockerVolumeSource implements Source {
     client?: DockerClient,
   ) {
     checkVolumeSpec(spec);
-    this.client = client ?? (spec.dockerHost === undefined ? DockerClient.fromEnv() : new DockerClient(dockerEndpoint(spec.dockerHost)));
+    this.client =
+      client ??
+      (spec.dockerHost === undefined
+        ? DockerClient.fromEnv()
+        : new DockerClient(dockerEndpoint(spec.dockerHost)));
     this.stopped = new StoppedContainers(this.client);
     // A whole selection is matched as the volumes folder, so that its parent snapshot is found whatever it holds.
     this.paths = [spec.name === '*' ? `/${VOLUMES_DIR}` : `/${VOLUMES_DIR}/${spec.name}`];
@@ -84,7 +88,8 @@ export class DockerVolumeSource implements Source {
     const labels = this.spec.labels ?? [];
     const found = await this.client.listVolumes(labels, signal);
     if (found.length === 0) {
-      const which = labels.length > 0 ? ` with the label${labels.length > 1 ? 's' : ''} ${labels.join(', ')}` : '';
+      const which =
+        labels.length > 0 ? ` with the label${labels.length > 1 ? 's' : ''} ${labels.join(', ')}` : '';
       throw new CairnError('source-unreadable', `There is no Docker volume${which} to back up.`);
     }
     return found.sort((a, b) => compareNames(a.Name, b.Name));
@@ -102,7 +107,12 @@ export class DockerVolumeSource implements Source {
 
   async readLink(entry: SymlinkEntry): Promise<string | SourceError> {
     const files = this.owner.get(entry);
-    if (files === undefined) return { item: entry.path, during: 'readlink', message: `${entry.path} is not a symlink of this source.` };
+    if (files === undefined)
+      return {
+        item: entry.path,
+        during: 'readlink',
+        message: `${entry.path} is not a symlink of this source.`,
+      };
     return files.readLink(entry);
   }
 
@@ -146,7 +156,10 @@ export function checkVolumeSpec(spec: DockerVolumeSpec): void {
     throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker volume name.`);
   }
   if (spec.name !== '*' && (spec.labels ?? []).length > 0) {
-    throw new CairnError('invalid-argument', `Label filters select volumes only with docker-volume:*, not with docker-volume:${spec.name}.`);
+    throw new CairnError(
+      'invalid-argument',
+      `Label filters select volumes only with docker-volume:*, not with docker-volume:${spec.name}.`,
+    );
   }
 }
 
@@ -160,7 +173,9 @@ async function checkReadable(info: VolumeInfo): Promise<void> {
       code === 'ENOENT'
         ? `its mountpoint ${info.Mountpoint} is not on this machine; run Cairn on the Docker host`
         : `its mountpoint ${info.Mountpoint} cannot be read (${code ?? String(err)}); run Cairn as root on the Docker host`;
-    throw new CairnError('source-unreadable', `The Docker volume ${info.Name} cannot be read: ${why}.`, { cause: err });
+    throw new CairnError('source-unreadable', `The Docker volume ${info.Name} cannot be read: ${why}.`, {
+      cause: err,
+    });
   }
 }
 

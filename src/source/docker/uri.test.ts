@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseDockerUri } from './uri.js';
+
+describe('parseDockerUri', () => {
+  it('reads volume and container URIs with their options', () => {
+    expect(parseDockerUri('docker-volume:pgdata')).toEqual({ kind: 'docker-volume', name: 'pgdata' });
+    expect(parseDockerUri('docker-volume:pgdata?stop-containers=true')).toEqual({
+      kind: 'docker-volume',
+      name: 'pgdata',
+      stopContainers: true,
+    });
+    expect(parseDockerUri('docker-volume:*?label=backup=true&label=tier')).toEqual({
+      kind: 'docker-volume',
+      name: '*',
+      labels: ['backup=true', 'tier'],
+    });
+    expect(parseDockerUri('docker-container:web')).toEqual({ kind: 'docker-container', name: 'web' });
+  });
+
+  it('leaves other sources alone', () => {
+    for (const uri of ['/srv/data', 'mysql://root@localhost/db', 'docker:x', 'docker-volumes:x']) {
+      expect(parseDockerUri(uri)).toBeUndefined();
+    }
+  });
+
+  it('rejects a malformed Docker URI with one sentence', () => {
+    const bad: [string, string][] = [
+      ['docker-volume:', 'docker-volume: names no volume.'],
+      ['docker-volume:a/b', '"a/b" is not a Docker volume name.'],
+      [
+        'docker-volume:data?label=x',
+        'Label filters select volumes only with docker-volume:*, not with docker-volume:data.',
+      ],
+      [
+        'docker-volume:*?label=',
+        'docker-volume:*?label=: a label filter needs a key (label=KEY or label=KEY=VALUE).',
+      ],
+      [
+        'docker-volume:d?stop-containers=maybe',
+        'docker-volume:d?stop-containers=maybe: stop-containers takes true or false, not "maybe".',
+      ],
+      [
+        'docker-volume:d?force=1',
+        'docker-volume:d?force=1: docker-volume: takes no option "force" (only label and stop-containers).',
+      ],
+      ['docker-container:-x', '"-x" is not a Docker container name.'],
+      [
+        'docker-container:web?label=a',
+        'docker-container:web?label=a: docker-container: takes no option "label".',
+      ],
+    ];
+    for (const [uri, message] of bad) {
+      expect(() => parseDockerUri(uri), uri).toThrow(
+        expect.objectContaining({ code: 'invalid-argument', message }),
+      );
+    }
+  });
+});
