@@ -248,6 +248,24 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
       expect(await listSnapshotsUseCase(repo.deps, repo.opts)).toEqual([]);
     });
 
+    it('is started again when the backup is interrupted while it reads', async () => {
+      start('writer5', 'writes5');
+      const ac = new AbortController();
+      const repo = await repository(() =>
+        volumeSource({ name: 'writes5', stopContainers: true }, (dir) => {
+          // The user presses Ctrl-C while the volume is read.
+          ac.abort();
+          return filesOf(dir);
+        }),
+      );
+      const err = await failure(
+        runBackup(repo.deps, { ...repo.opts, signal: ac.signal }, { paths: [dk.dir], workers: 0 }),
+      );
+      expect(err.code).toBe('interrupted');
+      expect(running('writer5')).toBe(true);
+      expect(await listSnapshotsUseCase(repo.deps, repo.opts)).toEqual([]);
+    });
+
     it('is left running without stop-containers or the label', async () => {
       start('writer3', 'writes3');
       let runningDuringRead: boolean | undefined;
