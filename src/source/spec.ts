@@ -64,6 +64,14 @@ export interface DockerVolumeSpec {
   stopContainers?: boolean;
   /** The Docker daemon (`unix:///…` or `tcp://host:port`); default `DOCKER_HOST`, else /var/run/docker.sock. */
   dockerHost?: string;
+  /**
+   * How the data is read: 'mountpoint' (the volume's folder on this machine, the default), or 'helper' (through the
+   * Engine API from a helper container, for a daemon whose volume folders are not readable here). Without it, the
+   * helper is used when the mountpoint is not readable and `helperImage` is given.
+   */
+  readVia?: 'mountpoint' | 'helper';
+  /** The image of the helper container (any image; nothing runs in it); default `busybox:latest`. */
+  helperImage?: string;
 }
 
 /** `docker-container:NAME`: the container's state as an image archive (commit + save), `/docker-containers/NAME.tar`. */

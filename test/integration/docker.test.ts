@@ -127,6 +127,22 @@ async function failure(p: Promise<unknown>): Promise<CairnError> {
 
 describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
   runSourceConformance('docker-volume', { open: () => volumeSource({ name: 'conf' }) });
+  runSourceConformance('docker-volume through a helper container', {
+    open: () => volumeSource({ name: 'conf', readVia: 'helper', helperImage: dk.image }),
+    openFailing: () => {
+      // The file vanishes between the listing and the read: its stream fails.
+      dk.docker('volume', 'create', 'conf-fail');
+      fs.writeFileSync(path.join(mountpoint('conf-fail'), 'gone'), 'x');
+      const source = volumeSource({ name: 'conf-fail', readVia: 'helper', helperImage: dk.image });
+      const roots = source.roots.bind(source);
+      source.roots = async (signal) => {
+        const listing = await roots(signal);
+        fs.rmSync(path.join(mountpoint('conf-fail'), 'gone'));
+        return listing;
+      };
+      return source;
+    },
+  });
 
   it('round-trips a volume through a repository and into a new volume, file hashes, modes and owners equal', async () => {
     dk.docker('volume', 'create', 'app-data');
@@ -162,6 +178,31 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
     ]);
     expect(result.created).toBe(true);
     expect(treeHashes(mountpoint('restored'))).toEqual(treeHashes(mountpoint('app-data')));
+  });
+
+  it('reads a volume through a helper container just as well (read-via=helper), without its mountpoint', async () => {
+    // app-data from the round trip above.
+    const repo = await repository(() =>
+      volumeSource({ name: 'app-data', readVia: 'helper', helperImage: dk.image }, () => {
+        throw new Error('the mountpoint must not be read');
+      }),
+    );
+    const outcome = await backupOf(repo);
+    expect(outcome.snapshot.paths).toEqual(['/docker-volumes/app-data']);
+    const tar = new PassThrough();
+    const dumped = dumpPath(
+      repo.deps,
+      repo.opts,
+      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar' },
+      tar,
+    );
+    await Promise.all([
+      restoreDockerVolume(client, 'restored-helper', tar, { helperImage: dk.image }),
+      dumped.then(() => tar.end()),
+    ]);
+    expect(treeHashes(mountpoint('restored-helper'))).toEqual(treeHashes(mountpoint('app-data')));
+    // Its helper container is gone.
+    expect(dk.docker('ps', '-aq', '--filter', 'label=cairn.helper')).toBe('');
   });
 
   it('a restore refuses a volume that is not empty, and with force replaces its contents', async () => {

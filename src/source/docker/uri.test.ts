@@ -41,7 +41,7 @@ describe('parseDockerUri', () => {
       ],
       [
         'docker-volume:d?force=1',
-        'docker-volume:d?force=1: docker-volume: takes no option "force" (only label and stop-containers).',
+        'docker-volume:d?force=1: docker-volume: takes no option "force" (label, stop-containers, read-via, helper-image).',
       ],
       ['docker-container:-x', '"-x" is not a Docker container name.'],
       [

@@ -48,10 +48,17 @@ export function parseDockerUri(uri: string): DockerVolumeSpec | DockerContainerS
         );
       }
       spec.stopContainers = TRUE.includes(value);
+    } else if (key === 'read-via') {
+      if (value !== 'mountpoint' && value !== 'helper') {
+        throw new CairnError('invalid-argument', `${uri}: read-via takes mountpoint or helper, not "${value}".`);
+      }
+      spec.readVia = value;
+    } else if (key === 'helper-image' && value !== '') {
+      spec.helperImage = value;
     } else {
       throw new CairnError(
         'invalid-argument',
-        `${uri}: docker-volume: takes no option "${key}" (only label and stop-containers).`,
+        `${uri}: docker-volume: takes no option "${key}" (label, stop-containers, read-via, helper-image).`,
       );
     }
   }

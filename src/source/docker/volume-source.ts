@@ -14,6 +14,7 @@ import type {
 } from '../source.js';
 import type { DockerVolumeSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint, type VolumeInfo } from './client.js';
+import { ArchivedVolume } from './helper-reader.js';
 import { StoppedContainers } from './quiesce.js';
 
 /** The folder of the snapshot that holds one folder per volume. */
@@ -65,21 +66,49 @@ export class DockerVolumeSource implements Source {
   /** @throws CairnError 'source-unreadable' for a missing volume or one whose data this process cannot read. */
   async roots(signal?: AbortSignal): Promise<SourceListing> {
     const infos = await this.resolve(signal);
-    for (const info of infos) await checkReadable(info);
+    const viaHelper: boolean[] = [];
+    for (const info of infos) viaHelper.push(await this.readsViaHelper(info));
     await this.stopped.stopUsers(
       infos.map((v) => v.Name),
       this.spec.stopContainers === true,
       signal,
     );
     this.volumes = [];
-    for (const info of infos) {
-      const st = await fs.lstat(info.Mountpoint, { bigint: true });
-      const entry: DirEntry = { kind: 'dir', name: info.Name, path: info.Mountpoint, stat: st };
-      this.volumes.push({ info, entry, files: this.openDir(info.Mountpoint) });
+    for (const [i, info] of infos.entries()) {
+      const shownAs = `/${VOLUMES_DIR}/${info.Name}`;
+      if (viaHelper[i]) {
+        const files = new ArchivedVolume(
+          this.client,
+          info.Name,
+          this.spec.helperImage ?? 'busybox:latest',
+          shownAs,
+        );
+        this.volumes.push({
+          info,
+          files,
+          entry: { kind: 'dir', name: info.Name, path: shownAs, stat: await files.load(signal) },
+        });
+      } else {
+        const st = await fs.lstat(info.Mountpoint, { bigint: true });
+        const entry: DirEntry = { kind: 'dir', name: info.Name, path: info.Mountpoint, stat: st };
+        this.volumes.push({ info, entry, files: this.openDir(info.Mountpoint) });
+      }
     }
     const newest = this.volumes.reduce((t, v) => (v.entry.stat.mtimeNs > t ? v.entry.stat.mtimeNs : t), 0n);
     this.top = { kind: 'dir', name: VOLUMES_DIR, path: `/${VOLUMES_DIR}`, stat: folderStat(newest) };
     return { entries: [this.top], errors: [] };
+  }
+
+  /** Whether the volume is read through a helper container. @throws CairnError when it cannot be read either way. */
+  private async readsViaHelper(info: VolumeInfo): Promise<boolean> {
+    if (this.spec.readVia === 'helper') return true;
+    try {
+      await checkReadable(info);
+      return false;
+    } catch (err) {
+      if (this.spec.readVia === undefined && this.spec.helperImage !== undefined) return true;
+      throw err;
+    }
   }
 
   /** The volumes to read, in name order. */
@@ -98,7 +127,7 @@ export class DockerVolumeSource implements Source {
   async list(dir: DirEntry, signal?: AbortSignal): Promise<SourceListing> {
     if (dir === this.top) return { entries: this.volumes.map((v) => v.entry), errors: [] };
     const volume = this.volumes.find((v) => v.entry === dir);
-    const files = volume?.files ?? this.owner.get(dir);
+    const files: Source | undefined = volume?.files ?? this.owner.get(dir);
     if (files === undefined) throw new Error('DockerVolumeSource.list of an entry it did not give');
     const listing = volume ? await files.roots(signal) : await files.list(dir, signal);
     for (const e of listing.entries) this.owner.set(e, files);
@@ -173,9 +202,14 @@ async function checkReadable(info: VolumeInfo): Promise<void> {
       code === 'ENOENT'
         ? `its mountpoint ${info.Mountpoint} is not on this machine; run Cairn on the Docker host`
         : `its mountpoint ${info.Mountpoint} cannot be read (${code ?? String(err)}); run Cairn as root on the Docker host`;
-    throw new CairnError('source-unreadable', `The Docker volume ${info.Name} cannot be read: ${why}.`, {
-      cause: err,
-    });
+    const helper = 'or read it through a helper container (read-via=helper)';
+    throw new CairnError(
+      'source-unreadable',
+      `The Docker volume ${info.Name} cannot be read: ${why}, ${helper}.`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
