@@ -11,6 +11,7 @@ import type {
 } from '../source.js';
 import type { DockerContainerSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint } from './client.js';
+import { producedStream } from './produced.js';
 import { folderStat } from './volume-source.js';
 
 export const CONTAINERS_DIR = 'docker-containers';
@@ -80,38 +81,17 @@ export class DockerContainerSource implements Source {
 
   /** Commits the container and streams the image archive; `done` rejects when any step failed. */
   private save(id: string, signal: AbortSignal): OpenStream {
-    let settle!: (err?: Error) => void;
-    const done = new Promise<void>(
-      (resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))),
-    );
-    // The archiver awaits `done`; an early rejection must not count as unhandled meanwhile.
-    done.catch(() => undefined);
+    const name = this.spec.name.replace(/^\//, '');
+    const client = this.client;
     const produce = async function* (this: DockerContainerSource): AsyncGenerator<Uint8Array> {
-      try {
-        const repo = `cairn-backup/${this.spec.name.replace(/^\//, '').toLowerCase()}`;
-        const image = (this.image = `${repo}:${Date.now()}-${randomBytes(3).toString('hex')}`);
-        const [, tag] = image.split(/:(?=[^:]*$)/);
-        await this.client.commit(id, repo, tag!, signal);
-        for await (const piece of await this.client.saveImage(image, signal)) yield piece as Uint8Array;
-        await this.removeImage();
-        settle();
-      } catch (err) {
-        settle(
-          err instanceof Error
-            ? err
-            : new CairnError('fatal', 'Saving the container image failed.', { cause: err }),
-        );
-        throw err;
-      } finally {
-        settle(
-          new CairnError(
-            'interrupted',
-            `The image archive of container ${this.spec.name} was not read to its end.`,
-          ),
-        );
-      }
-    }.call(this);
-    return { stream: produce, done };
+      const repo = `cairn-backup/${name.toLowerCase()}`;
+      const tag = `${Date.now()}-${randomBytes(3).toString('hex')}`;
+      this.image = `${repo}:${tag}`;
+      await client.commit(id, repo, tag, signal);
+      for await (const piece of await client.saveImage(this.image, signal)) yield piece as Uint8Array;
+      await this.removeImage();
+    };
+    return producedStream(() => produce.call(this), `the image archive of container ${name}`);
   }
 
   private async removeImage(): Promise<void> {

@@ -13,6 +13,7 @@ import type {
   SymlinkEntry,
 } from '../source.js';
 import type { DockerClient } from './client.js';
+import { producedStream } from './produced.js';
 
 const MOUNT = '/volume';
 
@@ -169,37 +170,21 @@ export class ArchivedVolume implements Source {
 
   /** One file's bytes: the archive of that path holds it as its only entry. */
   private read(inside: string, signal: AbortSignal): OpenStream {
-    let settle!: (err?: Error) => void;
-    const done = new Promise<void>(
-      (resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))),
-    );
-    // The archiver awaits `done`; an early rejection must not count as unhandled meanwhile.
-    done.catch(() => undefined);
-    const helper = this.helper!;
-    const client = this.client;
+    const { client, helper } = this;
     async function* produce(): AsyncGenerator<Uint8Array> {
+      const res = await client.getArchive(helper!, MOUNT + inside, signal);
+      const extract = tar.extract();
+      res.pipe(extract);
       try {
-        const res = await client.getArchive(helper, MOUNT + inside, signal);
-        const extract = tar.extract();
-        res.pipe(extract);
         for await (const entry of extract) {
           for await (const piece of entry) yield piece as Uint8Array;
           break;
         }
-        res.destroy();
-        settle();
-      } catch (err) {
-        settle(
-          err instanceof Error
-            ? err
-            : new CairnError('fatal', 'Reading from the Docker volume failed.', { cause: err }),
-        );
-        throw err;
       } finally {
-        settle(new CairnError('interrupted', `${MOUNT + inside} was not read to its end.`));
+        res.destroy();
       }
     }
-    return { stream: produce(), done };
+    return producedStream(produce, MOUNT + inside);
   }
 
   async close(): Promise<void> {

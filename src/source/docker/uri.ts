@@ -50,7 +50,10 @@ export function parseDockerUri(uri: string): DockerVolumeSpec | DockerContainerS
       spec.stopContainers = TRUE.includes(value);
     } else if (key === 'read-via') {
       if (value !== 'mountpoint' && value !== 'helper') {
-        throw new CairnError('invalid-argument', `${uri}: read-via takes mountpoint or helper, not "${value}".`);
+        throw new CairnError(
+          'invalid-argument',
+          `${uri}: read-via takes mountpoint or helper, not "${value}".`,
+        );
       }
       spec.readVia = value;
     } else if (key === 'helper-image' && value !== '') {

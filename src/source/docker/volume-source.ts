@@ -43,6 +43,8 @@ export class DockerVolumeSource implements Source {
   private readonly client: DockerClient;
   private readonly stopped: StoppedContainers;
   private volumes: Volume[] = [];
+  /** Every volume source opened, to close. */
+  private opened: Source[] = [];
   private top: DirEntry | undefined;
   /** Which volume's files source gave each entry, to ask it about the entry's children. */
   private readonly owner = new WeakMap<SourceEntry, Source>();
@@ -83,15 +85,16 @@ export class DockerVolumeSource implements Source {
           this.spec.helperImage ?? 'busybox:latest',
           shownAs,
         );
-        this.volumes.push({
-          info,
-          files,
-          entry: { kind: 'dir', name: info.Name, path: shownAs, stat: await files.load(signal) },
-        });
+        // Closed by close() even when loading fails: the helper container exists from the start.
+        this.opened.push(files);
+        const stat = await files.load(signal);
+        this.volumes.push({ info, files, entry: { kind: 'dir', name: info.Name, path: shownAs, stat } });
       } else {
         const st = await fs.lstat(info.Mountpoint, { bigint: true });
         const entry: DirEntry = { kind: 'dir', name: info.Name, path: info.Mountpoint, stat: st };
-        this.volumes.push({ info, entry, files: this.openDir(info.Mountpoint) });
+        const files = this.openDir(info.Mountpoint);
+        this.opened.push(files);
+        this.volumes.push({ info, entry, files });
       }
     }
     const newest = this.volumes.reduce((t, v) => (v.entry.stat.mtimeNs > t ? v.entry.stat.mtimeNs : t), 0n);
@@ -169,12 +172,12 @@ export class DockerVolumeSource implements Source {
 
   /** Starts the stopped containers again (even after a failed or aborted backup). @throws CairnError if one does not start. */
   async close(): Promise<void> {
-    const volumes = this.volumes;
-    this.volumes = [];
+    const opened = this.opened;
+    this.opened = [];
     try {
       await this.stopped.startAgain();
     } finally {
-      for (const v of volumes) await v.files.close();
+      for (const files of opened) await files.close();
     }
   }
 }
