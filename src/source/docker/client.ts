@@ -231,8 +231,9 @@ export class DockerClient {
     if (payload) headers['Content-Type'] = 'application/json';
     if (streamed) headers['Content-Type'] = 'application/x-tar';
     return new Promise((resolve, reject) => {
+      // No keep-alive agent: an idle connection to the daemon must not hold the process open.
       const req = http.request(
-        { ...this.endpoint, method, path: url, headers, signal: opts.signal },
+        { ...this.endpoint, method, path: url, headers, signal: opts.signal, agent: false },
         (res) => {
           const status = res.statusCode ?? 0;
           if ((status >= 200 && status < 300) || status === 304) return resolve(res);

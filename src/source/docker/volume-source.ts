@@ -36,7 +36,9 @@ interface Volume {
  * Docker volumes as a Source: `/docker-volumes/NAME/…` holds each volume's files with their own modes, owners and
  * times. The data is read through the volume's mountpoint on the Docker host with the files source, so large files
  * are read in place (never held in memory) and unchanged files are recognised from the parent snapshot, as for any
- * folder. The containers that use a volume can be stopped while it is read; `close` always starts them again.
+ * folder. Where the mountpoint is out of reach (a remote or rootless daemon), a helper container's archive endpoint
+ * serves the same tree (`ArchivedVolume`). The containers that use a volume can be stopped while it is read; `close`
+ * always starts them again.
  */
 export class DockerVolumeSource implements Source {
   readonly paths: readonly string[];
