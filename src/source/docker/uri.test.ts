@@ -14,6 +14,12 @@ describe('parseDockerUri', () => {
       name: '*',
       labels: ['backup=true', 'tier'],
     });
+    expect(parseDockerUri('docker-volume:d?read-via=helper&helper-image=busybox:1.36')).toEqual({
+      kind: 'docker-volume',
+      name: 'd',
+      readVia: 'helper',
+      helperImage: 'busybox:1.36',
+    });
     expect(parseDockerUri('docker-container:web')).toEqual({ kind: 'docker-container', name: 'web' });
   });
 
@@ -42,6 +48,10 @@ describe('parseDockerUri', () => {
       [
         'docker-volume:d?force=1',
         'docker-volume:d?force=1: docker-volume: takes no option "force" (label, stop-containers, read-via, helper-image).',
+      ],
+      [
+        'docker-volume:d?read-via=ssh',
+        'docker-volume:d?read-via=ssh: read-via takes mountpoint or helper, not "ssh".',
       ],
       ['docker-container:-x', '"-x" is not a Docker container name.'],
       [
