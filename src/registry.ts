@@ -12,10 +12,14 @@ import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
 import type { Source, SourceSpec } from './source/index.js';
+import type { RestoreVolumeOptions, RestoreVolumeResult } from './source/docker/index.js';
+import { DockerClient, DockerContainerSource, DockerVolumeSource, restoreDockerVolume } from './source/docker/index.js';
 import { FilesSource } from './source/files/index.js';
 import { commandSource, stdinSource } from './source/stream/index.js';
 
-export type { LimitOptions, RetryInfo };
+export type { LimitOptions, RetryInfo, RestoreVolumeOptions, RestoreVolumeResult };
+/** `docker-volume:NAME` / `docker-container:NAME` as a SourceSpec (undefined for anything else), for the source URIs. */
+export { parseDockerUri } from './source/docker/index.js';
 
 /** What the command line adds to a repository URL: `-o key=value` options, limits and the process environment. */
 export interface BackendContext {
@@ -83,5 +87,19 @@ export function openSource(spec: SourceSpec): Source {
       return stdinSource(spec);
     case 'command':
       return commandSource(spec);
+    case 'docker-volume':
+      // A volume is read through its mountpoint with the files source: its contents form the volume's folder.
+      return new DockerVolumeSource(spec, (dir) => new FilesSource({ kind: 'files', paths: ['.'], cwd: dir }));
+    case 'docker-container':
+      return new DockerContainerSource(spec);
   }
+}
+
+/** `restore --to docker-volume:NAME`: unpacks a tar stream (names relative to the volume) into the volume on DOCKER_HOST's daemon. */
+export function restoreIntoDockerVolume(
+  name: string,
+  tar: AsyncIterable<Uint8Array>,
+  opts: RestoreVolumeOptions = {},
+): Promise<RestoreVolumeResult> {
+  return restoreDockerVolume(DockerClient.fromEnv(), name, tar, opts);
 }

@@ -23,6 +23,7 @@ export type {
   XattrMap,
 } from './source.js';
 export type { CommandSpec, ExcludeOptions, FilesSpec, SourceSpec, StdinSpec } from './spec.js';
+export type { DockerContainerSpec, DockerVolumeSpec } from './spec.js';
 export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './id-names.js';

@@ -49,4 +49,36 @@ export interface CommandSpec {
   args: string[];
 }
 
-export type SourceSpec = FilesSpec | StdinSpec | CommandSpec;
+/**
+ * `docker-volume:NAME` (or `docker-volume:*` with label filters): the volumes' files under `/docker-volumes/NAME/`
+ * (`source/docker`), read through the volume's mountpoint on the Docker host.
+ */
+export interface DockerVolumeSpec {
+  kind: 'docker-volume';
+  /** A volume name, or `*` for every volume that carries all of `labels`. */
+  name: string;
+  /** `key` or `key=value` label filters (only with `*`). */
+  labels?: string[];
+  /** Stop every running container that uses a volume while it is read (and start it again afterwards); otherwise
+   * only those labelled `cairn.stop-during-backup=true` are stopped. */
+  stopContainers?: boolean;
+  /** The Docker daemon (`unix:///…` or `tcp://host:port`); default `DOCKER_HOST`, else /var/run/docker.sock. */
+  dockerHost?: string;
+  /**
+   * How the data is read: 'mountpoint' (the volume's folder on this machine, the default), or 'helper' (through the
+   * Engine API from a helper container, for a daemon whose volume folders are not readable here). Without it, the
+   * helper is used when the mountpoint is not readable and `helperImage` is given.
+   */
+  readVia?: 'mountpoint' | 'helper';
+  /** The image of the helper container (any image; nothing runs in it); default `busybox:latest`. */
+  helperImage?: string;
+}
+
+/** `docker-container:NAME`: the container's state as an image archive (commit + save), `/docker-containers/NAME.tar`. */
+export interface DockerContainerSpec {
+  kind: 'docker-container';
+  name: string;
+  dockerHost?: string;
+}
+
+export type SourceSpec = FilesSpec | StdinSpec | CommandSpec | DockerVolumeSpec | DockerContainerSpec;
