@@ -11,14 +11,13 @@ export function escapeLogField(text: string): string {
 
 export function accessLine(
   req: http.IncomingMessage,
-  out: { status: number; bytes: number; user: string | undefined },
+  out: { status: number; bytes: number; user: string | undefined; remote: string },
   ms: number,
   now: number,
 ): string {
-  const remote = req.socket.remoteAddress ?? '-';
   const when = new Date(now).toISOString();
   const agent = escapeLogField(req.headers['user-agent'] ?? '-');
   const user = out.user === undefined ? '-' : escapeLogField(out.user);
   const line = escapeLogField(`${req.method} ${req.url} HTTP/${req.httpVersion}`);
-  return `${remote} - ${user} [${when}] "${line}" ${out.status} ${out.bytes} "-" "${agent}" ${ms}ms`;
+  return `${out.remote} - ${user} [${when}] "${line}" ${out.status} ${out.bytes} "-" "${agent}" ${ms}ms`;
 }

@@ -83,6 +83,8 @@ interface Outcome {
   bytes: number;
   user: string | undefined;
   repo: string;
+  /** Taken at the start: a socket that is gone no longer knows it. */
+  remote: string;
 }
 
 export function createRepositoryServer(options: RepositoryServerOptions): RepositoryServer {
@@ -160,7 +162,7 @@ class RestRepositoryServer implements RepositoryServer {
   private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = this.clock.now();
     const method = req.method ?? 'GET';
-    const out: Outcome = { status: 0, bytes: 0, user: undefined, repo: '-' };
+    const out: Outcome = { status: 0, bytes: 0, user: undefined, repo: '-', remote: req.socket.remoteAddress ?? '-' };
     const done = this.serve(req, res, out)
       .catch((err: unknown): Reply => {
         const status = httpStatusFor(err);
