@@ -6,7 +6,14 @@ import type http from 'node:http';
  * backslash, control characters become \xNN, so no client can forge a field or a line.
  */
 export function escapeLogField(text: string): string {
-  return text.replace(/["\\]/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    if (c === '"' || c === '\\') out += `\\${c}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return out;
 }
 
 export function accessLine(

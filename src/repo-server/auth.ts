@@ -56,7 +56,9 @@ export class HtpasswdAuthenticator implements Authenticator {
   private nextCheck = 0;
   private readonly checkIntervalMs: number;
   private readonly cacheMs: number;
-  private readonly bcrypt = new BcryptChecker((client) => this.recentFailures(client, this.options.clock.now()) > 0);
+  private readonly bcrypt = new BcryptChecker(
+    (client) => this.recentFailures(client, this.options.clock.now()) > 0,
+  );
   /** Recent failures per client address: their checks wait behind everyone else's, and their answers are delayed. */
   private readonly failures = new Map<string, { count: number; last: number }>();
   /** Checked for unknown users, so that they cost what a wrong password costs. */

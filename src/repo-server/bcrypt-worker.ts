@@ -75,7 +75,7 @@ export class BcryptChecker {
       if (job?.id === msg.id) job.resolve(msg.ok);
       this.pump();
     });
-    w.on('error', (err) => {
+    w.on('error', (err: Error) => {
       this.running?.reject(err);
       this.running = undefined;
     });

@@ -32,7 +32,10 @@ async function start(opts: Partial<RepositoryServerOptions> = {}): Promise<strin
 }
 
 /** Sends headers with `Expect: 100-continue` and reports whether `100 Continue` came before the final status. */
-function expectContinue(url: string, headers: Record<string, string>): Promise<{ continued: boolean; status: number }> {
+function expectContinue(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ continued: boolean; status: number }> {
   return new Promise((resolve, reject) => {
     let continued = false;
     const req = http.request(`${url}/config`, {
@@ -61,7 +64,9 @@ describe('serve-repo edges', () => {
     const port = new URL(url).port;
     await new Promise<void>((resolve) => {
       const s = net.connect(Number(port), '127.0.0.1', () =>
-        s.end('GET /keys/ HTTP/1.1\r\nHost: x\r\nUser-Agent: x" 200 0 "-" "forged\tline\r\nConnection: close\r\n\r\n'),
+        s.end(
+          'GET /keys/ HTTP/1.1\r\nHost: x\r\nUser-Agent: x" 200 0 "-" "forged\tline\r\nConnection: close\r\n\r\n',
+        ),
       );
       s.resume();
       s.on('close', () => resolve());

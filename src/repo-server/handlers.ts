@@ -106,7 +106,10 @@ async function get(req: RepoRequest, f: StoredFile): Promise<Reply> {
     }
     if (range.kind === 'full') return status(200, { headers, file: { handle, start: 0, length: size } });
     headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-    return status(206, { headers, file: { handle, start: range.start, length: range.end - range.start + 1 } });
+    return status(206, {
+      headers,
+      file: { handle, start: range.start, length: range.end - range.start + 1 },
+    });
   } catch (err) {
     await handle.close();
     throw err;

@@ -65,7 +65,12 @@ function strayFiles(root: string): string[] {
 }
 
 /** A GET from a chosen loopback source address (fetch cannot pick one). */
-function statusFrom(url: string, target: string, headers: Record<string, string>, from: string): Promise<number> {
+function statusFrom(
+  url: string,
+  target: string,
+  headers: Record<string, string>,
+  from: string,
+): Promise<number> {
   return new Promise((resolve) => {
     const req = http.get(`${url}${target}`, { headers, localAddress: from, agent: false }, (res) => {
       res.resume();
@@ -86,9 +91,7 @@ describe('--max-size reservations', () => {
     for (let i = 0; i < 4; i++) await cutOffUpload(url, `/data/${'ab'.repeat(32)}`, 5 * MiB, MiB);
     // A body whose hash is not its name is refused (400); its reservation must go back too.
     const wrong = Buffer.alloc(3 * MiB, 2);
-    expect((await fetch(`${url}/data/${'cd'.repeat(32)}`, { method: 'POST', body: wrong })).status).toBe(
-      400,
-    );
+    expect((await fetch(`${url}/data/${'cd'.repeat(32)}`, { method: 'POST', body: wrong })).status).toBe(400);
     await eventually(() => strayFiles(root).length === 0);
     const ok = Buffer.alloc(10 * MiB, 3);
     expect((await fetch(`${url}/data/${sha(ok)}`, { method: 'POST', body: ok })).status).toBe(200);
@@ -143,7 +146,9 @@ describe('authentication under a password-guessing client', () => {
   beforeAll(() => {
     file = path.join(dir, 'htpasswd');
     // The attacked user has a costly hash (~0.3 s in JavaScript): 40 guesses are seconds of CPU.
-    const lines = ['alice', 'bob', 'mallory'].map((u) => `${u}:${bcrypt.hashSync(`${u}-pw`, u === 'mallory' ? 12 : 10)}`);
+    const lines = ['alice', 'bob', 'mallory'].map(
+      (u) => `${u}:${bcrypt.hashSync(`${u}-pw`, u === 'mallory' ? 12 : 10)}`,
+    );
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
   });
   // The server closes its authenticator: each test has its own.

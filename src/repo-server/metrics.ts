@@ -42,7 +42,9 @@ export class Metrics {
       ['cairn_serve_sent_bytes_total', 'Response body bytes sent, by repository.'],
       ['cairn_serve_errors_total', 'Requests answered with a server error (5xx), by repository.'],
     ];
-    heads.forEach(([name, help], i) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...tail[i]!));
+    heads.forEach(([name, help], i) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...tail[i]!),
+    );
     return `${lines.join('\n')}\n`;
   }
 }

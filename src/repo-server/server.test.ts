@@ -50,7 +50,8 @@ let n = 0;
 /** A server on a fresh folder whose root repository exists. */
 async function start(opts: Partial<RepositoryServerOptions> = {}): Promise<{ url: string; root: string }> {
   const root = path.join(dir, `root-${n++}`);
-  for (const t of ['data', 'keys', 'locks', 'snapshots', 'index']) fs.mkdirSync(path.join(root, t), { recursive: true });
+  for (const t of ['data', 'keys', 'locks', 'snapshots', 'index'])
+    fs.mkdirSync(path.join(root, t), { recursive: true });
   const server = createRepositoryServer({ root, ...opts });
   const url = await server.listen('127.0.0.1:0');
   stop = () => server.close();
@@ -194,9 +195,7 @@ describe('authentication and private repositories', () => {
   });
 
   it('refuses --private-repos without authentication', () => {
-    expect(() =>
-      createRepositoryServer({ root: dir, privateRepos: true }),
-    ).toThrow(/no-auth/);
+    expect(() => createRepositoryServer({ root: dir, privateRepos: true })).toThrow(/no-auth/);
   });
 });
 

@@ -125,7 +125,9 @@ class RestRepositoryServer implements RepositoryServer {
     const cred = parseBasicAuth(req.headers.authorization);
     if (!cred) return false;
     const client = req.socket.remoteAddress ?? '';
-    return (await this.options.authenticator.authenticate(cred.user, cred.password, client)) ? cred.user : false;
+    return (await this.options.authenticator.authenticate(cred.user, cred.password, client))
+      ? cred.user
+      : false;
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse, out: Outcome): Promise<Reply> {
@@ -162,7 +164,13 @@ class RestRepositoryServer implements RepositoryServer {
   private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = this.clock.now();
     const method = req.method ?? 'GET';
-    const out: Outcome = { status: 0, bytes: 0, user: undefined, repo: '-', remote: req.socket.remoteAddress ?? '-' };
+    const out: Outcome = {
+      status: 0,
+      bytes: 0,
+      user: undefined,
+      repo: '-',
+      remote: req.socket.remoteAddress ?? '-',
+    };
     const done = this.serve(req, res, out)
       .catch((err: unknown): Reply => {
         const status = httpStatusFor(err);

@@ -29,7 +29,8 @@ export const TEMP_PREFIX = '.serve-tmp-';
 export function storeError(err: unknown, what: string): CairnError {
   if (err instanceof CairnError) return err;
   const code = errnoCode(err);
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new CairnError('not-found', `${what} does not exist.`, { cause: err });
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new CairnError('not-found', `${what} does not exist.`, { cause: err });
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new CairnError('no-space', `The disk is full: ${what} could not be written.`, { cause: err });
   }

@@ -51,7 +51,10 @@ export function uploadOf(req: IncomingMessage, onStart: () => void = () => undef
       if (used || awaitsContinue) return;
       used = true;
       await new Promise<void>((resolve) => {
-        req.on('end', resolve).on('error', () => resolve()).on('close', resolve);
+        req
+          .on('end', resolve)
+          .on('error', () => resolve())
+          .on('close', resolve);
         req.resume();
       });
     },

@@ -37,8 +37,8 @@ function serve(args: string[]): Promise<Served> {
   let err = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve-repo did not start: ${err}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /at (http:\/\/127\.0\.0\.1:(\d+))\//.exec(out);
       if (m) {
@@ -88,7 +88,8 @@ function stalledClient(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1', () => {
       s.write(
-        `POST /data/${'ab'.repeat(32)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * MiB}\r\n\r\n` + 'x'.repeat(100),
+        `POST /data/${'ab'.repeat(32)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * MiB}\r\n\r\n` +
+          'x'.repeat(100),
       );
       resolve(s);
     });
@@ -160,7 +161,8 @@ describe('serve-repo resource bounds', () => {
     // Their slots are free again, and their partial uploads left nothing behind.
     expect((await fetch(`${srv.url}/config`)).status).toBe(404);
     const until = Date.now() + 5000;
-    while (strayFiles(sb.path('repos')).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (strayFiles(sb.path('repos')).length > 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
     expect(strayFiles(sb.path('repos'))).toEqual([]);
   });
 });
@@ -179,7 +181,9 @@ describe('serve-repo shutdown', () => {
     expect(await upload).toBe(200);
     expect(await srv.exited).toBe(0);
     expect(strayFiles(sb.path('term'))).toEqual([]);
-    const data = fs.readdirSync(sb.path('term/data'), { recursive: true }).filter((n) => /[0-9a-f]{64}$/.test(String(n)));
+    const data = fs
+      .readdirSync(sb.path('term/data'), { recursive: true })
+      .filter((n) => /[0-9a-f]{64}$/.test(String(n)));
     expect(data).toHaveLength(1);
   });
 });

@@ -189,9 +189,16 @@ export function registerServeRepo(program: Command, rt: CliRuntime): void {
     .option('--max-size <bytes>', 'most bytes to store in DIR, e.g. 500G; uploads beyond get 413')
     .option('--no-verify-upload', 'do not check that uploads hash to their names')
     .option('--log <file>', 'append one line per request to FILE ("-" for stdout)')
-    .option('--idle-timeout <duration>', 'disconnect a client that stays silent this long mid-request, e.g. 30s', '60s')
+    .option(
+      '--idle-timeout <duration>',
+      'disconnect a client that stays silent this long mid-request, e.g. 30s',
+      '60s',
+    )
     .option('--max-connections <n>', 'most open connections; more are closed at once', '256')
-    .option('--prometheus', 'serve Prometheus metrics at /metrics (needs a valid user unless --prometheus-no-auth)')
+    .option(
+      '--prometheus',
+      'serve Prometheus metrics at /metrics (needs a valid user unless --prometheus-no-auth)',
+    )
     .option('--prometheus-no-auth', 'serve /metrics without authentication')
     .action(async (flags: ServeFlags, cmd: Command) => rt.run(cmd, (ctx) => serve(ctx, flags)));
 }
