@@ -1,5 +1,7 @@
 /** `--prometheus`: request, byte and error counters per repository, in Prometheus' text format at `/metrics`. */
 
+const MAX_REPOS = 1000;
+
 interface Counters {
   requests: Map<string, number>;
   bytesIn: number;
@@ -12,8 +14,10 @@ export class Metrics {
 
   /** One answered request: `repo` is its repository path ('' for the root, '-' for no repository). */
   record(repo: string, method: string, status: number, bytesIn: number, bytesOut: number): void {
-    let c = this.repos.get(repo);
-    if (!c) this.repos.set(repo, (c = { requests: new Map(), bytesIn: 0, bytesOut: 0, errors: 0 }));
+    // Paths come from clients: past a bound, new ones share one series instead of growing memory.
+    const key0 = this.repos.has(repo) || this.repos.size < MAX_REPOS ? repo : '(other)';
+    let c = this.repos.get(key0);
+    if (!c) this.repos.set(key0, (c = { requests: new Map(), bytesIn: 0, bytesOut: 0, errors: 0 }));
     const key = `${method} ${status}`;
     c.requests.set(key, (c.requests.get(key) ?? 0) + 1);
     c.bytesIn += bytesIn;

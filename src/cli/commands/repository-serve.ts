@@ -185,7 +185,10 @@ export function registerServeRepo(program: Command, rt: CliRuntime): void {
     .option('--tls-cert <file>', 'TLS certificate (default DIR/public_key)')
     .option('--tls-key <file>', 'TLS private key (default DIR/private_key)')
     .option('--private-repos', 'user X may use only the repositories below /X/')
-    .option('--append-only', 'allow creating and reading, but no deleting (except locks) or overwriting')
+    .option(
+      '--append-only',
+      'allow creating and reading, but no deleting (except locks); no mode ever overwrites a stored file',
+    )
     .option('--max-size <bytes>', 'most bytes to store in DIR, e.g. 500G; uploads beyond get 413')
     .option('--no-verify-upload', 'do not check that uploads hash to their names')
     .option('--log <file>', 'append one line per request to FILE ("-" for stdout)')
