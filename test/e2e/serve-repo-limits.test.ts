@@ -83,6 +83,20 @@ function streamUpload(url: string, size: number, pause?: Promise<void>): Promise
   });
 }
 
+/** GETs `url` (optionally one range) and counts the body bytes without keeping them. */
+function download(url: string, range?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: range ? { Range: range } : {}, agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (d: Buffer) => (n += d.length));
+        res.on('end', () => resolve(n));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 /** Opens a connection that sends headers announcing a large body and a few bytes of it, then stays silent. */
 function stalledClient(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -145,6 +159,14 @@ describe('serve-repo resource bounds', () => {
     expect(await streamUpload(srv.url, 128 * MiB)).toBe(200);
     expect(peakRss(srv.child.pid!) - before).toBeLessThan(growth + 32 * MiB);
     expect(strayFiles(sb.path('repos'))).toEqual([]);
+    // Downloads are streamed too, ranges included.
+    const listed = (await (
+      await fetch(`${srv.url}/data/`, { headers: { Accept: 'application/vnd.x.restic.rest.v2' } })
+    ).json()) as { name: string; size: number }[];
+    const big = listed.find((f) => f.size === 128 * MiB)!;
+    expect(await download(`${srv.url}/data/${big.name}`)).toBe(128 * MiB);
+    expect(await download(`${srv.url}/data/${big.name}`, `bytes=${MiB}-${100 * MiB - 1}`)).toBe(99 * MiB);
+    expect(peakRss(srv.child.pid!) - before).toBeLessThan(growth + 32 * MiB);
   });
 
   it('stalled clients are disconnected after the idle timeout and meanwhile hold no memory', async () => {
