@@ -1,7 +1,8 @@
 /**
- * bcrypt checks on one worker thread, taken in turns per client address, and clients with recent failures only
- * when no other client waits: a password-guessing client delays only itself. bcryptjs is pure JavaScript (~0.1-0.4 s per check): on the event
- * loop it would stall every request.
+ * bcrypt checks on two worker threads. Clients take turns, each has at most one check running, and clients with
+ * recent failures go only when no other client waits: a password-guessing client occupies at most one thread, so
+ * the other is free for everyone else. bcryptjs is pure JavaScript (~0.1-0.4 s per check): on the event loop it
+ * would stall every request.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -10,28 +11,34 @@ import { Worker } from 'node:worker_threads';
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData);
-parentPort.on('message', ({ id, password, hash }) => {
+parentPort.on('message', ({ password, hash }) => {
   let ok = false;
   try { ok = bcrypt.compareSync(password, hash); } catch {}
-  parentPort.postMessage({ id, ok });
+  parentPort.postMessage(ok);
 });
 `;
 
+const THREADS = 2;
+
 interface Job {
-  id: number;
   client: string;
   password: string;
   hash: string;
   resolve: (ok: boolean) => void;
-  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  job: Job | undefined;
 }
 
 export class BcryptChecker {
-  private worker: Worker | undefined;
+  private readonly slots: Slot[] = Array.from({ length: THREADS }, () => ({
+    worker: undefined,
+    job: undefined,
+  }));
   /** Waiting checks per client, in the order the clients take turns. */
   private readonly queues = new Map<string, Job[]>();
-  private running: Job | undefined;
-  private nextId = 0;
   private closed = false;
 
   constructor(private readonly suspect: (client: string) => boolean) {}
@@ -39,18 +46,20 @@ export class BcryptChecker {
   /** Whether `password` matches the bcrypt `hash`, checked in `client`'s turn. */
   check(hash: string, password: string, client: string): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const queue = this.queues.get(client) ?? [];
-      queue.push({ id: this.nextId++, client, password, hash, resolve, reject });
+      queue.push({ client, password, hash, resolve });
       this.queues.set(client, queue);
       this.pump();
     });
   }
 
-  /** The next check: the first client in turn without recent failures, else the first in turn. */
+  /** The next check: the first client in turn with nothing running, preferring those without recent failures. */
   private next(): Job | undefined {
+    const busy = new Set(this.slots.map((s) => s.job?.client));
     let pick: string | undefined;
     for (const client of this.queues.keys()) {
+      if (busy.has(client)) continue;
       pick ??= client;
       if (!this.suspect(client)) {
         pick = client;
@@ -66,50 +75,50 @@ export class BcryptChecker {
     return job;
   }
 
-  private start(): Worker {
+  private start(slot: Slot): Worker {
     const bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
     const w = new Worker(WORKER_CODE, { eval: true, workerData: bcryptPath });
-    w.on('message', (msg: { id: number; ok: boolean }) => {
-      const job = this.running;
-      this.running = undefined;
-      if (job?.id === msg.id) job.resolve(msg.ok);
+    const finish = (ok: boolean): void => {
+      const job = slot.job;
+      slot.job = undefined;
+      job?.resolve(ok);
       this.pump();
-    });
-    w.on('error', (err: Error) => {
-      this.running?.reject(err);
-      this.running = undefined;
-    });
+    };
+    w.on('message', (ok: boolean) => finish(ok));
+    // A thread that dies answers its check with "no" and is replaced on the next check.
+    w.on('error', () => undefined);
     w.on('exit', () => {
-      this.worker = undefined;
-      this.running?.reject(new Error('The password-check thread stopped.'));
-      this.running = undefined;
-      this.pump();
+      slot.worker = undefined;
+      finish(false);
     });
     return w;
   }
 
   private pump(): void {
-    if (this.running || this.closed) return;
-    const job = this.next();
-    if (!job) {
-      this.worker?.unref();
-      return;
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (slot.job) continue;
+      const job = this.next();
+      if (!job) {
+        slot.worker?.unref();
+        continue;
+      }
+      slot.worker ??= this.start(slot);
+      slot.worker.ref();
+      slot.job = job;
+      slot.worker.postMessage({ password: job.password, hash: job.hash });
     }
-    this.worker ??= this.start();
-    this.worker.ref();
-    this.running = job;
-    this.worker.postMessage({ id: job.id, password: job.password, hash: job.hash });
   }
 
-  /** Answers every waiting check with "no" and stops the thread. */
+  /** Answers every waiting check with "no" and stops the threads. */
   async close(): Promise<void> {
     this.closed = true;
     for (const queue of this.queues.values()) for (const job of queue) job.resolve(false);
     this.queues.clear();
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
-    this.running?.resolve(false);
-    this.running = undefined;
+    await Promise.all(this.slots.map(async (s) => s.worker?.terminate()));
+    for (const s of this.slots) {
+      s.job?.resolve(false);
+      s.job = undefined;
+    }
   }
 }

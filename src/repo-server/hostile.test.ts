@@ -157,7 +157,7 @@ describe('authentication under a password-guessing client', () => {
   });
   afterEach(() => auth.close());
 
-  it('40 wrong-password requests from one address do not stall a valid user elsewhere', async () => {
+  it('80 wrong-password requests from one address do not stall a valid user elsewhere', async () => {
     const { url } = await start({ authenticator: auth });
     const timeFirst = async (user: string): Promise<number> => {
       const t = performance.now();
@@ -166,12 +166,12 @@ describe('authentication under a password-guessing client', () => {
     };
     // A first request of a user pays for one bcrypt check (later ones hit the cache).
     const baseline = await timeFirst('bob');
-    const attack = Array.from({ length: 40 }, (_, i) =>
+    const attack = Array.from({ length: 80 }, (_, i) =>
       statusFrom(url, '/config', basic('mallory', `guess-${i}`), '127.0.0.2'),
     );
     await new Promise((r) => setTimeout(r, 100));
     const underAttack = await timeFirst('alice');
-    expect(underAttack).toBeLessThan(Math.max(1000, 8 * baseline));
+    expect(underAttack).toBeLessThan(Math.max(1500, 3 * baseline));
     // The guesses are slowed down, not refused: the first one is answered 401 (the rest end with the server).
     expect(await attack[0]).toBe(401);
   }, 60_000);
