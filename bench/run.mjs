@@ -1,10 +1,11 @@
 // `npm run bench`: Cairn side by side with restic on the deterministic app-data set, alternating A B A B.
 // Local disk: initial backup, no-change backup, backup after ~5% change and full restore. Then maintenance
 // (bench/maintenance.mjs): forget + prune after ten snapshots, and check --read-data. Then the remote part
-// (bench/remote.mjs): both tools through one REST server, and Cairn on s3rver against Cairn on local disk.
+// (bench/remote.mjs): both tools through one REST server, and Cairn on s3rver against Cairn on local disk. Last
+// (bench/serve.mjs): serve-repo's peak RSS and upload throughput under N concurrent 64 MiB uploads.
 // Prints medians, the ratios and peak RSS. Needs restic and GNU time (apt packages `restic`, `time`).
 //   BENCH_ROUNDS=2 (pairs)  BENCH_DIR=/tmp/cairn-bench  BENCH_TINY=1 (also 200,000 tiny files)
-//   BENCH_ONLY=local|maintenance|remote (one part; see bench/maintenance.mjs for its own settings)
+//   BENCH_ONLY=local|maintenance|remote|serve (one part; see bench/maintenance.mjs and bench/serve.mjs for their settings)
 import fs from 'node:fs';
 import path from 'node:path';
 import { freshCopy, mutate, printRound, printTable, requireTools, rounds, timed, tools, work } from './lib.mjs';
@@ -30,8 +31,8 @@ function runOnce(name, kind) {
 
 requireTools();
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && !['local', 'maintenance', 'remote'].includes(only)) {
-  console.error(`bench: BENCH_ONLY must be local, maintenance or remote, not "${only}".`);
+if (only !== undefined && !['local', 'maintenance', 'remote', 'serve'].includes(only)) {
+  console.error(`bench: BENCH_ONLY must be local, maintenance, remote or serve, not "${only}".`);
   process.exit(2);
 }
 if (only === undefined || only === 'local') {
@@ -50,3 +51,4 @@ if (only === undefined || only === 'local') {
 }
 if (only === undefined || only === 'maintenance') await import('./maintenance.mjs');
 if (only === undefined || only === 'remote') await import('./remote.mjs');
+if (only === undefined || only === 'serve') await import('./serve.mjs');

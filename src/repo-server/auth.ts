@@ -1,14 +1,23 @@
 /** HTTP basic authentication against an htpasswd file that is re-read when it changes. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { Clock } from '../util/index.js';
-import { parseHtpasswd, verifyPassword } from './htpasswd.js';
+import { BcryptChecker } from './bcrypt-worker.js';
+import { bcryptCost, parseHtpasswd, verifyPassword } from './htpasswd.js';
 
 /** Decides who a request is. The server calls it only with credentials from a Basic Authorization header. */
 export interface Authenticator {
-  authenticate(user: string, password: string): Promise<boolean>;
+  /** `client` (the remote address) lets an implementation slow down one address that keeps failing. */
+  authenticate(user: string, password: string, client?: string): Promise<boolean>;
+  /** Ends pending checks (each answers false) and stops background work. */
+  close?(): Promise<void>;
 }
+
+/** How long failures of one address are remembered, and the longest a failed answer is held back. */
+const FAILURE_WINDOW_MS = 60_000;
+const MAX_FAILURE_DELAY_MS = 3_000;
 
 /** `user` and `password` from `Authorization: Basic …`, or undefined if the header is missing or malformed. */
 export function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
@@ -47,6 +56,14 @@ export class HtpasswdAuthenticator implements Authenticator {
   private nextCheck = 0;
   private readonly checkIntervalMs: number;
   private readonly cacheMs: number;
+  private readonly bcrypt = new BcryptChecker(
+    (client) => this.recentFailures(client, this.options.clock.now()) > 0,
+  );
+  /** Recent failures per client address: their checks wait behind everyone else's, and their answers are delayed. */
+  private readonly failures = new Map<string, { count: number; last: number }>();
+  /** Checked for unknown users, so that they cost what a wrong password costs. */
+  private decoy = '';
+  private readonly closing = new AbortController();
 
   private constructor(
     readonly file: string,
@@ -82,6 +99,7 @@ export class HtpasswdAuthenticator implements Authenticator {
     const parsed = parseHtpasswd(text);
     for (const w of parsed.warnings) this.options.log?.(w);
     this.users = parsed.users;
+    this.decoy = decoyOf(parsed.users);
     this.cache = new Map();
     this.stamp = stamp;
   }
@@ -100,17 +118,58 @@ export class HtpasswdAuthenticator implements Authenticator {
     }
   }
 
-  async authenticate(user: string, password: string): Promise<boolean> {
+  async authenticate(user: string, password: string, client = ''): Promise<boolean> {
     await this.reloadIfChanged();
-    const hash = this.users.get(user);
-    if (hash === undefined) return false;
-    const verifier = verifierOf(user, password);
     const now = this.options.clock.now();
-    const hit = this.cache.get(user);
+    const hash = this.users.get(user);
+    const verifier = verifierOf(user, password);
+    const hit = hash === undefined ? undefined : this.cache.get(user);
     if (hit && hit.expires > now && timingSafeEqual(hit.verifier, verifier)) return true;
-    if (!(await verifyPassword(hash, password))) return false;
+    const compare = (h: string, p: string): Promise<boolean> => this.bcrypt.check(h, p, client);
+    // An unknown user is checked against a real hash too: the answer takes as long as for a wrong password.
+    const ok =
+      hash === undefined
+        ? (await verifyPassword(this.decoy, randomBytes(16).toString('hex'), compare)) && false
+        : await verifyPassword(hash, password, compare);
+    if (!ok) {
+      await this.failed(client);
+      return false;
+    }
     // The file may have been reloaded while bcrypt ran; cache only against the hash that was checked.
     if (this.users.get(user) === hash) this.cache.set(user, { verifier, expires: now + this.cacheMs });
     return true;
   }
+
+  private recentFailures(client: string, now: number): number {
+    const f = this.failures.get(client);
+    return f && now - f.last < FAILURE_WINDOW_MS ? f.count : 0;
+  }
+
+  /** Counts a failure and holds the answer back longer the more this address failed lately (up to 3 s). */
+  private async failed(client: string): Promise<void> {
+    const now = this.options.clock.now();
+    const count = this.recentFailures(client, now) + 1;
+    if (this.failures.size > 10_000) {
+      for (const [k, v] of this.failures) if (now - v.last >= FAILURE_WINDOW_MS) this.failures.delete(k);
+    }
+    this.failures.set(client, { count, last: now });
+    const delay = Math.min(MAX_FAILURE_DELAY_MS, 25 * 2 ** Math.min(count, 10));
+    await sleep(delay, undefined, { signal: this.closing.signal, ref: false }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.bcrypt.close();
+  }
+}
+
+/** The costliest bcrypt hash of the file (the slowest real check), else any hash; '' for an empty file. */
+function decoyOf(users: Map<string, string>): string {
+  let best = '';
+  let bestCost = -1;
+  for (const hash of users.values()) {
+    const cost = bcryptCost(hash) ?? 0;
+    if (cost > bestCost) [best, bestCost] = [hash, cost];
+  }
+  return best;
 }

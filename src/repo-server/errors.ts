@@ -12,8 +12,20 @@ const BY_CODE: Partial<Record<ErrorCode, number>> = {
   interrupted: 503,
 };
 
+/** A refusal that already knows its status (413 for a body past a bound, 400 for a hash mismatch). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
 /** The status for an error a Backend threw while serving a request; anything unexpected is a 500. */
 export function httpStatusFor(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
   if (!(err instanceof CairnError)) return 500;
   const status = BY_CODE[err.code];
   if (status !== undefined) return status;
@@ -33,6 +45,7 @@ export const STATUS_TEXT: Record<number, string> = {
   411: 'Length Required',
   413: 'Request Entity Too Large',
   416: 'Requested Range Not Satisfiable',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   507: 'Insufficient Storage',

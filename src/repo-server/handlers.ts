@@ -1,13 +1,17 @@
 /**
- * restic's REST protocol (v1 and v2) on top of one repository's Backend, as rest-server answers it. Each handler
- * turns a parsed request into a Reply; Backend errors propagate and become statuses in errors.ts.
+ * restic's REST protocol (v1 and v2) on one repository folder, as rest-server answers it. Each handler turns a
+ * parsed request into a Reply; file-system errors propagate and become statuses in errors.ts.
  */
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import fs from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Backend, FileInfo, Handle } from '../backend/index.js';
-import { hashId, isCairnError } from '../core/index.js';
+import { HttpError } from './errors.js';
 import type { Quota } from './quota.js';
 import { parseRange } from './range.js';
 import type { ObjectType, Route } from './routes.js';
+import type { RepoFolder, StoredFile } from './store.js';
+import type { Upload } from './upload.js';
 
 export const MIME_V1 = 'application/vnd.x.restic.rest.v1';
 export const MIME_V2 = 'application/vnd.x.restic.rest.v2';
@@ -16,16 +20,10 @@ export interface Reply {
   status: number;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
+  /** A byte range of an open file to stream as the body (the server closes the handle). */
+  file?: { handle: FileHandle; start: number; length: number };
   /** Close the connection after replying (an unread oversized body must not be drained). */
   close?: boolean;
-}
-
-/** The request body, read on demand. */
-export interface Upload {
-  /** The Content-Length the client declared, if any. */
-  readonly declaredLength: number | undefined;
-  /** The whole body, or undefined once it exceeds `limit` bytes (the rest is not read). */
-  read(limit: number): Promise<Buffer | undefined>;
 }
 
 export interface RepoRequest {
@@ -34,7 +32,7 @@ export interface RepoRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   upload: Upload;
-  backend: Backend;
+  folder: RepoFolder;
 }
 
 export interface Policy {
@@ -56,7 +54,7 @@ export async function handleRepoRequest(req: RepoRequest, policy: Policy): Promi
     case 'repository':
       if (method !== 'POST') return notAllowed(['POST']);
       if (req.query.get('create') !== 'true') return status(400);
-      await req.backend.create();
+      await req.folder.create();
       return status(200);
     case 'list':
       if (method !== 'GET') return notAllowed(['GET']);
@@ -69,107 +67,115 @@ export async function handleRepoRequest(req: RepoRequest, policy: Policy): Promi
 }
 
 async function list(req: RepoRequest, type: ObjectType): Promise<Reply> {
-  const files: FileInfo[] = [];
-  for await (const fi of req.backend.list(type)) files.push({ name: fi.name, size: fi.size });
+  const files = await req.folder.list(type);
   const v2 = (req.headers.accept ?? '').includes(MIME_V2);
   const body = JSON.stringify(v2 ? files : files.map((f) => f.name));
   return status(200, { headers: { 'Content-Type': v2 ? MIME_V2 : MIME_V1 }, body });
 }
 
-async function file(req: RepoRequest, policy: Policy, h: Handle): Promise<Reply> {
+async function file(req: RepoRequest, policy: Policy, f: StoredFile): Promise<Reply> {
   switch (req.method) {
     case 'HEAD': {
-      const fi = await req.backend.stat(h);
-      return status(200, { headers: { 'Content-Length': String(fi.size) } });
+      const size = await req.folder.stat(f);
+      return size === undefined ? status(404) : status(200, { headers: { 'Content-Length': String(size) } });
     }
     case 'GET':
-      return get(req, h);
+      return get(req, f);
     case 'POST':
-      return save(req, policy, h);
+      return save(req, policy, f);
     case 'DELETE':
-      return remove(req, policy, h);
+      return remove(req, policy, f);
     default:
       return notAllowed(['HEAD', 'GET', 'POST', 'DELETE']);
   }
 }
 
-async function get(req: RepoRequest, h: Handle): Promise<Reply> {
-  const { size } = await req.backend.stat(h);
-  const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/octet-stream',
-    'Accept-Ranges': 'bytes',
-  };
-  if (range.kind === 'unsatisfiable') return status(416, { headers: { 'Content-Range': `bytes */${size}` } });
-  if (range.kind === 'full') return status(200, { headers, body: await req.backend.read(h) });
-  const body = await req.backend.read(h, range.start, range.end - range.start + 1);
-  headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-  return status(206, { headers, body });
-}
-
-async function statOrUndefined(backend: Backend, h: Handle): Promise<FileInfo | undefined> {
+/** Streams the file (or one range of it) from an open handle, so a file replaced meanwhile is still served whole. */
+async function get(req: RepoRequest, f: StoredFile): Promise<Reply> {
+  const handle = await req.folder.open(f);
   try {
-    return await backend.stat(h);
+    const { size } = await handle.stat();
+    const range = parseRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, size);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/octet-stream',
+      'Accept-Ranges': 'bytes',
+    };
+    if (range.kind === 'unsatisfiable') {
+      await handle.close();
+      return status(416, { headers: { 'Content-Range': `bytes */${size}` } });
+    }
+    if (range.kind === 'full') return status(200, { headers, file: { handle, start: 0, length: size } });
+    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+    return status(206, {
+      headers,
+      file: { handle, start: range.start, length: range.end - range.start + 1 },
+    });
   } catch (err) {
-    if (isCairnError(err, 'not-found')) return undefined;
+    await handle.close();
     throw err;
   }
 }
 
-/** Reads the body within the bounds; a Reply if it must be refused, else the bytes and the quota they took. */
-async function receive(
-  req: RepoRequest,
-  policy: Policy,
-): Promise<Reply | { body: Buffer; reserved: number }> {
+/**
+ * Streams the body to a temporary file, then links it into place. Every way out gives back the quota it reserved
+ * and removes the temporary file; only a new name keeps its bytes counted.
+ */
+async function save(req: RepoRequest, policy: Policy, f: StoredFile): Promise<Reply> {
   const declared = req.upload.declaredLength;
   if (declared !== undefined && declared > policy.maxUploadBytes) return status(413, { close: true });
   const quota = policy.quota;
-  if (quota && declared !== undefined && !quota.reserve(declared)) {
-    // Read and drop the body (it is bounded) so the client sees the 413 instead of a reset connection.
-    await req.upload.read(policy.maxUploadBytes);
-    return status(413);
-  }
-  let reserved = quota && declared !== undefined ? declared : 0;
-  const body = await req.upload.read(policy.maxUploadBytes);
-  if (body === undefined) {
-    quota?.release(reserved);
-    return status(413, { close: true });
-  }
-  if (quota && declared === undefined) {
-    if (!quota.reserve(body.length)) return status(413);
-    reserved = body.length;
-  }
-  return { body, reserved };
-}
-
-async function save(req: RepoRequest, policy: Policy, h: Handle): Promise<Reply> {
-  const got = await receive(req, policy);
-  if ('status' in got) return got;
-  const { body } = got;
-  let reserved = got.reserved;
-  try {
-    // Names are sha256 of the content: a mismatch is a corrupted upload and must never land.
-    if (policy.verifyUpload && h.type !== 'config' && hashId(body) !== h.name) return status(400);
-    const existing = await statOrUndefined(req.backend, h);
-    if (existing && (h.type === 'config' || policy.appendOnly)) {
-      // No overwriting here; resending the same bytes (a retried upload) is not an overwrite.
-      const same = existing.size === body.length && (await req.backend.read(h)).equals(body);
-      return status(same ? 200 : 403);
+  // Sending an existing object again stores nothing new: it is compared, not counted.
+  const exists = (await req.folder.stat(f)) !== undefined;
+  let reserved = 0;
+  if (quota && !exists && declared !== undefined) {
+    if (!quota.reserve(declared)) {
+      await req.upload.discard();
+      return status(413);
     }
-    await req.backend.write(h, body);
-    if (existing) policy.quota?.release(existing.size);
-    reserved = 0;
-    return status(200);
+    reserved = declared;
+  }
+  const onChunk =
+    quota && !exists && declared === undefined
+      ? (bytes: number): void => {
+          if (!quota.reserve(bytes)) throw new HttpError(413, 'The repository is full (--max-size).');
+          reserved += bytes;
+        }
+      : undefined;
+  const tmp = req.folder.tempPathOf(f);
+  try {
+    const got = await req.upload.receive(tmp, policy.maxUploadBytes, onChunk);
+    // Names are sha256 of the content: a mismatch is a corrupted upload and must never land.
+    if (policy.verifyUpload && f.type !== 'config' && got.sha256 !== f.name) return status(400);
+    if (await req.folder.commit(tmp, f)) {
+      // Counted now; a name that appeared between the check and the link was not reserved for.
+      if (quota && reserved === 0) quota.add(got.size);
+      reserved = 0;
+      return status(200);
+    }
+    // The name exists: never replaced. A retried upload of the same bytes is not an overwrite.
+    return status((await sha256Of(req.folder.pathOf(f))) === got.sha256 ? 200 : 403);
   } finally {
-    if (reserved > 0) policy.quota?.release(reserved);
+    if (reserved > 0) quota?.release(reserved);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 
-async function remove(req: RepoRequest, policy: Policy, h: Handle): Promise<Reply> {
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await fs.open(file, 'r');
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+async function remove(req: RepoRequest, policy: Policy, f: StoredFile): Promise<Reply> {
   // Append-only: a client may add backups but never destroy them; only its own locks may go.
-  if (policy.appendOnly && h.type !== 'locks') return status(403);
-  const size = policy.quota ? (await statOrUndefined(req.backend, h))?.size : undefined;
-  await req.backend.remove(h);
+  if (policy.appendOnly && f.type !== 'locks') return status(403);
+  const size = policy.quota ? await req.folder.stat(f) : undefined;
+  await req.folder.remove(f);
   if (size !== undefined) policy.quota?.release(size);
   return status(200);
 }

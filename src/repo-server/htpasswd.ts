@@ -24,6 +24,16 @@ export function hashScheme(hash: string): HashScheme | undefined {
   return undefined;
 }
 
+/** A well-formed bcrypt hash: `$2y$NN$` with a cost of 4 to 31, then 53 characters of salt and digest. */
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
+/** The cost of a well-formed bcrypt hash, or undefined (a malformed one would fail every login with an error). */
+export function bcryptCost(hash: string): number | undefined {
+  const m = BCRYPT.exec(hash);
+  const cost = m ? Number(m[1]) : NaN;
+  return cost >= 4 && cost <= 31 ? cost : undefined;
+}
+
 export function parseHtpasswd(text: string): HtpasswdParse {
   const users = new Map<string, string>();
   const warnings: string[] = [];
@@ -46,6 +56,10 @@ export function parseHtpasswd(text: string): HtpasswdParse {
       );
     } else if (hashScheme(hash) === undefined) {
       warnings.push(`htpasswd line ${i + 1}: user ${user} has no bcrypt, $apr1$ or {SHA} hash (ignored).`);
+    } else if (hashScheme(hash) === 'bcrypt' && bcryptCost(hash) === undefined) {
+      warnings.push(
+        `htpasswd line ${i + 1}: user ${user} has a malformed bcrypt hash or a cost outside 4-31 (ignored).`,
+      );
     } else users.set(user, hash);
   });
   return { users, warnings };
@@ -57,12 +71,23 @@ function equalStrings(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Whether `password` matches a stored hash; unknown schemes never match. bcrypt is slow on purpose (~50-250 ms). */
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export type BcryptCompare = (hash: string, password: string) => Promise<boolean>;
+
+const inline: BcryptCompare = (hash, password) => bcrypt.compare(password, hash);
+
+/**
+ * Whether `password` matches a stored hash; unknown schemes never match. bcrypt is slow on purpose (~50-250 ms):
+ * a server passes `compare` to run it off the event loop.
+ */
+export async function verifyPassword(
+  hash: string,
+  password: string,
+  compare: BcryptCompare = inline,
+): Promise<boolean> {
   switch (hashScheme(hash)) {
     case 'bcrypt':
       // `$2y$` is PHP's and Apache's name for the same algorithm as `$2b$`.
-      return bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$'));
+      return compare(hash.replace(/^\$2y\$/, '$2b$'), password);
     case 'apr1':
       return equalStrings(apr1(password, apr1Salt(hash)!), hash);
     case 'sha1':

@@ -19,6 +19,11 @@ export class Quota {
     return true;
   }
 
+  /** Counts bytes that were stored without a reservation (a file that appeared while it was checked). */
+  add(bytes: number): void {
+    this.used += bytes;
+  }
+
   /** Gives back space: a failed upload's reservation, a deleted file, or the old copy of a replaced file. */
   release(bytes: number): void {
     this.used = Math.max(0, this.used - bytes);

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MemBackend } from '../backend/mem/index.js';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from './auth.js';
 import type { RepositoryServerOptions } from './server.js';
 import { createRepositoryServer } from './server.js';
@@ -32,30 +34,37 @@ function rawGet(base: string, target: string): Promise<number> {
   });
 }
 
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-server-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await stop?.();
   stop = undefined;
 });
 
-async function start(
-  opts: Partial<RepositoryServerOptions> = {},
-): Promise<{ url: string; repos: Map<string, MemBackend>; opened: string[] }> {
-  const repos = new Map<string, MemBackend>();
-  const opened: string[] = [];
-  const server = createRepositoryServer({
-    openRepository: (sub) => {
-      opened.push(sub);
-      let b = repos.get(sub);
-      if (!b) repos.set(sub, (b = new MemBackend()));
-      return b;
-    },
-    ...opts,
-  });
+let n = 0;
+/** A server on a fresh folder whose root repository exists. */
+async function start(opts: Partial<RepositoryServerOptions> = {}): Promise<{ url: string; root: string }> {
+  const root = path.join(dir, `root-${n++}`);
+  for (const t of ['data', 'keys', 'locks', 'snapshots', 'index'])
+    fs.mkdirSync(path.join(root, t), { recursive: true });
+  const server = createRepositoryServer({ root, ...opts });
   const url = await server.listen('127.0.0.1:0');
   stop = () => server.close();
-  return { url, repos, opened };
+  return { url, root };
 }
+
+/** Every file below `root`, relative to it. */
+const filesBelow = (root: string): string[] =>
+  fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
 
 describe('REST repository server', () => {
   it('creates a repository, stores and reads config, and answers HEAD with the size', async () => {
@@ -115,13 +124,13 @@ describe('REST repository server', () => {
   });
 
   it('rejects an upload whose sha256 is not its name, and stores nothing', async () => {
-    const { url, repos } = await start();
+    const { url, root } = await start();
     const f = file('payload');
     expect((await fetch(`${url}/data/${'00'.repeat(32)}`, { method: 'POST', body: f.data })).status).toBe(
       400,
     );
     expect(await (await fetch(`${url}/data/`)).json()).toEqual([]);
-    expect(repos.get('')).toBeDefined();
+    expect(filesBelow(root)).toEqual([]);
   });
 
   it('with verification off, any name is stored', async () => {
@@ -129,8 +138,9 @@ describe('REST repository server', () => {
     expect((await fetch(`${url}/data/${'00'.repeat(32)}`, { method: 'POST', body: 'x' })).status).toBe(200);
   });
 
-  it('unknown paths and escapes are 404 and never reach the backend factory', async () => {
-    const { url, opened } = await start();
+  it('unknown paths and escapes are 404 and touch no file', async () => {
+    fs.writeFileSync(path.join(dir, 'config'), 'outside');
+    const { url, root } = await start();
     for (const p of [
       '/../config',
       '/a/../../config',
@@ -142,7 +152,7 @@ describe('REST repository server', () => {
     ]) {
       expect(await rawGet(url, p), p).toBe(404);
     }
-    expect(opened).toEqual([]);
+    expect(filesBelow(root)).toEqual([]);
   });
 
   it('answers 405 with Allow for methods a resource does not have', async () => {
@@ -152,11 +162,12 @@ describe('REST repository server', () => {
     expect(r.headers.get('allow')).toBe('GET');
   });
 
-  it('serves each repository path from its own backend', async () => {
-    const { url, repos } = await start();
+  it('serves each repository path from its own folder, and listing a missing repository is 404', async () => {
+    const { url, root } = await start();
     await fetch(`${url}/a/b/config`, { method: 'POST', body: 'ab' });
     await fetch(`${url}/c/config`, { method: 'POST', body: 'c' });
-    expect([...repos.keys()].sort()).toEqual(['a/b', 'c']);
+    expect(filesBelow(root)).toEqual(['a/b/config', 'c/config']);
+    expect((await fetch(`${url}/nothere/keys/`)).status).toBe(404);
   });
 });
 
@@ -184,9 +195,7 @@ describe('authentication and private repositories', () => {
   });
 
   it('refuses --private-repos without authentication', () => {
-    expect(() =>
-      createRepositoryServer({ openRepository: () => new MemBackend(), privateRepos: true }),
-    ).toThrow(/no-auth/);
+    expect(() => createRepositoryServer({ root: dir, privateRepos: true })).toThrow(/no-auth/);
   });
 });
 

@@ -4,11 +4,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../core/index.js';
-import { openBackend } from '../../registry.js';
 import type { TlsFiles } from '../../repo-server/index.js';
-import { HtpasswdAuthenticator, createRepositoryServer, repositoryFolder } from '../../repo-server/index.js';
+import { HtpasswdAuthenticator, createRepositoryServer } from '../../repo-server/index.js';
 import type { CommandContext } from '../context.js';
-import { parseSize } from '../parse.js';
+import { parseDuration } from '../global-options.js';
+import { parsePositiveInt, parseSize } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
 
 interface ServeFlags {
@@ -24,6 +24,10 @@ interface ServeFlags {
   maxSize?: string;
   verifyUpload: boolean;
   log?: string;
+  idleTimeout: string;
+  maxConnections: string;
+  prometheus?: boolean;
+  prometheusNoAuth?: boolean;
 }
 
 /** Bytes in regular files below `dir`: what --max-size counts (rest-server also counts folders; files are what fill a disk). */
@@ -126,14 +130,21 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
   const tls = await readTls(root, flags);
   const maxBytes = flags.maxSize === undefined ? undefined : parseSize(flags.maxSize, '--max-size');
+  const idleTimeoutMs = parseDuration(flags.idleTimeout, '--idle-timeout');
+  const maxConnections = parsePositiveInt(flags.maxConnections, '--max-connections');
+  if (flags.prometheusNoAuth === true && flags.prometheus !== true) {
+    throw new CairnError('invalid-argument', '--prometheus-no-auth needs --prometheus.');
+  }
   const server = createRepositoryServer({
-    // `local:` keeps a folder name with a colon from being read as a URL scheme.
-    openRepository: (subPath) => openBackend(`local:${repositoryFolder(root, subPath)}`),
+    root,
     authenticator,
     privateRepos: flags.privateRepos === true,
     appendOnly: flags.appendOnly === true,
     verifyUpload: flags.verifyUpload,
     maxSize: maxBytes === undefined ? undefined : { maxBytes, usedBytes: await storedBytes(root) },
+    idleTimeoutMs,
+    maxConnections,
+    metrics: flags.prometheus === true ? { noAuth: flags.prometheusNoAuth === true } : undefined,
     clock: ctx.io.clock,
     log: (line) => ctx.warn(line),
     accessLog: accessLogger(ctx, flags),
@@ -174,9 +185,23 @@ export function registerServeRepo(program: Command, rt: CliRuntime): void {
     .option('--tls-cert <file>', 'TLS certificate (default DIR/public_key)')
     .option('--tls-key <file>', 'TLS private key (default DIR/private_key)')
     .option('--private-repos', 'user X may use only the repositories below /X/')
-    .option('--append-only', 'allow creating and reading, but no deleting (except locks) or overwriting')
+    .option(
+      '--append-only',
+      'allow creating and reading, but no deleting (except locks); no mode ever overwrites a stored file',
+    )
     .option('--max-size <bytes>', 'most bytes to store in DIR, e.g. 500G; uploads beyond get 413')
     .option('--no-verify-upload', 'do not check that uploads hash to their names')
     .option('--log <file>', 'append one line per request to FILE ("-" for stdout)')
+    .option(
+      '--idle-timeout <duration>',
+      'disconnect a client that stays silent this long mid-request, e.g. 30s',
+      '60s',
+    )
+    .option('--max-connections <n>', 'most open connections; more are closed at once', '256')
+    .option(
+      '--prometheus',
+      'serve Prometheus metrics at /metrics (needs a valid user unless --prometheus-no-auth)',
+    )
+    .option('--prometheus-no-auth', 'serve /metrics without authentication')
     .action(async (flags: ServeFlags, cmd: Command) => rt.run(cmd, (ctx) => serve(ctx, flags)));
 }
