@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCommand } from './command.js';
+import { startCommand } from '../child.js';
 
 /** Whether a process with this id exists (signal 0 checks without sending anything). */
 function alive(pid: number): boolean {
