@@ -37,6 +37,9 @@ export function startCommand(command: string, args: string[], signalOrOptions?: 
     env: o.env ?? process.env,
   });
   const stderr = o.captureStderr === true ? collectTail(child.stderr!) : () => '';
+  // Node resumes (and so drops) the unread output of a child that exits unless someone listens for 'readable': keep
+  // it buffered until the archiver gets to read it (it reads a few streams at a time); a full pipe makes the child wait.
+  child.stdout!.on('readable', () => undefined);
   const done = new Promise<void>((resolve, reject) => {
     child.once('error', (err) => reject(startError(command, err, o)));
     child.once('close', (code, sig) => {
@@ -103,10 +106,14 @@ async function pipeInto(input: AsyncIterable<Uint8Array>, stdin: NodeJS.Writable
   stdin.end();
 }
 
-/** The last non-empty line a tool printed on stderr, without its `ERROR 1045 (28000):`-style prefix. */
+/**
+ * The line of a tool's stderr that says why it failed — the last one naming an error (psql adds a hint after it),
+ * else the last one — without its `ERROR 1045 (28000):` / `psql: error:` / `FATAL:` prefix.
+ */
 export function lastLine(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return (lines.at(-1) ?? '').replace(/^(ERROR \d+ \(\w+\)( at line \d+)?:\s*|[\w-]+: (error: )?)/, '');
+  const line = lines.findLast((l) => /\b(error|ERROR|FATAL)\b/.test(l)) ?? lines.at(-1) ?? '';
+  return line.replace(/^(ERROR \d+ \(\w+\)( at line \d+)?:\s*|[\w-]+: (error: )?)/, '').replace(/^(FATAL|ERROR):\s*/, '');
 }
 
 function failure(command: string, o: ChildOptions, what: string, stderr: string): string {

@@ -34,6 +34,15 @@ describe('startCommand', () => {
     expect(Buffer.concat(chunks).toString()).toBe('hello');
   });
 
+  it('keeps the output of a command that ended before anyone read it (the archiver reads a few streams at a time)', async () => {
+    const c = startCommand('sh', ['-c', 'printf early']);
+    await until(() => false, 300);
+    const chunks: Buffer[] = [];
+    for await (const d of c.stream) chunks.push(d as Buffer);
+    await c.done;
+    expect(Buffer.concat(chunks).toString()).toBe('early');
+  });
+
   it('rejects when the program does not exist', async () => {
     await expect(startCommand('/nonexistent/program', []).done).rejects.toThrow(/could not be started/);
   });
