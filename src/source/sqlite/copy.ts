@@ -36,7 +36,8 @@ export async function checkIntegrity(file: string, what: string): Promise<void> 
   const { DatabaseSync } = await sqlite();
   let result: string;
   try {
-    const db = new DatabaseSync(file, { readOnly: true });
+    // Read-write, so that closing removes the -wal and -shm files a WAL-mode database gets when it is opened.
+    const db = new DatabaseSync(file);
     try {
       const rows = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
       result = rows.map((r) => r.integrity_check).join('; ');
