@@ -40,6 +40,8 @@ export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots
 export type { SnapshotFilter } from './snapshots.js';
 export { runRestore, parseSnapshotRef } from './restore.js';
 export { runRestoreInto } from './restore-into.js';
+export { runDatabaseDrill } from './drill-db.js';
+export type { DatabaseDrillRequest, DatabaseDrillOutcome } from './drill-db.js';
 export type { RestoreIntoRequest, RestoreIntoOutcome, RestoreTargetFactory } from './restore-into.js';
 export { maskRepository } from './hooks.js';
 export type { BackupHooks } from './hooks.js';

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { StoredSnapshot } from '../core/index.js';
 import { CairnError } from '../core/index.js';
+import type { Repository } from '../repository/index.js';
 import { dump, listNodes } from '../restorer/index.js';
 import type { RestoreTarget, SourceSpec } from '../source/index.js';
 import { parseSourceUri } from '../source/index.js';
@@ -50,41 +51,57 @@ export async function runRestoreInto(
     async ({ repo, signal }) => {
       await repo.loadIndex();
       const snapshot = await resolveSnapshot(repo, ref, req.filter, (m) => deps.warn(m));
-      const path = subPath !== undefined ? '/' + subPath.replace(/^\/+/, '') : await pickDump(repo, snapshot, target, signal);
-      if (!target.accepts(path)) {
-        throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a dump that ${target.display} can load.`);
-      }
-      await target.prepare(req.force === true, signal);
-      let bytes = 0;
-      const pipe = new PassThrough();
-      const counted = (async function* () {
-        for await (const piece of pipe) {
-          bytes += (piece as Buffer).length;
-          yield piece as Buffer;
-        }
-      })();
-      const reading = dump(repo, snapshot, path, pipe, { signal }).then(
-        () => void pipe.end(),
-        (err: unknown) => {
-          pipe.destroy(err as Error);
-          throw err;
-        },
-      );
-      // Both must finish: a failed read stops the load (its input breaks), a load that ends stops the read.
-      const writing = target.write(counted, signal).finally(() => {
-        if (!pipe.writableFinished) pipe.destroy(new CairnError('fatal', `${target.display} stopped reading the dump.`));
-      });
-      const [w, r] = await Promise.allSettled([writing, reading]);
-      if (r.status === 'rejected') throw r.reason;
-      if (w.status === 'rejected') throw w.reason;
+      const { path, bytes } = await loadInto(repo, snapshot, subPath, target, req.force === true, signal);
       return { snapshot, path, target: target.display, bytes };
     },
     { readOnly: true },
   );
 }
 
+/**
+ * Loads one dump of `snapshot` (the file at `subPath`, or the only one the target accepts) into `target` after
+ * `prepare`; the repository is read while the target's tool loads, nothing is written to disk first.
+ */
+export async function loadInto(
+  repo: Repository,
+  snapshot: StoredSnapshot,
+  subPath: string | undefined,
+  target: RestoreTarget,
+  force: boolean,
+  signal: AbortSignal,
+): Promise<{ path: string; bytes: number }> {
+  const path = subPath !== undefined ? '/' + subPath.replace(/^\/+/, '') : await pickDump(repo, snapshot, target, signal);
+  if (!target.accepts(path)) {
+    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a dump that ${target.display} can load.`);
+  }
+  await target.prepare(force, signal);
+  let bytes = 0;
+  const pipe = new PassThrough();
+  const counted = (async function* () {
+    for await (const piece of pipe) {
+      bytes += (piece as Buffer).length;
+      yield piece as Buffer;
+    }
+  })();
+  const reading = dump(repo, snapshot, path, pipe, { signal }).then(
+    () => void pipe.end(),
+    (err: unknown) => {
+      pipe.destroy(err as Error);
+      throw err;
+    },
+  );
+  // Both must finish: a failed read stops the load (its input breaks), a load that ends stops the read.
+  const writing = target.write(counted, signal).finally(() => {
+    if (!pipe.writableFinished) pipe.destroy(new CairnError('fatal', `${target.display} stopped reading the dump.`));
+  });
+  const [w, r] = await Promise.allSettled([writing, reading]);
+  if (r.status === 'rejected') throw r.reason;
+  if (w.status === 'rejected') throw w.reason;
+  return { path, bytes };
+}
+
 /** The one file of the snapshot the target can load; @throws CairnError naming the choices when there are several. */
-async function pickDump(repo: Parameters<typeof listNodes>[0], snapshot: StoredSnapshot, target: RestoreTarget, signal: AbortSignal): Promise<string> {
+async function pickDump(repo: Repository, snapshot: StoredSnapshot, target: RestoreTarget, signal: AbortSignal): Promise<string> {
   const found: string[] = [];
   for await (const { path, node } of listNodes(repo, snapshot, { paths: [target.folder], signal })) {
     if (node.type === 'file' && target.accepts(path)) found.push(path);

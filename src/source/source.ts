@@ -79,6 +79,13 @@ export interface RestoreTarget {
   prepare(force: boolean, signal?: AbortSignal): Promise<void>;
   /** Loads the dump; rejects (one sentence) when the tool fails. */
   write(data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
+  /**
+   * For restore drills (database servers only): the rows of every table (`table<TAB>rows` lines), or the output of
+   * `query`, once the dump is loaded. @throws CairnError with the server's sentence when the query fails.
+   */
+  check?(query: string | undefined, signal?: AbortSignal): Promise<string[]>;
+  /** For restore drills: removes the database again (it was created by `prepare`). */
+  drop?(): Promise<void>;
 }
 
 /** The metadata of an entry, shaped like `fs.lstat(…, { bigint: true })` (what restic records in a node). */

@@ -57,9 +57,10 @@ describe.skipIf(!haveMariaDb())('MariaDB sources and restore targets', () => {
     const r = await run(['backup', '--json', sb.path('media'), sb.path('config'), uri('classroom')]);
     clearInterval(poll);
     expect(r.code, r.stderr).toBe(0);
-    expect(seen.length).toBeGreaterThan(0);
-    for (const p of seen) {
-      expect(p.cmdline).not.toContain('testpw');
+    const dumps = seen.filter((p) => p.cmdline.includes('classroom'));
+    expect(dumps.length).toBeGreaterThan(0);
+    for (const p of seen) expect(p.cmdline).not.toContain('testpw');
+    for (const p of dumps) {
       expect(p.cmdline).toContain('--single-transaction');
       expect(p.environ).toContain('MYSQL_PWD=testpw');
     }
@@ -100,6 +101,22 @@ describe.skipIf(!haveMariaDb())('MariaDB sources and restore targets', () => {
     const forced = await run(['restore', 'latest', '--to', uri('classroom_restored'), '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(db.checksums('classroom_restored')).toEqual(before);
+  });
+
+  it('drill --into loads the dump into a scratch database, counts rows, reports the load time and drops it', async () => {
+    const r = await run(['drill', 'latest', '--into', uri(), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { tables: Record<string, number>; load_seconds: number; scratch_database: string; path: string };
+    expect(out.path).toBe('/mysql/classroom.sql');
+    expect(out.tables).toEqual({ marks: 20000, pupils: 5000 });
+    expect(out.load_seconds).toBeGreaterThan(0);
+    expect(db.sql("SHOW DATABASES LIKE 'cairn_drill%';").trim()).toBe('');
+    const q = await run(['drill', 'latest', '--into', uri(), '--query', 'SELECT COUNT(*) FROM good']);
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stdout).toMatch(/^ {2}\d+$/m);
+    const bad = await run(['drill', 'latest', '--into', uri('classroom')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/takes a server without a database/);
   });
 
   it('without a database dumps every database, each to its own file', async () => {

@@ -54,6 +54,13 @@ describe.skipIf(!havePostgres())('PostgreSQL sources and restore targets', () =>
     expect(pg.tableHash('app_restored', 'items')).toBe(pg.tableHash('app', 'items'));
   });
 
+  it('drill --into loads the dump into a scratch database, counts rows and drops it', async () => {
+    const r = await run(['drill', 'latest', '--into', uri(), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: '/postgres/app.dump', tables: { 'public.items': 10000 }, ok: true });
+    expect(pg.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'cairn_drill%';").trim()).toBe('0');
+  });
+
   it('without a database dumps every database, and the roles with ?globals=1', async () => {
     const r = await run(['backup', uri('', '?globals=1')]);
     expect(r.code, r.stderr).toBe(0);

@@ -118,5 +118,15 @@ export function mysqlTarget(spec: MysqlSpec): RestoreTarget {
       const r = await runCommand(client(), [...args, `--database=${db}`, '--batch'], { env, input: data, packageHint: PACKAGE, ...(signal ? { signal } : {}) });
       if (r.code !== 0) throw new CairnError('fatal', `Loading the dump into ${display} failed: ${lastLine(r.stderr).replace(/\.$/, '')}.`);
     },
+    async check(sql, signal): Promise<string[]> {
+      if (sql !== undefined) return query(spec, sql.endsWith(';') ? sql + '\n' : sql + ';\n', signal, db);
+      const tables = await query(spec, `SELECT table_name FROM information_schema.tables WHERE table_schema = ${sqlString(db)} AND table_type = 'BASE TABLE' ORDER BY 1;\n`, signal);
+      if (tables.length === 0) return [];
+      const counts = tables.map((t) => `SELECT ${sqlString(t)}, COUNT(*) FROM \`${t.replace(/`/g, '``')}\``).join(' UNION ALL ');
+      return query(spec, counts + ';\n', signal, db);
+    },
+    async drop(): Promise<void> {
+      await query(spec, `DROP DATABASE IF EXISTS \`${db.replace(/`/g, '``')}\`;\n`);
+    },
   };
 }

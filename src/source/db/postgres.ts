@@ -2,7 +2,7 @@ import { CairnError } from '../../core/index.js';
 import { lastLine, runCommand, startCommand } from '../child.js';
 import type { RestoreTarget } from '../source.js';
 import type { PostgresSpec } from '../spec.js';
-import { connectionPassword, requireProgram } from './connection.js';
+import { connectionPassword, requireProgram, sqlString } from './connection.js';
 import type { DumpDriver, DumpStream, ServerInfo } from './dump-source.js';
 
 const PACKAGE = 'postgresql-client';
@@ -106,6 +106,22 @@ export function postgresTarget(spec: PostgresSpec): RestoreTarget {
       const args = ['--no-owner', '--exit-on-error', '--single-transaction', ...(replace ? ['--clean', '--if-exists'] : []), `--dbname=dbname=${conninfoValue(db)}`];
       const r = await runCommand(requireProgram(['pg_restore'], PACKAGE), args, { env: postgresEnv(spec), input: data, packageHint: PACKAGE, ...(signal ? { signal } : {}) });
       if (r.code !== 0) throw new CairnError('fatal', `Loading the dump into ${display} failed (nothing was changed): ${lastLine(r.stderr).replace(/\.$/, '')}.`);
+    },
+    async check(sql, signal): Promise<string[]> {
+      if (sql !== undefined) return psql(spec, db, sql.endsWith(';') ? sql + '\n' : sql + ';\n', {}, signal);
+      const tables = await psql(
+        spec,
+        db,
+        "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog','information_schema') ORDER BY 1;\n",
+        {},
+        signal,
+      );
+      if (tables.length === 0) return [];
+      const counts = tables.map((t) => `SELECT ${sqlString(t)} || chr(9) || count(*) FROM ${t}`).join(' UNION ALL ');
+      return psql(spec, db, counts + ';\n', {}, signal);
+    },
+    async drop(): Promise<void> {
+      await psql(spec, 'postgres', 'DROP DATABASE IF EXISTS :"name" WITH (FORCE);\n', { name: db });
     },
   };
 }
