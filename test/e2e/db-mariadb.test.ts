@@ -120,7 +120,9 @@ describe.skipIf(!haveMariaDb())('MariaDB sources and restore targets', () => {
   });
 
   it('without a database dumps every database, each to its own file', async () => {
-    const r = await run(['backup', uri()]);
+    // The password from a file this time (`?password-file=`), not from the URI.
+    const pw = sb.write('mysql.pw', 'testpw\n', 0o600);
+    const r = await run(['backup', `mysql://test@127.0.0.1:${db.port}/?password-file=${pw}`]);
     expect(r.code, r.stderr).toBe(0);
     const ls = await run(['ls', 'latest', '/mysql']);
     expect(ls.stdout).toContain('/mysql/classroom.sql');
