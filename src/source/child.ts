@@ -83,7 +83,9 @@ export function runCommand(
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.once('error', (e) => reject(startError(command, e, o)));
+    child.once('error', (e) =>
+      reject(o.signal?.aborted === true ? new CairnError('interrupted', `${o.label ?? `command ${command}`} was stopped.`) : startError(command, e, o)),
+    );
     child.once('close', (code, sig) =>
       resolve({ code: code ?? (sig !== null ? 128 : -1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
     );

@@ -71,6 +71,12 @@ describe('SQLite source and restore target', () => {
     copy.close();
   });
 
+  it('restore --to a kind of database the snapshot holds no dump for: one sentence', async () => {
+    const r = await run(['restore', 'latest', '--to', 'mysql://u@127.0.0.1:1/db']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^cairn: Snapshot [0-9a-f]{8} holds no dump that mysql:\/\/u@127\.0\.0\.1:1\/db can load\.$/);
+  });
+
   it('a database file that does not exist: one sentence, exit 1, no snapshot', async () => {
     const before = fs.readdirSync(`${repo}/snapshots`).length;
     const r = await run(['backup', `sqlite://${sb.path('nope.db')}`]);
