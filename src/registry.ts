@@ -11,10 +11,13 @@ import { openSftpBackend } from './backend/sftp/index.js';
 import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index.js';
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
 import { CairnError } from './core/index.js';
-import type { Source, SourceSpec } from './source/index.js';
+import type { RestoreTarget, Source, SourceSpec } from './source/index.js';
+import { CompositeSource } from './source/composite/index.js';
+import { DumpSource, mysqlDriver, mysqlTarget, postgresDriver, postgresTarget } from './source/db/index.js';
 import type { RestoreVolumeOptions, RestoreVolumeResult } from './source/docker/index.js';
 import { DockerClient, DockerContainerSource, DockerVolumeSource, restoreDockerVolume } from './source/docker/index.js';
 import { FilesSource } from './source/files/index.js';
+import { SqliteSource, sqliteTarget } from './source/sqlite/index.js';
 import { commandSource, stdinSource } from './source/stream/index.js';
 
 export type { LimitOptions, RetryInfo, RestoreVolumeOptions, RestoreVolumeResult };
@@ -92,6 +95,28 @@ export function openSource(spec: SourceSpec): Source {
       return new DockerVolumeSource(spec, (dir) => new FilesSource({ kind: 'files', paths: ['.'], cwd: dir }));
     case 'docker-container':
       return new DockerContainerSource(spec);
+    case 'mysql':
+      return new DumpSource(mysqlDriver(spec), spec.database, '.sql');
+    case 'postgres':
+      return new DumpSource(postgresDriver(spec), spec.database, '.dump');
+    case 'sqlite':
+      return new SqliteSource(spec);
+    case 'composite':
+      return new CompositeSource(spec, openSource);
+  }
+}
+
+/** Where `restore --to URI` loads a dump back. @throws CairnError 'invalid-argument' for a kind that cannot be one. */
+export function openRestoreTarget(spec: SourceSpec): RestoreTarget {
+  switch (spec.kind) {
+    case 'mysql':
+      return mysqlTarget(spec);
+    case 'postgres':
+      return postgresTarget(spec);
+    case 'sqlite':
+      return sqliteTarget(spec);
+    default:
+      throw new CairnError('invalid-argument', `restore --to takes a mysql://, postgres:// or sqlite:// URI, not a ${spec.kind} source.`);
   }
 }
 

@@ -7,11 +7,15 @@ import { CairnError, errnoCode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { findParent, findSnapshot, listSnapshots } from '../snapshot/index.js';
 import type { ExcludeOptions, SourceSpec } from '../source/index.js';
+import { isSourceUri, parseSourceUri, redactUri } from '../source/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
+import type { BackupHooks } from './hooks.js';
+import { withHooks } from './hooks.js';
 import { withRepository } from './open.js';
 import { skipDamagedSnapshots } from './snapshots.js';
 
 export interface BackupRequest {
+  /** Paths, and source URIs (`mysql://…`, `postgres://…`, `sqlite:///…`, `command:…`) to back up beside them. */
   paths: string[];
   /** Files listing more paths, one per line ('#' comments and empty lines ignored; '-' = standard input). */
   filesFrom?: string[];
@@ -27,6 +31,8 @@ export interface BackupRequest {
   stdinCommand?: { filename: string; command: string; args: string[] };
   dryRun?: boolean;
   workers?: number;
+  /** Shell commands run before and after the backup (see hooks.ts). */
+  hooks?: BackupHooks;
 }
 
 export interface BackupOutcome extends BackupResult {
@@ -37,24 +43,53 @@ export interface BackupOutcome extends BackupResult {
   createdPasswordFile?: string;
 }
 
-/** Backs up paths (or a stream) into the repository, creating the default repository on first use. */
+/**
+ * Backs up paths, source URIs (or a stream) into the repository as one snapshot, creating the default repository
+ * on first use; `--pre`/`--post` hooks run around it.
+ */
 export async function runBackup(
   deps: AppDeps,
   opts: OpenOptions,
   req: BackupRequest,
 ): Promise<BackupOutcome> {
+  const uris = req.paths.filter(isSourceUri);
+  const sources = uris.map(parseSourceUri);
+  const tags = [...(req.tags ?? []), ...sourceTags(sources)];
+  const hookRun = {
+    repository: opts.target.url,
+    sources: req.paths.map((p) => (isSourceUri(p) ? redactUri(p) : p)),
+    tags,
+    hostname: req.host ?? deps.hostname,
+    dryRun: req.dryRun === true,
+  };
+  return withHooks(req.hooks ?? {}, hookRun, (m) => deps.warn(m), () =>
+    backupSources(deps, opts, { ...req, paths: req.paths.filter((p) => !isSourceUri(p)), tags }, sources),
+  );
+}
+
+/** `source:mysql`, `source:postgres`, … once each: restic users can filter snapshots by what they hold. */
+function sourceTags(sources: SourceSpec[]): string[] {
+  return [...new Set(sources.map((s) => `source:${s.kind}`))].sort();
+}
+
+async function backupSources(
+  deps: AppDeps,
+  opts: OpenOptions,
+  req: BackupRequest,
+  sources: SourceSpec[],
+): Promise<BackupOutcome> {
   const given = [...req.paths, ...(await readFilesFrom(req.filesFrom ?? []))];
   const streamed = req.stdin !== undefined || req.stdinCommand !== undefined;
-  if (!streamed && given.length === 0) {
+  if (!streamed && given.length === 0 && sources.length === 0) {
     throw new CairnError(
       'invalid-argument',
-      'Nothing to back up: give at least one path, --files-from or --stdin.',
+      'Nothing to back up: give at least one path, source URI, --files-from or --stdin.',
     );
   }
-  if (streamed && given.length > 0) {
+  if (streamed && (given.length > 0 || sources.length > 0)) {
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
   }
-  const { paths, skipped } = await filterExisting(given, (m) => deps.warn(m));
+  const { paths, skipped } = given.length === 0 ? { paths: [], skipped: [] } : await filterExisting(given, (m) => deps.warn(m));
   const createDefault = req.dryRun !== true;
   return withRepository(
     deps,
@@ -63,7 +98,7 @@ export async function runBackup(
     async (session) => {
       const { repo, signal } = session;
       const hostname = req.host ?? deps.hostname;
-      const source = deps.openSource(sourceSpec(req, paths));
+      const source = deps.openSource(sourceSpec(req, paths, sources));
       try {
         const parent = await chooseParent(repo, req, hostname, source.paths, (m) => deps.warn(m));
         const result = await backup(repo, source, backupOptions(deps, opts, req, { hostname, parent, signal }));
@@ -80,13 +115,17 @@ export async function runBackup(
   );
 }
 
-/** What the backup reads: standard input, a command's output, or the (existing) given paths. */
-function sourceSpec(req: BackupRequest, paths: string[]): SourceSpec {
+/**
+ * What the backup reads: standard input, a command's output, the (existing) given paths, or those paths together
+ * with source URIs as one composite source.
+ */
+function sourceSpec(req: BackupRequest, paths: string[], sources: SourceSpec[]): SourceSpec {
   if (req.stdin) return { kind: 'stdin', filename: req.stdin.filename, stream: req.stdin.stream };
   if (req.stdinCommand) return { kind: 'command', ...req.stdinCommand };
-  const spec: SourceSpec = { kind: 'files', paths };
-  if (req.excludes) spec.excludes = req.excludes;
-  return spec;
+  const files: SourceSpec = { kind: 'files', paths };
+  if (req.excludes) files.excludes = req.excludes;
+  if (sources.length === 0) return files;
+  return { kind: 'composite', parts: paths.length > 0 ? [files, ...sources] : sources };
 }
 
 function backupOptions(

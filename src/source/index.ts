@@ -12,9 +12,11 @@ export type {
   ExtendedAttributes,
   FileEntry,
   OpenStream,
+  RestoreTarget,
   ScanTotals,
   Source,
   SourceEntry,
+  SourceDescription,
   SourceError,
   SourceListing,
   SpecialEntry,
@@ -22,8 +24,21 @@ export type {
   SymlinkEntry,
   XattrMap,
 } from './source.js';
-export type { CommandSpec, ExcludeOptions, FilesSpec, SourceSpec, StdinSpec } from './spec.js';
-export type { DockerContainerSpec, DockerVolumeSpec } from './spec.js';
+export type {
+  CommandSpec,
+  CompositeSpec,
+  DbConnection,
+  DockerContainerSpec,
+  DockerVolumeSpec,
+  ExcludeOptions,
+  FilesSpec,
+  MysqlSpec,
+  PostgresSpec,
+  SourceSpec,
+  SqliteSpec,
+  StdinSpec,
+} from './spec.js';
+export { isSourceUri, parseSourceUri, redactUri, sourceScheme } from './uri.js';
 export { compilePattern, compilePatterns, matchPattern, matchAny, matchAnyWithChild, cleanPath, globToRegExp } from './glob.js';
 export type { Pattern, ListMatch } from './glob.js';
 export { IdNames, parseIdFile } from './id-names.js';

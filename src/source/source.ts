@@ -38,8 +38,54 @@ export interface Source {
   scan?(onTotals: (totals: ScanTotals) => void, signal?: AbortSignal): Promise<ScanTotals>;
   /** Extended attributes by entry `path`, with what could not be read (excluded items already left out). */
   extendedAttributes?(signal?: AbortSignal): Promise<ExtendedAttributes>;
+  /**
+   * What the snapshot records about this source in `/.cairn/sources.json` (kind, server version, tool), once `roots`
+   * resolved. Never holds a password.
+   */
+  describe?(): SourceDescription[];
   /** Releases what the source holds (a running command, open handles); safe to call more than once. */
   close(): Promise<void>;
+}
+
+/** One source of a snapshot as `/.cairn/sources.json` records it. */
+export interface SourceDescription {
+  /** `mysql`, `postgres`, `sqlite`, `command`, `files`, … */
+  kind: string;
+  /** Where it came from: the URI without its password, a path, a command line. */
+  from: string;
+  /** The snapshot paths holding its data. */
+  paths: string[];
+  /** The server's version (`SELECT VERSION()`), when there is a server. */
+  server?: string;
+  /** The tool and its version (`mariadb-dump  Ver 10.19 …`), when a tool made the data. */
+  tool?: string;
+}
+
+/**
+ * Where `restore --to URI` writes a dump back (a database, a database file). `restore` streams the snapshot's file
+ * into `write`; the target never ends up half-written: a failed load is reported with one sentence.
+ */
+export interface RestoreTarget {
+  /** The URI without its password. */
+  readonly display: string;
+  /** The snapshot folder its dumps are in (`/mysql`). */
+  readonly folder: string;
+  /** Which of the snapshot's files fit this target (`/mysql/*.sql`, …), to pick the one to restore. */
+  accepts(snapshotPath: string): boolean;
+  /**
+   * Checks that the target can be written: the server answers, the target is empty (unless `force`).
+   * @throws CairnError with one sentence otherwise.
+   */
+  prepare(force: boolean, signal?: AbortSignal): Promise<void>;
+  /** Loads the dump; rejects (one sentence) when the tool fails. */
+  write(data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
+  /**
+   * For restore drills (database servers only): the rows of every table (`table<TAB>rows` lines), or the output of
+   * `query`, once the dump is loaded. @throws CairnError with the server's sentence when the query fails.
+   */
+  check?(query: string | undefined, signal?: AbortSignal): Promise<string[]>;
+  /** For restore drills: removes the database again (it was created by `prepare`). */
+  drop?(): Promise<void>;
 }
 
 /** The metadata of an entry, shaped like `fs.lstat(…, { bigint: true })` (what restic records in a node). */

@@ -81,4 +81,54 @@ export interface DockerContainerSpec {
   dockerHost?: string;
 }
 
-export type SourceSpec = FilesSpec | StdinSpec | CommandSpec | DockerVolumeSpec | DockerContainerSpec;
+
+export type SourceSpec = FilesSpec | StdinSpec | CommandSpec | MysqlSpec | PostgresSpec | SqliteSpec | DockerVolumeSpec | DockerContainerSpec | CompositeSpec;
+
+/**
+ * How to reach a database server (from a `mysql://` or `postgres://` URI). The password never leaves this object
+ * except into a child's environment: `display` is the URI without it, for messages and snapshot metadata.
+ */
+export interface DbConnection {
+  user?: string;
+  password?: string;
+  /** A file whose first line is the password (`?password-file=`). */
+  passwordFile?: string;
+  host?: string;
+  port?: number;
+  /** Query options that tune the connection (TLS, socket), already checked against the tool's known ones. */
+  options: Record<string, string>;
+  /** The URI without its password. */
+  display: string;
+}
+
+/** `mysql://user@host:port/db`: a MariaDB/MySQL dump (`source/db`); no database = every database. */
+export interface MysqlSpec {
+  kind: 'mysql';
+  connection: DbConnection;
+  database?: string;
+}
+
+/** `postgres://user@host:port/db`: a pg_dump custom-format dump (`source/db`); no database = every database. */
+export interface PostgresSpec {
+  kind: 'postgres';
+  connection: DbConnection;
+  database?: string;
+  /** Also `pg_dumpall --globals-only` (roles, tablespaces) as /postgres/globals.sql (`?globals=1`). */
+  globals?: boolean;
+}
+
+/** `sqlite:///abs/path/app.db`: an online-consistent copy of an SQLite database (`source/sqlite`). */
+export interface SqliteSpec {
+  kind: 'sqlite';
+  /** Absolute path of the database file. */
+  path: string;
+}
+
+/**
+ * Several sources in one snapshot (`source/composite`): each part's tree goes under its kind's folder (`/mysql`,
+ * `/postgres`, `/sqlite`, `/command`), files keep their own paths, and `/.cairn/sources.json` describes the parts.
+ */
+export interface CompositeSpec {
+  kind: 'composite';
+  parts: SourceSpec[];
+}

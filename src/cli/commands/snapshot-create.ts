@@ -28,6 +28,8 @@ export interface BackupFlags {
   stdinFromCommand?: boolean;
   dryRun?: boolean;
   filesFrom: string[];
+  pre?: string;
+  post?: string;
 }
 
 export function excludesFrom(f: BackupFlags): ExcludeOptions {
@@ -67,6 +69,11 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
   if (f.parent !== undefined) req.parent = f.parent;
   if (f.force === true) req.force = true;
   if (f.dryRun === true) req.dryRun = true;
+  if (f.pre !== undefined || f.post !== undefined) {
+    req.hooks = {};
+    if (f.pre !== undefined) req.hooks.pre = f.pre;
+    if (f.post !== undefined) req.hooks.post = f.post;
+  }
   return req;
 }
 
@@ -100,10 +107,11 @@ async function backupCommand(ctx: CommandContext, args: string[], flags: BackupF
 export function registerBackup(program: Command, rt: CliRuntime): void {
   program
     .command('backup')
-    .description('create a new snapshot of files and folders')
+    .description('create a new snapshot of files, folders and databases')
     .argument(
       '[paths...]',
-      'files and folders to back up (with --stdin-from-command: the command and its arguments)',
+      'files, folders and source URIs (mysql://, postgres://, sqlite:///, command:) to back up ' +
+        '(with --stdin-from-command: the command and its arguments)',
     )
     .option('-e, --exclude <pattern>', 'exclude a pattern (repeatable)', collect, [])
     .option('--iexclude <pattern>', 'like --exclude, ignoring case (repeatable)', collect, [])
@@ -128,6 +136,8 @@ export function registerBackup(program: Command, rt: CliRuntime): void {
     .option('--stdin-from-command', 'back up the output of the command given after "--"')
     .option('-n, --dry-run', 'do not write anything, only report')
     .option('--files-from <file>', 'read paths to back up from a file (repeatable)', collect, [])
+    .option('--pre <command>', 'run this shell command first; if it fails, nothing is backed up')
+    .option('--post <command>', 'run this shell command afterwards, after success and failure (CAIRN_OUTCOME)')
     .action(async (args: string[], flags: BackupFlags, cmd: Command) =>
       rt.run(cmd, (ctx) => backupCommand(ctx, args, flags)),
     );

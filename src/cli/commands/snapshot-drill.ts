@@ -1,7 +1,8 @@
 /** `cairn drill [SNAPSHOT|latest]`: a restore drill — restore, verify, time, clean up, report. */
 import type { Command } from 'commander';
 import type { DrillOutcome, DrillRequest } from '../../app/index.js';
-import { parseDrillSample, runDrill } from '../../app/index.js';
+import { parseDrillSample, runDatabaseDrill, runDrill } from '../../app/index.js';
+import { openRestoreTarget } from '../../registry.js';
 import { CairnError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -15,6 +16,38 @@ interface DrillFlags extends FilterFlags {
   all?: boolean;
   seed?: string;
   target?: string;
+  into?: string;
+  query?: string;
+}
+
+/** `drill SNAPSHOT[:DUMP] --into mysql://…/`: load the dump into a scratch database, check it, drop it. */
+async function databaseDrillCommand(ctx: CommandContext, snapshot: string, flags: DrillFlags, into: string): Promise<number> {
+  if (flags.sample !== undefined || flags.all === true || flags.target !== undefined || flags.seed !== undefined) {
+    throw new CairnError('invalid-argument', '--into cannot be combined with --sample, --all, --seed or --target.');
+  }
+  const req: Parameters<typeof runDatabaseDrill>[2] = { snapshot, into, filter: filterFrom(flags) };
+  if (flags.query !== undefined) req.query = flags.query;
+  const r = await runDatabaseDrill(ctx.deps(), await ctx.openOptions(!ctx.json), req, openRestoreTarget);
+  ctx.progress().done();
+  const rows = r.check.map((l) => l.split('\t'));
+  if (ctx.json) {
+    ctx.printJSON({
+      message_type: 'drill',
+      snapshot_id: r.snapshot.id,
+      path: r.path,
+      scratch_database: r.scratch,
+      bytes_loaded: r.bytes,
+      load_seconds: round3(r.loadSeconds),
+      ...(flags.query === undefined ? { tables: Object.fromEntries(rows.map(([t, n]) => [t ?? '', Number(n)])) as Record<string, number> } : { query_output: r.check }),
+      ok: true,
+    });
+  } else {
+    ctx.print(`drill of ${r.path} of snapshot ${r.snapshot.id.slice(0, 8)}: loaded ${formatBytes(r.bytes)} into ${r.scratch} in ${r.loadSeconds.toFixed(2)} s`);
+    if (flags.query === undefined) for (const [t, n] of rows) ctx.print(`  ${t}: ${n} rows`);
+    else for (const l of r.check) ctx.print(`  ${l}`);
+    ctx.print(`scratch database ${r.scratch} dropped`);
+  }
+  return EXIT.ok;
 }
 
 /** Problems named in the final sentence; all of them are listed above it. */
@@ -26,6 +59,8 @@ const mibPerSecond = (r: DrillOutcome): number | null =>
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 async function drillCommand(ctx: CommandContext, snapshot: string, flags: DrillFlags): Promise<number> {
+  if (flags.into !== undefined) return databaseDrillCommand(ctx, snapshot, flags, flags.into);
+  if (flags.query !== undefined) throw new CairnError('invalid-argument', '--query applies only to drill --into.');
   if (flags.sample !== undefined && flags.all === true) {
     throw new CairnError('invalid-argument', '--sample and --all cannot be combined.');
   }
@@ -89,7 +124,9 @@ export function registerDrill(program: Command, rt: CliRuntime): void {
       .option('--sample <n|x%>', 'check only this many files, or this percentage of them, chosen at random')
       .option('--all', 'check every file (the default)')
       .option('--seed <text>', "seed of the random sample (default: the snapshot's id)")
-      .option('-t, --target <dir>', 'restore into this empty or new folder instead of a temporary one'),
+      .option('-t, --target <dir>', 'restore into this empty or new folder instead of a temporary one')
+      .option('--into <uri>', 'drill a database dump: load it into a scratch database on this server (mysql://…/, postgres://…/)')
+      .option('--query <sql>', 'with --into: the check to run (default: rows of every table)'),
     "snapshots for 'latest'",
   ).action(async (snapshot: string, flags: DrillFlags, cmd: Command) =>
     rt.run(cmd, (ctx) => drillCommand(ctx, snapshot, flags)),

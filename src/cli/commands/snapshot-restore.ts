@@ -1,7 +1,8 @@
 /** `cairn restore SNAPSHOT[:DIR] --target DIR`. */
 import type { Command } from 'commander';
 import type { RestoreRequest } from '../../app/index.js';
-import { runRestore } from '../../app/index.js';
+import { runRestore, runRestoreInto } from '../../app/index.js';
+import { openRestoreTarget } from '../../registry.js';
 import { CairnError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,9 +21,30 @@ interface RestoreFlags extends FilterFlags {
   verify?: boolean;
   dryRun?: boolean;
   sparse?: boolean;
+  to?: string;
+  force?: boolean;
+}
+
+/** `restore SNAPSHOT[:FILE] --to URI`: loads a dump of the snapshot into a database or database file. */
+async function restoreIntoCommand(ctx: CommandContext, snapshot: string, flags: RestoreFlags, to: string): Promise<number> {
+  if (flags.target !== undefined) throw new CairnError('invalid-argument', '--to and --target cannot be used together.');
+  const req: Parameters<typeof runRestoreInto>[2] = { snapshot, to, filter: filterFrom(flags) };
+  if (flags.force === true) req.force = true;
+  const started = ctx.io.clock.now();
+  const r = await runRestoreInto(ctx.deps(), await ctx.openOptions(true), req, openRestoreTarget);
+  ctx.progress().done();
+  const seconds = (ctx.io.clock.now() - started) / 1000;
+  if (ctx.json) {
+    ctx.printJSON({ message_type: 'summary', seconds_elapsed: Math.floor(seconds), snapshot_id: r.snapshot.id, path: r.path, target: r.target, bytes_restored: r.bytes });
+  } else {
+    ctx.print(`restored ${r.path} of snapshot ${r.snapshot.id.slice(0, 8)} into ${r.target} (${formatBytes(r.bytes)} in ${formatDuration(seconds)})`);
+  }
+  return EXIT.ok;
 }
 
 async function restoreCommand(ctx: CommandContext, snapshot: string, flags: RestoreFlags): Promise<number> {
+  if (flags.to !== undefined) return restoreIntoCommand(ctx, snapshot, flags, flags.to);
+  if (flags.force === true) throw new CairnError('invalid-argument', '--force applies only to restore --to.');
   if (flags.target === undefined || flags.target === '') {
     throw new CairnError('invalid-argument', 'Please give a target folder with --target.');
   }
@@ -92,6 +114,8 @@ export function registerRestore(program: Command, rt: CliRuntime): void {
       .description('restore a snapshot (or a folder of it: SNAPSHOT:DIR) into a target folder')
       .argument('<snapshot>', "snapshot id, unique prefix or 'latest', optionally followed by :DIR")
       .option('-t, --target <dir>', 'folder to restore into')
+      .option('--to <uri>', 'load a dump into a database instead: mysql://…/db, postgres://…/db or sqlite:///path')
+      .option('--force', 'with --to: load into a database or file that is not empty')
       .option('-i, --include <pattern>', 'restore only matching paths (repeatable)', collect, [])
       .option('-e, --exclude <pattern>', 'do not restore matching paths (repeatable)', collect, [])
       .option('--iinclude <pattern>', 'like --include, ignoring case (repeatable)', collect, [])

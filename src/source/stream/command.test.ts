@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCommand } from './command.js';
+import { startCommand } from '../child.js';
 
 /** Whether a process with this id exists (signal 0 checks without sending anything). */
 function alive(pid: number): boolean {
@@ -32,6 +32,15 @@ describe('startCommand', () => {
     for await (const d of c.stream) chunks.push(d as Buffer);
     await c.done;
     expect(Buffer.concat(chunks).toString()).toBe('hello');
+  });
+
+  it('keeps the output of a command that ended before anyone read it (the archiver reads a few streams at a time)', async () => {
+    const c = startCommand('sh', ['-c', 'printf early']);
+    await until(() => false, 300);
+    const chunks: Buffer[] = [];
+    for await (const d of c.stream) chunks.push(d as Buffer);
+    await c.done;
+    expect(Buffer.concat(chunks).toString()).toBe('early');
   });
 
   it('rejects when the program does not exist', async () => {
