@@ -30,6 +30,8 @@ export interface DaemonOptions {
   logger: Logger;
   onEvent?: (event: DaemonEvent) => void;
   env?: Record<string, string | undefined>;
+  /** Worker threads per backup (default: the archiver's); 0 in tests that run TypeScript sources. */
+  backupWorkers?: number;
 }
 
 interface Task {
@@ -134,6 +136,7 @@ export class Daemon {
       now: () => Date.now(),
       emit: (e) => this.emit(e),
       progress: (p: ProgressMessage) => this.broadcast('progress', p),
+      ...(this.opts.backupWorkers !== undefined ? { backupWorkers: this.opts.backupWorkers } : {}),
       deps: (warn): AppDeps => {
         const deps: AppDeps = {
           openBackend: (url) => openBackend(url, { options: optionsByUrl.get(url) ?? {}, env }),

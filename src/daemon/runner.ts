@@ -25,6 +25,7 @@ export interface RunnerContext {
   now(): number;
   emit(event: DaemonEvent): void;
   progress(message: ProgressMessage): void;
+  backupWorkers?: number;
 }
 
 /** The tag every snapshot of a job carries: retention and copies select the job's snapshots by it. */
@@ -154,7 +155,7 @@ export function runBackupJob(ctx: RunnerContext, jobName: string, trigger: Trigg
     let outcome: BackupOutcome | undefined;
     const problems: string[] = [];
     try {
-      outcome = await runBackup(top.deps, opts(first, true), { paths: job.sources, excludes: { exclude: job.excludes }, tags: [jobTag(jobName), ...job.tags] });
+      outcome = await runBackup(top.deps, opts(first, true), { paths: job.sources, excludes: { exclude: job.excludes }, tags: [jobTag(jobName), ...job.tags], ...(ctx.backupWorkers !== undefined ? { workers: ctx.backupWorkers } : {}) });
       for (const p of outcome.skippedPaths) problems.push(`the source ${p} was not found`);
       for (const e of outcome.sourceErrors) top.log.warn(`${e.item}: ${e.message}`);
       if (outcome.sourceErrors.length > 0) problems.push(`${outcome.sourceErrors.length} files could not be read`);
