@@ -167,8 +167,8 @@ export class Daemon {
       const lastStart = last === undefined ? undefined : Date.parse(last.startedAt);
       if (atStart) {
         const missed = lastStart !== undefined && task.schedule.next(lastStart) < now;
-        if (task.schedule.config.run_at_start) this.trigger(task.job, task.kind, 'start');
-        else if (missed && task.schedule.config.catch_up === 'run-once') this.trigger(task.job, task.kind, 'catch-up');
+        if (task.schedule.config.run_at_start) void this.trigger(task.job, task.kind, 'start');
+        else if (missed && task.schedule.config.catch_up === 'run-once') void this.trigger(task.job, task.kind, 'catch-up');
       }
       this.armTask(task, task.schedule.config.every !== undefined ? (lastStart ?? now) : now);
     }
@@ -189,7 +189,7 @@ export class Daemon {
     const wait = Math.max(0, due - Date.now());
     task.timer = setTimeout(() => {
       if (wait > MAX_TIMER_MS) return this.armTask(task, after);
-      this.trigger(task.job, task.kind, 'schedule');
+      void this.trigger(task.job, task.kind, 'schedule');
       this.armTask(task, Math.max(Date.now(), due));
     }, Math.min(wait, MAX_TIMER_MS));
   }
