@@ -70,3 +70,13 @@ server:
     expect(problems('jobs:\n  a: [1, 2\n')[0]).toMatch(/^3: : /);
   });
 });
+
+describe('docs/cairn.schema.json', () => {
+  it('is generated from the schema (npm run schemas)', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { configJsonSchema } = await import('./index.js');
+    const file = path.resolve(import.meta.dirname, '../../docs/cairn.schema.json');
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+});
