@@ -9,7 +9,7 @@ import type { Document, Node } from 'yaml';
 import type { z } from 'zod';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { CairnConfig } from './schema.js';
-import { configSchema } from './schema.js';
+import { configSchema, crossCheck } from './schema.js';
 
 export interface ConfigProblem {
   line?: number;
@@ -63,6 +63,7 @@ export function parseConfig(text: string, file: string, env: Env): CairnConfig {
   const raw = substituteEnv(doc.toJS() ?? {}, env, [], (at, message) => problems.push(locate(doc, at, message, lineOf)));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => issueProblems(doc, i, lineOf)));
+  for (const issue of crossCheck(raw)) problems.push(locate(doc, issue.path, issue.message, lineOf));
   if (problems.length > 0 || !parsed.success) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     throw new ConfigError(file, problems);

@@ -165,38 +165,42 @@ export const configSchema = z
     repositories: z.record(name, repositorySchema),
     jobs: z.record(name, jobSchema),
     notifications: z.record(z.string(), z.unknown()).optional().describe('channels and routes, read by the notifier'),
-  })
-  .superRefine((c, ctx) => {
-    for (const [jobName, job] of Object.entries(c.jobs)) {
-      job.repositories.forEach((r, i) => {
-        const repo = typeof r === 'string' ? r : r.name;
-        if (!(repo in c.repositories)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['jobs', jobName, 'repositories', i],
-            message: `names the repository "${repo}", which is not defined under repositories`,
-          });
-        }
-      });
-      const drillRepo = job.drill?.repository;
-      if (drillRepo !== undefined && !(drillRepo in c.repositories)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['jobs', jobName, 'drill', 'repository'],
-          message: `names the repository "${drillRepo}", which is not defined under repositories`,
-        });
-      }
-    }
-    const host = c.server.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-    if (!loopback && c.server.tokens.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['server', 'listen'],
-        message: 'listens beyond this machine, so server.tokens must hold at least one API token',
-      });
-    }
   });
+
+type Issue = { path: (string | number)[]; message: string };
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Checks across sections (names of repositories, tokens for a listen address beyond this machine), done on the raw
+ * value so that they are reported together with the schema's own problems, not only once those are fixed.
+ */
+export function crossCheck(raw: unknown): Issue[] {
+  if (!isRecord(raw)) return [];
+  const issues: Issue[] = [];
+  const repos = isRecord(raw.repositories) ? raw.repositories : {};
+  const unknownRepo = (name: unknown, path: (string | number)[]): void => {
+    if (typeof name === 'string' && !(name in repos)) {
+      issues.push({ path, message: `names the repository "${name}", which is not defined under repositories` });
+    }
+  };
+  for (const [jobName, job] of Object.entries(isRecord(raw.jobs) ? raw.jobs : {})) {
+    if (!isRecord(job)) continue;
+    if (Array.isArray(job.repositories)) {
+      job.repositories.forEach((r: unknown, i) => unknownRepo(isRecord(r) ? r.name : r, ['jobs', jobName, 'repositories', i]));
+    }
+    if (isRecord(job.drill)) unknownRepo(job.drill.repository, ['jobs', jobName, 'drill', 'repository']);
+  }
+  const server = isRecord(raw.server) ? raw.server : {};
+  if (typeof server.listen === 'string') {
+    const host = server.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+    const tokens = Array.isArray(server.tokens) ? server.tokens : [];
+    if (!loopback && tokens.length === 0) {
+      issues.push({ path: ['server', 'listen'], message: 'listens beyond this machine, so server.tokens must hold at least one API token' });
+    }
+  }
+  return issues;
+}
 
 export type CairnConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;
