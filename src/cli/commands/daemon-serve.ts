@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DaemonEvent } from '../../api/index.js';
+import { CairnError, errnoCode } from '../../core/index.js';
 import { ApiServer } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import type { CliRuntime } from '../runtime.js';
@@ -31,6 +32,9 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     url = await server.listen(flags.listen ?? daemon.config.server.listen);
   } catch (err) {
     await daemon.stop();
+    if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
+      throw new CairnError('invalid-argument', `Cannot listen on ${flags.listen ?? daemon.config.server.listen} (${errnoCode(err)}): another program may use it; set server.listen in ${daemon.configFile} or give --listen.`);
+    }
     throw err;
   }
   ctx.print(`cairn serve: ${url}/  (config ${daemon.configFile}, data ${daemon.dataDir})`);
