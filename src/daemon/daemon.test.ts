@@ -81,6 +81,23 @@ describe('Daemon', () => {
     }
   });
 
+  it('runs the hooks around the backup; a failing before-hook fails the run, after-hooks still run', async () => {
+    const events: DaemonEvent[] = [];
+    const trace = path.join(dir, 'trace');
+    const hooks = `    hooks:\n      before: ["echo before $CAIRN_JOB >> ${trace}", "test ! -e ${dir}/stop"]\n      after: ["echo after $CAIRN_OUTCOME >> ${trace}"]\n`;
+    const d = daemon(config().replace('    notify: [ops]\n', `    notify: [ops]\n${hooks}`), events);
+    try {
+      fs.writeFileSync(path.join(dir, 'src/a'), 'a');
+      expect(d.runs.get(await runOnce(d))?.outcome).toBe('succeeded');
+      fs.writeFileSync(path.join(dir, 'stop'), '');
+      const failed = d.runs.get(await runOnce(d));
+      expect(failed).toMatchObject({ outcome: 'failed', error: `The hook "test ! -e ${dir}/stop" exited with status 1.` });
+      expect(fs.readFileSync(trace, 'utf8')).toBe('before j\nafter succeeded\nbefore j\nafter failed\n');
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("fires the dead-man's switch once when no backup succeeded in time", async () => {
     const events: DaemonEvent[] = [];
     const d = daemon(config().replace('size_drop_percent: 50', 'expect_success_within: 1s'), events);

@@ -151,10 +151,10 @@ export function runBackupJob(ctx: RunnerContext, jobName: string, trigger: Trigg
     const opts = (name: string, progress = false): ReturnType<typeof openOptions> =>
       openOptions(ctx.config, ctx.dataDir, name, signal, { onProgress: progressListener(top, progress), progressStatus: progress });
     await createMissing(top.deps, ctx.config, ctx.dataDir, repos.map((r) => r.name), signal);
-    for (const cmd of job.hooks.before) await runHook(cmd, { CAIRN_JOB: jobName }, signal, (l) => top.log.info(`hook: ${l}`));
     let outcome: BackupOutcome | undefined;
     const problems: string[] = [];
     try {
+      for (const cmd of job.hooks.before) await runHook(cmd, { CAIRN_JOB: jobName }, signal, (l) => top.log.info(`hook: ${l}`));
       outcome = await runBackup(top.deps, opts(first, true), { paths: job.sources, excludes: { exclude: job.excludes }, tags: [jobTag(jobName), ...job.tags], ...(ctx.backupWorkers !== undefined ? { workers: ctx.backupWorkers } : {}) });
       for (const p of outcome.skippedPaths) problems.push(`the source ${p} was not found`);
       for (const e of outcome.sourceErrors) top.log.warn(`${e.item}: ${e.message}`);

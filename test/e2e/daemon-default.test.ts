@@ -35,6 +35,9 @@ describe('npm start', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     const status = await cairn(sb, ['status']);
     expect(status.stdout).toMatch(/^sample +succeeded /m);
+    const drill = await cairn(sb, ['run', 'sample', '--drill', '--json']);
+    expect(drill.code, drill.stderr).toBe(0);
+    expect(JSON.parse(drill.stdout)).toMatchObject({ kind: 'drill', outcome: 'succeeded', trigger: 'manual' });
     const snaps = await cairn(sb, ['snapshots', '--json']);
     expect((JSON.parse(snaps.stdout) as { paths: string[] }[])[0]!.paths).toEqual([sb.path('mine')]);
   }, 60_000);
