@@ -98,6 +98,25 @@ describe('Daemon', () => {
     }
   });
 
+  it.each([
+    ['run-once', ['catch-up']],
+    ['skip', []],
+  ])('with catch_up %s, a run missed while down is run once at start (or not)', async (policy, expected) => {
+    const events: DaemonEvent[] = [];
+    fs.writeFileSync(path.join(dir, 'src/a'), 'a');
+    const d = daemon(config().replace('{ every: 1h }', `{ every: 1h, catch_up: ${policy} }`), events);
+    try {
+      const old = d.runs.start({ job: 'j', kind: 'backup', trigger: 'schedule', at: Date.now() - 2 * 3_600_000 });
+      d.runs.end(old, { outcome: 'succeeded', at: Date.now() - 2 * 3_600_000 + 1000 });
+      d.schedule();
+      await d.idle();
+      expect(d.runs.runs('j').filter((r) => r.id !== old).map((r) => r.trigger)).toEqual(expected);
+      expect(d.nextRunAt('j')).toBeGreaterThan(Date.now() + 3_500_000);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("fires the dead-man's switch once when no backup succeeded in time", async () => {
     const events: DaemonEvent[] = [];
     const d = daemon(config().replace('size_drop_percent: 50', 'expect_success_within: 1s'), events);

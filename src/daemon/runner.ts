@@ -60,12 +60,13 @@ interface Top {
   log: RunLog;
   deps: AppDeps;
   signal: AbortSignal;
+  trigger: Trigger;
 }
 
 /** Runs `fn` as a step (its own history row under the run); failures are recorded and rethrown. */
 async function step<T>(top: Top, kind: RunKind, repository: string, fn: () => Promise<T>, figures: (t: T) => Omit<RunEnd, 'outcome' | 'at'> = () => ({})): Promise<T> {
   const { ctx } = top;
-  const id = ctx.history.start({ job: top.job, kind, trigger: 'schedule', parentId: top.runId, repository, at: ctx.now() });
+  const id = ctx.history.start({ job: top.job, kind, trigger: top.trigger, parentId: top.runId, repository, at: ctx.now() });
   top.log.info(`${kind} ${repository}: started`);
   try {
     const result = await fn();
@@ -110,7 +111,7 @@ export async function recordRun(
   const runId = ctx.history.start({ job: jobName, kind, trigger, at: ctx.now() });
   onStart(runId);
   const log = new RunLog(ctx.history, ctx.logger, runId, { job: jobName, kind }, () => ctx.now());
-  const top: Top = { ctx, job: jobName, runId, log, signal, deps: ctx.deps((m) => log.warn(m)) };
+  const top: Top = { ctx, job: jobName, runId, log, signal, trigger, deps: ctx.deps((m) => log.warn(m)) };
   const previous = ctx.history.lastFinished(jobName, kind);
   ctx.emit({ type: 'run-started', job: jobName, at: new Date(ctx.now()).toISOString(), routes, runId, kind });
   log.info(`${kind} of job ${jobName} started (${trigger})`);
