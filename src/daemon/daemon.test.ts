@@ -129,6 +129,10 @@ describe('Daemon', () => {
         expect.objectContaining({ job: 'j', kind: 'backup', lastSuccessAt: null, expectedWithinSeconds: 1 }),
       ]);
       expect(d.isOverdue('j')).toBe(true);
+      fs.writeFileSync(path.join(dir, 'src/a'), 'a');
+      const id = await runOnce(d);
+      expect(d.isOverdue('j')).toBe(false);
+      expect(events.filter((e) => e.type === 'recovered')).toEqual([expect.objectContaining({ job: 'j', kind: 'backup', runId: id })]);
     } finally {
       await d.stop();
     }

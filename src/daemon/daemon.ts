@@ -259,7 +259,13 @@ export class Daemon {
   }
 
   private afterRun(job: string, kind: RunKind): void {
-    if (this.runs.lastSuccess(job, kind) !== undefined) this.checkOverdue();
+    const [last, before] = this.runs.runs(job, 20, kind).filter((r) => r.outcome !== 'skipped');
+    const key = `${job}:${kind}`;
+    if (last?.outcome === 'succeeded' && this.overdue.delete(key) && before?.outcome !== 'failed' && before?.outcome !== 'partial') {
+      // An overdue job that succeeds again has recovered (after a failure, the runner already said so).
+      this.emit({ type: 'recovered', job, kind, runId: last.id, at: new Date().toISOString(), routes: this.config.jobs[job]?.notify ?? [] });
+    }
+    this.checkOverdue();
     if (kind === 'backup' && !this.stopping) void this.countSnapshots(job);
   }
 
