@@ -42,7 +42,8 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new CairnError('invalid-argument', `The config file ${file} cannot be read (${errnoCode(err) ?? String(err)}).`);
+    const why = errnoCode(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errnoCode(err) ?? String(err)})`;
+    throw new CairnError('invalid-argument', `The config file ${file} ${why}: give --config FILE, or run \`cairn serve\` once to write the default one.`);
   }
   const config = parseConfig(text, file, env);
   return { file: path.resolve(file), config: resolvePaths(config, path.dirname(path.resolve(file))) };
