@@ -9,7 +9,10 @@ const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const listenAt = args.indexOf('--listen');
 const listen = listenAt >= 0 ? args.splice(listenAt, 2)[1] : undefined;
-const source = path.resolve(process.env.INIT_CWD ?? process.cwd(), args[0] ?? path.join(root, 'examples/app-data'));
+const source = path.resolve(
+  process.env.INIT_CWD ?? process.cwd(),
+  args[0] ?? path.join(root, 'examples/app-data'),
+);
 
 const child = spawn(
   process.execPath,

@@ -9,7 +9,15 @@ export const runKind = z.enum(RUN_KINDS);
 export type RunKind = z.infer<typeof runKind>;
 
 /** `partial`: the backup succeeded but a destination (copy, retention) failed; `skipped`: a run was due while one ran. */
-export const runOutcome = z.enum(['running', 'succeeded', 'partial', 'failed', 'cancelled', 'skipped', 'interrupted']);
+export const runOutcome = z.enum([
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'skipped',
+  'interrupted',
+]);
 export type RunOutcome = z.infer<typeof runOutcome>;
 
 export const run = z.object({
@@ -33,7 +41,11 @@ export const run = z.object({
 });
 export type Run = z.infer<typeof run>;
 
-export const logLine = z.object({ at: z.iso.datetime(), level: z.enum(['info', 'warn', 'error']), message: z.string() });
+export const logLine = z.object({
+  at: z.iso.datetime(),
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+});
 export type LogLine = z.infer<typeof logLine>;
 
 export const runWithLog = run.extend({ log: z.array(logLine), steps: z.array(run) });

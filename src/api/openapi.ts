@@ -4,25 +4,41 @@ import * as c from './contract.js';
 
 const json = (schema: z.ZodType, description: string): Record<string, unknown> => ({
   description,
-  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } },
+  content: {
+    'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) },
+  },
 });
 const errors = {
   '401': json(c.apiError, 'missing or wrong bearer token'),
   '404': json(c.apiError, 'no such job, run or repository'),
 };
-const nameParam = (name: string): Record<string, unknown> => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const nameParam = (name: string): Record<string, unknown> => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+});
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
 
 export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'Cairn daemon API', version, description: 'Served by `cairn serve` (127.0.0.1 by default).' },
+    info: {
+      title: 'Cairn daemon API',
+      version,
+      description: 'Served by `cairn serve` (127.0.0.1 by default).',
+    },
     components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
     security: [{ token: [] }],
     paths: {
       '/healthz': { get: { security: [], responses: { '200': { description: 'the daemon runs' } } } },
       '/metrics': {
-        get: { responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': {} } }, ...errors } },
+        get: {
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': {} } },
+            ...errors,
+          },
+        },
       },
       '/api/v1/jobs': { get: { responses: { '200': json(z.array(c.job), 'every job'), ...errors } } },
       '/api/v1/jobs/{name}/runs': {
@@ -42,16 +58,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       '/api/v1/runs/{id}': {
-        get: { parameters: [idParam], responses: { '200': json(c.runWithLog, 'the run, its steps and its log'), ...errors } },
+        get: {
+          parameters: [idParam],
+          responses: { '200': json(c.runWithLog, 'the run, its steps and its log'), ...errors },
+        },
       },
       '/api/v1/runs/{id}/cancel': {
         post: {
           parameters: [idParam],
-          responses: { '202': json(c.startedRun, 'cancelling'), '409': json(c.apiError, 'the run is not running'), ...errors },
+          responses: {
+            '202': json(c.startedRun, 'cancelling'),
+            '409': json(c.apiError, 'the run is not running'),
+            ...errors,
+          },
         },
       },
       '/api/v1/repositories/{name}/snapshots': {
-        get: { parameters: [nameParam('name')], responses: { '200': json(z.array(c.snapshot), 'snapshots, oldest first'), ...errors } },
+        get: {
+          parameters: [nameParam('name')],
+          responses: { '200': json(z.array(c.snapshot), 'snapshots, oldest first'), ...errors },
+        },
       },
       '/api/v1/events': {
         get: {
@@ -62,7 +88,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
               description: 'text/event-stream',
               content: {
                 'text/event-stream': {
-                  schema: z.toJSONSchema(z.union([c.daemonEvent, c.progressMessage]), { unrepresentable: 'any' }),
+                  schema: z.toJSONSchema(z.union([c.daemonEvent, c.progressMessage]), {
+                    unrepresentable: 'any',
+                  }),
                 },
               },
             },

@@ -5,6 +5,8 @@ const UNIT_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_60
 export function durationMs(text: string): number | undefined {
   const t = text.trim();
   if (!/^(?:\d+(?:\.\d+)?[wdhms])+$/.test(t)) return undefined;
-  const ms = t.match(/\d+(?:\.\d+)?[wdhms]/g)!.reduce((sum, p) => sum + Number(p.slice(0, -1)) * UNIT_MS[p.slice(-1)]!, 0);
+  const ms = t
+    .match(/\d+(?:\.\d+)?[wdhms]/g)!
+    .reduce((sum, p) => sum + Number(p.slice(0, -1)) * UNIT_MS[p.slice(-1)]!, 0);
   return ms > 0 ? Math.round(ms) : undefined;
 }

@@ -60,10 +60,12 @@ server:
   });
 
   it('names a missing environment variable and a missing section', () => {
-    expect(problems(GOOD.replace(/jobs:[^]*/, ''))).toEqual([
-      '5: repositories.local.password: refers to the environment variable PW, which is not set',
-      '2: jobs: is required',
-    ].sort());
+    expect(problems(GOOD.replace(/jobs:[^]*/, ''))).toEqual(
+      [
+        '5: repositories.local.password: refers to the environment variable PW, which is not set',
+        '2: jobs: is required',
+      ].sort(),
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -23,7 +23,10 @@ export class ConfigError extends CairnError {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    const lines = problems.map((p) => `  ${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.key === '' ? '' : `${p.key}: `}${p.message}`);
+    const lines = problems.map(
+      (p) =>
+        `  ${file}${p.line === undefined ? '' : `:${p.line}`}: ${p.key === '' ? '' : `${p.key}: `}${p.message}`,
+    );
     const count = problems.length === 1 ? 'a problem' : `${problems.length} problems`;
     super('invalid-argument', `The config file ${file} has ${count}:\n${lines.join('\n')}`);
   }
@@ -42,8 +45,12 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    const why = errnoCode(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errnoCode(err) ?? String(err)})`;
-    throw new CairnError('invalid-argument', `The config file ${file} ${why}: give --config FILE, or run \`cairn serve\` once to write the default one.`);
+    const why =
+      errnoCode(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errnoCode(err) ?? String(err)})`;
+    throw new CairnError(
+      'invalid-argument',
+      `The config file ${file} ${why}: give --config FILE, or run \`cairn serve\` once to write the default one.`,
+    );
   }
   const config = parseConfig(text, file, env);
   return { file: path.resolve(file), config: resolvePaths(config, path.dirname(path.resolve(file))) };
@@ -61,7 +68,9 @@ export function parseConfig(text: string, file: string, env: Env): CairnConfig {
     );
   }
   const problems: ConfigProblem[] = [];
-  const raw = substituteEnv(doc.toJS() ?? {}, env, [], (at, message) => problems.push(locate(doc, at, message, lineOf)));
+  const raw = substituteEnv(doc.toJS() ?? {}, env, [], (at, message) =>
+    problems.push(locate(doc, at, message, lineOf)),
+  );
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap((i) => issueProblems(doc, i, lineOf)));
   for (const issue of crossCheck(raw)) problems.push(locate(doc, issue.path, issue.message, lineOf));
@@ -75,7 +84,12 @@ export function parseConfig(text: string, file: string, env: Env): CairnConfig {
 type Path = (string | number)[];
 
 /** Replaces `${NAME}` in every string with the environment variable (`$${` stays a literal `${`). */
-function substituteEnv(value: unknown, env: Env, at: Path, problem: (at: Path, message: string) => void): unknown {
+function substituteEnv(
+  value: unknown,
+  env: Env,
+  at: Path,
+  problem: (at: Path, message: string) => void,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$(\$?)\{([^}]*)\}/g, (all, escaped: string, name: string) => {
       if (escaped !== '') return all.slice(1);
@@ -100,13 +114,19 @@ function substituteEnv(value: unknown, env: Env, at: Path, problem: (at: Path, m
   return value;
 }
 
-function issueProblems(doc: Document, issue: z.core.$ZodIssue, lineOf: (o: number) => number): ConfigProblem[] {
+function issueProblems(
+  doc: Document,
+  issue: z.core.$ZodIssue,
+  lineOf: (o: number) => number,
+): ConfigProblem[] {
   const at = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => locate(doc, [...at, k], 'is not a known key', lineOf));
   }
   const message =
-    issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message.replace(/^Invalid input: /, '');
+    issue.code === 'invalid_type' && issue.input === undefined
+      ? 'is required'
+      : issue.message.replace(/^Invalid input: /, '');
   return [locate(doc, at, message, lineOf)];
 }
 
@@ -131,7 +151,9 @@ function keyOffset(doc: Document, at: Path): number | undefined {
   const parent = doc.getIn(at.slice(0, -1), true);
   const last = at[at.length - 1];
   if (isMap(parent)) {
-    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last));
+    const pair = parent.items.find(
+      (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(last),
+    );
     if (pair && isScalar(pair.key)) return nodeOffset(pair.key);
   }
   return nodeOffset(doc.getIn(at, true));
@@ -143,7 +165,8 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   const out: CairnConfig = { ...config, repositories: {} };
   if (config.data_dir !== undefined) out.data_dir = abs(config.data_dir);
   for (const [name, repo] of Object.entries(config.repositories)) {
-    out.repositories[name] = repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
+    out.repositories[name] =
+      repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
   }
   return out;
 }

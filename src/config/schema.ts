@@ -8,7 +8,9 @@ import { parseDrillSample, parseRetentionDuration } from '../app/index.js';
 import { durationMs } from './duration.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const name = z.string().regex(NAME, 'use letters, digits, ".", "_" and "-" (starting with a letter or digit)');
+const name = z
+  .string()
+  .regex(NAME, 'use letters, digits, ".", "_" and "-" (starting with a letter or digit)');
 
 const duration = z
   .string()
@@ -37,7 +39,10 @@ export const scheduleSchema = z
   .strictObject({
     cron: z
       .string()
-      .refine(validCron, 'is not a valid cron pattern (5 or 6 fields: [seconds] minutes hours day month weekday)')
+      .refine(
+        validCron,
+        'is not a valid cron pattern (5 or 6 fields: [seconds] minutes hours day month weekday)',
+      )
       .optional()
       .describe('cron pattern, optionally with seconds first: "0 0 2 * * *" is every night at 02:00'),
     every: duration.optional().describe('run at this interval instead of a cron pattern, e.g. 24h'),
@@ -65,7 +70,10 @@ export const retentionSchema = z
     keep_within_weekly: retentionDuration.optional(),
     keep_within_monthly: retentionDuration.optional(),
     keep_within_yearly: retentionDuration.optional(),
-    keep_tag: z.array(z.string()).optional().describe('keep snapshots carrying every tag of one entry ("a,b")'),
+    keep_tag: z
+      .array(z.string())
+      .optional()
+      .describe('keep snapshots carrying every tag of one entry ("a,b")'),
     prune: z.boolean().default(true).describe('remove the data no snapshot needs any more after forgetting'),
   })
   .refine((r) => Object.keys(r).some((k) => k.startsWith('keep_')), 'give at least one keep_* rule')
@@ -74,14 +82,20 @@ export const retentionSchema = z
 export const repositorySchema = z
   .strictObject({
     url: z.string().min(1).describe('a path, s3:…, sftp:… or rest:… URL'),
-    password: z.string().min(1).optional().describe('the password itself (use ${ENV} rather than writing it here)'),
+    password: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the password itself (use ${ENV} rather than writing it here)'),
     password_file: z.string().min(1).optional().describe('file whose first line is the password'),
     password_command: z.string().min(1).optional().describe('shell command printing the password'),
     options: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .default({})
       .describe('backend options as with -o, e.g. s3.region: eu-west-1'),
-    unlock_stale_after: duration.optional().describe("remove other hosts' locks older than this when locking"),
+    unlock_stale_after: duration
+      .optional()
+      .describe("remove other hosts' locks older than this when locking"),
     create: z.boolean().default(false).describe('create the repository when it does not exist yet'),
     cache: z.boolean().default(true).describe('keep a local metadata cache in the data directory'),
   })
@@ -110,7 +124,7 @@ export const jobSchema = z.strictObject({
     .array(z.string().min(1))
     .min(1)
     .describe('what to back up: paths (and, with the source plug-ins, URIs such as mysql://…)'),
-  excludes: z.array(z.string()).default([]).describe("restic exclude patterns"),
+  excludes: z.array(z.string()).default([]).describe('restic exclude patterns'),
   tags: z.array(z.string()).default([]).describe('extra tags on every snapshot of this job'),
   schedule: scheduleSchema,
   repositories: z
@@ -119,8 +133,14 @@ export const jobSchema = z.strictObject({
     .describe('where to write: the first gets the backup, the others a copy of it'),
   hooks: z
     .strictObject({
-      before: z.array(z.string()).default([]).describe('shell commands run before the backup; a failure stops the run'),
-      after: z.array(z.string()).default([]).describe('shell commands run after the run (CAIRN_OUTCOME is set)'),
+      before: z
+        .array(z.string())
+        .default([])
+        .describe('shell commands run before the backup; a failure stops the run'),
+      after: z
+        .array(z.string())
+        .default([])
+        .describe('shell commands run after the run (CAIRN_OUTCOME is set)'),
     })
     .default({ before: [], after: [] }),
   drill: z
@@ -130,10 +150,15 @@ export const jobSchema = z.strictObject({
       repository: name.optional().describe('default: the first repository of the job'),
     })
     .optional(),
-  notify: z.array(z.string()).default([]).describe('notification routes (names from the notifications section)'),
+  notify: z
+    .array(z.string())
+    .default([])
+    .describe('notification routes (names from the notifications section)'),
   expect_success_within: duration
     .optional()
-    .describe("dead-man's switch: alert when no backup succeeded for this long (default: twice the schedule's interval)"),
+    .describe(
+      "dead-man's switch: alert when no backup succeeded for this long (default: twice the schedule's interval)",
+    ),
   size_drop_percent: z
     .number()
     .min(1)
@@ -148,27 +173,36 @@ export const serverSchema = z
       .string()
       .regex(/^(?:\[[0-9a-fA-F:]+\]|[^:\s]+)?:\d{1,5}$/, 'must be HOST:PORT, such as 127.0.0.1:8420')
       .default('127.0.0.1:8420'),
-    tokens: z.array(z.string().min(16, 'must be at least 16 characters')).default([]).describe('bearer tokens for /api and /metrics'),
+    tokens: z
+      .array(z.string().min(16, 'must be at least 16 characters'))
+      .default([])
+      .describe('bearer tokens for /api and /metrics'),
   })
   .default({ listen: '127.0.0.1:8420', tokens: [] });
 
-export const configSchema = z
-  .strictObject({
-    data_dir: z.string().optional().describe('history, lock file and caches (default: the folder of --data-dir)'),
-    server: serverSchema,
-    history: z
-      .strictObject({ keep: duration.default('90d').describe('remove runs older than this') })
-      .default({ keep: '90d' }),
-    log: z
-      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
-      .default({ level: 'info' }),
-    repositories: z.record(name, repositorySchema),
-    jobs: z.record(name, jobSchema),
-    notifications: z.record(z.string(), z.unknown()).optional().describe('channels and routes, read by the notifier'),
-  });
+export const configSchema = z.strictObject({
+  data_dir: z
+    .string()
+    .optional()
+    .describe('history, lock file and caches (default: the folder of --data-dir)'),
+  server: serverSchema,
+  history: z
+    .strictObject({ keep: duration.default('90d').describe('remove runs older than this') })
+    .default({ keep: '90d' }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+  repositories: z.record(name, repositorySchema),
+  jobs: z.record(name, jobSchema),
+  notifications: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('channels and routes, read by the notifier'),
+});
 
 type Issue = { path: (string | number)[]; message: string };
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Checks across sections (names of repositories, tokens for a listen address beyond this machine), done on the raw
@@ -180,13 +214,18 @@ export function crossCheck(raw: unknown): Issue[] {
   const repos = isRecord(raw.repositories) ? raw.repositories : {};
   const unknownRepo = (name: unknown, path: (string | number)[]): void => {
     if (typeof name === 'string' && !(name in repos)) {
-      issues.push({ path, message: `names the repository "${name}", which is not defined under repositories` });
+      issues.push({
+        path,
+        message: `names the repository "${name}", which is not defined under repositories`,
+      });
     }
   };
   for (const [jobName, job] of Object.entries(isRecord(raw.jobs) ? raw.jobs : {})) {
     if (!isRecord(job)) continue;
     if (Array.isArray(job.repositories)) {
-      job.repositories.forEach((r: unknown, i) => unknownRepo(isRecord(r) ? r.name : r, ['jobs', jobName, 'repositories', i]));
+      job.repositories.forEach((r: unknown, i) =>
+        unknownRepo(isRecord(r) ? r.name : r, ['jobs', jobName, 'repositories', i]),
+      );
     }
     if (isRecord(job.drill)) unknownRepo(job.drill.repository, ['jobs', jobName, 'drill', 'repository']);
   }
@@ -196,7 +235,10 @@ export function crossCheck(raw: unknown): Issue[] {
     const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
     const tokens = Array.isArray(server.tokens) ? server.tokens : [];
     if (!loopback && tokens.length === 0) {
-      issues.push({ path: ['server', 'listen'], message: 'listens beyond this machine, so server.tokens must hold at least one API token' });
+      issues.push({
+        path: ['server', 'listen'],
+        message: 'listens beyond this machine, so server.tokens must hold at least one API token',
+      });
     }
   }
   return issues;

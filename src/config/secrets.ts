@@ -5,7 +5,11 @@ import { CairnError, errnoCode } from '../core/index.js';
 import { firstLine } from '../app/index.js';
 import type { RepositoryConfig } from './schema.js';
 
-export async function repositoryPassword(name: string, repo: RepositoryConfig, signal?: AbortSignal): Promise<string> {
+export async function repositoryPassword(
+  name: string,
+  repo: RepositoryConfig,
+  signal?: AbortSignal,
+): Promise<string> {
   let pw: string;
   if (repo.password !== undefined) pw = repo.password;
   else if (repo.password_file !== undefined) {
@@ -24,10 +28,20 @@ export async function repositoryPassword(name: string, repo: RepositoryConfig, s
 
 function runShell(name: string, command: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('/bin/sh', ['-c', command], { timeout: 60_000, ...(signal ? { signal } : {}) }, (err, stdout) => {
-      if (err) {
-        reject(new CairnError('invalid-argument', `The password command of repository ${name} failed (${err.message.split('\n')[0]}).`));
-      } else resolve(firstLine(stdout));
-    });
+    execFile(
+      '/bin/sh',
+      ['-c', command],
+      { timeout: 60_000, ...(signal ? { signal } : {}) },
+      (err, stdout) => {
+        if (err) {
+          reject(
+            new CairnError(
+              'invalid-argument',
+              `The password command of repository ${name} failed (${err.message.split('\n')[0]}).`,
+            ),
+          );
+        } else resolve(firstLine(stdout));
+      },
+    );
   });
 }

@@ -14,12 +14,19 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const quiet = (): ReturnType<typeof createLogger> => createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
+const quiet = (): ReturnType<typeof createLogger> =>
+  createLogger('error', new Writable({ write: (_c, _e, cb) => cb() }));
 
 function daemon(yaml: string, events: DaemonEvent[]): Daemon {
   const file = path.join(dir, 'cairn.yaml');
   const config = parseConfig(yaml, file, {});
-  const d = new Daemon({ loaded: { file, config }, dataDir: path.join(dir, 'data'), logger: quiet(), backupWorkers: 0, onEvent: (e) => events.push(e) });
+  const d = new Daemon({
+    loaded: { file, config },
+    dataDir: path.join(dir, 'data'),
+    logger: quiet(),
+    backupWorkers: 0,
+    onEvent: (e) => events.push(e),
+  });
   d.open({ exclusive: true });
   return d;
 }
@@ -49,15 +56,29 @@ describe('Daemon', () => {
     try {
       fs.writeFileSync(path.join(dir, 'src/big'), Buffer.alloc(200_000, 7));
       const first = await runOnce(d);
-      expect(d.runs.get(first)).toMatchObject({ error: null, outcome: 'succeeded', files: 1, bytesTotal: 200_000 });
+      expect(d.runs.get(first)).toMatchObject({
+        error: null,
+        outcome: 'succeeded',
+        files: 1,
+        bytesTotal: 200_000,
+      });
       fs.writeFileSync(path.join(dir, 'src/big'), Buffer.alloc(1000, 7));
       await runOnce(d);
-      expect(events.find((e) => e.type === 'size-drop')).toMatchObject({ job: 'j', bytes: 1000, previousAverage: 200_000, routes: ['ops'] });
+      expect(events.find((e) => e.type === 'size-drop')).toMatchObject({
+        job: 'j',
+        bytes: 1000,
+        previousAverage: 200_000,
+        routes: ['ops'],
+      });
       fs.rmSync(path.join(dir, 'src'), { recursive: true });
       const failed = await runOnce(d);
       expect(d.runs.get(failed)?.outcome).toBe('failed');
       expect(events.filter((e) => e.type === 'run-failed')).toEqual([
-        expect.objectContaining({ runId: failed, partial: false, error: expect.stringContaining('does not exist') as unknown }),
+        expect.objectContaining({
+          runId: failed,
+          partial: false,
+          error: expect.stringContaining('does not exist') as unknown,
+        }),
       ]);
       expect(events.map((e) => e.type).filter((t) => t === 'run-started')).toHaveLength(3);
     } finally {
@@ -91,7 +112,10 @@ describe('Daemon', () => {
       expect(d.runs.get(await runOnce(d))?.outcome).toBe('succeeded');
       fs.writeFileSync(path.join(dir, 'stop'), '');
       const failed = d.runs.get(await runOnce(d));
-      expect(failed).toMatchObject({ outcome: 'failed', error: `The hook "test ! -e ${dir}/stop" exited with status 1.` });
+      expect(failed).toMatchObject({
+        outcome: 'failed',
+        error: `The hook "test ! -e ${dir}/stop" exited with status 1.`,
+      });
       expect(fs.readFileSync(trace, 'utf8')).toBe('before j\nafter succeeded\nbefore j\nafter failed\n');
     } finally {
       await d.stop();
@@ -106,11 +130,21 @@ describe('Daemon', () => {
     fs.writeFileSync(path.join(dir, 'src/a'), 'a');
     const d = daemon(config().replace('{ every: 1h }', `{ every: 1h, catch_up: ${policy} }`), events);
     try {
-      const old = d.runs.start({ job: 'j', kind: 'backup', trigger: 'schedule', at: Date.now() - 2 * 3_600_000 });
+      const old = d.runs.start({
+        job: 'j',
+        kind: 'backup',
+        trigger: 'schedule',
+        at: Date.now() - 2 * 3_600_000,
+      });
       d.runs.end(old, { outcome: 'succeeded', at: Date.now() - 2 * 3_600_000 + 1000 });
       d.schedule();
       await d.idle();
-      expect(d.runs.runs('j').filter((r) => r.id !== old).map((r) => r.trigger)).toEqual(expected);
+      expect(
+        d.runs
+          .runs('j')
+          .filter((r) => r.id !== old)
+          .map((r) => r.trigger),
+      ).toEqual(expected);
       expect(d.nextRunAt('j')).toBeGreaterThan(Date.now() + 3_500_000);
     } finally {
       await d.stop();
@@ -132,7 +166,9 @@ describe('Daemon', () => {
       fs.writeFileSync(path.join(dir, 'src/a'), 'a');
       const id = await runOnce(d);
       expect(d.isOverdue('j')).toBe(false);
-      expect(events.filter((e) => e.type === 'recovered')).toEqual([expect.objectContaining({ job: 'j', kind: 'backup', runId: id })]);
+      expect(events.filter((e) => e.type === 'recovered')).toEqual([
+        expect.objectContaining({ job: 'j', kind: 'backup', runId: id }),
+      ]);
     } finally {
       await d.stop();
     }

@@ -4,24 +4,23 @@
  * for overdue jobs, reloads on demand (a bad config keeps the old one) and stops by aborting what runs.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { AppDeps } from '../app/index.js';
 import { listSnapshotsUseCase } from '../app/index.js';
 import type { DaemonEvent, ProgressMessage, Run, RunKind } from '../api/index.js';
 import type { CairnConfig, LoadedConfig } from '../config/index.js';
 import { durationMs, loadConfig } from '../config/index.js';
-import { openBackend, openSource } from '../registry.js';
-import { systemClock } from '../util/index.js';
 import { errorMessageOf } from './errors.js';
 import { History } from './history.js';
 import type { Trigger } from './history.js';
 import { PidLock } from './pid-lock.js';
-import { backendOptionsByUrl, openOptions } from './repositories.js';
+import { appDeps, backendOptionsByUrl, openOptions } from './repositories.js';
 import type { Logger } from './run-log.js';
 import type { RunnerContext } from './runner.js';
-import { jobRepositories, runBackupJob, runDrillJob } from './runner.js';
+import { jobRepositories } from './job-plan.js';
+import { runBackupJob, runDrillJob } from './runner.js';
+import type { Task } from './schedule.js';
 import { Schedule } from './schedule.js';
+import { OverdueWatch } from './watch.js';
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -32,14 +31,6 @@ export interface DaemonOptions {
   env?: Record<string, string | undefined>;
   /** Worker threads per backup (default: the archiver's); 0 in tests that run TypeScript sources. */
   backupWorkers?: number;
-}
-
-interface Task {
-  job: string;
-  kind: RunKind;
-  schedule: Schedule;
-  timer?: NodeJS.Timeout;
-  nextAt?: number;
 }
 
 interface Active {
@@ -59,9 +50,11 @@ export class Daemon {
   private lock: PidLock | undefined;
   private tasks: Task[] = [];
   private readonly active = new Map<string, Active>();
-  private readonly overdue = new Set<string>();
-  private watchTimer: NodeJS.Timeout | undefined;
-  private readonly startedAt = Date.now();
+  private readonly watch = new OverdueWatch({
+    config: () => this.config,
+    history: () => this.runs,
+    emit: (e) => this.emit(e),
+  });
   private stopping = false;
   private readonly listeners = new Set<(name: string, data: unknown) => void>();
   readonly snapshotCounts = new Map<string, number>();
@@ -91,7 +84,10 @@ export class Daemon {
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     if (exclusive) this.lock = PidLock.acquire(this.dataDir);
     try {
-      this.history = new History(path.join(this.dataDir, 'history.sqlite'), exclusive ? Date.now() : undefined);
+      this.history = new History(
+        path.join(this.dataDir, 'history.sqlite'),
+        exclusive ? Date.now() : undefined,
+      );
     } catch (err) {
       this.lock?.release();
       throw err;
@@ -137,19 +133,7 @@ export class Daemon {
       emit: (e) => this.emit(e),
       progress: (p: ProgressMessage) => this.broadcast('progress', p),
       ...(this.opts.backupWorkers !== undefined ? { backupWorkers: this.opts.backupWorkers } : {}),
-      deps: (warn): AppDeps => {
-        const deps: AppDeps = {
-          openBackend: (url) => openBackend(url, { options: optionsByUrl.get(url) ?? {}, env }),
-          openSource,
-          clock: systemClock,
-          hostname: os.hostname(),
-          username: env.USER ?? env.LOGNAME ?? '',
-          warn,
-        };
-        if (process.getuid) deps.uid = process.getuid();
-        if (process.getgid) deps.gid = process.getgid();
-        return deps;
-      },
+      deps: (warn) => appDeps(optionsByUrl, env, warn),
     };
   }
 
@@ -160,7 +144,8 @@ export class Daemon {
     const now = Date.now();
     for (const [name, job] of Object.entries(this.config.jobs)) {
       this.tasks.push({ job: name, kind: 'backup', schedule: new Schedule(job.schedule) });
-      if (job.drill) this.tasks.push({ job: name, kind: 'drill', schedule: new Schedule(job.drill.schedule) });
+      if (job.drill)
+        this.tasks.push({ job: name, kind: 'drill', schedule: new Schedule(job.drill.schedule) });
     }
     for (const task of this.tasks) {
       const last = this.runs.lastRun(task.job, task.kind);
@@ -168,11 +153,12 @@ export class Daemon {
       if (atStart) {
         const missed = lastStart !== undefined && task.schedule.next(lastStart) < now;
         if (task.schedule.config.run_at_start) void this.trigger(task.job, task.kind, 'start');
-        else if (missed && task.schedule.config.catch_up === 'run-once') void this.trigger(task.job, task.kind, 'catch-up');
+        else if (missed && task.schedule.config.catch_up === 'run-once')
+          void this.trigger(task.job, task.kind, 'catch-up');
       }
       this.armTask(task, task.schedule.config.every !== undefined ? (lastStart ?? now) : now);
     }
-    this.armWatch();
+    this.watch.arm(this.tasks);
   }
 
   private disarm(task: Task): void {
@@ -187,11 +173,14 @@ export class Daemon {
     if (task.schedule.jitterMs > 0) due += Math.floor(Math.random() * task.schedule.jitterMs);
     task.nextAt = due;
     const wait = Math.max(0, due - Date.now());
-    task.timer = setTimeout(() => {
-      if (wait > MAX_TIMER_MS) return this.armTask(task, after);
-      void this.trigger(task.job, task.kind, 'schedule');
-      this.armTask(task, Math.max(Date.now(), due));
-    }, Math.min(wait, MAX_TIMER_MS));
+    task.timer = setTimeout(
+      () => {
+        if (wait > MAX_TIMER_MS) return this.armTask(task, after);
+        void this.trigger(task.job, task.kind, 'schedule');
+        this.armTask(task, Math.max(Date.now(), due));
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
   }
 
   /** The next scheduled backup: from the armed timer, or (not serving) computed from the schedule and history. */
@@ -213,7 +202,7 @@ export class Daemon {
   }
 
   isOverdue(job: string): boolean {
-    return this.overdue.has(`${job}:backup`);
+    return this.watch.isOverdue(job, 'backup');
   }
 
   /**
@@ -239,12 +228,17 @@ export class Daemon {
       started(id);
     };
     this.active.set(job, active);
-    const run = kind === 'drill' ? runDrillJob(ctx, job, trigger, controller.signal, onStart) : runBackupJob(ctx, job, trigger, controller.signal, onStart);
+    const run =
+      kind === 'drill'
+        ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
+        : runBackupJob(ctx, job, trigger, controller.signal, onStart);
     active.done = run.finally(() => {
       this.active.delete(job);
       this.afterRun(job, kind);
     });
-    active.done.catch((err: unknown) => this.logger.error({ job }, `the run failed unexpectedly: ${errorMessageOf(err)}`));
+    active.done.catch((err: unknown) =>
+      this.logger.error({ job }, `the run failed unexpectedly: ${errorMessageOf(err)}`),
+    );
     return runId;
   }
 
@@ -259,12 +253,7 @@ export class Daemon {
   }
 
   private afterRun(job: string, kind: RunKind): void {
-    const [last, before] = this.runs.runs(job, 20, kind).filter((r) => r.outcome !== 'skipped');
-    const key = `${job}:${kind}`;
-    if (last?.outcome === 'succeeded' && this.overdue.delete(key) && before?.outcome !== 'failed' && before?.outcome !== 'partial') {
-      // An overdue job that succeeds again has recovered (after a failure, the runner already said so).
-      this.emit({ type: 'recovered', job, kind, runId: last.id, at: new Date().toISOString(), routes: this.config.jobs[job]?.notify ?? [] });
-    }
+    this.watch.afterRun(job, kind);
     this.checkOverdue();
     if (kind === 'backup' && !this.stopping) void this.countSnapshots(job);
   }
@@ -279,58 +268,35 @@ export class Daemon {
         const snaps = await this.listSnapshots(name, ctx);
         this.snapshotCounts.set(name, snaps.length);
       } catch (err) {
-        this.logger.warn({ repository: name }, `cannot count the snapshots of ${name}: ${errorMessageOf(err)}`);
+        this.logger.warn(
+          { repository: name },
+          `cannot count the snapshots of ${name}: ${errorMessageOf(err)}`,
+        );
       }
     }
   }
 
   listSnapshots(repository: string, ctx = this.runnerContext()): ReturnType<typeof listSnapshotsUseCase> {
     const deps = ctx.deps((m) => this.logger.warn({ repository }, m));
-    const opts = openOptions(this.config, this.dataDir, repository, new AbortController().signal, { noLock: true });
+    const opts = openOptions(this.config, this.dataDir, repository, new AbortController().signal, {
+      noLock: true,
+    });
     return listSnapshotsUseCase(deps, opts).then((s) => {
       this.snapshotCounts.set(repository, s.length);
       return s;
     });
   }
 
-  /** The expected interval of a job's backups (or drills) for the dead-man's switch. */
-  private expectedMs(job: string, kind: RunKind): number {
-    const jc = this.config.jobs[job]!;
-    if (kind === 'backup' && jc.expect_success_within !== undefined) return durationMs(jc.expect_success_within)!;
-    const task = this.tasks.find((t) => t.job === job && t.kind === kind);
-    return task ? 2 * task.schedule.intervalMs(Date.now()) : Number.POSITIVE_INFINITY;
-  }
-
-  private armWatch(): void {
-    if (this.watchTimer) clearInterval(this.watchTimer);
-    const shortest = Math.min(60_000, ...this.tasks.map((t) => this.expectedMs(t.job, t.kind) / 4));
-    this.watchTimer = setInterval(() => this.checkOverdue(), Math.max(1000, shortest));
-    this.watchTimer.unref();
-  }
-
-  /** Emits job-overdue once per job and kind whose last success is older than expected; clears it on success. */
+  /** Emits job-overdue once per job and kind whose last success is older than expected (see watch.ts). */
   checkOverdue(): void {
-    const now = Date.now();
-    for (const task of this.tasks) {
-      const key = `${task.job}:${task.kind}`;
-      const last = this.runs.lastSuccess(task.job, task.kind);
-      const since = last?.endedAt ? Date.parse(last.endedAt) : this.startedAt;
-      const expected = this.expectedMs(task.job, task.kind);
-      if (now - since <= expected) {
-        this.overdue.delete(key);
-        continue;
-      }
-      if (this.overdue.has(key)) continue;
-      this.overdue.add(key);
-      const lastSuccessAt = last?.endedAt ?? null;
-      this.emit({ type: 'job-overdue', job: task.job, kind: task.kind, at: new Date(now).toISOString(), routes: this.config.jobs[task.job]!.notify, lastSuccessAt, expectedWithinSeconds: expected / 1000 });
-    }
+    this.watch.check(this.tasks);
   }
 
   private pruneHistory(): void {
     const keep = durationMs(this.config.history.keep)!;
     const removed = this.runs.pruneOlderThan(Date.now() - keep);
-    if (removed > 0) this.logger.info(`removed ${removed} runs older than ${this.config.history.keep} from the history`);
+    if (removed > 0)
+      this.logger.info(`removed ${removed} runs older than ${this.config.history.keep} from the history`);
   }
 
   /** Loads the config file again; a bad one keeps the current config and says why. Returns whether it changed. */
@@ -342,7 +308,10 @@ export class Daemon {
       this.logger.error(`the config was not reloaded, the previous one stays in use: ${errorMessageOf(err)}`);
       return false;
     }
-    if ((next.config.data_dir ?? this.opts.dataDir) !== this.dataDir || next.config.server.listen !== this.config.server.listen) {
+    if (
+      (next.config.data_dir ?? this.opts.dataDir) !== this.dataDir ||
+      next.config.server.listen !== this.config.server.listen
+    ) {
       this.logger.warn('data_dir and server.listen take effect only after a restart');
     }
     this.loaded = next;
@@ -361,7 +330,7 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.tasks) this.disarm(t);
-    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watch.stop();
     for (const a of this.active.values()) a.controller.abort();
     await this.idle();
     this.history?.close();

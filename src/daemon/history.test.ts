@@ -12,7 +12,14 @@ describe('History', () => {
     const file = path.join(dir, 'h.sqlite');
     let h = new History(file, 0);
     const old = h.start({ job: 'j', kind: 'backup', trigger: 'schedule', at: 1000 });
-    const step = h.start({ job: 'j', kind: 'copy', trigger: 'schedule', parentId: old, repository: 'b', at: 2000 });
+    const step = h.start({
+      job: 'j',
+      kind: 'copy',
+      trigger: 'schedule',
+      parentId: old,
+      repository: 'b',
+      at: 2000,
+    });
     h.log(step, 2500, 'info', 'copied');
     h.end(step, { outcome: 'succeeded', at: 3000, snapshotIds: ['abc'] });
     h.end(old, { outcome: 'succeeded', at: 4000, files: 3, bytesAdded: 10, bytesTotal: 100 });

@@ -102,14 +102,19 @@ export class History {
     this.db = new DatabaseSync(file);
     this.db.exec(SCHEMA);
     this.db.exec('PRAGMA foreign_keys = ON');
-    if (now !== undefined) this.db
-      .prepare(`UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = 'the daemon stopped during the run' WHERE outcome = 'running'`)
-      .run(now);
+    if (now !== undefined)
+      this.db
+        .prepare(
+          `UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = 'the daemon stopped during the run' WHERE outcome = 'running'`,
+        )
+        .run(now);
   }
 
   start(r: RunStart): number {
     const res = this.db
-      .prepare('INSERT INTO runs (job, kind, parent_id, repository, trigger, started_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO runs (job, kind, parent_id, repository, trigger, started_at, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(r.job, r.kind, r.parentId ?? null, r.repository ?? null, r.trigger, r.at, 'running');
     return Number(res.lastInsertRowid);
   }
@@ -126,11 +131,22 @@ export class History {
       .prepare(
         'UPDATE runs SET outcome = ?, ended_at = ?, files = ?, bytes_added = ?, bytes_total = ?, snapshot_ids = ?, error = ? WHERE id = ?',
       )
-      .run(e.outcome, e.at, e.files ?? null, e.bytesAdded ?? null, e.bytesTotal ?? null, JSON.stringify(e.snapshotIds ?? []), e.error ?? null, id);
+      .run(
+        e.outcome,
+        e.at,
+        e.files ?? null,
+        e.bytesAdded ?? null,
+        e.bytesTotal ?? null,
+        JSON.stringify(e.snapshotIds ?? []),
+        e.error ?? null,
+        id,
+      );
   }
 
   log(runId: number, at: number, level: LogLine['level'], message: string): void {
-    this.db.prepare('INSERT INTO logs (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(runId, at, level, message);
+    this.db
+      .prepare('INSERT INTO logs (run_id, at, level, message) VALUES (?, ?, ?, ?)')
+      .run(runId, at, level, message);
   }
 
   get(id: number): Run | undefined {
@@ -139,12 +155,18 @@ export class History {
   }
 
   steps(parentId: number): Run[] {
-    return (this.db.prepare('SELECT * FROM runs WHERE parent_id = ? ORDER BY id').all(parentId) as unknown as RunRow[]).map(toRun);
+    return (
+      this.db
+        .prepare('SELECT * FROM runs WHERE parent_id = ? ORDER BY id')
+        .all(parentId) as unknown as RunRow[]
+    ).map(toRun);
   }
 
   logOf(runId: number): LogLine[] {
     const rows = this.db
-      .prepare('SELECT at, level, message FROM logs WHERE run_id IN (SELECT ? UNION SELECT id FROM runs WHERE parent_id = ?) ORDER BY rowid')
+      .prepare(
+        'SELECT at, level, message FROM logs WHERE run_id IN (SELECT ? UNION SELECT id FROM runs WHERE parent_id = ?) ORDER BY rowid',
+      )
       .all(runId, runId) as { at: number; level: LogLine['level']; message: string }[];
     return rows.map((r) => ({ at: iso(r.at), level: r.level, message: r.message }));
   }
@@ -162,7 +184,9 @@ export class History {
   /** The newest run that actually started (skipped ones left out). */
   lastRun(job: string, kind: RunKind): Run | undefined {
     const row = this.db
-      .prepare(`SELECT * FROM runs WHERE job = ? AND kind = ? AND parent_id IS NULL AND outcome != 'skipped' ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT * FROM runs WHERE job = ? AND kind = ? AND parent_id IS NULL AND outcome != 'skipped' ORDER BY id DESC LIMIT 1`,
+      )
       .get(job, kind) as RunRow | undefined;
     return row && toRun(row);
   }
@@ -198,7 +222,9 @@ export class History {
 
   /** Removes runs (with their steps and logs) that ended before `before`; returns how many top-level runs went. */
   pruneOlderThan(before: number): number {
-    const res = this.db.prepare('DELETE FROM runs WHERE parent_id IS NULL AND ended_at IS NOT NULL AND ended_at < ?').run(before);
+    const res = this.db
+      .prepare('DELETE FROM runs WHERE parent_id IS NULL AND ended_at IS NOT NULL AND ended_at < ?')
+      .run(before);
     return Number(res.changes);
   }
 

@@ -2,9 +2,18 @@
 import { spawn } from 'node:child_process';
 import { CairnError } from '../core/index.js';
 
-export function runHook(command: string, env: Record<string, string>, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+export function runHook(
+  command: string,
+  env: Record<string, string>,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const kill = (): void => {
       if (child.pid !== undefined) {
         try {
@@ -32,7 +41,13 @@ export function runHook(command: string, env: Record<string, string>, signal: Ab
       signal.removeEventListener('abort', kill);
       if (out !== '') log(out);
       if (code === 0) resolve();
-      else reject(new CairnError(signal.aborted ? 'interrupted' : 'fatal', `The hook "${command}" ${code === null ? `was ended by ${sig}` : `exited with status ${code}`}.`));
+      else
+        reject(
+          new CairnError(
+            signal.aborted ? 'interrupted' : 'fatal',
+            `The hook "${command}" ${code === null ? `was ended by ${sig}` : `exited with status ${code}`}.`,
+          ),
+        );
     });
   });
 }

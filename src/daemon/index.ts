@@ -10,6 +10,6 @@ export { History } from './history.js';
 export { createLogger } from './run-log.js';
 export type { Logger } from './run-log.js';
 export { Schedule } from './schedule.js';
-export { jobTag } from './runner.js';
+export { jobTag } from './job-plan.js';
 export { jobView } from './jobs-view.js';
 export { defaultConfigText, ensureDefaultConfig } from './default-config.js';

@@ -1,7 +1,7 @@
 /** A job as the API and `cairn status` show it: its config, last result, next run. */
 import type { Job } from '../api/index.js';
 import type { Daemon } from './daemon.js';
-import { jobRepositories } from './runner.js';
+import { jobRepositories } from './job-plan.js';
 import { Schedule } from './schedule.js';
 
 export function jobView(d: Daemon, name: string): Job {

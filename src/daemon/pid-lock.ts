@@ -22,11 +22,18 @@ export class PidLock {
         fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
         return new PidLock(file);
       } catch (err) {
-        if (errnoCode(err) !== 'EEXIST') throw new CairnError('fatal', `The lock file ${file} cannot be written (${errnoCode(err) ?? String(err)}).`);
+        if (errnoCode(err) !== 'EEXIST')
+          throw new CairnError(
+            'fatal',
+            `The lock file ${file} cannot be written (${errnoCode(err) ?? String(err)}).`,
+          );
       }
       const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
-        throw new CairnError('lock-failed', `Another cairn serve (pid ${pid}) already uses the data directory ${dataDir}.`);
+        throw new CairnError(
+          'lock-failed',
+          `Another cairn serve (pid ${pid}) already uses the data directory ${dataDir}.`,
+        );
       }
       // The owner is gone (a crash or SIGKILL): its file is stale.
       fs.rmSync(file, { force: true });
@@ -36,7 +43,8 @@ export class PidLock {
 
   release(): void {
     try {
-      if (fs.readFileSync(this.file, 'utf8').trim() === String(process.pid)) fs.rmSync(this.file, { force: true });
+      if (fs.readFileSync(this.file, 'utf8').trim() === String(process.pid))
+        fs.rmSync(this.file, { force: true });
     } catch {
       // already gone
     }

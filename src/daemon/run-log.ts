@@ -6,8 +6,13 @@ import type { History } from './history.js';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: string, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): Logger {
-  const dest = stream.isTTY === true ? pretty({
+export function createLogger(
+  level: string,
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): Logger {
+  const dest =
+    stream.isTTY === true
+      ? pretty({
           destination: stream as NodeJS.WritableStream & { fd?: number },
           colorize: true,
           sync: true,
@@ -15,7 +20,8 @@ export function createLogger(level: string, stream: NodeJS.WritableStream & { is
           // One readable line per message: the job in front, the ids left to the JSON form.
           messageFormat: '{if job}{job}: {end}{msg}',
           ignore: 'job,kind,runId,event,repository',
-        }) : stream;
+        })
+      : stream;
   return pino({ level, base: null }, dest);
 }
 

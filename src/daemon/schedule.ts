@@ -2,6 +2,7 @@
 import { Cron } from 'croner';
 import type { ScheduleConfig } from '../config/index.js';
 import { durationMs } from '../config/index.js';
+import type { RunKind } from '../api/index.js';
 
 export class Schedule {
   private readonly cron: Cron | undefined;
@@ -9,7 +10,10 @@ export class Schedule {
   readonly jitterMs: number;
 
   constructor(readonly config: ScheduleConfig) {
-    this.cron = config.cron === undefined ? undefined : new Cron(config.cron, { paused: true, ...(config.timezone ? { timezone: config.timezone } : {}) });
+    this.cron =
+      config.cron === undefined
+        ? undefined
+        : new Cron(config.cron, { paused: true, ...(config.timezone ? { timezone: config.timezone } : {}) });
     this.everyMs = config.every === undefined ? undefined : durationMs(config.every);
     this.jitterMs = config.jitter === undefined ? 0 : (durationMs(config.jitter) ?? 0);
   }
@@ -35,4 +39,13 @@ export class Schedule {
   stop(): void {
     this.cron?.stop();
   }
+}
+
+/** A job's backups or drills on their schedule, with the armed timer. */
+export interface Task {
+  job: string;
+  kind: RunKind;
+  schedule: Schedule;
+  timer?: NodeJS.Timeout;
+  nextAt?: number;
 }

@@ -92,7 +92,12 @@ export class ApiServer {
     }
     if (p === '/api/v1/events' && method === 'GET') return this.events(req, res);
     let m: RegExpExecArray | null;
-    if (p === '/api/v1/jobs' && method === 'GET') return send(res, 200, Object.keys(d.config.jobs).map((n) => jobView(d, n)));
+    if (p === '/api/v1/jobs' && method === 'GET')
+      return send(
+        res,
+        200,
+        Object.keys(d.config.jobs).map((n) => jobView(d, n)),
+      );
     if ((m = /^\/api\/v1\/jobs\/([^/]+)\/runs$/.exec(p)) && method === 'GET') {
       const job = this.job(m[1]!);
       const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 50) || 50));
@@ -101,7 +106,8 @@ export class ApiServer {
     if ((m = /^\/api\/v1\/jobs\/([^/]+)\/run$/.exec(p)) && method === 'POST') {
       const job = this.job(m[1]!);
       const started = d.trigger(job, 'backup', 'api');
-      if (!started) throw new HttpError(409, `job ${job} is running already; the request was recorded as a skipped run`);
+      if (!started)
+        throw new HttpError(409, `job ${job} is running already; the request was recorded as a skipped run`);
       return send(res, 202, { runId: await started });
     }
     if ((m = /^\/api\/v1\/runs\/(\d+)$/.exec(p)) && method === 'GET') {
@@ -117,9 +123,21 @@ export class ApiServer {
     }
     if ((m = /^\/api\/v1\/repositories\/([^/]+)\/snapshots$/.exec(p)) && method === 'GET') {
       const name = decodeURIComponent(m[1]!);
-      if (!(name in d.config.repositories)) throw new HttpError(404, `there is no repository ${name} in the config`);
+      if (!(name in d.config.repositories))
+        throw new HttpError(404, `there is no repository ${name} in the config`);
       const snaps = await d.listSnapshots(name);
-      return send(res, 200, snaps.map((s): Snapshot => ({ id: s.id, shortId: s.id.slice(0, 8), time: s.time, hostname: s.hostname ?? '', paths: s.paths, tags: s.tags ?? [] })));
+      return send(
+        res,
+        200,
+        snaps.map((s): Snapshot => ({
+          id: s.id,
+          shortId: s.id.slice(0, 8),
+          time: s.time,
+          hostname: s.hostname ?? '',
+          paths: s.paths,
+          tags: s.tags ?? [],
+        })),
+      );
     }
     throw new HttpError(404, `no such endpoint: ${method} ${p}`);
   }
@@ -131,10 +149,16 @@ export class ApiServer {
   }
 
   private events(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     res.write(': connected\n\n');
     this.sse.add(res);
-    const off = this.d.subscribe((name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
+    const off = this.d.subscribe((name, data) =>
+      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`),
+    );
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       off();

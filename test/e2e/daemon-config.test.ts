@@ -6,7 +6,11 @@ import { cairn, ROOT, Sandbox } from '../harness/cli.js';
 const sb = new Sandbox();
 afterAll(() => sb.cleanup());
 
-const SECRETS = { CAIRN_S3_PASSWORD: 's3-pw', CAIRN_API_TOKEN: 'token-0123456789abcdef', CAIRN_ALERT_WEBHOOK: 'https://hooks.example/x' };
+const SECRETS = {
+  CAIRN_S3_PASSWORD: 's3-pw',
+  CAIRN_API_TOKEN: 'token-0123456789abcdef',
+  CAIRN_ALERT_WEBHOOK: 'https://hooks.example/x',
+};
 
 describe('cairn config check', () => {
   it.each([
@@ -22,7 +26,9 @@ describe('cairn config check', () => {
   it('names a missing secret', async () => {
     const r = await cairn(sb, ['config', 'check', path.join(ROOT, 'examples/qr-tool.yaml')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/qr-tool\.yaml:15: repositories\.s3\.password: refers to the environment variable CAIRN_S3_PASSWORD, which is not set/);
+    expect(r.stderr).toMatch(
+      /qr-tool\.yaml:15: repositories\.s3\.password: refers to the environment variable CAIRN_S3_PASSWORD, which is not set/,
+    );
   });
 
   it('lists every problem of a bad file with its line and key, without a stack trace', async () => {

@@ -12,19 +12,26 @@ afterAll(() => sb.cleanup());
 describe('npm start', () => {
   it('serves the default config, backs up the given folder at once, and stops cleanly on Ctrl-C', async () => {
     sb.write('mine/notes.txt', 'notes\n');
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts/demo.mjs'), sb.path('mine'), '--listen', '127.0.0.1:0'], {
-      cwd: sb.dir,
-      env: sb.env(),
-      stdio: 'pipe',
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'scripts/demo.mjs'), sb.path('mine'), '--listen', '127.0.0.1:0'],
+      {
+        cwd: sb.dir,
+        env: sb.env(),
+        stdio: 'pipe',
+        detached: true,
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     const deadline = Date.now() + 40_000;
-    while (!out.includes('"event":"run-succeeded"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(out.split('\n')[0]).toMatch(/^cairn serve: http:\/\/127\.0\.0\.1:\d+\/ {2}\(config .*cairn\.yaml, data .*\)$/);
+    while (!out.includes('"event":"run-succeeded"') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(out.split('\n')[0]).toMatch(
+      /^cairn serve: http:\/\/127\.0\.0\.1:\d+\/ {2}\(config .*cairn\.yaml, data .*\)$/,
+    );
     expect(out).toContain('"event":"run-succeeded"');
     const pw = path.join(sb.home, '.config/cairn/password');
     expect(out).toContain(`its password is in ${pw}`);
@@ -37,7 +44,11 @@ describe('npm start', () => {
     expect(status.stdout).toMatch(/^sample +succeeded /m);
     const drill = await cairn(sb, ['run', 'sample', '--drill', '--json']);
     expect(drill.code, drill.stderr).toBe(0);
-    expect(JSON.parse(drill.stdout)).toMatchObject({ kind: 'drill', outcome: 'succeeded', trigger: 'manual' });
+    expect(JSON.parse(drill.stdout)).toMatchObject({
+      kind: 'drill',
+      outcome: 'succeeded',
+      trigger: 'manual',
+    });
     const snaps = await cairn(sb, ['snapshots', '--json']);
     expect((JSON.parse(snaps.stdout) as { paths: string[] }[])[0]!.paths).toEqual([sb.path('mine')]);
   }, 60_000);

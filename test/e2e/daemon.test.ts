@@ -21,7 +21,11 @@ interface Served {
 }
 
 function serve(sb: Sandbox, config: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), 'serve', '--config', config], { cwd: sb.dir, env: sb.env(env), stdio: 'pipe' });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), 'serve', '--config', config], {
+    cwd: sb.dir,
+    env: sb.env(env),
+    stdio: 'pipe',
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,7 +44,10 @@ function serve(sb: Sandbox, config: string, env: Record<string, string>): Promis
   });
 }
 
-async function api(url: string, opts: { method?: string; token?: string | null } = {}): Promise<{ status: number; body: unknown; text: string }> {
+async function api(
+  url: string,
+  opts: { method?: string; token?: string | null } = {},
+): Promise<{ status: number; body: unknown; text: string }> {
   const headers: Record<string, string> = {};
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TOKEN}`;
   const res = await fetch(url, { method: opts.method ?? 'GET', headers });
@@ -126,24 +133,39 @@ jobs:
   });
 
   it('runs the job every second without overlap, copies to every repository, applies retention', async () => {
-    const runs = await until('two successful runs', async () => {
-      const r = (await api(`${served.url}/api/v1/jobs/files/runs?limit=200`)).body as Run[];
-      return r.filter((x) => x.outcome === 'succeeded').length >= 2 ? r : undefined;
-    }, 90_000);
-    const done = runs.filter((r) => r.outcome !== 'skipped' && r.endedAt !== null).sort((a, b) => a.id - b.id);
-    for (let i = 1; i < done.length; i++) expect(Date.parse(done[i]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(done[i - 1]!.endedAt!));
+    const runs = await until(
+      'two successful runs',
+      async () => {
+        const r = (await api(`${served.url}/api/v1/jobs/files/runs?limit=200`)).body as Run[];
+        return r.filter((x) => x.outcome === 'succeeded').length >= 2 ? r : undefined;
+      },
+      90_000,
+    );
+    const done = runs
+      .filter((r) => r.outcome !== 'skipped' && r.endedAt !== null)
+      .sort((a, b) => a.id - b.id);
+    for (let i = 1; i < done.length; i++)
+      expect(Date.parse(done[i]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(done[i - 1]!.endedAt!));
     // A run takes longer than a second: the runs due meanwhile were skipped and recorded.
     expect(runs.some((r) => r.outcome === 'skipped')).toBe(true);
     const ok = runs.find((r) => r.outcome === 'succeeded')!;
-    const detail = (await api(`${served.url}/api/v1/runs/${ok.id}`)).body as { steps: { kind: string; repository: string; outcome: string }[]; log: unknown[] };
+    const detail = (await api(`${served.url}/api/v1/runs/${ok.id}`)).body as {
+      steps: { kind: string; repository: string; outcome: string }[];
+      log: unknown[];
+    };
     // Prune steps appear only when forget removed something.
-    expect(detail.steps.filter((s) => s.kind !== 'prune').map((s) => `${s.kind} ${s.repository} ${s.outcome}`)).toEqual([
+    expect(
+      detail.steps.filter((s) => s.kind !== 'prune').map((s) => `${s.kind} ${s.repository} ${s.outcome}`),
+    ).toEqual([
       'forget local succeeded',
       'copy second succeeded',
       'forget second succeeded',
       'copy offsite succeeded',
     ]);
-    expect(detail.steps.filter((s) => s.kind === 'copy').map((s) => s.repository)).toEqual(['second', 'offsite']);
+    expect(detail.steps.filter((s) => s.kind === 'copy').map((s) => s.repository)).toEqual([
+      'second',
+      'offsite',
+    ]);
     expect(detail.log.length).toBeGreaterThan(3);
   }, 120_000);
 
@@ -152,18 +174,27 @@ jobs:
     expect((await api(`${served.url}/`, { token: null })).text).toContain('/metrics');
     expect((await api(`${served.url}/api/v1/jobs`, { token: null })).status).toBe(401);
     expect((await api(`${served.url}/metrics`, { token: 'wrong-token-0123456789abcdef' })).status).toBe(401);
-    const jobs = (await api(`${served.url}/api/v1/jobs`)).body as { name: string; repositories: string[]; lastSuccessAt: string }[];
+    const jobs = (await api(`${served.url}/api/v1/jobs`)).body as {
+      name: string;
+      repositories: string[];
+      lastSuccessAt: string;
+    }[];
     expect(jobs).toMatchObject([{ name: 'files', repositories: ['local', 'second', 'offsite'] }]);
     expect(jobs[0]!.lastSuccessAt).not.toBeNull();
     const metrics = (await api(`${served.url}/metrics`)).text;
     expect(metrics).toMatch(/^cairn_job_last_success_timestamp_seconds\{job="files"\} \d{10}/m);
     expect(metrics).toMatch(/^cairn_job_last_files\{job="files"\} 4$/m);
     expect(metrics).toMatch(/^cairn_repository_snapshots\{repository="local"\} [12]$/m);
-    const snaps = (await api(`${served.url}/api/v1/repositories/second/snapshots`)).body as { tags: string[] }[];
+    const snaps = (await api(`${served.url}/api/v1/repositories/second/snapshots`)).body as {
+      tags: string[];
+    }[];
     expect(snaps.length).toBeGreaterThanOrEqual(1);
     expect(snaps[0]!.tags).toContain('cairn-job:files');
     expect((await api(`${served.url}/api/v1/repositories/nope/snapshots`)).status).toBe(404);
-    const event = JSON.parse(await firstEvent(served.url, 'run-succeeded')) as { job: string; snapshotIds: string[] };
+    const event = JSON.parse(await firstEvent(served.url, 'run-succeeded')) as {
+      job: string;
+      snapshotIds: string[];
+    };
     expect(event.job).toBe('files');
     expect(event.snapshotIds).toHaveLength(1);
   }, 60_000);
@@ -186,21 +217,37 @@ jobs:
   it('refuses a second daemon on the same data directory', async () => {
     const r = await cairn(sb, ['serve', '--config', cfg], { env: env() });
     expect(r.code).toBe(11);
-    expect(r.stderr).toMatch(/^cairn: Another cairn serve \(pid \d+\) already uses the data directory .*data\.$/m);
+    expect(r.stderr).toMatch(
+      /^cairn: Another cairn serve \(pid \d+\) already uses the data directory .*data\.$/m,
+    );
   });
 
   it('keeps the old config when SIGHUP finds a bad one, and takes a good one', async () => {
     const good = fs.readFileSync(cfg, 'utf8');
     fs.writeFileSync(cfg, `${good}    retension: 3\n`);
     served.child.kill('SIGHUP');
-    await until('the refusal', async () => (/config was not reloaded[^\n]*retension/s.test(served.output()) ? true : undefined), 10_000);
+    await until(
+      'the refusal',
+      async () => (/config was not reloaded[^\n]*retension/s.test(served.output()) ? true : undefined),
+      10_000,
+    );
     expect((await api(`${served.url}/healthz`)).status).toBe(200);
-    fs.writeFileSync(cfg, good.replace('jobs:\n', `jobs:\n  extra:\n    sources: [${sb.path('src')}]\n    schedule: { every: 24h }\n    repositories: [local]\n`));
+    fs.writeFileSync(
+      cfg,
+      good.replace(
+        'jobs:\n',
+        `jobs:\n  extra:\n    sources: [${sb.path('src')}]\n    schedule: { every: 24h }\n    repositories: [local]\n`,
+      ),
+    );
     served.child.kill('SIGHUP');
-    const names = await until('the new job', async () => {
-      const jobs = (await api(`${served.url}/api/v1/jobs`)).body as { name: string }[];
-      return jobs.length === 2 ? jobs.map((j) => j.name) : undefined;
-    }, 10_000);
+    const names = await until(
+      'the new job',
+      async () => {
+        const jobs = (await api(`${served.url}/api/v1/jobs`)).body as { name: string }[];
+        return jobs.length === 2 ? jobs.map((j) => j.name) : undefined;
+      },
+      10_000,
+    );
     expect(names).toEqual(['extra', 'files']);
   });
 
@@ -213,7 +260,10 @@ jobs:
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
-    for (const [repo, pw] of [[sb.path('r1'), 'pw-local'], [sb.path('r2'), 'pw-second']] as const) {
+    for (const [repo, pw] of [
+      [sb.path('r1'), 'pw-local'],
+      [sb.path('r2'), 'pw-second'],
+    ] as const) {
       const check = await restic(sb, ['-r', repo, 'check'], { env: { RESTIC_PASSWORD: pw } });
       expect(check.stderr + check.stdout).toContain('no errors were found');
       expect(check.code).toBe(0);
@@ -222,7 +272,11 @@ jobs:
     const run = await cairn(sb, ['run', 'files', '--config', cfg], { env: env() });
     expect(run.stdout).toMatch(/^run \d+ of job files: succeeded$/m);
     const count = async (repo: string, pw: string): Promise<number> =>
-      (JSON.parse((await restic(sb, ['-r', repo, 'snapshots', '--json'], { env: { RESTIC_PASSWORD: pw } })).stdout) as unknown[]).length;
+      (
+        JSON.parse(
+          (await restic(sb, ['-r', repo, 'snapshots', '--json'], { env: { RESTIC_PASSWORD: pw } })).stdout,
+        ) as unknown[]
+      ).length;
     expect(await count(sb.path('r1'), 'pw-local')).toBe(2);
     expect(await count(sb.path('r2'), 'pw-second')).toBe(1);
     const status = await cairn(sb, ['status', '--config', cfg], { env: env() });

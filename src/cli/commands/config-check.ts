@@ -13,7 +13,9 @@ export function registerConfig(program: Command, rt: CliRuntime): void {
       rt.run(cmd, async (ctx) => {
         const { config: c } = await loadConfig(file, ctx.io.env);
         const jobs = Object.keys(c.jobs);
-        ctx.print(`${file}: valid (${Object.keys(c.repositories).length} repositories, ${jobs.length} jobs: ${jobs.join(', ')})`);
+        ctx.print(
+          `${file}: valid (${Object.keys(c.repositories).length} repositories, ${jobs.length} jobs: ${jobs.join(', ')})`,
+        );
       }),
     );
 }

@@ -15,9 +15,13 @@ async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promis
   const { daemon } = await openDaemon(ctx, flags, false);
   try {
     if (!(job in daemon.config.jobs)) {
-      throw new CairnError('invalid-argument', `There is no job "${job}" in ${daemon.configFile} (jobs: ${Object.keys(daemon.config.jobs).join(', ')}).`);
+      throw new CairnError(
+        'invalid-argument',
+        `There is no job "${job}" in ${daemon.configFile} (jobs: ${Object.keys(daemon.config.jobs).join(', ')}).`,
+      );
     }
-    if (flags.drill === true && !daemon.config.jobs[job]!.drill) throw new CairnError('invalid-argument', `The job "${job}" has no drill.`);
+    if (flags.drill === true && !daemon.config.jobs[job]!.drill)
+      throw new CairnError('invalid-argument', `The job "${job}" has no drill.`);
     const cancel = (): void => {
       for (const [name] of Object.entries(daemon.config.jobs)) {
         const id = daemon.running(name)?.runId;
@@ -43,5 +47,7 @@ export function registerRun(program: Command, rt: CliRuntime): void {
   addDaemonOptions(program.command('run').description('run one job of the config now, in the foreground'))
     .argument('<job>', 'the job name')
     .option('--drill', "run the job's restore drill instead of its backup")
-    .action(async (job: string, flags: RunFlags, cmd: Command) => rt.run(cmd, (ctx) => runJob(ctx, job, flags)));
+    .action(async (job: string, flags: RunFlags, cmd: Command) =>
+      rt.run(cmd, (ctx) => runJob(ctx, job, flags)),
+    );
 }

@@ -33,13 +33,18 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   } catch (err) {
     await daemon.stop();
     if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
-      throw new CairnError('invalid-argument', `Cannot listen on ${flags.listen ?? daemon.config.server.listen} (${errnoCode(err)}): another program may use it; set server.listen in ${daemon.configFile} or give --listen.`);
+      throw new CairnError(
+        'invalid-argument',
+        `Cannot listen on ${flags.listen ?? daemon.config.server.listen} (${errnoCode(err)}): another program may use it; set server.listen in ${daemon.configFile} or give --listen.`,
+      );
     }
     throw err;
   }
   ctx.print(`cairn serve: ${url}/  (config ${daemon.configFile}, data ${daemon.dataDir})`);
   if (created) {
-    ctx.print(`wrote the default config ${daemon.configFile}: one job backing up ${daemon.config.jobs.sample?.sources.join(', ')}; edit it and send SIGHUP to reload`);
+    ctx.print(
+      `wrote the default config ${daemon.configFile}: one job backing up ${daemon.config.jobs.sample?.sources.join(', ')}; edit it and send SIGHUP to reload`,
+    );
   }
   const reload = (): void => void daemon.reload();
   process.on('SIGHUP', reload);
@@ -60,9 +65,14 @@ export function registerServe(program: Command, rt: CliRuntime): void {
   addDaemonOptions(
     program
       .command('serve')
-      .description('run the scheduler daemon with its HTTP API (config: --config, or a default one in the data directory)'),
+      .description(
+        'run the scheduler daemon with its HTTP API (config: --config, or a default one in the data directory)',
+      ),
   )
-    .option('--source <dir>', "the folder the default config backs up when it is first written (default: the project's examples/app-data)")
+    .option(
+      '--source <dir>',
+      "the folder the default config backs up when it is first written (default: the project's examples/app-data)",
+    )
     .option('--listen <addr>', 'override server.listen (HOST:PORT; port 0 picks a free one)')
     .action(async (flags: ServeFlags, cmd: Command) => rt.run(cmd, (ctx) => serve(ctx, flags)));
 }

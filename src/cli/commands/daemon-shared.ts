@@ -14,8 +14,14 @@ export interface DaemonFlags {
 
 export function addDaemonOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
   return cmd
-    .option('--config <file>', 'the config file (env CAIRN_CONFIG; default: cairn.yaml in the data directory)')
-    .option('--data-dir <dir>', 'history, lock and caches (env CAIRN_DATA_DIR; default $XDG_DATA_HOME/cairn/daemon)');
+    .option(
+      '--config <file>',
+      'the config file (env CAIRN_CONFIG; default: cairn.yaml in the data directory)',
+    )
+    .option(
+      '--data-dir <dir>',
+      'history, lock and caches (env CAIRN_DATA_DIR; default $XDG_DATA_HOME/cairn/daemon)',
+    );
 }
 
 export function dataDirOf(ctx: CommandContext, flags: DaemonFlags): string {
@@ -29,14 +35,23 @@ export function dataDirOf(ctx: CommandContext, flags: DaemonFlags): string {
  * The config to use: --config / CAIRN_CONFIG, else `cairn.yaml` in the data directory, which is written with the
  * embedded default (backing up `defaultSource`) when it does not exist and a default source is given.
  */
-export async function configOf(ctx: CommandContext, flags: DaemonFlags, defaultSource?: string): Promise<LoadedConfig & { created: boolean }> {
+export async function configOf(
+  ctx: CommandContext,
+  flags: DaemonFlags,
+  defaultSource?: string,
+): Promise<LoadedConfig & { created: boolean }> {
   const given = flags.config ?? (ctx.io.env.CAIRN_CONFIG || undefined);
   if (given !== undefined) return { ...(await loadConfig(given, ctx.io.env)), created: false };
   const file = path.join(dataDirOf(ctx, flags), 'cairn.yaml');
   let created = false;
   if (defaultSource !== undefined) {
     const d = defaultLocations(ctx.io.env, ctx.io.home);
-    created = await ensureDefaultConfig(file, { source: path.resolve(defaultSource), repository: d.repository, passwordFile: d.passwordFile, listen: '127.0.0.1:8420' });
+    created = await ensureDefaultConfig(file, {
+      source: path.resolve(defaultSource),
+      repository: d.repository,
+      passwordFile: d.passwordFile,
+      listen: '127.0.0.1:8420',
+    });
   }
   return { ...(await loadConfig(file, ctx.io.env)), created };
 }
@@ -45,9 +60,19 @@ export function daemonLogger(ctx: CommandContext, level: string): Logger {
   return createLogger(ctx.quiet ? 'warn' : level, ctx.io.stderr);
 }
 
-export async function openDaemon(ctx: CommandContext, flags: DaemonFlags, exclusive: boolean, defaultSource?: string): Promise<{ daemon: Daemon; created: boolean }> {
+export async function openDaemon(
+  ctx: CommandContext,
+  flags: DaemonFlags,
+  exclusive: boolean,
+  defaultSource?: string,
+): Promise<{ daemon: Daemon; created: boolean }> {
   const loaded = await configOf(ctx, flags, defaultSource);
-  const daemon = new Daemon({ loaded, dataDir: dataDirOf(ctx, flags), logger: daemonLogger(ctx, loaded.config.log.level), env: ctx.io.env });
+  const daemon = new Daemon({
+    loaded,
+    dataDir: dataDirOf(ctx, flags),
+    logger: daemonLogger(ctx, loaded.config.log.level),
+    env: ctx.io.env,
+  });
   daemon.open({ exclusive });
   return { daemon, created: loaded.created };
 }

@@ -7,7 +7,8 @@ import type { CliRuntime } from '../runtime.js';
 import type { DaemonFlags } from './daemon-shared.js';
 import { addDaemonOptions, openDaemon } from './daemon-shared.js';
 
-const when = (iso: string | null): string => (iso === null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+const when = (iso: string | null): string =>
+  iso === null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 async function status(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
   const { daemon } = await openDaemon(ctx, flags, false);
@@ -23,7 +24,13 @@ async function status(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
     ]);
     ctx.write(
       renderTable(
-        [{ title: 'Job' }, { title: 'Last result' }, { title: 'Last run' }, { title: 'Last success' }, { title: 'Next run' }],
+        [
+          { title: 'Job' },
+          { title: 'Last result' },
+          { title: 'Last run' },
+          { title: 'Last success' },
+          { title: 'Next run' },
+        ],
         rows,
       ),
     );
@@ -33,6 +40,7 @@ async function status(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
 }
 
 export function registerStatus(program: Command, rt: CliRuntime): void {
-  addDaemonOptions(program.command('status').description("the config's jobs: last result, last success, next run"))
-    .action(async (flags: DaemonFlags, cmd: Command) => rt.run(cmd, (ctx) => status(ctx, flags)));
+  addDaemonOptions(
+    program.command('status').description("the config's jobs: last result, last success, next run"),
+  ).action(async (flags: DaemonFlags, cmd: Command) => rt.run(cmd, (ctx) => status(ctx, flags)));
 }
