@@ -40,6 +40,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/api/v1/config': {
+        get: {
+          responses: {
+            '200': {
+              description: 'the effective config (defaults filled in) with every secret replaced by ***',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
+        },
+      },
       '/api/v1/jobs': { get: { responses: { '200': json(z.array(c.job), 'every job'), ...errors } } },
       '/api/v1/jobs/{name}/runs': {
         get: {

@@ -9,6 +9,7 @@ import type { Daemon } from './daemon.js';
 import { errorMessageOf } from './errors.js';
 import { metricsText } from './metrics.js';
 import { jobView } from './jobs-view.js';
+import { maskedConfig } from './masked-config.js';
 
 class HttpError extends Error {
   constructor(
@@ -91,6 +92,7 @@ export class ApiServer {
       return void res.end(metricsText(d));
     }
     if (p === '/api/v1/events' && method === 'GET') return this.events(req, res);
+    if (p === '/api/v1/config' && method === 'GET') return send(res, 200, maskedConfig(d.config));
     let m: RegExpExecArray | null;
     if (p === '/api/v1/jobs' && method === 'GET')
       return send(

@@ -185,6 +185,10 @@ jobs:
     expect(metrics).toMatch(/^cairn_job_last_success_timestamp_seconds\{job="files"\} \d{10}/m);
     expect(metrics).toMatch(/^cairn_job_last_files\{job="files"\} 4$/m);
     expect(metrics).toMatch(/^cairn_repository_snapshots\{repository="local"\} [12]$/m);
+    const shown = (await api(`${served.url}/api/v1/config`)).text;
+    expect(shown).toContain('"password":"***"');
+    expect(shown).not.toContain('pw-local');
+    expect(shown).not.toContain(TOKEN);
     const snaps = (await api(`${served.url}/api/v1/repositories/second/snapshots`)).body as {
       tags: string[];
     }[];
