@@ -6,8 +6,8 @@ import { DatabaseSync } from 'node:sqlite';
 import type { LogLine, Run, RunKind, RunOutcome } from '../api/index.js';
 
 const SCHEMA = `
-PRAGMA journal_mode = WAL;
 PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   job TEXT NOT NULL,
