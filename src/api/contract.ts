@@ -36,6 +36,8 @@ export const run = z.object({
   bytesAdded: z.int().nullable(),
   /** Bytes the backup read (its size), compared by the size-drop warning. */
   bytesTotal: z.int().nullable(),
+  /** Drills: seconds the restore alone took (what recovering these files takes). */
+  restoreSeconds: z.number().nullable(),
   snapshotIds: z.array(z.string()),
   error: z.string().nullable(),
 });

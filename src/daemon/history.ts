@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
   files INTEGER,
   bytes_added INTEGER,
   bytes_total INTEGER,
+  restore_seconds REAL,
   snapshot_ids TEXT NOT NULL DEFAULT '[]',
   error TEXT
 );
@@ -51,6 +52,8 @@ export interface RunEnd {
   files?: number;
   bytesAdded?: number;
   bytesTotal?: number;
+  /** Drills: how long the restore alone took. */
+  restoreSeconds?: number;
   snapshotIds?: string[];
   error?: string;
 }
@@ -68,6 +71,7 @@ interface RunRow {
   files: number | null;
   bytes_added: number | null;
   bytes_total: number | null;
+  restore_seconds: number | null;
   snapshot_ids: string;
   error: string | null;
 }
@@ -89,6 +93,7 @@ function toRun(r: RunRow): Run {
     files: r.files,
     bytesAdded: r.bytes_added,
     bytesTotal: r.bytes_total,
+    restoreSeconds: r.restore_seconds,
     snapshotIds: JSON.parse(r.snapshot_ids) as string[],
     error: r.error,
   };
@@ -129,7 +134,7 @@ export class History {
   end(id: number, e: RunEnd): void {
     this.db
       .prepare(
-        'UPDATE runs SET outcome = ?, ended_at = ?, files = ?, bytes_added = ?, bytes_total = ?, snapshot_ids = ?, error = ? WHERE id = ?',
+        'UPDATE runs SET outcome = ?, ended_at = ?, files = ?, bytes_added = ?, bytes_total = ?, restore_seconds = ?, snapshot_ids = ?, error = ? WHERE id = ?',
       )
       .run(
         e.outcome,
@@ -137,6 +142,7 @@ export class History {
         e.files ?? null,
         e.bytesAdded ?? null,
         e.bytesTotal ?? null,
+        e.restoreSeconds ?? null,
         JSON.stringify(e.snapshotIds ?? []),
         e.error ?? null,
         id,

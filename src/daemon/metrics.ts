@@ -83,6 +83,12 @@ export function metricsText(d: Daemon): string {
     drills.map(([job, r]) => [{ job }, r!.durationSeconds ?? 0]),
   );
   family(
+    'cairn_drill_last_restore_seconds',
+    'Time the restore of the last passed drill took: what recovering those files takes.',
+    'gauge',
+    drills.filter(([, r]) => r!.restoreSeconds !== null).map(([job, r]) => [{ job }, r!.restoreSeconds!]),
+  );
+  family(
     'cairn_repository_snapshots',
     'Snapshots in the repository when last counted.',
     'gauge',

@@ -183,7 +183,12 @@ export function runDrillJob(
         `the drill found ${o.problems.length} problems in snapshot ${o.snapshot.id.slice(0, 8)}`,
       );
     return {
-      end: { files: o.filesChecked, bytesTotal: o.bytesRestored, snapshotIds: [o.snapshot.id] },
+      end: {
+        files: o.filesChecked,
+        bytesTotal: o.bytesRestored,
+        restoreSeconds: o.restoreSeconds,
+        snapshotIds: [o.snapshot.id],
+      },
       problems: [],
     };
   });
