@@ -1,7 +1,6 @@
 /** `cairn serve`: the daemon in the foreground — scheduler, history, HTTP API; SIGHUP reloads, SIGTERM stops. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { DaemonEvent } from '../../api/index.js';
 import { CairnError, errnoCode } from '../../core/index.js';
 import { ApiServer } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
@@ -17,15 +16,8 @@ interface ServeFlags extends DaemonFlags {
   listen?: string;
 }
 
-/** Where the daemon's events go: the log today; the notifier (src/notify) connects here. */
-function eventSink(): ((event: DaemonEvent) => void) | undefined {
-  return undefined;
-}
-
 async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   const { daemon, created } = await openDaemon(ctx, flags, true, flags.source ?? EXAMPLE_DATA);
-  const onEvent = eventSink();
-  if (onEvent) daemon.subscribe((name, data) => name !== 'progress' && onEvent(data as DaemonEvent));
   const server = new ApiServer(daemon);
   let url: string;
   try {

@@ -1,6 +1,7 @@
 /** What `serve`, `run` and `status` share: finding the config and the data directory, opening the daemon. */
 import path from 'node:path';
-import type { LoadedConfig } from '../../config/index.js';
+import type { DaemonEvent } from '../../api/index.js';
+import type { CairnConfig, LoadedConfig } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
 import { Daemon, createLogger, ensureDefaultConfig } from '../../daemon/index.js';
 import type { Logger } from '../../daemon/index.js';
@@ -60,6 +61,16 @@ export function daemonLogger(ctx: CommandContext, level: string): Logger {
   return createLogger(ctx.quiet ? 'warn' : level, ctx.io.stderr);
 }
 
+/**
+ * Where the daemon's events go besides its log and SSE (`serve` and `run` alike): the notifier (src/notify) plugs
+ * in here, reading the `notifications` section of the current config (`config()` changes on SIGHUP).
+ */
+function eventSink(config: () => CairnConfig, logger: Logger): ((event: DaemonEvent) => void) | undefined {
+  void config;
+  void logger;
+  return undefined;
+}
+
 export async function openDaemon(
   ctx: CommandContext,
   flags: DaemonFlags,
@@ -67,11 +78,15 @@ export async function openDaemon(
   defaultSource?: string,
 ): Promise<{ daemon: Daemon; created: boolean }> {
   const loaded = await configOf(ctx, flags, defaultSource);
+  const logger = daemonLogger(ctx, loaded.config.log.level);
+  // Called only once events flow, when `daemon` exists.
+  const onEvent = eventSink(() => daemon.config, logger);
   const daemon = new Daemon({
     loaded,
     dataDir: dataDirOf(ctx, flags),
-    logger: daemonLogger(ctx, loaded.config.log.level),
+    logger,
     env: ctx.io.env,
+    ...(onEvent ? { onEvent } : {}),
   });
   daemon.open({ exclusive });
   return { daemon, created: loaded.created };
