@@ -7,7 +7,9 @@ const LAYERS = [
   ['snapshot', 'source'],
   ['archiver', 'restorer', 'maintenance', 'notify'],
   ['app', 'registry.ts', 'repo-server'],
-  ['cli', 'server', 'scheduler'],
+  ['config', 'api'],
+  ['daemon'],
+  ['cli'],
 ];
 const room = (name) => (name.endsWith('.ts') ? name.replace('.', '[.]') + '$' : `${name}/`);
 

@@ -1,6 +1,10 @@
 /** Every command of the CLI, registered on the program in restic's order. */
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { registerConfig } from './config-check.js';
+import { registerRun } from './daemon-run.js';
+import { registerServe } from './daemon-serve.js';
+import { registerStatus } from './daemon-status.js';
 import { registerDump } from './file-dump.js';
 import { registerFind } from './file-find.js';
 import { registerLs } from './file-list.js';
@@ -49,5 +53,9 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerRepair(program, rt);
   registerCopy(program, rt);
   registerServeRepo(program, rt);
+  registerServe(program, rt);
+  registerRun(program, rt);
+  registerStatus(program, rt);
+  registerConfig(program, rt);
   registerVersion(program, rt);
 }

@@ -1,0 +1,114 @@
+/** docs/openapi.json, generated from the zod contract so that the two cannot drift apart. */
+import { z } from 'zod';
+import * as c from './contract.js';
+
+const json = (schema: z.ZodType, description: string): Record<string, unknown> => ({
+  description,
+  content: {
+    'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) },
+  },
+});
+const errors = {
+  '401': json(c.apiError, 'missing or wrong bearer token'),
+  '404': json(c.apiError, 'no such job, run or repository'),
+};
+const nameParam = (name: string): Record<string, unknown> => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+});
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Cairn daemon API',
+      version,
+      description: 'Served by `cairn serve` (127.0.0.1 by default).',
+    },
+    components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+    security: [{ token: [] }],
+    paths: {
+      '/healthz': { get: { security: [], responses: { '200': { description: 'the daemon runs' } } } },
+      '/metrics': {
+        get: {
+          responses: {
+            '200': { description: 'Prometheus text format', content: { 'text/plain': {} } },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/config': {
+        get: {
+          responses: {
+            '200': {
+              description: 'the effective config (defaults filled in) with every secret replaced by ***',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/jobs': { get: { responses: { '200': json(z.array(c.job), 'every job'), ...errors } } },
+      '/api/v1/jobs/{name}/runs': {
+        get: {
+          parameters: [nameParam('name'), { name: 'limit', in: 'query', schema: { type: 'integer' } }],
+          responses: { '200': json(z.array(c.run), "the job's runs, newest first"), ...errors },
+        },
+      },
+      '/api/v1/jobs/{name}/run': {
+        post: {
+          parameters: [nameParam('name')],
+          responses: {
+            '202': json(c.startedRun, 'the run started'),
+            '409': json(c.apiError, 'the job runs already'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/runs/{id}': {
+        get: {
+          parameters: [idParam],
+          responses: { '200': json(c.runWithLog, 'the run, its steps and its log'), ...errors },
+        },
+      },
+      '/api/v1/runs/{id}/cancel': {
+        post: {
+          parameters: [idParam],
+          responses: {
+            '202': json(c.startedRun, 'cancelling'),
+            '409': json(c.apiError, 'the run is not running'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots': {
+        get: {
+          parameters: [nameParam('name')],
+          responses: { '200': json(z.array(c.snapshot), 'snapshots, oldest first'), ...errors },
+        },
+      },
+      '/api/v1/events': {
+        get: {
+          description:
+            'Server-sent events: `progress` (ProgressMessage) while backups run, and every DaemonEvent under its type.',
+          responses: {
+            '200': {
+              description: 'text/event-stream',
+              content: {
+                'text/event-stream': {
+                  schema: z.toJSONSchema(z.union([c.daemonEvent, c.progressMessage]), {
+                    unrepresentable: 'any',
+                  }),
+                },
+              },
+            },
+            ...errors,
+          },
+        },
+      },
+    },
+  };
+}

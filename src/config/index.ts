@@ -1,0 +1,12 @@
+/**
+ * @module config
+ * `cairn.yaml`: the zod schema (also the source of docs/cairn.schema.json), loading with every problem named by
+ * file, line and key, `${ENV}` references, and repository passwords. The notifications section stays opaque here.
+ */
+export { configSchema } from './schema.js';
+export type { CairnConfig, JobConfig, RepositoryConfig, ScheduleConfig, RetentionConfig } from './schema.js';
+export { loadConfig, parseConfig, ConfigError } from './load.js';
+export type { LoadedConfig, ConfigProblem } from './load.js';
+export { durationMs } from './duration.js';
+export { repositoryPassword } from './secrets.js';
+export { configJsonSchema } from './json-schema.js';

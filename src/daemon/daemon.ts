@@ -1,0 +1,339 @@
+/**
+ * The scheduler daemon: loads the config, takes the data directory's lock, opens the history, arms one timer per
+ * job (and per drill), runs at most one run per job at a time (a run due meanwhile is recorded as skipped), watches
+ * for overdue jobs, reloads on demand (a bad config keeps the old one) and stops by aborting what runs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { listSnapshotsUseCase } from '../app/index.js';
+import type { DaemonEvent, ProgressMessage, Run, RunKind } from '../api/index.js';
+import type { CairnConfig, LoadedConfig } from '../config/index.js';
+import { durationMs, loadConfig } from '../config/index.js';
+import { errorMessageOf } from './errors.js';
+import { History } from './history.js';
+import type { Trigger } from './history.js';
+import { PidLock } from './pid-lock.js';
+import { appDeps, backendOptionsByUrl, openOptions } from './repositories.js';
+import type { Logger } from './run-log.js';
+import type { RunnerContext } from './runner.js';
+import { jobRepositories } from './job-plan.js';
+import { runBackupJob, runDrillJob } from './runner.js';
+import type { Task } from './schedule.js';
+import { Schedule } from './schedule.js';
+import { OverdueWatch } from './watch.js';
+
+export interface DaemonOptions {
+  loaded: LoadedConfig;
+  /** Where history, lock and caches live (the config's data_dir wins). */
+  dataDir: string;
+  logger: Logger;
+  onEvent?: (event: DaemonEvent) => void;
+  env?: Record<string, string | undefined>;
+  /** Worker threads per backup (default: the archiver's); 0 in tests that run TypeScript sources. */
+  backupWorkers?: number;
+}
+
+interface Active {
+  runId?: number;
+  kind: RunKind;
+  controller: AbortController;
+  done: Promise<Run>;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class Daemon {
+  private loaded: LoadedConfig;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  private history: History | undefined;
+  private lock: PidLock | undefined;
+  private tasks: Task[] = [];
+  private readonly active = new Map<string, Active>();
+  private readonly watch = new OverdueWatch({
+    config: () => this.config,
+    history: () => this.runs,
+    emit: (e) => this.emit(e),
+  });
+  private stopping = false;
+  private readonly listeners = new Set<(name: string, data: unknown) => void>();
+  readonly snapshotCounts = new Map<string, number>();
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.loaded = opts.loaded;
+    this.dataDir = opts.loaded.config.data_dir ?? opts.dataDir;
+    this.logger = opts.logger;
+  }
+
+  get config(): CairnConfig {
+    return this.loaded.config;
+  }
+  get configFile(): string {
+    return this.loaded.file;
+  }
+  get runs(): History {
+    if (!this.history) throw new Error('the daemon was not opened');
+    return this.history;
+  }
+
+  /**
+   * Opens the history; with `exclusive` (the serving daemon) first takes the data directory's lock, marks runs a
+   * crash left `running` as interrupted and prunes old runs. `cairn run` and `cairn status` open it shared.
+   */
+  open({ exclusive }: { exclusive: boolean }): void {
+    fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    if (exclusive) this.lock = PidLock.acquire(this.dataDir);
+    try {
+      this.history = new History(
+        path.join(this.dataDir, 'history.sqlite'),
+        exclusive ? Date.now() : undefined,
+      );
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
+    if (exclusive) this.pruneHistory();
+  }
+
+  /** Arms the timers and runs what was missed (or is marked run_at_start). */
+  schedule(): void {
+    this.arm(true);
+  }
+
+  /** Subscribes to events and progress (SSE); returns the unsubscribe function. */
+  subscribe(fn: (name: string, data: unknown) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private broadcast(name: string, data: unknown): void {
+    for (const fn of this.listeners) fn(name, data);
+  }
+
+  private emit(event: DaemonEvent): void {
+    this.logger.info({ event: event.type, job: event.job }, `event ${event.type}`);
+    this.broadcast(event.type, event);
+    try {
+      this.opts.onEvent?.(event);
+    } catch (err) {
+      this.logger.error(`the event handler failed: ${errorMessageOf(err)}`);
+    }
+  }
+
+  private runnerContext(): RunnerContext {
+    const config = this.config;
+    const env = this.opts.env ?? process.env;
+    const optionsByUrl = backendOptionsByUrl(config);
+    return {
+      config,
+      dataDir: this.dataDir,
+      history: this.runs,
+      logger: this.logger,
+      now: () => Date.now(),
+      emit: (e) => this.emit(e),
+      progress: (p: ProgressMessage) => this.broadcast('progress', p),
+      ...(this.opts.backupWorkers !== undefined ? { backupWorkers: this.opts.backupWorkers } : {}),
+      deps: (warn) => appDeps(optionsByUrl, env, warn),
+    };
+  }
+
+  /** (Re)creates the timers from the current config; at start, runs missed or run-at-start jobs. */
+  private arm(atStart: boolean): void {
+    for (const t of this.tasks) this.disarm(t);
+    this.tasks = [];
+    const now = Date.now();
+    for (const [name, job] of Object.entries(this.config.jobs)) {
+      this.tasks.push({ job: name, kind: 'backup', schedule: new Schedule(job.schedule) });
+      if (job.drill)
+        this.tasks.push({ job: name, kind: 'drill', schedule: new Schedule(job.drill.schedule) });
+    }
+    for (const task of this.tasks) {
+      const last = this.runs.lastRun(task.job, task.kind);
+      const lastStart = last === undefined ? undefined : Date.parse(last.startedAt);
+      if (atStart) {
+        const missed = lastStart !== undefined && task.schedule.next(lastStart) < now;
+        if (task.schedule.config.run_at_start) void this.trigger(task.job, task.kind, 'start');
+        else if (missed && task.schedule.config.catch_up === 'run-once')
+          void this.trigger(task.job, task.kind, 'catch-up');
+      }
+      this.armTask(task, task.schedule.config.every !== undefined ? (lastStart ?? now) : now);
+    }
+    this.watch.arm(this.tasks);
+  }
+
+  private disarm(task: Task): void {
+    if (task.timer) clearTimeout(task.timer);
+    task.schedule.stop();
+  }
+
+  private armTask(task: Task, after: number): void {
+    let due = task.schedule.next(after);
+    if (due < Date.now()) due = task.schedule.next(Date.now());
+    if (!Number.isFinite(due)) return;
+    if (task.schedule.jitterMs > 0) due += Math.floor(Math.random() * task.schedule.jitterMs);
+    task.nextAt = due;
+    const wait = Math.max(0, due - Date.now());
+    task.timer = setTimeout(
+      () => {
+        if (wait > MAX_TIMER_MS) return this.armTask(task, after);
+        void this.trigger(task.job, task.kind, 'schedule');
+        this.armTask(task, Math.max(Date.now(), due));
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
+  }
+
+  /** The next scheduled backup: from the armed timer, or (not serving) computed from the schedule and history. */
+  nextRunAt(job: string): number | undefined {
+    const armed = this.tasks.find((t) => t.job === job && t.kind === 'backup');
+    if (armed) return armed.nextAt;
+    const jc = this.config.jobs[job];
+    if (!jc) return undefined;
+    const schedule = new Schedule(jc.schedule);
+    const last = this.runs.lastRun(job, 'backup');
+    const after = jc.schedule.every !== undefined && last ? Date.parse(last.startedAt) : Date.now();
+    const next = schedule.next(after);
+    schedule.stop();
+    return Number.isFinite(next) ? Math.max(next, Date.now()) : undefined;
+  }
+
+  running(job: string): Active | undefined {
+    return this.active.get(job);
+  }
+
+  isOverdue(job: string): boolean {
+    return this.watch.isOverdue(job, 'backup');
+  }
+
+  /**
+   * Starts a run of the job unless one runs already (then a skipped run is recorded and undefined returned).
+   * Resolves to the run id once the run's row exists.
+   */
+  trigger(job: string, kind: RunKind, trigger: Trigger): Promise<number> | undefined {
+    if (this.stopping || !(job in this.config.jobs)) return undefined;
+    const busy = this.active.get(job);
+    if (busy) {
+      const why = `a ${busy.kind} run of this job (run ${busy.runId ?? '?'}) was still running`;
+      this.runs.skipped({ job, kind, trigger, at: Date.now() }, why);
+      this.logger.warn({ job, kind }, `${kind} of job ${job} skipped: ${why}`);
+      return undefined;
+    }
+    const controller = new AbortController();
+    const ctx = this.runnerContext();
+    let started!: (id: number) => void;
+    const runId = new Promise<number>((resolve) => (started = resolve));
+    const active: Active = { kind, controller, done: Promise.resolve(undefined as unknown as Run) };
+    const onStart = (id: number): void => {
+      active.runId = id;
+      started(id);
+    };
+    this.active.set(job, active);
+    const run =
+      kind === 'drill'
+        ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
+        : runBackupJob(ctx, job, trigger, controller.signal, onStart);
+    active.done = run.finally(() => {
+      this.active.delete(job);
+      this.afterRun(job, kind);
+    });
+    active.done.catch((err: unknown) =>
+      this.logger.error({ job }, `the run failed unexpectedly: ${errorMessageOf(err)}`),
+    );
+    return runId;
+  }
+
+  cancel(runId: number): boolean {
+    for (const a of this.active.values()) {
+      if (a.runId === runId) {
+        a.controller.abort();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private afterRun(job: string, kind: RunKind): void {
+    this.watch.afterRun(job, kind);
+    this.checkOverdue();
+    if (kind === 'backup' && !this.stopping) void this.countSnapshots(job);
+  }
+
+  /** Refreshes the snapshot counts of the job's repositories (for /metrics), without locking. */
+  private async countSnapshots(job: string): Promise<void> {
+    const jc = this.config.jobs[job];
+    if (!jc) return;
+    const ctx = this.runnerContext();
+    for (const { name } of jobRepositories(jc)) {
+      try {
+        const snaps = await this.listSnapshots(name, ctx);
+        this.snapshotCounts.set(name, snaps.length);
+      } catch (err) {
+        this.logger.warn(
+          { repository: name },
+          `cannot count the snapshots of ${name}: ${errorMessageOf(err)}`,
+        );
+      }
+    }
+  }
+
+  listSnapshots(repository: string, ctx = this.runnerContext()): ReturnType<typeof listSnapshotsUseCase> {
+    const deps = ctx.deps((m) => this.logger.warn({ repository }, m));
+    const opts = openOptions(this.config, this.dataDir, repository, new AbortController().signal, {
+      noLock: true,
+    });
+    return listSnapshotsUseCase(deps, opts).then((s) => {
+      this.snapshotCounts.set(repository, s.length);
+      return s;
+    });
+  }
+
+  /** Emits job-overdue once per job and kind whose last success is older than expected (see watch.ts). */
+  checkOverdue(): void {
+    this.watch.check(this.tasks);
+  }
+
+  private pruneHistory(): void {
+    const keep = durationMs(this.config.history.keep)!;
+    const removed = this.runs.pruneOlderThan(Date.now() - keep);
+    if (removed > 0)
+      this.logger.info(`removed ${removed} runs older than ${this.config.history.keep} from the history`);
+  }
+
+  /** Loads the config file again; a bad one keeps the current config and says why. Returns whether it changed. */
+  async reload(): Promise<boolean> {
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(this.loaded.file, this.opts.env);
+    } catch (err) {
+      this.logger.error(`the config was not reloaded, the previous one stays in use: ${errorMessageOf(err)}`);
+      return false;
+    }
+    if (
+      (next.config.data_dir ?? this.opts.dataDir) !== this.dataDir ||
+      next.config.server.listen !== this.config.server.listen
+    ) {
+      this.logger.warn('data_dir and server.listen take effect only after a restart');
+    }
+    this.loaded = next;
+    this.arm(false);
+    this.logger.info(`reloaded ${next.file}: ${Object.keys(next.config.jobs).length} jobs`);
+    return true;
+  }
+
+  /** Waits for every active run to finish. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /** Stops the timers, aborts the runs (each releases its lock and leaves its repository valid) and closes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.tasks) this.disarm(t);
+    this.watch.stop();
+    for (const a of this.active.values()) a.controller.abort();
+    await this.idle();
+    this.history?.close();
+    this.lock?.release();
+  }
+}

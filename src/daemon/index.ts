@@ -1,0 +1,15 @@
+/**
+ * @module daemon
+ * `cairn serve`: the scheduler (croner), the job runner (backup → retention → copies, through the app), the run
+ * history in SQLite, the dead-man's switch, the HTTP API with metrics and SSE, and the events for the notifier.
+ */
+export { Daemon } from './daemon.js';
+export type { DaemonOptions } from './daemon.js';
+export { ApiServer } from './server.js';
+export { History } from './history.js';
+export { createLogger } from './run-log.js';
+export type { Logger } from './run-log.js';
+export { Schedule } from './schedule.js';
+export { jobTag } from './job-plan.js';
+export { jobView } from './jobs-view.js';
+export { defaultConfigText, ensureDefaultConfig } from './default-config.js';
