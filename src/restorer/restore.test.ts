@@ -169,6 +169,38 @@ describe('restore', () => {
     }
   });
 
+  it('hands extended-attribute values to setfattr on standard input, never as arguments other users see in ps', async () => {
+    // A wrapper in front of the real setfattr records each argument list, then runs it with the same input.
+    const bin = scratch();
+    const log = path.join(bin, 'argv.log');
+    fs.writeFileSync(path.join(bin, 'setfattr'), `#!/bin/sh\necho "$*" >> '${log}'\nexec /usr/bin/setfattr "$@"\n`, { mode: 0o755 });
+    const secret = Buffer.from('trusted-looking secret value');
+    const xattrs = [
+      { name: 'user.secret', value: secret },
+      { name: 'user.a=b', value: Buffer.from([0, 1, 255]) },
+      { name: 'user.empty', value: Buffer.alloc(0) },
+    ];
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, { 'f \\x=\n': { file: 'x', extra: { extended_attributes: xattrs } } });
+    const target = scratch();
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath ?? ''}`;
+    try {
+      const r = await restore(repo, snap, { target });
+      expect(r.errors).toEqual([]);
+    } finally {
+      process.env.PATH = oldPath;
+    }
+    const argv = fs.readFileSync(log, 'utf8');
+    expect(argv).not.toContain(secret.toString('base64'));
+    expect(argv).not.toContain(secret.toString());
+    const file = path.join(target, 'f \\x=\n');
+    const dump = execFileSync('getfattr', ['-h', '-d', '-e', 'hex', '-m', 'user\\.', '--', file], { encoding: 'utf8' });
+    expect(dump).toContain(`user.secret=0x${secret.toString('hex')}`);
+    expect(dump).toContain('user.a\\075b=0x0001ff');
+    expect(dump).toContain('user.empty=0x');
+  });
+
   it('sets a read-only folder mode only after its contents are written', async () => {
     const repo = await newRepo();
     const snap = await snapshotFromSpec(repo, { ro: { dir: { 'f.txt': 'f' }, extra: { mode: 0x80000000 + 0o555 } } });
