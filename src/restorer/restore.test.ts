@@ -75,6 +75,30 @@ describe('restore', () => {
     expect([...loads.values()].filter((n) => n > 1)).toEqual([]);
   });
 
+  it('creates the target 0700 whatever the umask (as restic), and gives a restored sub-folder its own mode at the end', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, {
+      private: { dir: { 'f.txt': 'f' }, extra: { mode: 0x80000000 + 0o750 } },
+    });
+    const old = process.umask(0);
+    try {
+      const whole = path.join(scratch(), 'new', 'whole');
+      await restore(repo, snap, { target: whole });
+      expect(fs.statSync(whole).mode & 0o777).toBe(0o700);
+      const sub = path.join(scratch(), 'sub');
+      await restore(repo, snap, { target: sub, subPath: '/private' });
+      expect(read(path.join(sub, 'f.txt'))).toBe('f');
+      expect(fs.statSync(sub).mode & 0o777).toBe(0o750);
+      // An existing target keeps its mode: restoring /private into it must not chmod someone's folder.
+      const existing = scratch();
+      fs.chmodSync(existing, 0o751);
+      await restore(repo, snap, { target: existing, subPath: '/private' });
+      expect(fs.statSync(existing).mode & 0o777).toBe(0o751);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('restores only a sub-folder when subPath is given', async () => {
     const repo = await newRepo();
     const snap = await snapshotFromSpec(repo, { top: { dir: { inner: { dir: { 'x.txt': 'x' } }, 'y.txt': 'y' } }, 'z.txt': 'z' });
