@@ -1,14 +1,35 @@
 /** Reading secrets: password files, password commands (no shell), and a no-echo terminal prompt. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { CairnError, errnoCode } from '../core/index.js';
-import { firstLine } from '../app/index.js';
+import { CairnError, errnoCode, throwIfAborted } from '../core/index.js';
+import { secretFileText, trimSpace } from '../app/index.js';
 import type { PasswordSpec } from './global-options.js';
 import { splitCommandLine } from './parse.js';
 
-export async function readSecretFile(file: string, what: string): Promise<string> {
+/** How secrets are fetched: the interrupt signal, the password command's time limit, and where warnings go. */
+export interface SecretContext {
+  signal?: AbortSignal;
+  /** How long a password command may run (default PASSWORD_COMMAND_TIMEOUT_MS). */
+  timeoutMs?: number;
+  warn?: (message: string) => void;
+}
+
+/** Two minutes: time to type a password manager's master password, not to hang a nightly job forever. */
+export const PASSWORD_COMMAND_TIMEOUT_MS = 120_000;
+
+export async function readSecretFile(file: string, what: string, ctx: SecretContext = {}): Promise<string> {
   try {
-    return firstLine(await fs.readFile(file, 'utf8'));
+    const handle = await fs.open(file, 'r');
+    try {
+      // Only password files are secrets; a repository file names where, not how to open.
+      const { mode } = await handle.stat();
+      if (what.includes('password') && (mode & 0o004) !== 0) {
+        ctx.warn?.(`the ${what} ${file} is readable by every user (mode 0${(mode & 0o777).toString(8)}); run chmod 600 ${file}`);
+      }
+      return secretFileText(await handle.readFile());
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     const code = errnoCode(err);
     const why =
@@ -21,24 +42,57 @@ export async function readSecretFile(file: string, what: string): Promise<string
   }
 }
 
-/** Runs a password command without a shell and returns its first output line. */
-export async function runPasswordCommand(commandLine: string): Promise<string> {
+/**
+ * Runs a password command without a shell and returns its output without surrounding white space, as restic. It is
+ * killed when Cairn is interrupted or exits, and after `timeoutMs` (one sentence says so).
+ */
+export async function runPasswordCommand(commandLine: string, ctx: SecretContext = {}): Promise<string> {
   const [cmd, ...args] = splitCommandLine(commandLine);
   if (cmd === undefined) throw new CairnError('invalid-argument', 'The password command is empty.');
+  throwIfAborted(ctx.signal);
+  const timeoutMs = ctx.timeoutMs ?? PASSWORD_COMMAND_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'inherit'], shell: false });
     const out: Buffer[] = [];
+    let failure: CairnError | undefined;
+    const stop = (why: CairnError): void => {
+      failure ??= why;
+      child.kill('SIGTERM');
+    };
+    const onAbort = (): void => stop(new CairnError('interrupted', 'Interrupted while the password command ran.'));
+    const killOnExit = (): void => {
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => {
+      const seconds = Math.round(timeoutMs / 1000);
+      stop(
+        new CairnError(
+          'invalid-argument',
+          `The password command ${cmd} gave no password within ${seconds} s and was stopped (set CAIRN_PASSWORD_COMMAND_TIMEOUT to allow longer).`,
+        ),
+      );
+    }, timeoutMs);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    process.once('exit', killOnExit);
+    const done = (): void => {
+      clearTimeout(timer);
+      ctx.signal?.removeEventListener('abort', onAbort);
+      process.off('exit', killOnExit);
+    };
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.once('error', (err) =>
+    child.once('error', (err) => {
+      done();
       reject(
         new CairnError(
           'invalid-argument',
           `The password command ${cmd} could not be started (${errnoCode(err) ?? err.message}).`,
         ),
-      ),
-    );
+      );
+    });
     child.once('close', (code) => {
-      if (code === 0) resolve(firstLine(Buffer.concat(out).toString('utf8')));
+      done();
+      if (failure) reject(failure);
+      else if (code === 0) resolve(trimSpace(Buffer.concat(out).toString('utf8')));
       else
         reject(
           new CairnError('invalid-argument', `The password command ${cmd} exited with status ${code ?? -1}.`),
@@ -47,10 +101,10 @@ export async function runPasswordCommand(commandLine: string): Promise<string> {
   });
 }
 
-export async function loadPassword(spec: PasswordSpec): Promise<string> {
+export async function loadPassword(spec: PasswordSpec, ctx: SecretContext = {}): Promise<string> {
   let pw: string;
-  if (spec.kind === 'file') pw = await readSecretFile(spec.file, 'password file');
-  else if (spec.kind === 'command') pw = await runPasswordCommand(spec.command);
+  if (spec.kind === 'file') pw = await readSecretFile(spec.file, 'password file', ctx);
+  else if (spec.kind === 'command') pw = await runPasswordCommand(spec.command, ctx);
   else pw = spec.value;
   if (pw === '') throw new CairnError('invalid-argument', `The password from ${spec.source} is empty.`);
   return pw;
