@@ -27,7 +27,16 @@ export async function resolvePassword(target: RepositoryTarget, source: Password
     if (fromFile !== undefined) return fromFile;
   }
   if (source.ask) return source.ask(`enter password for repository: `);
+  const piped = await readPiped(source);
+  if (piped !== undefined) return piped;
   throw new CairnError('invalid-argument', NO_PASSWORD_MESSAGE);
+}
+
+/** A password piped on standard input: read once (restic does not ask twice there), never an empty one. */
+async function readPiped(source: PasswordSource): Promise<string | undefined> {
+  const piped = await source.piped?.();
+  if (piped === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
+  return piped;
 }
 
 /** A password for a new repository or key: configured, else asked twice, else error; never an empty one. */
@@ -35,7 +44,7 @@ export async function resolveNewPassword(source: PasswordSource, what: string): 
   const configured = await source.configured();
   if (configured === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
   if (configured !== undefined) return configured;
-  if (!source.ask) return undefined;
+  if (!source.ask) return readPiped(source);
   const first = await source.ask(`enter password for ${what}: `);
   const again = await source.ask('enter password again: ');
   if (first !== again) throw new CairnError('invalid-argument', 'The passwords do not match.');

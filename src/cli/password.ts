@@ -110,6 +110,35 @@ export async function loadPassword(spec: PasswordSpec, ctx: SecretContext = {}):
   return pw;
 }
 
+/**
+ * The first line of a piped standard input (without its line end, as Go's line scanner gives restic), or undefined
+ * when the input is empty. Ctrl-C stops the wait.
+ */
+export async function readPipedLine(input: NodeJS.ReadableStream, signal?: AbortSignal): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let seen = false;
+  throwIfAborted(signal);
+  const aborted = new Promise<never>((_, reject) =>
+    signal?.addEventListener('abort', () => reject(new CairnError('interrupted', 'Interrupted while reading the password.')), {
+      once: true,
+    }),
+  );
+  aborted.catch(() => undefined);
+  const read = (async (): Promise<void> => {
+    for await (const chunk of input) {
+      seen = true;
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      chunks.push(b);
+      if (b.includes(0x0a)) break;
+    }
+  })();
+  await Promise.race([read, aborted]);
+  if (!seen) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
+  const end = text.indexOf('\n');
+  return (end < 0 ? text : text.slice(0, end)).replace(/\r$/, '');
+}
+
 /** Asks for a secret on the terminal without echoing it; Ctrl-C interrupts. */
 export function promptHidden(
   prompt: string,

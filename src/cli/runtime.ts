@@ -23,7 +23,7 @@ export class CliRuntime {
   /** The action wrapper every command uses. */
   async run(cmd: Command, body: CommandBody): Promise<void> {
     const flags = cmd.optsWithGlobals<GlobalFlags>();
-    const ctx = new CommandContext(this.io, flags, this.signal);
+    const ctx = new CommandContext(this.io, flags, this.signal, cmd.opts<{ stdin?: boolean }>().stdin === true);
     try {
       const code = await body(ctx);
       ctx.progress().done();

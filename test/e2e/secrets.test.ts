@@ -173,3 +173,28 @@ describe('smaller things', () => {
     expect(full.stdout + full.stderr).toMatch(/read all data/);
   }, 30_000);
 });
+
+describe('restic habits', () => {
+  it('reads the password from piped standard input when nothing else gives one, but never the data of backup --stdin', async () => {
+    const r = await cairn(sb, ['-r', repo, 'snapshots', '--json'], { input: 'secret\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveLength(1);
+    expect((await cairn(sb, ['-r', repo, 'snapshots'], { input: 'wrong\n' })).code).toBe(12);
+    // Empty input is no password at all, as before.
+    const none = await cairn(sb, ['-r', repo, 'snapshots']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no password given/);
+    const data = await cairn(sb, ['-r', repo, 'backup', '--stdin'], { input: 'secret\nmore data\n' });
+    expect(data.code).toBe(1);
+    expect(data.stderr).toMatch(/no password given/);
+  });
+
+  it('names the default repository on stderr when none is configured, unless -q', async () => {
+    const r = await cairn(sb, ['snapshots']);
+    expect(r.stderr).toContain(`using the default repository ${sb.home}/.local/share/cairn/repository`);
+    expect(r.stderr).toMatch(/choose another with -r or CAIRN_REPOSITORY/);
+    const quiet = await cairn(sb, ['-q', 'snapshots']);
+    expect(quiet.stderr).not.toMatch(/using the default repository/);
+    expect((await cairn(sb, args('snapshots'))).stderr).not.toMatch(/default repository/);
+  });
+});
