@@ -55,9 +55,20 @@ export async function runPasswordCommand(commandLine: string, ctx: SecretContext
     const child = spawn(cmd, args, { stdio: ['inherit', 'pipe', 'inherit'], shell: false });
     const out: Buffer[] = [];
     let failure: CairnError | undefined;
+    // Settles when the command has ended ('exit', not 'close': a grandchild holding the output pipe must not keep
+    // Cairn waiting); one that ignores SIGTERM gets SIGKILL.
     const stop = (why: CairnError): void => {
-      failure ??= why;
+      if (failure) return;
+      failure = why;
+      const settle = (): void => {
+        done();
+        reject(why);
+      };
+      // It may have ended already, leaving a grandchild on its output.
+      if (child.exitCode !== null || child.signalCode !== null) return settle();
+      child.once('exit', settle);
       child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
     };
     const onAbort = (): void => stop(new CairnError('interrupted', 'Interrupted while the password command ran.'));
     const killOnExit = (): void => {
@@ -82,6 +93,7 @@ export async function runPasswordCommand(commandLine: string, ctx: SecretContext
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.once('error', (err) => {
       done();
+      if (failure) return;
       reject(
         new CairnError(
           'invalid-argument',
@@ -91,8 +103,8 @@ export async function runPasswordCommand(commandLine: string, ctx: SecretContext
     });
     child.once('close', (code) => {
       done();
-      if (failure) reject(failure);
-      else if (code === 0) resolve(trimSpace(Buffer.concat(out).toString('utf8')));
+      if (failure) return;
+      if (code === 0) resolve(trimSpace(Buffer.concat(out).toString('utf8')));
       else
         reject(
           new CairnError('invalid-argument', `The password command ${cmd} exited with status ${code ?? -1}.`),
