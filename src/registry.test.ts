@@ -15,6 +15,12 @@ describe('registry', () => {
   it('an -o option on a local repository is refused', () => {
     expect(() => openBackend('/srv/backup', { options: { 's3.region': 'eu-west-1' } })).toThrow(/-o s3.region/);
   });
+  it('takes schemes in any case, and never a scheme-like name for a local folder', () => {
+    expect(repositoryScheme('REST:http://u:pw@host/alice/')).toBe('rest');
+    expect(openBackend('Local:/srv/backup').location).toBe('/srv/backup');
+    expect(() => openBackend('https://u:hunter2@host/repo/')).toThrow(/Unknown repository type "https:"/);
+    expect(() => openBackend('https://u:hunter2@host/repo/')).not.toThrow(/hunter2/);
+  });
   it('does not mistake a drive letter or a relative path for a scheme', () => {
     expect(repositoryScheme('C:\\backup')).toBeUndefined();
     expect(repositoryScheme('backups/repo')).toBeUndefined();

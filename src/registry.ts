@@ -42,18 +42,23 @@ const UNSUPPORTED = ['b2', 'azure', 'gs', 'swift', 'rclone'];
 type RemoteOpener = (url: string, options: Record<string, string>, env: Record<string, string | undefined>) => Backend;
 const REMOTE: Record<string, RemoteOpener> = { s3: openS3Backend, sftp: openSftpBackend, rest: openRestBackend };
 
-/** The scheme of a repository URL (`s3:host/bucket` → `s3`), or undefined for a plain local path. */
+/**
+ * The scheme of a repository URL in lower case (`S3:host/bucket` → `s3`: schemes are case-insensitive), or undefined
+ * for a plain local path. Anything that starts like `name:` is a URL, never a local folder; `./name:x` is one.
+ */
 export function repositoryScheme(url: string): string | undefined {
-  const m = /^([a-z][a-z0-9+.-]*):/.exec(url);
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(url);
   // A one-letter "scheme" is a Windows drive letter, never a backend.
   if (!m || m[1]!.length < 2) return undefined;
-  return m[1];
+  return m[1]!.toLowerCase();
 }
 
-export function openBackend(url: string, ctx: BackendContext = {}): Backend {
-  if (url.trim() === '') throw new CairnError('invalid-argument', 'The repository location is empty.');
+export function openBackend(given: string, ctx: BackendContext = {}): Backend {
+  if (given.trim() === '') throw new CairnError('invalid-argument', 'The repository location is empty.');
   const options = ctx.options ?? {};
-  const scheme = repositoryScheme(url);
+  const scheme = repositoryScheme(given);
+  // The backends parse their own URLs and expect the scheme in lower case.
+  const url = scheme === undefined ? given : `${scheme}${given.slice(scheme.length)}`;
   if (scheme === undefined || scheme === 'local') {
     rejectOptions(options, 'a local repository');
     const local = new LocalBackend(scheme === undefined ? url : url.slice('local:'.length));
@@ -73,7 +78,10 @@ export function openBackend(url: string, ctx: BackendContext = {}): Backend {
   if (UNSUPPORTED.includes(scheme)) {
     throw new CairnError('invalid-argument', `${scheme}: repositories are not supported; use local, s3, sftp or rest.`);
   }
-  throw new CairnError('invalid-argument', `Unknown repository type "${scheme}:" in ${url}.`);
+  throw new CairnError(
+    'invalid-argument',
+    `Unknown repository type "${scheme}:" in ${url}; start a local folder's name with ./ if that is what you mean.`,
+  );
 }
 
 function rejectOptions(options: Record<string, string>, what: string): void {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   defaultLocations,
-  firstLine,
+  secretFileText,
   generatePassword,
   readPasswordFileIfExists,
   writeNewPasswordFile,
@@ -60,9 +60,15 @@ describe('password files', () => {
     expect(await readPasswordFileIfExists('/nonexistent/cairn/password')).toBeUndefined();
   });
 
-  it('strips one trailing newline only, as restic does', () => {
-    expect(firstLine('pw\n')).toBe('pw');
-    expect(firstLine('pw\r\n')).toBe('pw');
-    expect(firstLine('pw \n\n')).toBe('pw \n');
+  it('reads a password file as restic 0.14 does: byte-order marks dropped, surrounding white space trimmed', () => {
+    const text = (s: string | Buffer): string => secretFileText(Buffer.isBuffer(s) ? s : Buffer.from(s));
+    expect(text('pw\n')).toBe('pw');
+    expect(text('pw\r\n')).toBe('pw');
+    expect(text('pw \n\n')).toBe('pw');
+    expect(text('\t pw x \u00a0\u0085')).toBe('pw x');
+    expect(text('pw\ufeff')).toBe('pw\ufeff');
+    expect(text(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('pw\n')]))).toBe('pw');
+    expect(text(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('pö\n', 'utf16le')]))).toBe('pö');
+    expect(text(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('pö\n', 'utf16le').swap16()]))).toBe('pö');
   });
 });

@@ -29,10 +29,10 @@ export function generatePassword(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** The password stored in a file (first line, as restic reads it), or undefined if the file does not exist. */
+/** The password stored in a file (read as restic reads it), or undefined if the file does not exist. */
 export async function readPasswordFileIfExists(file: string): Promise<string | undefined> {
   try {
-    return firstLine(await fs.readFile(file, 'utf8'));
+    return secretFileText(await fs.readFile(file));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw new CairnError(
@@ -45,9 +45,27 @@ export async function readPasswordFileIfExists(file: string): Promise<string | u
   }
 }
 
-/** restic strips one trailing newline (and CR) from a password file. */
-export function firstLine(text: string): string {
-  return text.replace(/\r?\n$/, '');
+/** Go's unicode.IsSpace, which restic's strings.TrimSpace uses (JavaScript's trim() differs: U+FEFF, U+0085). */
+const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const GO_TRIM = new RegExp(`^${GO_SPACE}+|${GO_SPACE}+$`, 'g');
+
+/** Removes surrounding white space exactly as restic does (Go's strings.TrimSpace), e.g. for password commands. */
+export function trimSpace(text: string): string {
+  return text.replace(GO_TRIM, '');
+}
+
+/**
+ * The value of a password or repository file as restic 0.14 reads it: a UTF-8 byte-order mark is dropped, a UTF-16
+ * one decodes the file as UTF-16, and surrounding white space (newlines, spaces, tabs) is trimmed.
+ */
+export function secretFileText(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let text: string;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) text = b.subarray(3).toString('utf8');
+  else if (b[0] === 0xff && b[1] === 0xfe) text = new TextDecoder('utf-16le').decode(b.subarray(2));
+  else if (b[0] === 0xfe && b[1] === 0xff) text = new TextDecoder('utf-16be').decode(b.subarray(2));
+  else text = b.toString('utf8');
+  return trimSpace(text);
 }
 
 /** Writes a new password file (mode 0600, folder 0700) without replacing an existing one. */

@@ -39,6 +39,8 @@ export interface PasswordSource {
   configured(): Promise<string | undefined>;
   /** Asks the user (TTY without echo); absent when nobody can be asked. */
   ask?(prompt: string): Promise<string>;
+  /** The first line of standard input when it is not a terminal (restic's habit); undefined when it is empty. */
+  piped?(): Promise<string | undefined>;
 }
 
 export type LockMode = 'none' | 'shared' | 'exclusive';

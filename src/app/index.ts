@@ -17,7 +17,8 @@ export type {
 export {
   defaultLocations,
   generatePassword,
-  firstLine,
+  secretFileText,
+  trimSpace,
   readPasswordFileIfExists,
   writeNewPasswordFile,
 } from './default-repository.js';

@@ -13,6 +13,8 @@ export interface Session {
   created?: { passwordFile?: string };
 }
 
+const EMPTY_PASSWORD_MESSAGE = 'An empty password is not allowed: anyone with the repository files could open it.';
+
 export const NO_PASSWORD_MESSAGE =
   'no password given: use --password-file, --password-command or the CAIRN_PASSWORD environment variable.';
 
@@ -25,18 +27,28 @@ export async function resolvePassword(target: RepositoryTarget, source: Password
     if (fromFile !== undefined) return fromFile;
   }
   if (source.ask) return source.ask(`enter password for repository: `);
+  const piped = await readPiped(source);
+  if (piped !== undefined) return piped;
   throw new CairnError('invalid-argument', NO_PASSWORD_MESSAGE);
 }
 
-/** A password for a new repository or key: configured, else asked twice, else error. */
+/** A password piped on standard input: read once (restic does not ask twice there), never an empty one. */
+async function readPiped(source: PasswordSource): Promise<string | undefined> {
+  const piped = await source.piped?.();
+  if (piped === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
+  return piped;
+}
+
+/** A password for a new repository or key: configured, else asked twice, else error; never an empty one. */
 export async function resolveNewPassword(source: PasswordSource, what: string): Promise<string | undefined> {
   const configured = await source.configured();
+  if (configured === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
   if (configured !== undefined) return configured;
-  if (!source.ask) return undefined;
+  if (!source.ask) return readPiped(source);
   const first = await source.ask(`enter password for ${what}: `);
   const again = await source.ask('enter password again: ');
   if (first !== again) throw new CairnError('invalid-argument', 'The passwords do not match.');
-  if (first === '') throw new CairnError('invalid-argument', 'An empty password is not allowed.');
+  if (first === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
   return first;
 }
 
@@ -91,6 +103,7 @@ export async function createRepository(
       await writeNewPasswordFile(passwordFile, password);
     }
   }
+  if (password === '') throw new CairnError('invalid-argument', EMPTY_PASSWORD_MESSAGE);
   password ??= await resolveNewPassword(opts.password, 'new repository');
   if (password === undefined) throw new CairnError('invalid-argument', NO_PASSWORD_MESSAGE);
   await backend.create();

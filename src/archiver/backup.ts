@@ -3,7 +3,7 @@ import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot } fro
 import type { Repository } from '../repository/index.js';
 import { formatTime, saveSnapshot } from '../snapshot/index.js';
 import { IdNames, type Source } from '../source/index.js';
-import { Budget, systemClock, type Clock } from '../util/index.js';
+import { Budget, maskCredentials, systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
 import { makeTreeSaver, type WalkContext } from './context.js';
 import { FileReader } from './file-reader.js';
@@ -150,7 +150,8 @@ function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree
   const snap: Snapshot = {
     time: formatTime(timeNs),
     tree,
-    paths,
+    // A source named by a URL (a database, a command's argument) must not store its password in the snapshot.
+    paths: paths.map(maskCredentials),
     hostname: opts.hostname,
     username: opts.username ?? safeUsername(),
   };
@@ -160,7 +161,7 @@ function makeSnapshot(opts: BackupOptions, timeNs: bigint, paths: string[], tree
   if (uid !== undefined) snap.uid = uid;
   if (gid !== undefined) snap.gid = gid;
   if (opts.excludes?.length) snap.excludes = [...opts.excludes];
-  if (opts.tags?.length) snap.tags = [...opts.tags];
+  if (opts.tags?.length) snap.tags = opts.tags.map(maskCredentials);
   snap.program_version = PROGRAM_VERSION;
   const stored: Partial<BackupSummary> = { ...summary };
   delete stored.total_duration;

@@ -18,7 +18,8 @@ import {
 import { jsonLine } from './output/json.js';
 import { ProgressView } from './output/progress.js';
 import { parseCompression, parsePackSize } from './parse.js';
-import { loadPassword, promptHidden, readSecretFile } from './password.js';
+import type { SecretContext } from './password.js';
+import { loadPassword, PASSWORD_COMMAND_TIMEOUT_MS, promptHidden, readPipedLine, readSecretFile } from './password.js';
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -51,11 +52,14 @@ function currentUser(env: Env): string {
 
 export class CommandContext {
   private progressView: ProgressView | undefined;
+  private toldDefault = false;
 
   constructor(
     readonly io: CliIO,
     readonly flags: GlobalFlags,
     readonly signal: AbortSignal,
+    /** Whether standard input is the command's data (`backup --stdin`), so never a password. */
+    readonly stdinIsData = false,
   ) {}
 
   get json(): boolean {
@@ -129,18 +133,28 @@ export class CommandContext {
     };
   }
 
+  /** What reading a secret needs: the interrupt, the password command's time limit, the warning sink. */
+  secretContext(): SecretContext {
+    const raw = this.io.env.CAIRN_PASSWORD_COMMAND_TIMEOUT;
+    const timeoutMs =
+      raw === undefined || raw === '' ? PASSWORD_COMMAND_TIMEOUT_MS : parseDuration(raw, 'CAIRN_PASSWORD_COMMAND_TIMEOUT');
+    return { signal: this.signal, timeoutMs, warn: (m) => this.warn(m) };
+  }
+
   /** The password from flags or environment, with a terminal prompt as the last resort. */
   passwordSource(): PasswordSource {
     const spec = resolvePasswordSpec(this.flags, this.io.env);
-    const src: PasswordSource = { configured: async () => (spec ? loadPassword(spec) : undefined) };
+    const src: PasswordSource = { configured: async () => (spec ? loadPassword(spec, this.secretContext()) : undefined) };
     if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
+    else if (!this.stdinIsData) src.piped = () => readPipedLine(this.io.stdin, this.signal);
     return src;
   }
 
   /** A password given in a file by a command flag (`--new-password-file`), else the prompt. */
   fileOrPrompt(file: string | undefined): PasswordSource {
     const src: PasswordSource = {
-      configured: async () => (file === undefined ? undefined : readSecretFile(file, 'new password file')),
+      configured: async () =>
+        file === undefined ? undefined : readSecretFile(file, 'new password file', this.secretContext()),
     };
     if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
     return src;
@@ -152,6 +166,13 @@ export class CommandContext {
     if (spec.kind === 'file')
       return { url: await readSecretFile(spec.file, 'repository file'), isDefault: false };
     const d = defaultLocations(this.io.env, this.io.home);
+    // restic stops here ("Please specify repository location"); Cairn has a default, and says which one it takes.
+    if (!this.quiet && !this.toldDefault) {
+      this.toldDefault = true;
+      this.io.stderr.write(
+        `using the default repository ${d.repository} (choose another with -r or CAIRN_REPOSITORY)\n`,
+      );
+    }
     return { url: d.repository, isDefault: true, passwordFile: d.passwordFile };
   }
 

@@ -95,6 +95,12 @@ describe('cache folder', () => {
     expect(resolveCacheDir({}, { RESTIC_CACHE_DIR: '/e' }, '/d')).toBe('/e');
     expect(resolveCacheDir({}, {}, '/d')).toBe('/d');
   });
+  it('takes an empty CAIRN_CACHE_DIR or RESTIC_CACHE_DIR as unset, never as the current folder', () => {
+    expect(resolveCacheDir({}, { CAIRN_CACHE_DIR: '' }, '/d')).toBe('/d');
+    expect(resolveCacheDir({}, { CAIRN_CACHE_DIR: '', RESTIC_CACHE_DIR: '/r' }, '/d')).toBe('/r');
+    expect(resolveCacheDir({}, { RESTIC_CACHE_DIR: '' }, '/d')).toBe('/d');
+    expect(resolveCacheDir({ cacheDir: '' }, {}, '/d')).toBe('/d');
+  });
 });
 
 describe('durations', () => {

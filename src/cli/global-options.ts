@@ -78,11 +78,10 @@ export function resolvePasswordSpec(flags: GlobalFlags, env: Env): PasswordSpec 
   return undefined;
 }
 
-/** The metadata cache folder, or undefined with --no-cache. */
+/** The metadata cache folder, or undefined with --no-cache; an empty value means unset (never the current folder). */
 export function resolveCacheDir(flags: GlobalFlags, env: Env, defaultDir: string): string | undefined {
   if (flags.cache === false) return undefined;
-  if (set(flags.cacheDir)) return flags.cacheDir;
-  return env.CAIRN_CACHE_DIR ?? env.RESTIC_CACHE_DIR ?? defaultDir;
+  return [flags.cacheDir, env.CAIRN_CACHE_DIR, env.RESTIC_CACHE_DIR].find(set) ?? defaultDir;
 }
 
 /** The `-o key=value` options as a map; a repeated key keeps its last value, as in restic. */

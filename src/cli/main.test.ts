@@ -22,7 +22,8 @@ function fakeIO(
   const io: CliIO = {
     stdout: o.s as unknown as NodeJS.WriteStream,
     stderr: e.s as unknown as NodeJS.WriteStream,
-    stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+    // An empty standard input, as from /dev/null: no password is piped.
+    stdin: new PassThrough().end() as unknown as NodeJS.ReadStream,
     env: { HOME: home, ...env },
     home,
     clock: systemClock,
@@ -57,7 +58,7 @@ describe('cli', () => {
   it('a read-only command on a missing default repository exits 10 with a hint and no stack', async () => {
     const f = fakeIO(home);
     expect(await runCli(['snapshots'], f.io)).toBe(10);
-    expect(f.err()).toMatch(/^cairn: no repository at .*cairn backup PATH/);
+    expect(f.err()).toMatch(/^using the default repository .*\ncairn: no repository at .*cairn backup PATH/);
     expect(f.err()).not.toMatch(/\n\s+at /);
   });
 

@@ -7,7 +7,7 @@ import { registerCommands } from './commands/index.js';
 import type { CliIO } from './context.js';
 import { processIO } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { CliRuntime } from './runtime.js';
+import { CliRuntime, PIPE_CLOSED } from './runtime.js';
 import { versionText } from './version.js';
 
 function increase(_: string, previous: number): number {
@@ -49,9 +49,14 @@ export function buildProgram(rt: CliRuntime): Command {
   return program;
 }
 
-/** Runs one invocation and returns its exit code; SIGINT/SIGTERM abort the work and give 130. */
-export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+/**
+ * Runs one invocation and returns its exit code; SIGINT/SIGTERM abort the work and give 130. `stop` aborts it too
+ * (main's closed pipe), and the exit code is then up to the caller.
+ */
+export async function runCli(argv: string[], io: CliIO = processIO(), stop?: AbortSignal): Promise<number> {
   const controller = new AbortController();
+  const onStop = (): void => controller.abort(stop?.reason);
+  stop?.addEventListener('abort', onStop, { once: true });
   const onSignal = (): void => {
     // A second Ctrl-C means "stop now", without waiting for the cleanup.
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
@@ -70,6 +75,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     rt.report(err, argv.includes('--debug'));
     return EXIT.fatal;
   } finally {
+    stop?.removeEventListener('abort', onStop);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -101,13 +107,20 @@ export function reportUnfinished(stderr: NodeJS.WritableStream = process.stderr)
 
 export async function main(argv: string[]): Promise<void> {
   const finished = reportUnfinished();
-  // Writing into a closed pipe (`cairn dump … | head`) is the reader's choice, not an error.
+  // Writing into a closed pipe (`cairn ls … | head`) is the reader's choice, not an error: the command stops as on
+  // Ctrl-C, so its lock is released, and exits 0.
+  const pipeClosed = new AbortController();
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') return;
+    if (err.code !== 'EPIPE' || pipeClosed.signal.aborted) return;
+    pipeClosed.abort(PIPE_CLOSED);
+    setTimeout(() => process.exit(EXIT.ok), 30_000).unref();
+  });
+  const code = await runCli(argv, processIO(), pipeClosed.signal);
+  if (pipeClosed.signal.aborted) {
+    await flush(process.stderr);
     finished();
     process.exit(EXIT.ok);
-  });
-  const code = await runCli(argv);
+  }
   await flush(process.stdout);
   await flush(process.stderr);
   finished();

@@ -1,3 +1,5 @@
+import { maskCredentials } from '../util/index.js';
+
 /** Stable error codes. The CLI maps them to exit codes (cli/exit-codes.ts), the server to HTTP statuses. */
 export type ErrorCode =
   | 'fatal'
@@ -18,13 +20,16 @@ export type ErrorCode =
   /** Storage could not be reached or kept failing after all retries. */
   | 'unavailable';
 
-/** The one error class Cairn throws: a stable `code`, a one-sentence message, the cause, and whether a retry can help. */
+/**
+ * The one error class Cairn throws: a stable `code`, a one-sentence message, the cause, and whether a retry can help.
+ * A password in a URL of the message is masked here, so no caller can show or log it.
+ */
 export class CairnError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(maskCredentials(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CairnError';
     this.code = code;
     this.retryable = options.retryable ?? false;

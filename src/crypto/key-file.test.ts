@@ -73,6 +73,16 @@ describe('key files', () => {
     for (const bytes of variants) expect(await errorCode(openKeyFile(bytes, 'test'))).toBe('corrupt');
   });
 
+  it('refuses a key file whose scrypt memory exceeds restic’s 60 MiB key budget before deriving', async () => {
+    const doc = JSON.parse(keyFileBytes.toString('utf8')) as Record<string, unknown>;
+    // 128 · N · r = 64 MiB: more than restic ever writes, and a crafted file could ask for 1 GiB.
+    const big = Buffer.from(JSON.stringify({ ...doc, N: 65536, r: 8, p: 1 }));
+    expect(() => parseKeyFile(big)).toThrow(/too much memory/);
+    const wide = Buffer.from(JSON.stringify({ ...doc, N: 2, r: 1, p: 2 ** 20 }));
+    expect(() => parseKeyFile(wide)).toThrow(/too much memory/);
+    expect(parseKeyFile(Buffer.from(JSON.stringify({ ...doc, N: 32768, r: 8, p: 64 }))).N).toBe(32768);
+  });
+
   it('round-trips create → open and writes restic’s field order', async () => {
     const master = newRandomKey();
     const bytes = await createKeyFile('pässword', master, { ...META, params: FAST });

@@ -36,8 +36,11 @@ export interface CreateKeyFileOptions {
 
 const SALT_LENGTH = 64;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** Bigger scrypt memory than this in a key file is refused rather than allocated (restic: 60 MiB). */
-const MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024;
+/**
+ * Bigger scrypt memory than this in a key file is refused rather than allocated: restic's KDFMemory budget (60 MiB),
+ * which bounds every key restic creates (N = 2^15, r = 8 uses 32 MiB), so a crafted key file cannot exhaust memory.
+ */
+const MAX_SCRYPT_MEMORY = 60 * 1024 * 1024;
 
 const keyFileSchema = z.object({
   created: z.string().default(''),
@@ -54,7 +57,8 @@ const keyFileSchema = z.object({
 function checkParams({ N, r, p }: ScryptParams): string | undefined {
   if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) return 'N is not a power of two';
   if (!Number.isSafeInteger(r) || !Number.isSafeInteger(p) || r < 1 || p < 1) return 'r or p is below 1';
-  if (128 * N * r > MAX_SCRYPT_MEMORY || r * p >= 2 ** 30) return 'the parameters need too much memory';
+  // scrypt holds 128·r·N bytes for V and 128·r·p for B (Node allocates B for all p lanes at once).
+  if (128 * r * (N + p) > MAX_SCRYPT_MEMORY || r * p >= 2 ** 30) return 'the parameters need too much memory';
   return undefined;
 }
 

@@ -32,6 +32,9 @@ describe('metadata cache', () => {
     );
     expect(indexId).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.existsSync(path.join(dir, 'CACHEDIR.TAG'))).toBe(true);
+    // Private to its owner whatever the umask: the cache holds the repository's (encrypted) metadata.
+    expect(fs.statSync(cached(base, snap, 'snapshots')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(base, 'snapshots')).mode & 0o777).toBe(0o700);
   });
 
   it('serves tree blobs from the cache when the repository copy is gone', async () => {

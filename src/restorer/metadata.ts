@@ -101,6 +101,23 @@ async function hasSetfattr(ctx: MetaContext): Promise<boolean> {
   return ctx.setfattr;
 }
 
+/**
+ * A name for `setfattr --restore` as getfattr --dump writes it: bytes outside printable ASCII, `\\` and `=` become
+ * `\\ooo` octal escapes, so any path (not UTF-8, with newlines) and any attribute name fits on its line.
+ */
+function dumpName(name: FsPath): string {
+  const bytes = typeof name === 'string' ? Buffer.from(name, 'utf8') : Buffer.from(name);
+  let out = '';
+  for (const b of bytes) {
+    out += b > 0x20 && b < 0x7f && b !== 0x5c && b !== 0x3d ? String.fromCharCode(b) : `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * Sets all attributes of one item with one `setfattr -h --restore=-`, reading the values (base64) from standard input:
+ * as arguments they would be visible to every local user in `ps` (`trusted.*` and `security.*` ones included).
+ */
 async function restoreXattrs(path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
   const attrs = node.extended_attributes ?? [];
   if (attrs.length === 0) return;
@@ -108,12 +125,16 @@ async function restoreXattrs(path: FsPath, loc: string, node: TreeNode, ctx: Met
     ctx.warn(loc, 'extended attributes not restored: the setfattr program is not installed');
     return;
   }
-  for (const attr of attrs) {
-    try {
-      await runOn(path, 'setfattr', ['-h', '-n', attr.name, '-v', `0s${Buffer.from(attr.value).toString('base64')}`, '--', PATH]);
-    } catch (err) {
-      ctx.warn(loc, `cannot set extended attribute ${attr.name}: ${describe(err)}`);
-    }
+  // setfattr refuses an empty "0s" value; `""` is its spelling of an empty one.
+  const value = (v: Uint8Array): string => (v.length === 0 ? '""' : `0s${Buffer.from(v).toString('base64')}`);
+  const lines = attrs.map((a) => `${dumpName(a.name)}=${value(a.value)}`);
+  try {
+    const running = run('setfattr', ['-h', '--restore=-']);
+    running.child.stdin?.end(`# file: ${dumpName(path)}\n${lines.join('\n')}\n`);
+    await running;
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    ctx.warn(loc, `cannot set extended attributes: ${stderr !== undefined && stderr !== '' ? stderr : describe(err)}`);
   }
 }
 

@@ -75,6 +75,30 @@ describe('restore', () => {
     expect([...loads.values()].filter((n) => n > 1)).toEqual([]);
   });
 
+  it('creates the target 0700 whatever the umask (as restic), and gives a restored sub-folder its own mode at the end', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, {
+      private: { dir: { 'f.txt': 'f' }, extra: { mode: 0x80000000 + 0o750 } },
+    });
+    const old = process.umask(0);
+    try {
+      const whole = path.join(scratch(), 'new', 'whole');
+      await restore(repo, snap, { target: whole });
+      expect(fs.statSync(whole).mode & 0o777).toBe(0o700);
+      const sub = path.join(scratch(), 'sub');
+      await restore(repo, snap, { target: sub, subPath: '/private' });
+      expect(read(path.join(sub, 'f.txt'))).toBe('f');
+      expect(fs.statSync(sub).mode & 0o777).toBe(0o750);
+      // An existing target keeps its mode: restoring /private into it must not chmod someone's folder.
+      const existing = scratch();
+      fs.chmodSync(existing, 0o751);
+      await restore(repo, snap, { target: existing, subPath: '/private' });
+      expect(fs.statSync(existing).mode & 0o777).toBe(0o751);
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('restores only a sub-folder when subPath is given', async () => {
     const repo = await newRepo();
     const snap = await snapshotFromSpec(repo, { top: { dir: { inner: { dir: { 'x.txt': 'x' } }, 'y.txt': 'y' } }, 'z.txt': 'z' });
@@ -167,6 +191,38 @@ describe('restore', () => {
       const value = execFileSync('sh', ['-c', 'p=$(cat; echo .); exec getfattr --only-values -n user.k -- "${p%.}"'], { input: p });
       expect(value.toString()).toBe('v');
     }
+  });
+
+  it('hands extended-attribute values to setfattr on standard input, never as arguments other users see in ps', async () => {
+    // A wrapper in front of the real setfattr records each argument list, then runs it with the same input.
+    const bin = scratch();
+    const log = path.join(bin, 'argv.log');
+    fs.writeFileSync(path.join(bin, 'setfattr'), `#!/bin/sh\necho "$*" >> '${log}'\nexec /usr/bin/setfattr "$@"\n`, { mode: 0o755 });
+    const secret = Buffer.from('trusted-looking secret value');
+    const xattrs = [
+      { name: 'user.secret', value: secret },
+      { name: 'user.a=b', value: Buffer.from([0, 1, 255]) },
+      { name: 'user.empty', value: Buffer.alloc(0) },
+    ];
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, { 'f \\x=\n': { file: 'x', extra: { extended_attributes: xattrs } } });
+    const target = scratch();
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath ?? ''}`;
+    try {
+      const r = await restore(repo, snap, { target });
+      expect(r.errors).toEqual([]);
+    } finally {
+      process.env.PATH = oldPath;
+    }
+    const argv = fs.readFileSync(log, 'utf8');
+    expect(argv).not.toContain(secret.toString('base64'));
+    expect(argv).not.toContain(secret.toString());
+    const file = path.join(target, 'f \\x=\n');
+    const dump = execFileSync('getfattr', ['-h', '-d', '-e', 'hex', '-m', 'user\\.', '--', file], { encoding: 'utf8' });
+    expect(dump).toContain(`user.secret=0x${secret.toString('hex')}`);
+    expect(dump).toContain('user.a\\075b=0x0001ff');
+    expect(dump).toContain('user.empty=0x');
   });
 
   it('sets a read-only folder mode only after its contents are written', async () => {

@@ -66,7 +66,7 @@ const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
 export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: RestoreOptions): Promise<RestoreResult> {
   const clock = opts.clock ?? systemClock;
   const started = clock.now();
-  const root = await resolveRoot(repo, snapshot, opts.subPath);
+  const { root, rootDir } = await resolveRoot(repo, snapshot, opts.subPath);
   const result: RestoreResult = {
     filesRestored: 0,
     dirsRestored: 0,
@@ -101,7 +101,7 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     return { ...result, filesRestored: totals.files, dirsRestored: plan.dirs.length, bytesRestored: totals.bytes };
   }
   const target = resolve(opts.target);
-  await makeTarget(target);
+  const createdTarget = await makeTarget(target);
   const meta = makeMetaContext(warn);
   const progress = makeProgress(clock, totals, result, opts.onProgress);
   const workers = CAN_USE_WORKERS ? (opts.workers ?? os.availableParallelism()) : 0;
@@ -142,6 +142,8 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
     await restorePathMeta(fsPath(target, dir.rel), dir.loc, dir.node, meta);
     result.dirsRestored++;
   }
+  // `SNAP:DIR` into a folder made here: it gets DIR's mode (an existing target is the user's and stays as it is).
+  if (createdTarget && rootDir !== undefined) await restorePathMeta(target, rootDir.loc, rootDir.node, meta);
   progress(true);
   result.seconds = (clock.now() - started) / 1000;
   if (opts.verify === true) {
@@ -161,35 +163,44 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
 }
 
 /**
- * Creates the target and its missing parents. Node's recursive mkdir reports ENOENT for whatever failed below the
- * last existing folder (a read-only file system, no permission): then the levels are created one by one, so that
- * the error says what went wrong.
+ * Creates the target and its missing parents 0700, as restic does, so nothing restored is open to others before its
+ * own mode is set; says whether the target itself was created. Node's recursive mkdir reports ENOENT for whatever
+ * failed below the last existing folder (a read-only file system, no permission): then the levels are created one
+ * by one, so that the error says what went wrong.
  */
-async function makeTarget(target: string): Promise<void> {
+async function makeTarget(target: string): Promise<boolean> {
   try {
-    await mkdir(target, { recursive: true });
+    return (await mkdir(target, { recursive: true, mode: 0o700 })) !== undefined;
   } catch (err) {
     const parent = dirname(target);
     if (errnoCode(err) !== 'ENOENT' || parent === target) throw err;
     await makeTarget(parent);
-    await mkdir(target).catch((again: unknown) => {
-      if (errnoCode(again) !== 'EEXIST') throw again;
-    });
+    return mkdir(target, { mode: 0o700 }).then(
+      () => true,
+      (again: unknown) => {
+        if (errnoCode(again) !== 'EEXIST') throw again;
+        return false;
+      },
+    );
   }
 }
 
-async function resolveRoot(
-  repo: Repository,
-  snapshot: StoredSnapshot,
-  subPath: string | undefined,
-): Promise<{ treeId: Id } | { node: TreeNode }> {
-  if (subPath === undefined || subPath === '' || subPath === '/') return { treeId: snapshot.tree };
+interface RestoreRoot {
+  root: { treeId: Id } | { node: TreeNode };
+  /** The folder `SNAP:DIR` names, whose metadata the target takes. */
+  rootDir?: { node: TreeNode; loc: string };
+}
+
+async function resolveRoot(repo: Repository, snapshot: StoredSnapshot, subPath: string | undefined): Promise<RestoreRoot> {
+  if (subPath === undefined || subPath === '' || subPath === '/') return { root: { treeId: snapshot.tree } };
   const node = await resolveTreePath(repo, snapshot.tree, subPath);
   if (node === undefined) {
     throw new CairnError('not-found', `The path ${subPath} does not exist in snapshot ${snapshot.id.slice(0, 8)}.`);
   }
-  if (node.type === 'dir' && node.subtree !== undefined) return { treeId: node.subtree };
-  return { node };
+  if (node.type === 'dir' && node.subtree !== undefined) {
+    return { root: { treeId: node.subtree }, rootDir: { node, loc: subPath } };
+  }
+  return { root: { node } };
 }
 
 async function createOther(target: string, other: PlannedOther, meta: MetaContext): Promise<boolean> {

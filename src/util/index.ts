@@ -9,3 +9,4 @@ export { forEachLimit, forEachQueued, mapLimit, Budget, Semaphore } from './conc
 export { WorkerPool, WorkerCrashError, serveWorkerJobs } from './worker-pool.js';
 export { releaseNow, Scratch } from './memory.js';
 export { seededRandom, Reservoir } from './sample.js';
+export { maskCredentials } from './redact.js';

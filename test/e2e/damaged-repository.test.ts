@@ -25,7 +25,7 @@ describe('a damaged repository', () => {
 
   beforeEach(async () => {
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     repo = sb.path('repo');
     expect((await cairn(sb, args('init'))).code).toBe(0);
   });

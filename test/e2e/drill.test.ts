@@ -15,7 +15,7 @@ describe('cairn drill', () => {
   // One repository for all tests (each CLI run costs a Node start); the damaging tests work on copies of it.
   beforeAll(async () => {
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     repo = sb.path('repo');
     tmp = sb.path('tmp');
     fs.mkdirSync(tmp);

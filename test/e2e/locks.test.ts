@@ -13,7 +13,7 @@ describe("another host's old lock", () => {
 
   beforeAll(async () => {
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     sb.write('src/a.txt', 'alpha\n');
     repo = sb.path('repo');
     expect((await cairn(sb, args('init'))).code).toBe(0);

@@ -61,7 +61,7 @@ describe('names that are not valid UTF-8', () => {
   const pw = (): string => sb.path('pw');
   beforeAll(() => {
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     src = makeSource(sb);
   });
   afterAll(() => sb.cleanup());

@@ -55,7 +55,7 @@ function planLines(out: string): string[] {
 
 beforeAll(async () => {
   sb = new Sandbox();
-  sb.write('pw', 'secret\n');
+  sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
   template = sb.path('template');
   const args = (...a: string[]): string[] => ['-r', template, '-p', pw(), '--pack-size', '4', ...a];
   expect((await cairn(sb, args('init'))).code).toBe(0);

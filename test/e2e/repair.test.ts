@@ -60,7 +60,7 @@ async function snapshotsJSON(repo: string): Promise<{ id: string; tags?: string[
 
 beforeAll(async () => {
   sb = new Sandbox();
-  sb.write('pw', 'secret\n');
+  sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
   template = sb.path('template');
   expect((await cairn(sb, args(template, 'init'))).code).toBe(0);
   sb.write('src/keep/a.txt', 'kept\n');

@@ -39,7 +39,7 @@ describe('S3 repositories end to end (s3rver, rclone, restic)', () => {
   beforeAll(async () => {
     srv = await startS3rver();
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     sb.write('src/a.txt', 'hello s3\n');
     sb.write('src/dir/b.bin', randomData(3 * 1024 * 1024 + 5, 7));
     sb.write('src/dir/empty', '');

@@ -24,7 +24,7 @@ describe('cairn over SFTP (OpenSSH sshd)', () => {
     srv = await startSshd();
     sb = new Sandbox();
     srv.installInto(sb.home);
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600); // an open password file draws a warning
     sb.write('src/a.txt', 'hello over ssh\n');
     sb.write('src/empty', '');
     sb.write('src/deep/er/random.bin', randomData(3 * 1024 * 1024 + 5, 7));

@@ -13,13 +13,15 @@ const TMP_PREFIX = '.tmp-';
 /**
  * A repository in a local folder, in restic's "default" layout: `config`, `keys/`, `snapshots/`, `index/`,
  * `locks/` and `data/XX/<id>`. Files are written to a temp file in the target folder, synced and renamed, so a
- * reader never sees a partial file; they end up read-only (0400) like restic's.
+ * reader never sees a partial file; they end up read-only (0400) like restic's. When `config` is group-readable, the
+ * repository is shared with a group, and new files are 0440 and new folders 0770 (as restic 0.14 does).
  */
 export class LocalBackend implements Backend {
   readonly location: string;
   /** Two transfers at a time, restic's local.connections default: one pack's fsync overlaps the next write. */
   readonly connections = 2;
   private readonly root: string;
+  private shared: Promise<boolean> | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -137,11 +139,24 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /** Whether `config` is group-readable; asked again until the config exists. */
+  private groupShared(): Promise<boolean> {
+    this.shared ??= fs.stat(path.join(this.root, 'config')).then(
+      (st) => (st.mode & 0o040) !== 0,
+      () => {
+        this.shared = undefined;
+        return false;
+      },
+    );
+    return this.shared;
+  }
+
   async write(h: Handle, data: Uint8Array): Promise<void> {
     const dir = this.dirOf(h);
     const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      const shared = await this.groupShared();
+      await fs.mkdir(dir, { recursive: true, mode: shared ? 0o770 : 0o700 });
       const file = await fs.open(tmp, 'wx', 0o600);
       try {
         await file.writeFile(data);
@@ -149,7 +164,7 @@ export class LocalBackend implements Backend {
       } finally {
         await file.close();
       }
-      await fs.chmod(tmp, 0o400);
+      await fs.chmod(tmp, shared ? 0o440 : 0o400);
       await fs.rename(tmp, this.pathOf(h));
       await syncDir(dir);
     } catch (err) {

@@ -15,7 +15,6 @@ export {
   parseRestLocation,
   checkRestOptions,
   restConnections,
-  stripCredentials,
   REST_OPTIONS,
 } from './location.js';
 export { DEFAULT_CONNECTIONS } from './location.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../core/index.js';
-import { parseRestLocation, stripCredentials } from './location.js';
+import { parseRestLocation } from './location.js';
 
 const parse = (url: string, options: Record<string, string> = {}, env: Record<string, string> = {}) =>
   parseRestLocation(url, options, env);
@@ -92,12 +92,5 @@ describe('parseRestLocation', () => {
 
   it('rejects malformed percent-encoding in credentials', () => {
     expect(invalid(() => parse('rest:http://u:%zz@h/'))).toMatch(/percent-encoding/);
-  });
-});
-
-describe('stripCredentials', () => {
-  it('removes user:pass@ from a URL', () => {
-    expect(stripCredentials('rest:http://u:p@h:1/x')).toBe('rest:http://h:1/x');
-    expect(stripCredentials('rest:http://h:1/x')).toBe('rest:http://h:1/x');
   });
 });

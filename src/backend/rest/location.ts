@@ -67,34 +67,28 @@ function credentials(url: URL, env: Env): Credentials {
   };
 }
 
-/** Removes `user:pass@` from a URL-ish string, for messages about URLs that did not parse. */
-export function stripCredentials(s: string): string {
-  return s.replace(/\/\/[^/@]*@/, '//');
-}
-
 function splitUrl(raw: string): URL {
   if (!raw.startsWith('rest:')) {
-    throw invalid(`A REST repository URL starts with "rest:", which ${stripCredentials(raw)} does not.`);
+    throw invalid(`A REST repository URL starts with "rest:", which ${raw} does not.`);
   }
   const rest = raw.slice('rest:'.length);
-  const shown = stripCredentials(raw);
-  if (/^http\+unix:/i.test(rest)) throw invalid(`REST over a unix socket (${shown}) is not supported.`);
+  if (/^http\+unix:/i.test(rest)) throw invalid(`REST over a unix socket (${raw}) is not supported.`);
   if (!/^https?:\/\//i.test(rest)) {
-    throw invalid(`The REST URL ${shown} must look like rest:http(s)://[user:pass@]host[:port]/[path/].`);
+    throw invalid(`The REST URL ${raw} must look like rest:http(s)://host[:port]/[path/] (user:password@ may precede the host).`);
   }
   let url: URL;
   try {
     url = new URL(rest);
   } catch {
-    throw invalid(`The REST URL ${shown} is not a valid URL.`);
+    throw invalid(`The REST URL ${raw} is not a valid URL.`);
   }
-  if (url.hostname === '') throw invalid(`The REST URL ${shown} names no host.`);
+  if (url.hostname === '') throw invalid(`The REST URL ${raw} names no host.`);
   if (url.search !== '' || url.hash !== '')
-    throw invalid(`The REST URL ${shown} must not have a query or fragment.`);
+    throw invalid(`The REST URL ${raw} must not have a query or fragment.`);
   // The URL parser silently resolves dot segments (also percent-encoded ones), so look at the raw path.
   const rawPath = rest.replace(/^https?:\/\/[^/]*/i, '').replace(/[?#].*$/, '');
   if (rawPath.split('/').some((s) => /^(\.|%2e){1,2}$/i.test(s))) {
-    throw invalid(`The path in the REST URL ${shown} must not contain "." or "..".`);
+    throw invalid(`The path in the REST URL ${raw} must not contain "." or "..".`);
   }
   return url;
 }

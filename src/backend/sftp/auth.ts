@@ -13,12 +13,28 @@ export interface AuthPlan {
   describe: string;
 }
 
-type Loaded = { kind: 'key'; key: ParsedKey } | { kind: 'missing' } | { kind: 'encrypted' };
+type Loaded =
+  | { kind: 'key'; key: ParsedKey }
+  | { kind: 'missing' }
+  | { kind: 'encrypted' }
+  | { kind: 'unprotected'; mode: number };
+
+/** OpenSSH's rule (sshkey_perm_ok): a private key of ours that group or others may read or write is not used. */
+function unprotectedMode(st: { uid: number; mode: number }): number | undefined {
+  return st.uid === process.getuid?.() && (st.mode & 0o077) !== 0 ? st.mode & 0o777 : undefined;
+}
 
 async function loadKey(file: string): Promise<Loaded> {
   let data: Buffer;
   try {
-    data = await fs.readFile(file);
+    const handle = await fs.open(file, 'r');
+    try {
+      const mode = unprotectedMode(await handle.stat());
+      if (mode !== undefined) return { kind: 'unprotected', mode };
+      data = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return { kind: 'missing' };
     throw new CairnError('access-denied', `The SSH key ${file} cannot be read: ${(err as Error).message}.`, {
@@ -49,9 +65,18 @@ function encryptedError(file: string): CairnError {
   );
 }
 
+function unprotectedError(file: string, mode: number): CairnError {
+  return new CairnError(
+    'access-denied',
+    `The SSH key ${file} is readable by others (mode 0${mode.toString(8)}), so it is not used, as OpenSSH refuses ` +
+      `it too; run chmod 600 ${file}.`,
+  );
+}
+
 /**
  * Chooses how to log in, as OpenSSH would without a config file: `-o sftp.key` alone if given; else ssh-agent (if
- * SSH_AUTH_SOCK is set), then each default key file that exists and is not passphrase-protected.
+ * SSH_AUTH_SOCK is set), then each default key file that exists, is not passphrase-protected and is not open to
+ * others.
  */
 export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
   const username = config.user;
@@ -61,6 +86,7 @@ export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
     if (loaded.kind === 'missing')
       throw new CairnError('invalid-argument', `The key file -o sftp.key=${file} does not exist.`);
     if (loaded.kind === 'encrypted') throw encryptedError(file);
+    if (loaded.kind === 'unprotected') throw unprotectedError(file, loaded.mode);
     return { methods: [{ type: 'publickey', username, key: loaded.key }], describe: `the key ${file}` };
   }
   const methods: AuthMethod[] = [];
@@ -70,14 +96,17 @@ export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
     names.push('the keys of ssh-agent');
   }
   let encrypted: string | undefined;
+  let unprotected: CairnError | undefined;
   for (const file of config.keyFiles) {
     const loaded = await loadKey(file);
     if (loaded.kind === 'key') {
       methods.push({ type: 'publickey', username, key: loaded.key });
       names.push(`the key ${file}`);
     } else if (loaded.kind === 'encrypted') encrypted ??= file;
+    else if (loaded.kind === 'unprotected') unprotected ??= unprotectedError(file, loaded.mode);
   }
   if (methods.length === 0) {
+    if (unprotected) throw unprotected;
     if (encrypted) throw encryptedError(encrypted);
     const looked = config.keyFiles.length ? config.keyFiles.join(', ') : '~/.ssh (HOME is not set)';
     throw new CairnError(

@@ -43,7 +43,7 @@ export async function fromRepoOpenOptions(ctx: CommandContext, flags: FromRepoFl
   const { stdin, stderr } = ctx.io;
   const password: PasswordSource = {
     configured: async () => {
-      if (pw !== undefined) return loadPassword(pw);
+      if (pw !== undefined) return loadPassword(pw, ctx.secretContext());
       if (stdin.isTTY) return undefined;
       throw new CairnError('invalid-argument', NO_SOURCE_PASSWORD);
     },

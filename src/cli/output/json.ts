@@ -1,5 +1,6 @@
 /** restic-compatible JSON shapes of snapshots, nodes and keys. */
 import type { Snapshot, StoredSnapshot, TreeNode } from '../../core/index.js';
+import { maskCredentials } from '../../util/index.js';
 import { goModeString } from './format.js';
 
 /** restic's field order for a snapshot document; empty optional fields are left out as restic does. */
@@ -73,12 +74,13 @@ export function lsNodeJSON(path: string, node: TreeNode): Record<string, unknown
 /** JSON.rawJSON (Node ≥ 21, not yet in TypeScript's lib): JSON.stringify writes the text as it is. */
 const rawJSON = (JSON as unknown as { rawJSON: (this: void, text: string) => unknown }).rawJSON;
 
-/** A bigint (inode, device id) as its exact digits, as Go writes a uint64. */
-function exactBigints(_key: string, value: unknown): unknown {
+/** A bigint (inode, device id) as its exact digits, as Go writes a uint64; no string shows a URL's password. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return maskCredentials(value);
   return typeof value === 'bigint' ? rawJSON(value.toString()) : value;
 }
 
 /** JSON for one line of output. */
 export function jsonLine(value: unknown): string {
-  return `${JSON.stringify(value, exactBigints)}\n`;
+  return `${JSON.stringify(value, jsonValue)}\n`;
 }

@@ -1,5 +1,6 @@
 /** Progress views of one event stream: a terminal status line or restic's JSON message lines. */
 import type { BackupStatus, ProgressEvent, RestoreStatus } from '../../core/index.js';
+import { maskCredentials } from '../../util/index.js';
 import { formatBytes, formatDuration } from './format.js';
 import { jsonLine } from './json.js';
 import { StatusLine } from './status-line.js';
@@ -122,7 +123,8 @@ export class ProgressView {
     }
   };
 
-  warn(message: string): void {
+  warn(text: string): void {
+    const message = maskCredentials(text);
     if (this.settings.json) this.io.stderr.write(jsonLine({ message_type: 'warning', message }));
     else this.stderrLine(`warning: ${message}`);
   }
