@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import { CairnError, errnoCode } from '../core/index.js';
-import { firstLine } from '../app/index.js';
+import { secretFileText, trimSpace } from '../app/index.js';
 import type { RepositoryConfig } from './schema.js';
 
 export async function repositoryPassword(
@@ -14,7 +14,7 @@ export async function repositoryPassword(
   if (repo.password !== undefined) pw = repo.password;
   else if (repo.password_file !== undefined) {
     try {
-      pw = firstLine(await fs.readFile(repo.password_file, 'utf8'));
+      pw = secretFileText(await fs.readFile(repo.password_file));
     } catch (err) {
       throw new CairnError(
         'invalid-argument',
@@ -40,7 +40,7 @@ function runShell(name: string, command: string, signal?: AbortSignal): Promise<
               `The password command of repository ${name} failed (${err.message.split('\n')[0]}).`,
             ),
           );
-        } else resolve(firstLine(stdout));
+        } else resolve(trimSpace(stdout));
       },
     );
   });
