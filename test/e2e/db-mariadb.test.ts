@@ -41,7 +41,7 @@ describe.skipIf(!haveMariaDb())('MariaDB sources and restore targets', () => {
       CREATE PROCEDURE best() SELECT MAX(mark) FROM marks;
       CREATE DATABASE other; CREATE TABLE other.t (x INT); INSERT INTO other.t VALUES (1), (2);
     `);
-    sb.write('pw', 'secret');
+    sb.write('pw', 'secret', 0o600);
     sb.write('media/logo.png', Buffer.alloc(1000, 7));
     sb.write('config/app.ini', 'name=school\n');
     expect((await run(['init'])).code).toBe(0);

@@ -26,7 +26,7 @@ describe.skipIf(!havePostgres())('PostgreSQL sources and restore targets', () =>
       'app',
     );
     pg.sql('CREATE TABLE n (t text); INSERT INTO n VALUES (\'a\'), (\'b\');', 'notes');
-    sb.write('pw', 'secret');
+    sb.write('pw', 'secret', 0o600);
     expect((await run(['init'])).code).toBe(0);
   }, 120_000);
   afterAll(async () => {

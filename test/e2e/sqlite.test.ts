@@ -25,7 +25,7 @@ describe('SQLite source and restore target', () => {
   const run = (args: string[]) => cairn(sb, ['-r', repo, '-p', sb.path('pw'), ...args]);
 
   beforeAll(async () => {
-    sb.write('pw', 'secret');
+    sb.write('pw', 'secret', 0o600);
     fs.mkdirSync(sb.path('app'));
     fs.mkdirSync(sb.path('out'));
     const db = new DatabaseSync(app);
