@@ -15,6 +15,8 @@ export interface ForgetRequest {
   policy: RetentionPolicy;
   groupBy: GroupBy;
   dryRun?: boolean;
+  /** `--allow-empty`: a policy may remove every snapshot of a group (an empty policy is still refused). */
+  allowEmpty?: boolean;
   /** restic's `--unsafe-allow-remove-all`: an empty policy removes every selected snapshot, and a policy may empty a group. */
   unsafeAllowRemoveAll?: boolean;
 }
@@ -66,10 +68,10 @@ function decide(all: StoredSnapshot[], req: ForgetRequest, now: bigint): ForgetG
   return groupSnapshots(selected, req.groupBy).map(({ key, snapshots }) => {
     if (empty) return { key, keep: [], remove: snapshots.toReversed(), reasons: [] };
     const r = applyPolicy(snapshots, req.policy, { now, localOffset: localOffsetSeconds });
-    if (r.keep.length === 0 && !unsafe) {
+    if (r.keep.length === 0 && !unsafe && req.allowEmpty !== true) {
       throw new CairnError(
         'invalid-argument',
-        `refusing to delete the last snapshot of the group "${groupKeyText(key)}" (--unsafe-allow-remove-all allows it).`,
+        `refusing to delete the last snapshot of the group "${groupKeyText(key)}" (--allow-empty allows it).`,
       );
     }
     return { key, ...r };

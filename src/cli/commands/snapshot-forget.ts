@@ -43,6 +43,7 @@ interface ForgetFlags extends FilterFlags {
   dryRun?: boolean;
   prune?: boolean;
   compact?: boolean;
+  allowEmpty?: boolean;
   unsafeAllowRemoveAll?: boolean;
 }
 
@@ -159,6 +160,7 @@ export function registerForget(program: Command, rt: CliRuntime): void {
     .option('-c, --compact', 'use compact output format')
     .option('-g, --group-by <group>', "group snapshots by host, paths and/or tags ('' for no grouping)", 'host,paths')
     .option('-n, --dry-run', 'do not delete anything, only print what would be done')
+    .option('--allow-empty', 'let the policy remove every snapshot of a group (refused without it)')
     .option(
       '--unsafe-allow-remove-all',
       'with a filter and no policy, remove every selected snapshot; let a policy remove all snapshots of a group',
@@ -170,6 +172,7 @@ export function registerForget(program: Command, rt: CliRuntime): void {
         const groupBy = parseGroupBy(flags.groupBy);
         const req: Parameters<typeof forgetSnapshots>[2] = { snapshots: ids, filter: filterFrom(flags), policy, groupBy };
         if (flags.dryRun === true) req.dryRun = true;
+        if (flags.allowEmpty === true) req.allowEmpty = true;
         if (flags.unsafeAllowRemoveAll === true) req.unsafeAllowRemoveAll = true;
         const outcome = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
         if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
