@@ -94,6 +94,7 @@ describe('forget', () => {
       [[], /no policy was specified, no snapshots will be removed/],
       [['--keep-tag', 'nothing-has-this'], /refusing to delete the last snapshot of the group "host.*\(--allow-empty allows it\)/],
       [['--allow-empty'], /no policy was specified, no snapshots will be removed/],
+      [['--keep-last', '1', '--prune', '--max-unused', '100%'], /--max-unused "100%" must be a percentage/],
       [['--keep-last', '1', '--group-by', 'host,day'], /unknown option "day"/],
       [['--unsafe-allow-remove-all'], /not allowed unless a snapshot filter/],
       [['0123456789abcdef'], /no snapshot matched "0123456789abcdef"/],

@@ -11,7 +11,7 @@ import { renderTable } from '../output/table.js';
 import { collect, parseKeepCount, tagList } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
 import type { PruneFlags } from './repository-prune.js';
-import { addPruneOptions, pruneWithFlags } from './repository-prune.js';
+import { addPruneOptions, printPruneResult, pruneRequest } from './repository-prune.js';
 import type { FilterFlags } from './shared.js';
 import { addSnapshotFilterOptions, filterFrom } from './shared.js';
 
@@ -174,11 +174,13 @@ export function registerForget(program: Command, rt: CliRuntime): void {
         if (flags.dryRun === true) req.dryRun = true;
         if (flags.allowEmpty === true) req.allowEmpty = true;
         if (flags.unsafeAllowRemoveAll === true) req.unsafeAllowRemoveAll = true;
-        const outcome = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
-        if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
-        else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
-        // As restic: prune only after snapshots were removed (or would be, in a dry run).
-        if (flags.prune === true && outcome.removed.length > 0) await pruneWithFlags(ctx, flags);
+        if (flags.prune === true) req.prune = pruneRequest(ctx, flags);
+        req.onForgotten = (outcome): void => {
+          if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
+          else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
+        };
+        const { pruned } = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
+        if (pruned) printPruneResult(ctx, pruned);
       }),
     );
 }
