@@ -120,6 +120,9 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
   };
 }
 
+/** Pack bytes to read per worker thread started (fewer bytes, fewer workers; none below this). */
+const BYTES_PER_WORKER = 32 * 1024 * 1024;
+
 /** The read phase with its verifier, which is closed however the phase ends. */
 async function readAll(
   repo: Repository,
@@ -129,7 +132,11 @@ async function readAll(
   concurrency: number,
   workers: number,
 ): Promise<number> {
-  const verifier = workers > 0 ? new WorkerVerifier(repo.codec, workers) : new InlineVerifier(repo.codec);
+  let bytes = 0;
+  for (const size of packs.values()) bytes += size;
+  // A worker costs about as much CPU to start as verifying 30 MiB does: small reads stay in this thread.
+  const useful = Math.min(workers, Math.floor(bytes / BYTES_PER_WORKER));
+  const verifier = useful > 0 ? new WorkerVerifier(repo.codec, useful) : new InlineVerifier(repo.codec);
   try {
     return await readPacks(repo, index, packs, report, concurrency, verifier);
   } finally {
