@@ -27,10 +27,11 @@ export function requireTools() {
  */
 export function timed(argv, env = process.env) {
   spawnSync('sync');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const [secs, kib] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { secs, rssMiB: kib / 1024 };
+  const [secs, kib, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  // CPU time (user + sys) says more than wall time when other processes load the machine.
+  return { secs, rssMiB: kib / 1024, cpuSecs: user + sys };
 }
 
 /** The pristine dataset of this kind ('app' or 'tiny'), generated once and kept in the work folder. */
@@ -73,7 +74,7 @@ export function median(xs) {
 export function printRound(label, result) {
   const line = Object.entries(result).map(([k, v]) => {
     const server = v.serverCpu === undefined ? '' : ` (server CPU ${v.serverCpu.toFixed(1)}s)`;
-    return `${k} ${v.secs.toFixed(2)}s/${v.rssMiB.toFixed(0)}MiB${server}`;
+    return `${k} ${v.secs.toFixed(2)}s/${v.cpuSecs.toFixed(2)}s CPU/${v.rssMiB.toFixed(0)}MiB${server}`;
   });
   console.log(`${label}: ${line.join(', ')}`);
 }
@@ -81,15 +82,18 @@ export function printRound(label, result) {
 /** Medians of `a` and `b` per step, their ratio a/b, and the peak RSS of each. */
 export function printTable(title, names, samples) {
   const [a, b] = names;
-  console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; peak RSS in MiB):`);
-  const cols = ['step'.padEnd(18), a, b, 'ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
+  console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; CPU = user + sys; peak RSS in MiB):`);
+  const cols = ['step'.padEnd(18), a, b, 'ratio', `CPU ${a}`, `CPU ${b}`, 'CPU ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
   console.log(cols.map((c, i) => (i ? c.padStart(12) : c)).join(''));
   for (const step of Object.keys(samples[a][0])) {
     const x = median(samples[a].map((s) => s[step].secs));
     const y = median(samples[b].map((s) => s[step].secs));
     const xm = Math.max(...samples[a].map((s) => s[step].rssMiB));
     const ym = Math.max(...samples[b].map((s) => s[step].rssMiB));
-    const row = [x.toFixed(2), y.toFixed(2), (x / y).toFixed(2), xm.toFixed(0), ym.toFixed(0), (xm / ym).toFixed(2)];
+    const xc = median(samples[a].map((s) => s[step].cpuSecs));
+    const yc = median(samples[b].map((s) => s[step].cpuSecs));
+    const row = [x, y, x / y, xc, yc, xc / yc].map((v) => v.toFixed(2));
+    row.push(xm.toFixed(0), ym.toFixed(0), (xm / ym).toFixed(2));
     console.log(step.padEnd(18) + row.map((v) => v.padStart(12)).join(''));
   }
 }

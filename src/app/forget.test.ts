@@ -60,11 +60,17 @@ describe('forgetSnapshots', () => {
 
   it('refuses, before deleting anything, a policy that empties a group; the unsafe flag allows it', async () => {
     await expect(forget({ policy: { tags: [['none']] } })).rejects.toThrow(
-      /refusing to delete the last snapshot of the group "host a, path \[\/data\]"/,
+      /refusing to delete the last snapshot of the group "host a, path \[\/data\]" \(--allow-empty allows it\)/,
     );
     expect(await snapshotFiles()).toHaveLength(4);
     await forget({ policy: { tags: [['none']] }, unsafeAllowRemoveAll: true });
     expect(await snapshotFiles()).toEqual([]);
+  });
+
+  it('--allow-empty lets a policy empty a group, and nothing more: an empty policy is still refused', async () => {
+    await expect(forget({ allowEmpty: true })).rejects.toThrow(/no policy was specified/);
+    await forget({ policy: { tags: [['none']] }, filter: { hosts: ['a'] }, allowEmpty: true });
+    expect(await snapshotFiles()).toEqual([ids[3]]);
   });
 
   it('with an empty policy refuses, or with the unsafe flag and a filter removes every selected snapshot', async () => {

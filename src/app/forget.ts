@@ -1,10 +1,12 @@
 import type { Id, StoredSnapshot } from '../core/index.js';
 import { CairnError, throwIfAborted } from '../core/index.js';
 import type { GroupBy, GroupKey, KeepReason, RetentionPolicy } from '../maintenance/index.js';
-import { applyPolicy, groupSnapshots, isEmptyPolicy } from '../maintenance/index.js';
+import type { PruneResult } from '../maintenance/index.js';
+import { applyPolicy, groupSnapshots, isEmptyPolicy, prune } from '../maintenance/index.js';
 import { filterSnapshots, findSnapshot, listSnapshots, localOffsetSeconds } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
+import type { PruneRequest } from './prune.js';
 import type { SnapshotFilter } from './snapshots.js';
 import { compactFilter } from './snapshots.js';
 
@@ -15,8 +17,14 @@ export interface ForgetRequest {
   policy: RetentionPolicy;
   groupBy: GroupBy;
   dryRun?: boolean;
+  /** `--allow-empty`: a policy may remove every snapshot of a group (an empty policy is still refused). */
+  allowEmpty?: boolean;
   /** restic's `--unsafe-allow-remove-all`: an empty policy removes every selected snapshot, and a policy may empty a group. */
   unsafeAllowRemoveAll?: boolean;
+  /** `--prune`: once snapshots were removed (or would be, in a dry run), prune in the same session, under the same lock. */
+  prune?: PruneRequest;
+  /** Called with the decisions once the snapshots are removed, before any pruning (front ends print them then). */
+  onForgotten?: (outcome: ForgetOutcome) => void;
 }
 
 export interface ForgetGroup {
@@ -33,6 +41,8 @@ export interface ForgetOutcome {
   /** The snapshots removed (or, with dryRun, that would be), sorted by id. */
   removed: Id[];
   dryRun: boolean;
+  /** What `prune` did, when it ran. */
+  pruned?: PruneResult;
 }
 
 export const EMPTY_POLICY_MESSAGE = 'no policy was specified, no snapshots will be removed.';
@@ -66,10 +76,10 @@ function decide(all: StoredSnapshot[], req: ForgetRequest, now: bigint): ForgetG
   return groupSnapshots(selected, req.groupBy).map(({ key, snapshots }) => {
     if (empty) return { key, keep: [], remove: snapshots.toReversed(), reasons: [] };
     const r = applyPolicy(snapshots, req.policy, { now, localOffset: localOffsetSeconds });
-    if (r.keep.length === 0 && !unsafe) {
+    if (r.keep.length === 0 && !unsafe && req.allowEmpty !== true) {
       throw new CairnError(
         'invalid-argument',
-        `refusing to delete the last snapshot of the group "${groupKeyText(key)}" (--unsafe-allow-remove-all allows it).`,
+        `refusing to delete the last snapshot of the group "${groupKeyText(key)}" (--allow-empty allows it).`,
       );
     }
     return { key, ...r };
@@ -109,7 +119,15 @@ export async function forgetSnapshots(deps: AppDeps, opts: OpenOptions, req: For
           await repo.removeUnpacked('snapshots', id);
         }
       }
-      return { groups, removed: doomed, dryRun };
+      const outcome: ForgetOutcome = { groups, removed: doomed, dryRun };
+      req.onForgotten?.(outcome);
+      // As restic: prune only when snapshots went, and with the repository already open (one key derivation) and
+      // locked (nobody can add a snapshot using the data between the two steps).
+      if (req.prune !== undefined && doomed.length > 0) {
+        await repo.loadIndex();
+        outcome.pruned = await prune(repo, { ...req.prune, signal });
+      }
+      return outcome;
     },
     { readOnly: dryRun },
   );

@@ -1,11 +1,14 @@
+import os from 'node:os';
 import type { Id, ProgressListener } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import type { AffectedPath } from './check-affected.js';
 import { findAffected } from './check-affected.js';
+import type { CheckIndex } from './check-index.js';
 import { loadCheckIndex } from './check-index.js';
 import { checkPackFiles, checkPackHeaders, judgeWrongSizes } from './check-packs.js';
 import { readPacks } from './check-read-data.js';
 import { CheckReport } from './check-report.js';
+import { InlineVerifier, WorkerVerifier } from './pack-verifier.js';
 import { checkSnapshotsAndTrees } from './check-trees.js';
 import { parseReadDataSubset, selectPacks } from './read-data-subset.js';
 
@@ -16,8 +19,10 @@ export interface CheckOptions {
   readDataSubset?: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
-  /** Whole packs read at the same time (default 3); memory is about this many pack sizes. */
+  /** Whole packs read at the same time (default: workers + 1, at least 3); memory is about this many pack sizes. */
   readConcurrency?: number;
+  /** Threads that hash packs and open their blobs for --read-data (default: one per core; 0: this thread). */
+  workers?: number;
   /** Index files, pack headers, snapshots and trees loaded at the same time (default 8). */
   concurrency?: number;
   /** Source of randomness for the random subsets, in [0, 1) (tests pass a fixed one). */
@@ -59,10 +64,14 @@ export interface CheckResult {
  * Problems are reported, not thrown; it throws only for a bad option, an interruption ('interrupted') or when the
  * repository cannot be listed at all. The caller holds the (non-exclusive) lock.
  */
+/** Worker threads load compiled .js modules only; under vitest (.ts sources) everything runs in this thread. */
+const CAN_USE_WORKERS = import.meta.url.endsWith('.js');
+
 export async function check(repo: Repository, opts: CheckOptions = {}): Promise<CheckResult> {
   const subset = opts.readDataSubset === undefined ? undefined : parseReadDataSubset(opts.readDataSubset);
   const concurrency = Math.max(1, opts.concurrency ?? 8);
-  const readConcurrency = Math.max(1, opts.readConcurrency ?? 3);
+  const workers = CAN_USE_WORKERS ? Math.max(0, opts.workers ?? os.availableParallelism()) : 0;
+  const readConcurrency = Math.max(1, opts.readConcurrency ?? Math.max(3, workers + 1));
   const report = new CheckReport(opts.signal, opts.onProgress);
   report.throwIfAborted();
 
@@ -85,7 +94,7 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
   const walk = await report.phase(() => checkSnapshotsAndTrees(repo, index, report, concurrency));
   // Without --read-data(-subset) nothing is read: no read phase is reported, so no front end says it read data.
   const reading = subset !== undefined || opts.readData === true;
-  const bytesRead = reading ? await report.phase(() => readPacks(repo, index, toRead, report, readConcurrency)) : 0;
+  const bytesRead = reading ? await report.phase(() => readAll(repo, index, toRead, report, readConcurrency, workers)) : 0;
   // Only when something is damaged or missing: then walk again to name what it breaks.
   const limit = Math.max(0, opts.affectedLimit ?? 100);
   const affected = report.blobsAtRisk
@@ -109,4 +118,28 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
       bytesRead,
     },
   };
+}
+
+/** Pack bytes to read per worker thread started (fewer bytes, fewer workers; none below this). */
+const BYTES_PER_WORKER = 32 * 1024 * 1024;
+
+/** The read phase with its verifier, which is closed however the phase ends. */
+async function readAll(
+  repo: Repository,
+  index: CheckIndex,
+  packs: ReadonlyMap<Id, number>,
+  report: CheckReport,
+  concurrency: number,
+  workers: number,
+): Promise<number> {
+  let bytes = 0;
+  for (const size of packs.values()) bytes += size;
+  // A worker costs about as much CPU to start as verifying 30 MiB does: small reads stay in this thread.
+  const useful = Math.min(workers, Math.floor(bytes / BYTES_PER_WORKER));
+  const verifier = useful > 0 ? new WorkerVerifier(repo.codec, useful) : new InlineVerifier(repo.codec);
+  try {
+    return await readPacks(repo, index, packs, report, concurrency, verifier);
+  } finally {
+    await verifier.close();
+  }
 }

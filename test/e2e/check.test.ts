@@ -11,7 +11,10 @@ import { Sandbox, cairn, randomData, restic } from '../harness/cli.js';
 
 function packFiles(repo: string): string[] {
   const data = path.join(repo, 'data');
-  return fs.readdirSync(data).flatMap((d) => fs.readdirSync(path.join(data, d)).map((f) => path.join(data, d, f))).sort();
+  return fs
+    .readdirSync(data)
+    .flatMap((d) => fs.readdirSync(path.join(data, d)).map((f) => path.join(data, d, f)))
+    .sort();
 }
 
 function flip(file: string, offset: number): void {
@@ -68,7 +71,9 @@ describe('cairn check', () => {
     expect(lines.filter((l) => l.includes(file('flip.txt')))).toHaveLength(1);
     expect(lines).toHaveLength(6);
     expect(lines.find((l) => l.includes(file('flip.txt')))).toMatch(
-      new RegExp(`^snapshot [0-9a-f]{8}: .* uses damaged data blob [0-9a-f]{64} \\(pack ${id('flip.txt')}\\)$`),
+      new RegExp(
+        `^snapshot [0-9a-f]{8}: .* uses damaged data blob [0-9a-f]{64} \\(pack ${id('flip.txt')}\\)$`,
+      ),
     );
     expect(lines.find((l) => l.includes(file('gone.txt')))).toContain(`of missing pack ${id('gone.txt')}`);
     expect(lines.find((l) => l.includes(file('cut.txt')))).toContain(`of damaged pack ${id('cut.txt')}`);
@@ -77,8 +82,34 @@ describe('cairn check', () => {
     const json = await cairn(sb, args('--json', 'check', '--read-data'));
     expect(json.code).toBe(1);
     const summary = JSON.parse(json.stdout.trim().split('\n').at(-1)) as Record<string, unknown>;
-    expect(summary).toMatchObject({ message_type: 'summary', affected_total: 6, missing_packs: [id('gone.txt')] });
+    expect(summary).toMatchObject({
+      message_type: 'summary',
+      affected_total: 6,
+      missing_packs: [id('gone.txt')],
+    });
     expect(summary['broken_packs']).toEqual([id('cut.txt'), id('flip.txt')].sort());
+  });
+
+  it('with more than 64 MiB to read (verified in two worker threads) names each damaged pack and blob', async () => {
+    expect((await cairn(sb, args('init'))).code).toBe(0);
+    for (let i = 0; i < 7; i++) sb.write(`src/big-${i}.bin`, randomData(10 << 20, 40 + i));
+    expect((await cairn(sb, args('backup', '-q', sb.path('src')))).code).toBe(0);
+    const healthy = await cairn(sb, args('check', '--read-data'));
+    expect(healthy.code, healthy.stderr).toBe(0);
+    const data = packFiles(repo).filter((f) => fs.statSync(f).size > 1 << 20);
+    expect(data.length).toBeGreaterThan(3);
+    const damaged = [data[0]!, data[2]!];
+    for (const f of damaged) flip(f, 100);
+
+    const r = await cairn(sb, args('check', '--read-data'));
+    expect(r.code).toBe(1);
+    expect(named(r.stderr, /error: pack ([0-9a-f]{64}): ID does not match/g)).toEqual(
+      damaged.map((f) => path.basename(f)).sort(),
+    );
+    expect(named(r.stderr, /error: pack ([0-9a-f]{64}): blob [0-9a-f]{64}: /g)).toEqual(
+      damaged.map((f) => path.basename(f)).sort(),
+    );
+    expect(r.stderr.match(/: blob [0-9a-f]{64}: /g)).toHaveLength(2);
   });
 
   it.runIf(RESTIC !== undefined)('--read-data-subset n/t reads the packs restic 0.14 reads', async () => {
@@ -132,7 +163,8 @@ describe('cairn check', () => {
     sb.write('src/a.txt', 'a');
     expect((await cairn(sb, args('--no-cache', 'backup', sb.path('src')))).code).toBe(0);
     const cacheRoot = sb.path('cache');
-    const cached = (): string[] => (fs.existsSync(cacheRoot) ? (fs.readdirSync(cacheRoot, { recursive: true }) as string[]) : []);
+    const cached = (): string[] =>
+      fs.existsSync(cacheRoot) ? (fs.readdirSync(cacheRoot, { recursive: true }) as string[]) : [];
 
     const plain = await cairn(sb, args('--cache-dir', cacheRoot, 'check'));
     expect(plain.code).toBe(0);

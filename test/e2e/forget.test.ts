@@ -92,7 +92,9 @@ describe('forget', () => {
       [['--keep-daily', '-2'], /--keep-daily "-2" must be a whole number, or -1/],
       [['--keep-within', '7x'], /--keep-within "7x" is not a duration/],
       [[], /no policy was specified, no snapshots will be removed/],
-      [['--keep-tag', 'nothing-has-this'], /refusing to delete the last snapshot of the group "host/],
+      [['--keep-tag', 'nothing-has-this'], /refusing to delete the last snapshot of the group "host.*\(--allow-empty allows it\)/],
+      [['--allow-empty'], /no policy was specified, no snapshots will be removed/],
+      [['--keep-last', '1', '--prune', '--max-unused', '100%'], /--max-unused "100%" must be a percentage/],
       [['--keep-last', '1', '--group-by', 'host,day'], /unknown option "day"/],
       [['--unsafe-allow-remove-all'], /not allowed unless a snapshot filter/],
       [['0123456789abcdef'], /no snapshot matched "0123456789abcdef"/],
@@ -104,6 +106,14 @@ describe('forget', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    expect(snapshotFiles(repo)).toHaveLength(7);
+  });
+
+  it('--allow-empty lets a policy remove every snapshot of a group', async () => {
+    const r = await cairn(sb, args('forget', '--keep-tag', 'nothing-has-this', '--allow-empty', '--dry-run'), { env: TZ });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('remove 6 snapshots:');
+    expect(r.stdout).toContain('remove 1 snapshots:');
     expect(snapshotFiles(repo)).toHaveLength(7);
   });
 

@@ -117,7 +117,8 @@ export function addPruneOptions(cmd: Command): Command {
 }
 
 /** Runs prune with these flags and prints its plan and result. */
-export async function pruneWithFlags(ctx: CommandContext, flags: PruneFlags): Promise<void> {
+/** prune's request from its flags, printing its steps and plan as it goes (not with --json). */
+export function pruneRequest(ctx: CommandContext, flags: PruneFlags): PruneRequest {
   const req: PruneRequest = {
     maxUnused: parseMaxUnused(flags.maxUnused),
     onStep: (m) => {
@@ -134,9 +135,17 @@ export async function pruneWithFlags(ctx: CommandContext, flags: PruneFlags): Pr
   req.onPlan = (plan) => {
     if (!ctx.json) ctx.write(pruneText(plan));
   };
-  const result = await runPrune(ctx.deps(), await ctx.openOptions(), req);
+  return req;
+}
+
+/** prune's last words: its JSON summary, or the dry run's line. */
+export function printPruneResult(ctx: CommandContext, result: PruneResult): void {
   if (ctx.json) ctx.printJSON(pruneJSON(result));
   else if (result.dryRun) ctx.print('dry run: nothing was changed');
+}
+
+async function pruneWithFlags(ctx: CommandContext, flags: PruneFlags): Promise<void> {
+  printPruneResult(ctx, await runPrune(ctx.deps(), await ctx.openOptions(), pruneRequest(ctx, flags)));
 }
 
 export function registerPrune(program: Command, rt: CliRuntime): void {

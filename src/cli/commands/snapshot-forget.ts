@@ -11,7 +11,7 @@ import { renderTable } from '../output/table.js';
 import { collect, parseKeepCount, tagList } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
 import type { PruneFlags } from './repository-prune.js';
-import { addPruneOptions, pruneWithFlags } from './repository-prune.js';
+import { addPruneOptions, printPruneResult, pruneRequest } from './repository-prune.js';
 import type { FilterFlags } from './shared.js';
 import { addSnapshotFilterOptions, filterFrom } from './shared.js';
 
@@ -43,6 +43,7 @@ interface ForgetFlags extends FilterFlags {
   dryRun?: boolean;
   prune?: boolean;
   compact?: boolean;
+  allowEmpty?: boolean;
   unsafeAllowRemoveAll?: boolean;
 }
 
@@ -159,6 +160,7 @@ export function registerForget(program: Command, rt: CliRuntime): void {
     .option('-c, --compact', 'use compact output format')
     .option('-g, --group-by <group>', "group snapshots by host, paths and/or tags ('' for no grouping)", 'host,paths')
     .option('-n, --dry-run', 'do not delete anything, only print what would be done')
+    .option('--allow-empty', 'let the policy remove every snapshot of a group (refused without it)')
     .option(
       '--unsafe-allow-remove-all',
       'with a filter and no policy, remove every selected snapshot; let a policy remove all snapshots of a group',
@@ -170,12 +172,15 @@ export function registerForget(program: Command, rt: CliRuntime): void {
         const groupBy = parseGroupBy(flags.groupBy);
         const req: Parameters<typeof forgetSnapshots>[2] = { snapshots: ids, filter: filterFrom(flags), policy, groupBy };
         if (flags.dryRun === true) req.dryRun = true;
+        if (flags.allowEmpty === true) req.allowEmpty = true;
         if (flags.unsafeAllowRemoveAll === true) req.unsafeAllowRemoveAll = true;
-        const outcome = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
-        if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
-        else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
-        // As restic: prune only after snapshots were removed (or would be, in a dry run).
-        if (flags.prune === true && outcome.removed.length > 0) await pruneWithFlags(ctx, flags);
+        if (flags.prune === true) req.prune = pruneRequest(ctx, flags);
+        req.onForgotten = (outcome): void => {
+          if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
+          else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
+        };
+        const { pruned } = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
+        if (pruned) printPruneResult(ctx, pruned);
       }),
     );
 }
