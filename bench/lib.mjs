@@ -22,15 +22,16 @@ export function requireTools() {
 }
 
 /**
- * Runs a command under GNU time; returns seconds and peak RSS in MiB. Dirty pages of earlier steps (dataset copies,
- * restores) are flushed first, so that no run pays for another's writeback.
+ * Runs a command under GNU time; returns seconds, CPU seconds (user + system, its children included), peak RSS in
+ * MiB and its standard output. Dirty pages of earlier steps (dataset copies, restores) are flushed first, so that no
+ * run pays for another's writeback.
  */
 export function timed(argv, env = process.env) {
   spawnSync('sync');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  const [secs, kib] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
-  return { secs, rssMiB: kib / 1024 };
+  const [secs, kib, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { secs, cpu: user + sys, rssMiB: kib / 1024, stdout: r.stdout };
 }
 
 /** The pristine dataset of this kind ('app' or 'tiny'), generated once and kept in the work folder. */
