@@ -5,6 +5,7 @@
 //   node dataset.mjs tiny DIR       200,000 tiny files (100-2000 bytes)
 //   node dataset.mjs mutate DIR [N] deterministic ~5% change to a `generate` tree; N = 2, 3… applies the Nth
 //                                   of a series of such changes (other files, new names, a day later each)
+//   node dataset.mjs dump FILE [N]  one N MiB (default 256) SQL dump like mariadb-dump's (FILE - : standard output)
 //
 // Everything (names, sizes, contents, mtimes) derives from DATASET_SEED
 // (default "bench-v1"): two runs give byte-identical trees.
@@ -449,11 +450,22 @@ function mutate(root, round = 1) {
   console.log(`mutated ${root}: ${changed} bytes written/appended/inserted (${(changed / MiB).toFixed(1)} MiB), ${deleted} files (${(delBytes / MiB).toFixed(1)} MiB) deleted`);
 }
 
+// The same bytes for the same size, to a file or (FILE `-`) to standard output, like a dump tool.
+function generateDump(file, mib) {
+  const e = { path: 'dump.sql', kind: 'sql', size: mib * MiB, mtime: BASE_TIME };
+  if (file === '-') return writeContent(1, e, e.size);
+  const p = path.resolve(file);
+  const fd = fs.openSync(p, 'w');
+  writeContent(fd, e, e.size);
+  fs.closeSync(fd);
+  console.log(`generated ${p}: ${mib} MiB of SQL`);
+}
+
 const [cmd, dir, n] = process.argv.slice(2);
-const round = n === undefined ? 1 : Number(n);
-if (!dir || !['generate', 'tiny', 'mutate'].includes(cmd) || !(Number.isInteger(round) && round >= 1)) {
-  console.error('usage: node dataset.mjs generate|tiny|mutate DIR [N]');
+const round = n === undefined ? (cmd === 'dump' ? 256 : 1) : Number(n);
+if (!dir || !['generate', 'tiny', 'mutate', 'dump'].includes(cmd) || !(Number.isInteger(round) && round >= 1)) {
+  console.error('usage: node dataset.mjs generate|tiny|mutate DIR [N] | dump FILE [MiB]');
   process.exit(2);
 }
-const root = path.resolve(dir);
-({ generate, tiny: generateTiny, mutate: (d) => mutate(d, round) })[cmd](root);
+if (cmd === 'dump') generateDump(dir, round);
+else ({ generate, tiny: generateTiny, mutate: (d) => mutate(d, round) })[cmd](path.resolve(dir));

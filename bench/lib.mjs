@@ -22,8 +22,9 @@ export function requireTools() {
 }
 
 /**
- * Runs a command under GNU time; returns seconds and peak RSS in MiB. Dirty pages of earlier steps (dataset copies,
- * restores) are flushed first, so that no run pays for another's writeback.
+ * Runs a command under GNU time; returns seconds, CPU seconds (user + system, its children included), peak RSS in
+ * MiB and its standard output. Dirty pages of earlier steps (dataset copies, restores) are flushed first, so that no
+ * run pays for another's writeback.
  */
 export function timed(argv, env = process.env) {
   spawnSync('sync');
@@ -31,7 +32,7 @@ export function timed(argv, env = process.env) {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const [secs, kib, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
   // CPU time (user + sys) says more than wall time when other processes load the machine.
-  return { secs, rssMiB: kib / 1024, cpuSecs: user + sys };
+  return { secs, rssMiB: kib / 1024, cpuSecs: user + sys, stdout: r.stdout };
 }
 
 /** The pristine dataset of this kind ('app' or 'tiny'), generated once and kept in the work folder. */

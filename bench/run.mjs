@@ -2,10 +2,12 @@
 // Local disk: initial backup, no-change backup, backup after ~5% change and full restore. Then maintenance
 // (bench/maintenance.mjs): forget + prune after ten snapshots, and check --read-data. Then the remote part
 // (bench/remote.mjs): both tools through one REST server, and Cairn on s3rver against Cairn on local disk. Last
-// (bench/serve.mjs): serve-repo's peak RSS and upload throughput under N concurrent 64 MiB uploads.
+// (bench/serve.mjs): serve-repo's peak RSS and upload throughput under N concurrent 64 MiB uploads. Then a dump
+// streamed into the repository against the dump tool alone (bench/stream.mjs).
 // Prints medians, the ratios and peak RSS. Needs restic and GNU time (apt packages `restic`, `time`).
 //   BENCH_ROUNDS=2 (pairs)  BENCH_DIR=/tmp/cairn-bench  BENCH_TINY=1 (also 200,000 tiny files)
-//   BENCH_ONLY=local|maintenance|remote|serve (one part; see bench/maintenance.mjs and bench/serve.mjs for their settings)
+//   BENCH_ONLY=local|maintenance|remote|serve|stream (one part; see bench/maintenance.mjs, serve.mjs and stream.mjs for
+//   their settings)
 import fs from 'node:fs';
 import path from 'node:path';
 import { freshCopy, mutate, printRound, printTable, requireTools, rounds, timed, tools, work } from './lib.mjs';
@@ -31,8 +33,8 @@ function runOnce(name, kind) {
 
 requireTools();
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && !['local', 'maintenance', 'remote', 'serve'].includes(only)) {
-  console.error(`bench: BENCH_ONLY must be local, maintenance, remote or serve, not "${only}".`);
+if (only !== undefined && !['local', 'maintenance', 'remote', 'serve', 'stream'].includes(only)) {
+  console.error(`bench: BENCH_ONLY must be local, maintenance, remote, serve or stream, not "${only}".`);
   process.exit(2);
 }
 if (only === undefined || only === 'local') {
@@ -52,3 +54,4 @@ if (only === undefined || only === 'local') {
 if (only === undefined || only === 'maintenance') await import('./maintenance.mjs');
 if (only === undefined || only === 'remote') await import('./remote.mjs');
 if (only === undefined || only === 'serve') await import('./serve.mjs');
+if (only === undefined || only === 'stream') await import('./stream.mjs');

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
 import { errnoCode, fsPathOf, throwIfAborted, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
-import type { Budget } from '../util/index.js';
+import { releaseNow, type Budget } from '../util/index.js';
 import { NOATIME, OPEN_FLAGS, ReplacedError, openError, replacedBy, type ListedFile } from './same-file.js';
 import type { Sealer } from './sealer.js';
 
@@ -115,8 +115,12 @@ export class FileReader {
     });
   }
 
-  /** Chunks a stream (stdin, command output) like a file. */
-  async readStream(stream: AsyncIterable<Uint8Array | string>): Promise<ReadResult> {
+  /**
+   * Chunks a stream (stdin, command output) like a file. With `freshPieces` (see OpenStream), a piece's memory is
+   * freed as soon as it is copied: otherwise hundreds of MiB of 64 KiB pipe buffers wait for V8's collector, which
+   * then marks the heap every few dozen MiB (a 256 MiB dump: 20 markings instead of 6, ~0.8 s more CPU of ~5 s).
+   */
+  async readStream(stream: AsyncIterable<Uint8Array | string>, freshPieces = false): Promise<ReadResult> {
     const it = stream[Symbol.asyncIterator]();
     let piece: Buffer | undefined;
     let used = 0;
@@ -132,6 +136,10 @@ export class FileReader {
         const n = Math.min(max, piece.length - used);
         piece.copy(arena, offset, used, used + n);
         used += n;
+        if (freshPieces && used === piece.length && piece.byteOffset === 0 && piece.length === piece.buffer.byteLength) {
+          releaseNow(piece.buffer);
+          piece = undefined;
+        }
         return n;
       });
     } finally {

@@ -79,10 +79,10 @@ export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: Tree
  * written. Missing metadata is made up as restic does for stdin (see StreamEntry).
  */
 async function readStream(ctx: WalkContext, entry: StreamEntry, data: PendingChild['data'] & object): Promise<TreeNode> {
-  const { stream, done } = entry.open(ctx.signal);
+  const { stream, done, freshPieces } = entry.open(ctx.signal);
   ctx.current.add(entry.path);
   try {
-    const [res] = await Promise.all([ctx.reader.readStream(stream), done]);
+    const [res] = await Promise.all([ctx.reader.readStream(stream, freshPieces === true), done]);
     checkRunning(ctx);
     Object.assign(data, res.stats);
     const time = formatTime(entry.mtimeNs ?? ctx.clock.nowNs());

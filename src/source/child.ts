@@ -59,7 +59,8 @@ export function startCommand(command: string, args: string[], signalOrOptions?: 
   };
   o.signal?.addEventListener('abort', kill, { once: true });
   if (o.signal?.aborted) kill();
-  return { stream: child.stdout!, done, kill };
+  // Nothing but the reader takes the output (no 'data' listener), and each pipe read is a new buffer.
+  return { stream: child.stdout!, done, kill, freshPieces: true };
 }
 
 export interface CommandResult {
