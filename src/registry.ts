@@ -21,8 +21,6 @@ import { SqliteSource, sqliteTarget } from './source/sqlite/index.js';
 import { commandSource, stdinSource } from './source/stream/index.js';
 
 export type { LimitOptions, RetryInfo, RestoreVolumeOptions, RestoreVolumeResult };
-/** `docker-volume:NAME` / `docker-container:NAME` as a SourceSpec (undefined for anything else), for the source URIs. */
-export { parseDockerUri } from './source/docker/index.js';
 
 /** What the command line adds to a repository URL: `-o key=value` options, limits and the process environment. */
 export interface BackendContext {

@@ -13,4 +13,3 @@ export { DockerContainerSource, CONTAINERS_DIR } from './container-source.js';
 export { restoreDockerVolume } from './restore.js';
 export type { RestoreVolumeOptions, RestoreVolumeResult } from './restore.js';
 export { STOP_LABEL } from './quiesce.js';
-export { parseDockerUri } from './uri.js';
