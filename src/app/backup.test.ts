@@ -8,6 +8,8 @@ import { parseFilesFrom, runBackup } from './backup.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { listSnapshotsUseCase } from './snapshots.js';
 import { openSource } from '../registry.js';
+import { CairnError } from '../core/index.js';
+import type { Source, SourceSpec } from '../source/index.js';
 
 describe('runBackup', () => {
   let dir: string;
@@ -85,6 +87,31 @@ describe('runBackup', () => {
     };
     await expect(runBackup(deps, opts, req)).rejects.toThrow(/exited with status 7/);
     expect(await listSnapshotsUseCase(deps, opts)).toHaveLength(1);
+  });
+
+  /** The real source of `spec`, whose close fails as a Docker volume source's does when a container stays stopped. */
+  const failingClose = (spec: SourceSpec, readFails = false): Source => {
+    const source = openSource(spec);
+    if (readFails) source.roots = () => Promise.reject(new CairnError('source-unreadable', 'The disk went away.'));
+    source.close = () => Promise.reject(new CairnError('fatal', 'Docker container web could not be started again; start it by hand.'));
+    return source;
+  };
+
+  it('a failed backup whose source then fails to close reports both sentences, with the backup\'s code', async () => {
+    deps.openSource = (spec) => failingClose(spec, true);
+    await expect(runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 })).rejects.toThrow(
+      expect.objectContaining({
+        code: 'source-unreadable',
+        message: 'The disk went away. Docker container web could not be started again; start it by hand.',
+      }),
+    );
+  });
+
+  it('a snapshot written before the source fails to close is kept and returned with the close error', async () => {
+    deps.openSource = (spec) => failingClose(spec);
+    const outcome = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 });
+    expect(outcome.closeError?.message).toBe('Docker container web could not be started again; start it by hand.');
+    expect((await listSnapshotsUseCase(deps, opts)).map((s) => s.id)).toEqual([outcome.snapshotId]);
   });
 
   it('nothing to back up is an invalid argument', async () => {
