@@ -92,13 +92,16 @@ export async function loadInto(
     },
   );
   // Both must finish: a failed read stops the load (its input breaks), a load that ends stops the read.
-  const stopped = new CairnError('fatal', `${target.display} stopped reading the dump.`);
+  let gaveUp = false;
   const writing = target.write(counted, signal).finally(() => {
-    if (!pipe.writableFinished) pipe.destroy(stopped);
+    if (pipe.writableFinished || pipe.destroyed) return;
+    gaveUp = true;
+    pipe.destroy(new CairnError('fatal', `${target.display} stopped reading the dump.`));
   });
   const [w, r] = await Promise.allSettled([writing, reading]);
-  // A read broken only because the target gave up (a refusal it checks as it starts writing) tells the target's reason.
-  if (r.status === 'rejected' && !(r.reason === stopped && w.status === 'rejected')) throw r.reason;
+  // A read that broke only because the target gave up (a refusal it checks as it starts writing) tells the target's reason.
+  if (w.status === 'rejected' && gaveUp) throw w.reason;
+  if (r.status === 'rejected') throw r.reason;
   if (w.status === 'rejected') throw w.reason;
   return { path, bytes };
 }
