@@ -114,6 +114,27 @@ describe('runBackup', () => {
     expect((await listSnapshotsUseCase(deps, opts)).map((s) => s.id)).toEqual([outcome.snapshotId]);
   });
 
+  it('--stop-containers sets stop-containers on every docker-volume: source, and needs one', async () => {
+    let opened: SourceSpec | undefined;
+    deps.openSource = (spec) => {
+      opened = spec;
+      throw new CairnError('fatal', 'not opened in this test');
+    };
+    const req = { paths: ['docker-volume:a', 'docker-volume:b?stop-containers=false', 'docker-container:c'], stopContainers: true };
+    await expect(runBackup(deps, opts, req)).rejects.toThrow('not opened in this test');
+    expect(opened).toEqual({
+      kind: 'composite',
+      parts: [
+        { kind: 'docker-volume', name: 'a', stopContainers: true },
+        { kind: 'docker-volume', name: 'b', stopContainers: true },
+        { kind: 'docker-container', name: 'c' },
+      ],
+    });
+    await expect(runBackup(deps, opts, { paths: [path.join(dir, 'src')], stopContainers: true })).rejects.toThrow(
+      '--stop-containers applies to docker-volume: sources, and none is given.',
+    );
+  });
+
   it('nothing to back up is an invalid argument', async () => {
     await expect(runBackup(deps, opts, { paths: [] })).rejects.toMatchObject({ code: 'invalid-argument' });
   });
