@@ -73,7 +73,7 @@ export async function loadInto(
 ): Promise<{ path: string; bytes: number }> {
   const path = subPath !== undefined ? '/' + subPath.replace(/^\/+|\/+$/g, '') : await pickDump(repo, snapshot, target, signal);
   if (!target.accepts(path)) {
-    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a dump that ${target.display} can load.`);
+    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a ${noun(target)} that ${target.display} can load.`);
   }
   await target.prepare(force, signal);
   let bytes = 0;
@@ -116,6 +116,11 @@ async function pickDump(repo: Repository, snapshot: StoredSnapshot, target: Rest
   const id = snapshot.id.slice(0, 8);
   if (found.length === 1) return found[0]!;
   if (target.preferred !== undefined && found.includes(target.preferred)) return target.preferred;
-  if (found.length === 0) throw new CairnError('not-found', `Snapshot ${id} holds no dump that ${target.display} can load.`);
-  throw new CairnError('invalid-argument', `Snapshot ${id} holds several dumps (${found.join(', ')}); name one as ${id}:${found[0]!}.`);
+  if (found.length === 0) throw new CairnError('not-found', `Snapshot ${id} holds no ${noun(target)} that ${target.display} can load.`);
+  throw new CairnError('invalid-argument', `Snapshot ${id} holds several ${noun(target)}s (${found.join(', ')}); name one as ${id}:${found[0]!}.`);
+}
+
+/** What the target loads, for messages: a dump, or a volume's folder. */
+function noun(target: RestoreTarget): string {
+  return target.takes === 'folder' ? 'folder' : 'dump';
 }

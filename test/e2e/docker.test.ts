@@ -84,6 +84,8 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe('cairn: The Docker volume busy is not empty; give --force to replace its contents.\n');
     expect(fs.readdirSync(mountpoint('busy'))).toEqual(['stray']);
+    const wrong = await run(['restore', 'latest:/docker-volumes/data/a', '--to', toVolume('busy')]);
+    expect(wrong.stderr).toMatch(/^cairn: \/docker-volumes\/data\/a of snapshot [0-9a-f]{8} is not a folder that docker-volume:busy can load\.\n$/);
     const forced = await run(['restore', 'latest:/docker-volumes/data', '--to', toVolume('busy'), '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(digest(mountpoint('busy'))).toEqual(digest(mountpoint('data')));
