@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemBackend } from '../backend/mem/index.js';
 import { systemClock } from '../util/index.js';
-import { parseFilesFrom, runBackup } from './backup.js';
+import { SnapshotSavedError, parseFilesFrom, runBackup } from './backup.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { listSnapshotsUseCase } from './snapshots.js';
 import { openSource } from '../registry.js';
@@ -107,10 +107,13 @@ describe('runBackup', () => {
     );
   });
 
-  it('a snapshot written before the source fails to close is kept and returned with the close error', async () => {
+  it('a snapshot written before the source fails to close is kept; the run fails with the snapshot in its error', async () => {
     deps.openSource = (spec) => failingClose(spec);
-    const outcome = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 });
-    expect(outcome.closeError?.message).toBe('Docker container web could not be started again; start it by hand.');
+    const err: unknown = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SnapshotSavedError);
+    const { outcome, message, code } = err as SnapshotSavedError;
+    expect(code).toBe('fatal');
+    expect(message).toBe(`Docker container web could not be started again; start it by hand (snapshot ${outcome.snapshotId!.slice(0, 8)} was saved).`);
     expect((await listSnapshotsUseCase(deps, opts)).map((s) => s.id)).toEqual([outcome.snapshotId]);
   });
 

@@ -43,11 +43,20 @@ export interface BackupOutcome extends BackupResult {
   skippedPaths: string[];
   /** The default repository was created by this backup; its password is in this file. */
   createdPasswordFile?: string;
-  /**
-   * The snapshot was written, but the source then failed to close (a Docker container that did not start again):
-   * the caller reports it after the snapshot and fails.
-   */
-  closeError?: CairnError;
+}
+
+/**
+ * The snapshot was written, but the source then failed to close (a Docker container that did not start again): the
+ * run fails — loudly for every caller — and the error carries the outcome, so the command can still show the snapshot.
+ */
+export class SnapshotSavedError extends CairnError {
+  constructor(
+    readonly outcome: BackupOutcome,
+    closeError: CairnError,
+  ) {
+    const saved = outcome.snapshotId === undefined ? '' : ` (snapshot ${outcome.snapshotId.slice(0, 8)} was saved)`;
+    super(closeError.code, `${closeError.message.replace(/\.$/, '')}${saved}.`, { cause: closeError });
+  }
 }
 
 /**
@@ -104,7 +113,7 @@ async function backupSources(
   }
   const { paths, skipped } = given.length === 0 ? { paths: [], skipped: [] } : await filterExisting(given, (m) => deps.warn(m));
   const createDefault = req.dryRun !== true;
-  return withRepository(
+  const { outcome, closeError } = await withRepository(
     deps,
     opts,
     req.dryRun === true ? 'none' : 'shared',
@@ -127,14 +136,17 @@ async function backupSources(
         });
         throw err;
       }
-      // The snapshot is written: a close that fails now is reported beside it, not instead of it.
-      await source.close().catch((closeErr: unknown) => {
-        outcome.closeError = asCairnError(closeErr);
-      });
-      return outcome;
+      // The snapshot is written: a close that fails now is reported with it, not instead of it.
+      const closeError = await source.close().then(
+        () => undefined,
+        (err: unknown) => asCairnError(err),
+      );
+      return { outcome, closeError };
     },
     { createDefault, preloadIndex: true },
   );
+  if (closeError !== undefined) throw new SnapshotSavedError(outcome, closeError);
+  return outcome;
 }
 
 /** One error carrying both sentences, with the backup's own code (an interrupted backup stays interrupted). */

@@ -112,11 +112,16 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     // A --rm container is removed by the daemon once stopped: starting it again must fail.
     dk.docker('volume', 'create', 'gone');
     writer('once', 'gone', '--rm');
-    const r = await run(['backup', '--stop-containers', 'docker-volume:gone']);
+    const told = sb.path('post-hook.txt');
+    const post = `echo "$CAIRN_OUTCOME $CAIRN_ERROR" > ${told}`;
+    const r = await run(['backup', '--stop-containers', '--post', post, 'docker-volume:gone']);
     expect(r.code).toBe(1);
     const id = /snapshot ([0-9a-f]{8}) saved/.exec(r.stdout)?.[1];
     expect(id, r.stdout).toBeDefined();
-    expect(r.stderr).toMatch(/^cairn: Docker container once \(.*\) could not be started again; start it by hand\.\n$/);
+    expect(r.stderr).toMatch(/^cairn: Docker container once \(.*\) could not be started again; start it by hand \(snapshot [0-9a-f]{8} was saved\)\.\n$/);
+    expect(r.stderr).toContain(`(snapshot ${id} was saved)`);
+    // The post-hook hears of the failure too (a container is left stopped), snapshot named.
+    expect(fs.readFileSync(told, 'utf8')).toMatch(new RegExp(`^failure Docker container once .*snapshot ${id} was saved`));
     expect((await snapshots()).map((s) => s.id.slice(0, 8))).toContain(id);
   });
 

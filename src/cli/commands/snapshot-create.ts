@@ -1,7 +1,7 @@
 /** `cairn backup`: back up files, folders, standard input or a command's output. */
 import type { Command } from 'commander';
-import type { BackupRequest, ExcludeOptions } from '../../app/index.js';
-import { runBackup } from '../../app/index.js';
+import type { BackupOutcome, BackupRequest, ExcludeOptions } from '../../app/index.js';
+import { SnapshotSavedError, runBackup } from '../../app/index.js';
 import { CairnError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -81,7 +81,16 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
 
 async function backupCommand(ctx: CommandContext, args: string[], flags: BackupFlags): Promise<number> {
   const req = backupRequest(args, flags, ctx.io.stdin);
-  const outcome = await runBackup(ctx.deps(), await ctx.openOptions(true), req);
+  let outcome: BackupOutcome;
+  let saved: SnapshotSavedError | undefined;
+  try {
+    outcome = await runBackup(ctx.deps(), await ctx.openOptions(true), req);
+  } catch (err) {
+    if (!(err instanceof SnapshotSavedError)) throw err;
+    // The snapshot is shown as usual; the error (a container left stopped) still fails the command, below.
+    saved = err;
+    outcome = err.outcome;
+  }
   ctx.progress().done();
   const dryRun = req.dryRun === true;
   const summary = { ...outcome.summary };
@@ -98,8 +107,7 @@ async function backupCommand(ctx: CommandContext, args: string[], flags: BackupF
     }
     ctx.print(backupSummaryText(summary, dryRun));
   }
-  // The snapshot is saved and named above; a container left stopped still fails the command, loudly.
-  if (outcome.closeError !== undefined) throw outcome.closeError;
+  if (saved !== undefined) throw saved;
   // Skipped paths make the snapshot incomplete just as unreadable files do (exit 3, as restic ≥ 0.19 does).
   if (outcome.sourceErrors.length > 0 || outcome.skippedPaths.length > 0) {
     if (!ctx.json) ctx.io.stderr.write('Warning: at least one source file could not be read\n');
