@@ -14,15 +14,12 @@ import { CairnError } from './core/index.js';
 import type { RestoreTarget, Source, SourceSpec } from './source/index.js';
 import { CompositeSource } from './source/composite/index.js';
 import { DumpSource, mysqlDriver, mysqlTarget, postgresDriver, postgresTarget } from './source/db/index.js';
-import type { RestoreVolumeOptions, RestoreVolumeResult } from './source/docker/index.js';
-import { DockerClient, DockerContainerSource, DockerVolumeSource, restoreDockerVolume } from './source/docker/index.js';
+import { DockerClient, DockerContainerSource, DockerVolumeSource, dockerEndpoint, dockerVolumeTarget } from './source/docker/index.js';
 import { FilesSource } from './source/files/index.js';
 import { SqliteSource, sqliteTarget } from './source/sqlite/index.js';
 import { commandSource, stdinSource } from './source/stream/index.js';
 
-export type { LimitOptions, RetryInfo, RestoreVolumeOptions, RestoreVolumeResult };
-/** `docker-volume:NAME` / `docker-container:NAME` as a SourceSpec (undefined for anything else), for the source URIs. */
-export { parseDockerUri } from './source/docker/index.js';
+export type { LimitOptions, RetryInfo };
 
 /** What the command line adds to a repository URL: `-o key=value` options, limits and the process environment. */
 export interface BackendContext {
@@ -114,7 +111,7 @@ export function openSource(spec: SourceSpec): Source {
   }
 }
 
-/** Where `restore --to URI` loads a dump back. @throws CairnError 'invalid-argument' for a kind that cannot be one. */
+/** Where `restore --to URI` loads a dump (or a volume's folder) back. @throws CairnError 'invalid-argument' for a kind that cannot be one. */
 export function openRestoreTarget(spec: SourceSpec): RestoreTarget {
   switch (spec.kind) {
     case 'mysql':
@@ -123,16 +120,14 @@ export function openRestoreTarget(spec: SourceSpec): RestoreTarget {
       return postgresTarget(spec);
     case 'sqlite':
       return sqliteTarget(spec);
+    case 'docker-volume':
+      return dockerVolumeTarget(dockerClient(spec.dockerHost), spec);
     default:
-      throw new CairnError('invalid-argument', `restore --to takes a mysql://, postgres:// or sqlite:// URI, not a ${spec.kind} source.`);
+      throw new CairnError('invalid-argument', `restore --to takes a mysql://, postgres://, sqlite:// or docker-volume: URI, not a ${spec.kind} source.`);
   }
 }
 
-/** `restore --to docker-volume:NAME`: unpacks a tar stream (names relative to the volume) into the volume on DOCKER_HOST's daemon. */
-export function restoreIntoDockerVolume(
-  name: string,
-  tar: AsyncIterable<Uint8Array>,
-  opts: RestoreVolumeOptions = {},
-): Promise<RestoreVolumeResult> {
-  return restoreDockerVolume(DockerClient.fromEnv(), name, tar, opts);
+/** The daemon a Docker spec names, else DOCKER_HOST's (or the local socket). */
+function dockerClient(host: string | undefined): DockerClient {
+  return host === undefined ? DockerClient.fromEnv() : new DockerClient(dockerEndpoint(host));
 }

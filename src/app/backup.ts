@@ -15,7 +15,7 @@ import { withRepository } from './open.js';
 import { skipDamagedSnapshots } from './snapshots.js';
 
 export interface BackupRequest {
-  /** Paths, and source URIs (`mysql://…`, `postgres://…`, `sqlite:///…`, `command:…`) to back up beside them. */
+  /** Paths, and source URIs (`mysql://…`, `postgres://…`, `sqlite:///…`, `command:…`, `docker-volume:…`, …) to back up beside them. */
   paths: string[];
   /** Files listing more paths, one per line ('#' comments and empty lines ignored; '-' = standard input). */
   filesFrom?: string[];
@@ -33,6 +33,8 @@ export interface BackupRequest {
   workers?: number;
   /** Shell commands run before and after the backup (see hooks.ts). */
   hooks?: BackupHooks;
+  /** `--stop-containers`: as `?stop-containers=true` on every docker-volume: source. */
+  stopContainers?: boolean;
 }
 
 export interface BackupOutcome extends BackupResult {
@@ -41,6 +43,20 @@ export interface BackupOutcome extends BackupResult {
   skippedPaths: string[];
   /** The default repository was created by this backup; its password is in this file. */
   createdPasswordFile?: string;
+}
+
+/**
+ * The snapshot was written, but the source then failed to close (a Docker container that did not start again): the
+ * run fails — loudly for every caller — and the error carries the outcome, so the command can still show the snapshot.
+ */
+export class SnapshotSavedError extends CairnError {
+  constructor(
+    readonly outcome: BackupOutcome,
+    closeError: CairnError,
+  ) {
+    const saved = outcome.snapshotId === undefined ? '' : ` (snapshot ${outcome.snapshotId.slice(0, 8)} was saved)`;
+    super(closeError.code, `${closeError.message.replace(/\.$/, '')}${saved}.`, { cause: closeError });
+  }
 }
 
 /**
@@ -53,7 +69,13 @@ export async function runBackup(
   req: BackupRequest,
 ): Promise<BackupOutcome> {
   const uris = req.paths.filter(isSourceUri);
-  const sources = uris.map(parseSourceUri);
+  const stopAll = req.stopContainers === true;
+  const sources = uris
+    .map(parseSourceUri)
+    .map((s) => (stopAll && s.kind === 'docker-volume' ? { ...s, stopContainers: true } : s));
+  if (stopAll && !sources.some((s) => s.kind === 'docker-volume')) {
+    throw new CairnError('invalid-argument', '--stop-containers applies to docker-volume: sources, and none is given.');
+  }
   const tags = [...(req.tags ?? []), ...sourceTags(sources)];
   const hookRun = {
     repository: opts.target.url,
@@ -91,7 +113,7 @@ async function backupSources(
   }
   const { paths, skipped } = given.length === 0 ? { paths: [], skipped: [] } : await filterExisting(given, (m) => deps.warn(m));
   const createDefault = req.dryRun !== true;
-  return withRepository(
+  const { outcome, closeError } = await withRepository(
     deps,
     opts,
     req.dryRun === true ? 'none' : 'shared',
@@ -99,20 +121,44 @@ async function backupSources(
       const { repo, signal } = session;
       const hostname = req.host ?? deps.hostname;
       const source = deps.openSource(sourceSpec(req, paths, sources));
+      let outcome: BackupOutcome;
       try {
         const parent = await chooseParent(repo, req, hostname, source.paths, (m) => deps.warn(m));
         const result = await backup(repo, source, backupOptions(deps, opts, req, { hostname, parent, signal }));
-        const outcome: BackupOutcome = { ...result, skippedPaths: skipped };
+        outcome = { ...result, skippedPaths: skipped };
         if (parent) outcome.parent = parent;
         if (session.created?.passwordFile !== undefined)
           outcome.createdPasswordFile = session.created.passwordFile;
-        return outcome;
-      } finally {
-        await source.close();
+      } catch (err) {
+        // A close that fails too (a container left stopped) must not hide why the backup failed: both are told.
+        await source.close().catch((closeErr: unknown) => {
+          throw bothErrors(err, closeErr);
+        });
+        throw err;
       }
+      // The snapshot is written: a close that fails now is reported with it, not instead of it.
+      const closeError = await source.close().then(
+        () => undefined,
+        (err: unknown) => asCairnError(err),
+      );
+      return { outcome, closeError };
     },
     { createDefault, preloadIndex: true },
   );
+  if (closeError !== undefined) throw new SnapshotSavedError(outcome, closeError);
+  return outcome;
+}
+
+/** One error carrying both sentences, with the backup's own code (an interrupted backup stays interrupted). */
+function bothErrors(backupErr: unknown, closeErr: unknown): CairnError {
+  const first = asCairnError(backupErr);
+  return new CairnError(first.code, `${first.message} ${asCairnError(closeErr).message}`, { cause: backupErr });
+}
+
+function asCairnError(err: unknown): CairnError {
+  if (err instanceof CairnError) return err;
+  if (err instanceof Error && err.name === 'AbortError') return new CairnError('interrupted', 'The backup was interrupted.', { cause: err });
+  return new CairnError('fatal', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /**

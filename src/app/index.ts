@@ -35,7 +35,7 @@ export {
 export type { Session } from './open.js';
 export { initRepository } from './init.js';
 export type { InitResult } from './init.js';
-export { runBackup, readFilesFrom, parseFilesFrom } from './backup.js';
+export { runBackup, readFilesFrom, parseFilesFrom, SnapshotSavedError } from './backup.js';
 export type { BackupRequest, BackupOutcome } from './backup.js';
 export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';

@@ -16,7 +16,7 @@ export type RestoreTargetFactory = (spec: SourceSpec) => RestoreTarget;
 export interface RestoreIntoRequest {
   /** `SNAPSHOT` or `SNAPSHOT:/mysql/classroom.sql` (the file to load, when the snapshot holds several). */
   snapshot: string;
-  /** `mysql://…/db`, `postgres://…/db` or `sqlite:///path`. */
+  /** `mysql://…/db`, `postgres://…/db`, `sqlite:///path` or `docker-volume:NAME`. */
   to: string;
   /** Load into a database (or over a file) that is not empty. */
   force?: boolean;
@@ -33,8 +33,9 @@ export interface RestoreIntoOutcome {
 }
 
 /**
- * `restore SNAPSHOT --to URI`: streams one dump of the snapshot into a database (or a database file) — the file
- * named after the colon, or the only one the target accepts. Refuses a target that is not empty unless `force`.
+ * `restore SNAPSHOT --to URI`: streams one dump of the snapshot into a database (or a database file), or one
+ * volume's folder as a tar into a Docker volume — the path named after the colon, or the only one the target accepts.
+ * Refuses a target that is not empty unless `force`.
  */
 export async function runRestoreInto(
   deps: AppDeps,
@@ -70,9 +71,9 @@ export async function loadInto(
   force: boolean,
   signal: AbortSignal,
 ): Promise<{ path: string; bytes: number }> {
-  const path = subPath !== undefined ? '/' + subPath.replace(/^\/+/, '') : await pickDump(repo, snapshot, target, signal);
+  const path = subPath !== undefined ? '/' + subPath.replace(/^\/+|\/+$/g, '') : await pickDump(repo, snapshot, target, signal);
   if (!target.accepts(path)) {
-    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a dump that ${target.display} can load.`);
+    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a ${noun(target)} that ${target.display} can load.`);
   }
   await target.prepare(force, signal);
   let bytes = 0;
@@ -91,10 +92,15 @@ export async function loadInto(
     },
   );
   // Both must finish: a failed read stops the load (its input breaks), a load that ends stops the read.
+  let gaveUp = false;
   const writing = target.write(counted, signal).finally(() => {
-    if (!pipe.writableFinished) pipe.destroy(new CairnError('fatal', `${target.display} stopped reading the dump.`));
+    if (pipe.writableFinished || pipe.destroyed) return;
+    gaveUp = true;
+    pipe.destroy(new CairnError('fatal', `${target.display} stopped reading the dump.`));
   });
   const [w, r] = await Promise.allSettled([writing, reading]);
+  // A read that broke only because the target gave up (a refusal it checks as it starts writing) tells the target's reason.
+  if (w.status === 'rejected' && gaveUp) throw w.reason;
   if (r.status === 'rejected') throw r.reason;
   if (w.status === 'rejected') throw w.reason;
   return { path, bytes };
@@ -103,11 +109,18 @@ export async function loadInto(
 /** The one file of the snapshot the target can load; @throws CairnError naming the choices when there are several. */
 async function pickDump(repo: Repository, snapshot: StoredSnapshot, target: RestoreTarget, signal: AbortSignal): Promise<string> {
   const found: string[] = [];
+  const type = target.takes === 'folder' ? 'dir' : 'file';
   for await (const { path, node } of listNodes(repo, snapshot, { paths: [target.folder], signal })) {
-    if (node.type === 'file' && target.accepts(path)) found.push(path);
+    if (node.type === type && target.accepts(path)) found.push(path);
   }
   const id = snapshot.id.slice(0, 8);
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new CairnError('not-found', `Snapshot ${id} holds no dump that ${target.display} can load.`);
-  throw new CairnError('invalid-argument', `Snapshot ${id} holds several dumps (${found.join(', ')}); name one as ${id}:${found[0]!}.`);
+  if (target.preferred !== undefined && found.includes(target.preferred)) return target.preferred;
+  if (found.length === 0) throw new CairnError('not-found', `Snapshot ${id} holds no ${noun(target)} that ${target.display} can load.`);
+  throw new CairnError('invalid-argument', `Snapshot ${id} holds several ${noun(target)}s (${found.join(', ')}); name one as ${id}:${found[0]!}.`);
+}
+
+/** What the target loads, for messages: a dump, or a volume's folder. */
+function noun(target: RestoreTarget): string {
+  return target.takes === 'folder' ? 'folder' : 'dump';
 }

@@ -73,6 +73,14 @@ export interface RestoreTarget {
   /** Which of the snapshot's files fit this target (`/mysql/*.sql`, …), to pick the one to restore. */
   accepts(snapshotPath: string): boolean;
   /**
+   * 'folder': the target takes a folder, not one file (a Docker volume is a tree, not a dump): `accepts` names
+   * folders, and `write` gets the folder as a tar stream with names relative to it (what `dump` writes).
+   * Default 'file'.
+   */
+  readonly takes?: 'file' | 'folder';
+  /** Among several snapshot paths that fit, the one to pick without asking (a volume's own folder). */
+  readonly preferred?: string;
+  /**
    * Checks that the target can be written: the server answers, the target is empty (unless `force`).
    * @throws CairnError with one sentence otherwise.
    */

@@ -33,6 +33,14 @@ describe('source URIs', () => {
     expect(parseSourceUri('command:pg_dumpall -U postgres')).toEqual({ kind: 'command', filename: 'pg_dumpall', command: 'pg_dumpall', args: ['-U', 'postgres'] });
   });
 
+  it('takes Docker volumes and containers (their own parser, docker-uri.ts)', () => {
+    expect(parseSourceUri('docker-volume:pgdata?stop-containers=true')).toEqual({ kind: 'docker-volume', name: 'pgdata', stopContainers: true });
+    expect(parseSourceUri('docker-container:web')).toEqual({ kind: 'docker-container', name: 'web' });
+    expect(isSourceUri('docker-volume:x')).toBe(true);
+    expect(isSourceUri('docker-volumes:x')).toBe(false);
+    expect(() => parseSourceUri('docker-volume:a/b')).toThrow('"a/b" is not a Docker volume name.');
+  });
+
   it.each([
     ['mysql:host/db', /needs "\/\/" after the scheme/],
     ['mysql://u:pw@h:99999/db', /cannot be parsed as a URL/],

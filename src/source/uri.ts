@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CairnError } from '../core/index.js';
+import { parseDockerUri } from './docker-uri.js';
 import type { DbConnection, SourceSpec } from './spec.js';
 
 /**
@@ -15,6 +16,8 @@ const SCHEMES: Record<string, SchemeParser> = {
   postgresql: (u) => parseDbUri(u, 'postgres'),
   sqlite: parseSqliteUri,
   command: parseCommandUri,
+  'docker-volume': parseDocker,
+  'docker-container': parseDocker,
 };
 
 /** Query options each database kind accepts (anything else is a typo to report, not to ignore). */
@@ -108,6 +111,12 @@ function parseSqliteUri(text: string): SourceSpec {
   const file = decode(text, text.slice('sqlite://'.length), 'path');
   if (path.basename(file) === '' || file.endsWith('/')) throw invalid(text, 'it names a folder, not a database file');
   return { kind: 'sqlite', path: path.normalize(file) };
+}
+
+function parseDocker(text: string): SourceSpec {
+  const spec = parseDockerUri(text);
+  if (spec === undefined) throw invalid(text, 'it is not docker-volume:NAME or docker-container:NAME');
+  return spec;
 }
 
 /** `command:PROGRAM ARG…`: split on spaces (no shell); the output lands in /command/PROGRAM's base name. */

@@ -68,8 +68,8 @@ async function repository(
   fs.writeFileSync(password, 'docker-test');
   const deps: AppDeps = {
     openBackend: (url) => openBackend(url),
-    // The backup command cannot name a Docker source yet (URI sources come with the source-URI parser), so the
-    // app is handed the source directly; the given path only passes the app's check for an existing path.
+    // The app is handed the source directly, to watch or break it while it is read (test/e2e/docker.test.ts drives
+    // the URIs through the CLI); the given path only passes the app's check for an existing path.
     openSource: () => source(),
     clock: systemClock,
     hostname: 'docker-host',
@@ -329,10 +329,12 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
           return filesOf(dir);
         }),
       );
+      // The snapshot is written before the restart: it is kept, and named in the error of the failed restart.
       const err = await failure(backupOf(repo));
       expect(err.message).toMatch(
-        /^Docker container writer4 \(.*No such container.*\) could not be started again; start it by hand\.$/,
+        /^Docker container writer4 \(.*No such container.*\) could not be started again; start it by hand \(snapshot [0-9a-f]{8} was saved\)\.$/,
       );
+      expect(await listSnapshotsUseCase(repo.deps, repo.opts)).toHaveLength(1);
     });
   });
 

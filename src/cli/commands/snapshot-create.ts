@@ -1,7 +1,7 @@
 /** `cairn backup`: back up files, folders, standard input or a command's output. */
 import type { Command } from 'commander';
-import type { BackupRequest, ExcludeOptions } from '../../app/index.js';
-import { runBackup } from '../../app/index.js';
+import type { BackupOutcome, BackupRequest, ExcludeOptions } from '../../app/index.js';
+import { SnapshotSavedError, runBackup } from '../../app/index.js';
 import { CairnError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,6 +30,7 @@ export interface BackupFlags {
   filesFrom: string[];
   pre?: string;
   post?: string;
+  stopContainers?: boolean;
 }
 
 export function excludesFrom(f: BackupFlags): ExcludeOptions {
@@ -69,6 +70,7 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
   if (f.parent !== undefined) req.parent = f.parent;
   if (f.force === true) req.force = true;
   if (f.dryRun === true) req.dryRun = true;
+  if (f.stopContainers === true) req.stopContainers = true;
   if (f.pre !== undefined || f.post !== undefined) {
     req.hooks = {};
     if (f.pre !== undefined) req.hooks.pre = f.pre;
@@ -79,7 +81,16 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
 
 async function backupCommand(ctx: CommandContext, args: string[], flags: BackupFlags): Promise<number> {
   const req = backupRequest(args, flags, ctx.io.stdin);
-  const outcome = await runBackup(ctx.deps(), await ctx.openOptions(true), req);
+  let outcome: BackupOutcome;
+  let saved: SnapshotSavedError | undefined;
+  try {
+    outcome = await runBackup(ctx.deps(), await ctx.openOptions(true), req);
+  } catch (err) {
+    if (!(err instanceof SnapshotSavedError)) throw err;
+    // The snapshot is shown as usual; the error (a container left stopped) still fails the command, below.
+    saved = err;
+    outcome = err.outcome;
+  }
   ctx.progress().done();
   const dryRun = req.dryRun === true;
   const summary = { ...outcome.summary };
@@ -96,6 +107,7 @@ async function backupCommand(ctx: CommandContext, args: string[], flags: BackupF
     }
     ctx.print(backupSummaryText(summary, dryRun));
   }
+  if (saved !== undefined) throw saved;
   // Skipped paths make the snapshot incomplete just as unreadable files do (exit 3, as restic ≥ 0.19 does).
   if (outcome.sourceErrors.length > 0 || outcome.skippedPaths.length > 0) {
     if (!ctx.json) ctx.io.stderr.write('Warning: at least one source file could not be read\n');
@@ -110,7 +122,8 @@ export function registerBackup(program: Command, rt: CliRuntime): void {
     .description('create a new snapshot of files, folders and databases')
     .argument(
       '[paths...]',
-      'files, folders and source URIs (mysql://, postgres://, sqlite:///, command:) to back up ' +
+      'files, folders and source URIs (mysql://, postgres://, sqlite:///, command:, docker-volume:, ' +
+        'docker-container:) to back up ' +
         '(with --stdin-from-command: the command and its arguments)',
     )
     .option('-e, --exclude <pattern>', 'exclude a pattern (repeatable)', collect, [])
@@ -137,6 +150,7 @@ export function registerBackup(program: Command, rt: CliRuntime): void {
     .option('-n, --dry-run', 'do not write anything, only report')
     .option('--files-from <file>', 'read paths to back up from a file (repeatable)', collect, [])
     .option('--pre <command>', 'run this shell command first; if it fails, nothing is backed up')
+    .option('--stop-containers', 'stop the running containers that use a docker-volume: source while it is read')
     .option('--post <command>', 'run this shell command afterwards, after success and failure (CAIRN_OUTCOME)')
     .action(async (args: string[], flags: BackupFlags, cmd: Command) =>
       rt.run(cmd, (ctx) => backupCommand(ctx, args, flags)),

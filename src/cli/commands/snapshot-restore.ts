@@ -25,7 +25,7 @@ interface RestoreFlags extends FilterFlags {
   force?: boolean;
 }
 
-/** `restore SNAPSHOT[:FILE] --to URI`: loads a dump of the snapshot into a database or database file. */
+/** `restore SNAPSHOT[:FILE] --to URI`: loads a dump of the snapshot into a database or database file, or a volume's folder into a Docker volume. */
 async function restoreIntoCommand(ctx: CommandContext, snapshot: string, flags: RestoreFlags, to: string): Promise<number> {
   if (flags.target !== undefined) throw new CairnError('invalid-argument', '--to and --target cannot be used together.');
   const req: Parameters<typeof runRestoreInto>[2] = { snapshot, to, filter: filterFrom(flags) };
@@ -114,8 +114,11 @@ export function registerRestore(program: Command, rt: CliRuntime): void {
       .description('restore a snapshot (or a folder of it: SNAPSHOT:DIR) into a target folder')
       .argument('<snapshot>', "snapshot id, unique prefix or 'latest', optionally followed by :DIR")
       .option('-t, --target <dir>', 'folder to restore into')
-      .option('--to <uri>', 'load a dump into a database instead: mysql://…/db, postgres://…/db or sqlite:///path')
-      .option('--force', 'with --to: load into a database or file that is not empty')
+      .option(
+        '--to <uri>',
+        'load a dump into a database instead (mysql://…/db, postgres://…/db, sqlite:///path), or a volume folder into docker-volume:NAME',
+      )
+      .option('--force', 'with --to: replace what a database, file or volume that is not empty holds')
       .option('-i, --include <pattern>', 'restore only matching paths (repeatable)', collect, [])
       .option('-e, --exclude <pattern>', 'do not restore matching paths (repeatable)', collect, [])
       .option('--iinclude <pattern>', 'like --include, ignoring case (repeatable)', collect, [])

@@ -9,6 +9,7 @@ import type {
   StreamEntry,
   SymlinkEntry,
 } from '../source.js';
+import { checkContainerSpec } from '../docker-uri.js';
 import type { DockerContainerSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint } from './client.js';
 import { producedStream } from './produced.js';
@@ -106,9 +107,3 @@ export class DockerContainerSource implements Source {
   }
 }
 
-/** @throws CairnError 'invalid-argument' for a name Docker would not give a container. */
-export function checkContainerSpec(spec: DockerContainerSpec): void {
-  if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
-    throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker container name.`);
-  }
-}

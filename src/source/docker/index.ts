@@ -10,7 +10,6 @@ export type { DockerEndpoint, VolumeInfo, ContainerSummary } from './client.js';
 export { DockerVolumeSource, VOLUMES_DIR } from './volume-source.js';
 export type { OpenDir } from './volume-source.js';
 export { DockerContainerSource, CONTAINERS_DIR } from './container-source.js';
-export { restoreDockerVolume } from './restore.js';
+export { dockerVolumeTarget, restoreDockerVolume } from './restore.js';
 export type { RestoreVolumeOptions, RestoreVolumeResult } from './restore.js';
 export { STOP_LABEL } from './quiesce.js';
-export { parseDockerUri } from './uri.js';

@@ -1,7 +1,10 @@
 import tar from 'tar-stream';
 import { CairnError, throwIfAborted } from '../../core/index.js';
+import type { RestoreTarget } from '../source.js';
+import type { DockerVolumeSpec } from '../spec.js';
 import { DockerApiError, type DockerClient } from './client.js';
 import { StoppedContainers } from './quiesce.js';
+import { VOLUMES_DIR } from './volume-source.js';
 
 export interface RestoreVolumeOptions {
   /** Replace the contents of a volume that is not empty (otherwise such a volume is refused). */
@@ -79,6 +82,34 @@ export async function restoreDockerVolume(
   }
   if (failure !== undefined) throw failure;
   return { created, stopped: names };
+}
+
+/**
+ * `restore --to docker-volume:NAME`: a volume's folder of the snapshot (`/docker-volumes/NAME`, else the only one)
+ * unpacked into the volume by `restoreDockerVolume`. The emptiness check needs the helper container the restore
+ * creates, so `prepare` only notes `force`; the refusal comes before anything is unpacked.
+ */
+export function dockerVolumeTarget(client: DockerClient, spec: DockerVolumeSpec): RestoreTarget {
+  if (spec.name === '*') {
+    throw new CairnError('invalid-argument', 'restore --to takes one Docker volume, not docker-volume:*.');
+  }
+  let force = false;
+  return {
+    display: `docker-volume:${spec.name}`,
+    folder: `/${VOLUMES_DIR}`,
+    takes: 'folder',
+    preferred: `/${VOLUMES_DIR}/${spec.name}`,
+    accepts: (p) => p.startsWith(`/${VOLUMES_DIR}/`) && !p.slice(VOLUMES_DIR.length + 2).includes('/'),
+    prepare: async (f) => {
+      force = f;
+    },
+    write: async (data, signal) => {
+      const opts: RestoreVolumeOptions = { force };
+      if (signal) opts.signal = signal;
+      if (spec.helperImage !== undefined) opts.helperImage = spec.helperImage;
+      await restoreDockerVolume(client, spec.name, data, opts);
+    },
+  };
 }
 
 async function createHelper(

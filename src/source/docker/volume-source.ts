@@ -12,6 +12,7 @@ import type {
   SourceListing,
   SymlinkEntry,
 } from '../source.js';
+import { checkVolumeSpec } from '../docker-uri.js';
 import type { DockerVolumeSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint, type VolumeInfo } from './client.js';
 import { ArchivedVolume } from './helper-reader.js';
@@ -181,19 +182,6 @@ export class DockerVolumeSource implements Source {
     } finally {
       for (const files of opened) await files.close();
     }
-  }
-}
-
-/** @throws CairnError 'invalid-argument' for a volume name Docker would not accept, or labels without `*`. */
-export function checkVolumeSpec(spec: DockerVolumeSpec): void {
-  if (spec.name !== '*' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
-    throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker volume name.`);
-  }
-  if (spec.name !== '*' && (spec.labels ?? []).length > 0) {
-    throw new CairnError(
-      'invalid-argument',
-      `Label filters select volumes only with docker-volume:*, not with docker-volume:${spec.name}.`,
-    );
   }
 }
 

@@ -1,7 +1,9 @@
-import { CairnError } from '../../core/index.js';
-import type { DockerContainerSpec, DockerVolumeSpec } from '../spec.js';
-import { checkContainerSpec } from './container-source.js';
-import { checkVolumeSpec } from './volume-source.js';
+/**
+ * The Docker source URIs (`docker-volume:`, `docker-container:`) and the name checks the Docker sources repeat when
+ * they are opened: here, beside the source-URI parser, because that parser may not import an implementation.
+ */
+import { CairnError } from '../core/index.js';
+import type { DockerContainerSpec, DockerVolumeSpec } from './spec.js';
 
 const TRUE = ['', '1', 'true', 'yes'];
 const FALSE = ['0', 'false', 'no'];
@@ -67,4 +69,24 @@ export function parseDockerUri(uri: string): DockerVolumeSpec | DockerContainerS
   }
   checkVolumeSpec(spec);
   return spec;
+}
+
+/** @throws CairnError 'invalid-argument' for a volume name Docker would not accept, or labels without `*`. */
+export function checkVolumeSpec(spec: DockerVolumeSpec): void {
+  if (spec.name !== '*' && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
+    throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker volume name.`);
+  }
+  if (spec.name !== '*' && (spec.labels ?? []).length > 0) {
+    throw new CairnError(
+      'invalid-argument',
+      `Label filters select volumes only with docker-volume:*, not with docker-volume:${spec.name}.`,
+    );
+  }
+}
+
+/** @throws CairnError 'invalid-argument' for a name Docker would not accept as a container's. */
+export function checkContainerSpec(spec: DockerContainerSpec): void {
+  if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec.name)) {
+    throw new CairnError('invalid-argument', `"${spec.name}" is not a Docker container name.`);
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDockerUri } from './uri.js';
+import { parseDockerUri } from './docker-uri.js';
 
 describe('parseDockerUri', () => {
   it('reads volume and container URIs with their options', () => {
