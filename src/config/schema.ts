@@ -5,6 +5,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseDrillSample, parseRetentionDuration } from '../app/index.js';
+import { jobRouteSchema, notificationsSchema } from '../notify/index.js';
+import { isSourceUri, parseSourceUri } from '../source/index.js';
 import { durationMs } from './duration.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -32,6 +34,16 @@ function validCron(pattern: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** A source URI is checked by the parser the backup uses, so a typo is a config problem, not a failed night. */
+function checkSourceUri(source: string, ctx: z.RefinementCtx): void {
+  if (!isSourceUri(source)) return;
+  try {
+    parseSourceUri(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
   }
 }
 
@@ -121,9 +133,9 @@ export const jobRepositorySchema = z.strictObject({
 export const jobSchema = z.strictObject({
   description: z.string().optional(),
   sources: z
-    .array(z.string().min(1))
+    .array(z.string().min(1).superRefine(checkSourceUri))
     .min(1)
-    .describe('what to back up: paths (and, with the source plug-ins, URIs such as mysql://…)'),
+    .describe('what to back up: paths, and source URIs such as mysql://…, sqlite:///… (as `cairn backup` takes them)'),
   excludes: z.array(z.string()).default([]).describe('restic exclude patterns'),
   tags: z.array(z.string()).default([]).describe('extra tags on every snapshot of this job'),
   schedule: scheduleSchema,
@@ -151,9 +163,11 @@ export const jobSchema = z.strictObject({
     })
     .optional(),
   notify: z
-    .array(z.string())
+    .array(jobRouteSchema)
     .default([])
-    .describe('notification routes (names from the notifications section)'),
+    .describe(
+      "routes for this job's events: a channel name of the notifications section (on failure, warning, recovery) or { channels, on }",
+    ),
   expect_success_within: duration
     .optional()
     .describe(
@@ -194,10 +208,9 @@ export const configSchema = z.strictObject({
     .default({ level: 'info' }),
   repositories: z.record(name, repositorySchema),
   jobs: z.record(name, jobSchema),
-  notifications: z
-    .record(z.string(), z.unknown())
+  notifications: notificationsSchema
     .optional()
-    .describe('channels and routes, read by the notifier'),
+    .describe('notification channels, routes and retries (docs/notifications.md)'),
 });
 
 type Issue = { path: (string | number)[]; message: string };
@@ -205,7 +218,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Checks across sections (names of repositories, tokens for a listen address beyond this machine), done on the raw
+ * Checks across sections (names of repositories, of notification channels in jobs' routes and of jobs in the
+ * notification routes, tokens for a listen address beyond this machine), done on the raw
  * value so that they are reported together with the schema's own problems, not only once those are fixed.
  */
 export function crossCheck(raw: unknown): Issue[] {
@@ -228,7 +242,9 @@ export function crossCheck(raw: unknown): Issue[] {
       );
     }
     if (isRecord(job.drill)) unknownRepo(job.drill.repository, ['jobs', jobName, 'drill', 'repository']);
+    if (Array.isArray(job.notify)) issues.push(...unknownChannels(raw, job.notify, ['jobs', jobName, 'notify']));
   }
+  issues.push(...unknownJobsInRoutes(raw));
   const server = isRecord(raw.server) ? raw.server : {};
   if (typeof server.listen === 'string') {
     const host = server.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -241,6 +257,45 @@ export function crossCheck(raw: unknown): Issue[] {
       });
     }
   }
+  return issues;
+}
+
+/** The channel names a job's routes give (a bare name, or a route's `channels`) that the notifications lack. */
+function unknownChannels(raw: Record<string, unknown>, routes: unknown[], at: (string | number)[]): Issue[] {
+  const section = isRecord(raw.notifications) ? raw.notifications : {};
+  const channels = Object.keys(isRecord(section.channels) ? section.channels : {});
+  const issues: Issue[] = [];
+  const check = (name: unknown, path: (string | number)[]): void => {
+    if (typeof name === 'string' && !channels.includes(name)) {
+      issues.push({
+        path,
+        message: `names the channel "${name}", which is not defined under notifications.channels (${channels.length > 0 ? `the channels are: ${channels.join(', ')}` : 'there are none'})`,
+      });
+    }
+  };
+  routes.forEach((r, i) => {
+    if (isRecord(r) && Array.isArray(r.channels))
+      r.channels.forEach((c: unknown, j) => check(c, [...at, i, 'channels', j]));
+    else check(r, [...at, i]);
+  });
+  return issues;
+}
+
+/** A route of the notifications section limited to `jobs` that do not exist would never fire. */
+function unknownJobsInRoutes(raw: Record<string, unknown>): Issue[] {
+  const section = isRecord(raw.notifications) ? raw.notifications : {};
+  const jobs = isRecord(raw.jobs) ? raw.jobs : {};
+  const issues: Issue[] = [];
+  (Array.isArray(section.routes) ? section.routes : []).forEach((r: unknown, i) => {
+    if (!isRecord(r) || !Array.isArray(r.jobs)) return;
+    r.jobs.forEach((j: unknown, k) => {
+      if (typeof j === 'string' && !(j in jobs))
+        issues.push({
+          path: ['notifications', 'routes', i, 'jobs', k],
+          message: `names the job "${j}", which is not defined under jobs`,
+        });
+    });
+  });
   return issues;
 }
 
