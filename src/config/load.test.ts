@@ -68,7 +68,7 @@ server:
     );
   });
 
-  it('validates the notifications section and the jobs\' routes, with line and key', () => {
+  it("validates the notifications section and the jobs' routes, with line and key", () => {
     const bad = `${GOOD}    notify: [mail, { channels: [chat, pager], on: [failure, sometimes] }]
     sources: [/srv/app, "mysql://app@db/shop?colour=red"]
 notifications:

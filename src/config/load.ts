@@ -175,7 +175,7 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
       repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
   }
   if (config.notifications !== undefined) {
-    const channels = Object.entries(config.notifications.channels).map(([name, c]) => {
+    const channels = Object.entries(config.notifications.channels).map(([name, c]): [string, typeof c] => {
       if (c.type !== 'smtp') return [name, c];
       const files = {
         ...(c.password_file !== undefined ? { password_file: abs(c.password_file) } : {}),

@@ -135,7 +135,9 @@ export const jobSchema = z.strictObject({
   sources: z
     .array(z.string().min(1).superRefine(checkSourceUri))
     .min(1)
-    .describe('what to back up: paths, and source URIs such as mysql://…, sqlite:///… (as `cairn backup` takes them)'),
+    .describe(
+      'what to back up: paths, and source URIs such as mysql://…, sqlite:///… (as `cairn backup` takes them)',
+    ),
   excludes: z.array(z.string()).default([]).describe('restic exclude patterns'),
   tags: z.array(z.string()).default([]).describe('extra tags on every snapshot of this job'),
   schedule: scheduleSchema,
@@ -242,7 +244,8 @@ export function crossCheck(raw: unknown): Issue[] {
       );
     }
     if (isRecord(job.drill)) unknownRepo(job.drill.repository, ['jobs', jobName, 'drill', 'repository']);
-    if (Array.isArray(job.notify)) issues.push(...unknownChannels(raw, job.notify, ['jobs', jobName, 'notify']));
+    if (Array.isArray(job.notify))
+      issues.push(...unknownChannels(raw, job.notify, ['jobs', jobName, 'notify']));
   }
   issues.push(...unknownJobsInRoutes(raw));
   const server = isRecord(raw.server) ? raw.server : {};

@@ -81,6 +81,7 @@ jobs:
     expect(ls.stdout).toContain('/sqlite/app.db');
     expect(ls.stdout).toContain(`${sb.path('files')}/a.txt`);
     const snaps = await cairn(sb, ['-r', sb.path('repo'), '-p', sb.path('pw'), 'snapshots', '--json']);
-    expect(JSON.parse(snaps.stdout)[0].tags).toEqual(expect.arrayContaining(['cairn-job:app', 'source:sqlite']));
+    const [snap] = JSON.parse(snaps.stdout) as { tags: string[] }[];
+    expect(snap!.tags).toEqual(expect.arrayContaining(['cairn-job:app', 'source:sqlite']));
   });
 });

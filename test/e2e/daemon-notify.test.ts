@@ -57,8 +57,8 @@ notifications:
     sb.cleanup();
   });
 
-  const bodies = (): { kind: string; class: string; job: string; repository?: string }[] =>
-    hooks.requests.map((r) => JSON.parse(r.body));
+  type Body = { kind: string; class: string; job: string; repository?: string };
+  const bodies = (): Body[] => hooks.requests.map((r) => JSON.parse(r.body) as Body);
 
   it('mails a failure naming the job, the repository by name and the error, without the password', async () => {
     const mail = await until('a mail', async () => smtp.mails[0]);

@@ -37,7 +37,11 @@ export function serveDaemon(sb: Sandbox, config: string, env: Record<string, str
 }
 
 /** Polls `fn` every 200 ms until it returns a value. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 40_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn();
