@@ -1,7 +1,11 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { DaemonEvent } from '../api/index.js';
 import { parseConfig } from '../config/index.js';
 import { renderMessage } from '../notify/index.js';
-import { toNotifyEvent } from './notify-events.js';
+import { HttpReceiver } from '../notify/testing/index.js';
+import { EventNotifier, toNotifyEvent } from './notify-events.js';
+import { createLogger } from './run-log.js';
 
 const config = parseConfig(
   `repositories:
@@ -84,5 +88,56 @@ describe('toNotifyEvent', () => {
       );
     expect(overdue('backup')).toMatchObject({ kind: 'job-overdue', expectedWithin: '26h' });
     expect(overdue('drill')).toMatchObject({ kind: 'drill-overdue', expectedWithin: '2d' });
+  });
+});
+
+describe('EventNotifier', () => {
+  it('delivers along the job routes, follows a reloaded config, masks the repository password, then closes', async () => {
+    const receiver = await HttpReceiver.start();
+    const yaml = (hook: string): string => `repositories:
+  local: { url: /srv/repo, password: Repo-Pw-4711 }
+jobs:
+  site: { sources: [/srv/site], schedule: { every: 6h }, repositories: [local], notify: [chat] }
+notifications:
+  channels:
+    chat: { type: webhook, url: "${receiver.url(hook)}" }
+`;
+    let current = parseConfig(yaml('/first'), 'c.yaml', {});
+    const lines: string[] = [];
+    const logger = createLogger(
+      'warn',
+      new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+    );
+    const events = new EventNotifier({ config: () => current, logger, host: 'h' });
+    const failed = (error: string): DaemonEvent => ({
+      ...common,
+      type: 'run-failed',
+      runId: 1,
+      kind: 'backup',
+      partial: false,
+      error,
+      hint: 'h',
+      routes: current.jobs.site!.notify,
+    });
+    try {
+      await events.open();
+      events.handle(failed('wrong password Repo-Pw-4711'));
+      await events.drain();
+      current = parseConfig(yaml('/second'), 'c.yaml', {});
+      await events.sync();
+      events.handle(failed('again'));
+      await events.drain();
+      expect(receiver.requests.map((r) => r.url)).toEqual(['/first', '/second']);
+      expect(receiver.requests[0]!.body).toContain('wrong password ***');
+      expect(receiver.requests[0]!.body).not.toContain('Repo-Pw-4711');
+      await events.close();
+      events.handle(failed('after close'));
+      await events.drain();
+      expect(receiver.requests).toHaveLength(2);
+      expect(lines).toEqual([]);
+    } finally {
+      await events.close();
+      await receiver.close();
+    }
   });
 });

@@ -35,6 +35,7 @@ jobs:
     sources: [${sb.path('src')}, ${missing}]
     schedule: { cron: "*/2 * * * * *" }
     repositories: [local]
+    expect_success_within: 1h   # no dead-man alert while the test runs
     notify:
       - { channels: [ops-mail], on: [failure] }
       - { channels: [chat], on: [failure, recovery] }
@@ -61,7 +62,9 @@ notifications:
   const bodies = (): Body[] => hooks.requests.map((r) => JSON.parse(r.body) as Body);
 
   it('mails a failure naming the job, the repository by name and the error, without the password', async () => {
-    const mail = await until('a mail', async () => smtp.mails[0]);
+    const mail = await until('a mail', async () =>
+      smtp.mails.find((m) => m.subject.includes('backup failed')),
+    );
     expect(mail.to).toEqual(['ops@test.example']);
     expect(mail.subject).toBe(
       `[cairn] FAILED: job website on ${mail.text.match(/^Host: (.*)$/m)![1]}: backup failed (repository local)`,
