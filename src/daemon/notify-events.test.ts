@@ -140,4 +140,38 @@ notifications:
       await receiver.close();
     }
   });
+
+  it('refuses to start with a channel file it cannot read, and after a reload keeps the previous channels', async () => {
+    const receiver = await HttpReceiver.start();
+    const base = `repositories:
+  local: { url: /srv/repo, password: pw }
+jobs:
+  site: { sources: [/srv/site], schedule: { every: 6h }, repositories: [local], notify: [chat] }
+notifications:
+  channels:
+    chat: { type: webhook, url: "${receiver.url('/chat')}" }
+`;
+    const broken = `${base}    mail: { type: smtp, host: mx, user: u, password_file: /nonexistent/pw, from: a@b.c, to: [d@e.f] }\n`;
+    const lines: string[] = [];
+    const logger = createLogger(
+      'warn',
+      new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }),
+    );
+    let current = parseConfig(broken, 'c.yaml', {});
+    const events = new EventNotifier({ config: () => current, logger, host: 'h' });
+    try {
+      await expect(events.open()).rejects.toThrow(/\/nonexistent\/pw/);
+      current = parseConfig(base, 'c.yaml', {});
+      await events.open();
+      current = parseConfig(broken, 'c.yaml', {});
+      await events.sync();
+      expect(lines.join('')).toContain('the previous ones stay in use');
+      events.handle({ ...common, type: 'recovered', kind: 'backup', runId: 3, routes: ['chat'] });
+      await events.drain();
+      expect(receiver.requests.map((r) => r.url)).toEqual(['/chat']);
+    } finally {
+      await events.close();
+      await receiver.close();
+    }
+  });
 });
