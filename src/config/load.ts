@@ -9,7 +9,8 @@ import type { Document, Node } from 'yaml';
 import type { z } from 'zod';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { CairnConfig } from './schema.js';
-import { configSchema, crossCheck } from './schema.js';
+import { crossCheck } from './cross-check.js';
+import { configSchema } from './schema.js';
 
 export interface ConfigProblem {
   line?: number;

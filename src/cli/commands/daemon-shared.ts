@@ -84,6 +84,11 @@ export async function openDaemon(
     ...(events ? { onEvent: events.handle } : {}),
   });
   await events?.open();
-  daemon.open({ exclusive: opts.exclusive });
+  try {
+    daemon.open({ exclusive: opts.exclusive });
+  } catch (err) {
+    await events?.close();
+    throw err;
+  }
   return { daemon, created: loaded.created, ...(events ? { events } : {}) };
 }
