@@ -3,6 +3,7 @@
  * and docs/openapi.json is generated from them. Times are ISO 8601 strings, durations seconds, sizes bytes.
  */
 import { z } from 'zod';
+import { jobRouteSchema } from '../notify/index.js';
 
 export const RUN_KINDS = ['backup', 'copy', 'forget', 'prune', 'check', 'drill'] as const;
 export const runKind = z.enum(RUN_KINDS);
@@ -80,7 +81,8 @@ export type Snapshot = z.infer<typeof snapshot>;
 export const apiError = z.object({ error: z.string() });
 export const startedRun = z.object({ runId: z.int() });
 
-const base = { job: z.string(), at: z.iso.datetime(), routes: z.array(z.string()) };
+/** `routes`: the job's own notification routes from the config (a channel name, or a route with its classes). */
+const base = { job: z.string(), at: z.iso.datetime(), routes: z.array(jobRouteSchema) };
 /** What the daemon reports to the notifier (and to SSE listeners): one `onEvent(event)` hook. */
 export const daemonEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run-started'), ...base, runId: z.int(), kind: runKind }),

@@ -1,7 +1,8 @@
 /**
  * @module config
  * `cairn.yaml`: the zod schema (also the source of docs/cairn.schema.json), loading with every problem named by
- * file, line and key, `${ENV}` references, and repository passwords. The notifications section stays opaque here.
+ * file, line and key, `${ENV}` references, and repository passwords. The `notifications:` section and the jobs'
+ * routes are validated with notify's schemas (`notificationsSchema`, `jobRouteSchema`).
  */
 export { configSchema } from './schema.js';
 export type { CairnConfig, JobConfig, RepositoryConfig, ScheduleConfig, RetentionConfig } from './schema.js';

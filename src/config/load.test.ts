@@ -68,6 +68,42 @@ server:
     );
   });
 
+  it("validates the notifications section and the jobs' routes, with line and key", () => {
+    const bad = `${GOOD}    notify: [mail, { channels: [chat, pager], on: [failure, sometimes] }]
+    sources: [/srv/app, "mysql://app@db/shop?colour=red"]
+notifications:
+  channels:
+    mail: { type: smtp, host: mx, from: a@b.c }
+    chat: { type: webhook, url: "ftp://x" }
+  routes:
+    - channels: [mail]
+      jobs: [app, gone]
+`.replace('    sources: [/srv/app]\n', '');
+    expect(problems(bad, { PW: 'x' })).toEqual([
+      '12: jobs.app.notify.1.on.1: Invalid option: expected one of "failure"|"warning"|"success"|"recovery"|"start"',
+      '12: jobs.app.notify.1.channels.1: names the channel "pager", which is not defined under notifications.channels (the channels are: mail, chat)',
+      '13: jobs.app.sources.1: "mysql://app@db/shop?colour=red" is not a valid source URI: "colour" is not an option of mysql URIs (known: ssl-mode, ssl-ca, ssl-cert, ssl-key, socket, password-file).',
+      '16: notifications.channels.mail.to: is required',
+      '17: notifications.channels.chat.url: must be an http:// or https:// URL',
+      '20: notifications.routes.0.jobs.1: names the job "gone", which is not defined under jobs',
+    ]);
+  });
+
+  it('takes a bare channel name or a full route in a job, and defaults the classes', () => {
+    const c = parseConfig(
+      `${GOOD}    notify: [mail, { channels: [mail], on: [failure] }]
+notifications:
+  channels:
+    mail: { type: smtp, host: mx, from: a@b.c, to: [d@e.f] }
+`,
+      'cairn.yaml',
+      { PW: 'secret' },
+    );
+    expect(c.jobs.app!.notify).toEqual(['mail', { channels: ['mail'], on: ['failure'] }]);
+    expect(c.notifications!.retry.attempts).toBe(4);
+    expect(c.notifications!.channels.mail).toMatchObject({ type: 'smtp', starttls: 'auto' });
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(problems('jobs:\n  a: [1, 2\n')[0]).toMatch(/^3: : /);
   });

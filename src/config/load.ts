@@ -9,7 +9,8 @@ import type { Document, Node } from 'yaml';
 import type { z } from 'zod';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { CairnConfig } from './schema.js';
-import { configSchema, crossCheck } from './schema.js';
+import { crossCheck } from './cross-check.js';
+import { configSchema } from './schema.js';
 
 export interface ConfigProblem {
   line?: number;
@@ -123,6 +124,12 @@ function issueProblems(
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => locate(doc, [...at, k], 'is not a known key', lineOf));
   }
+  if (issue.code === 'invalid_union') {
+    // A value of one of the union's shapes (a route given as a mapping): that shape's own problems say more.
+    const shape = issue.errors.find((e) => !e.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (shape !== undefined && shape.length > 0)
+      return shape.flatMap((i) => issueProblems(doc, { ...i, path: [...issue.path, ...i.path] }, lineOf));
+  }
   const message =
     issue.code === 'invalid_type' && issue.input === undefined
       ? 'is required'
@@ -159,7 +166,7 @@ function keyOffset(doc: Document, at: Path): number | undefined {
   return nodeOffset(doc.getIn(at, true));
 }
 
-/** Relative file paths in the config are relative to the config file's folder. */
+/** Relative file paths in the config (data_dir, password files, an SMTP channel's files) are relative to its folder. */
 function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   const abs = (p: string): string => path.resolve(dir, p);
   const out: CairnConfig = { ...config, repositories: {} };
@@ -167,6 +174,17 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   for (const [name, repo] of Object.entries(config.repositories)) {
     out.repositories[name] =
       repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
+  }
+  if (config.notifications !== undefined) {
+    const channels = Object.entries(config.notifications.channels).map(([name, c]): [string, typeof c] => {
+      if (c.type !== 'smtp') return [name, c];
+      const files = {
+        ...(c.password_file !== undefined ? { password_file: abs(c.password_file) } : {}),
+        ...(c.ca_file !== undefined ? { ca_file: abs(c.ca_file) } : {}),
+      };
+      return [name, { ...c, ...files }];
+    });
+    out.notifications = { ...config.notifications, channels: Object.fromEntries(channels) };
   }
   return out;
 }

@@ -5,6 +5,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseDrillSample, parseRetentionDuration } from '../app/index.js';
+import { jobRouteSchema, notificationsSchema } from '../notify/index.js';
+import { isSourceUri, parseSourceUri } from '../source/index.js';
 import { durationMs } from './duration.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -32,6 +34,16 @@ function validCron(pattern: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** A source URI is checked by the parser the backup uses, so a typo is a config problem, not a failed night. */
+function checkSourceUri(source: string, ctx: z.RefinementCtx): void {
+  if (!isSourceUri(source)) return;
+  try {
+    parseSourceUri(source);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
   }
 }
 
@@ -121,9 +133,11 @@ export const jobRepositorySchema = z.strictObject({
 export const jobSchema = z.strictObject({
   description: z.string().optional(),
   sources: z
-    .array(z.string().min(1))
+    .array(z.string().min(1).superRefine(checkSourceUri))
     .min(1)
-    .describe('what to back up: paths (and, with the source plug-ins, URIs such as mysql://…)'),
+    .describe(
+      'what to back up: paths, and source URIs such as mysql://…, sqlite:///… (as `cairn backup` takes them)',
+    ),
   excludes: z.array(z.string()).default([]).describe('restic exclude patterns'),
   tags: z.array(z.string()).default([]).describe('extra tags on every snapshot of this job'),
   schedule: scheduleSchema,
@@ -151,9 +165,11 @@ export const jobSchema = z.strictObject({
     })
     .optional(),
   notify: z
-    .array(z.string())
+    .array(jobRouteSchema)
     .default([])
-    .describe('notification routes (names from the notifications section)'),
+    .describe(
+      "routes for this job's events: a channel name of the notifications section (on failure, warning, recovery) or { channels, on }",
+    ),
   expect_success_within: duration
     .optional()
     .describe(
@@ -194,55 +210,10 @@ export const configSchema = z.strictObject({
     .default({ level: 'info' }),
   repositories: z.record(name, repositorySchema),
   jobs: z.record(name, jobSchema),
-  notifications: z
-    .record(z.string(), z.unknown())
+  notifications: notificationsSchema
     .optional()
-    .describe('channels and routes, read by the notifier'),
+    .describe('notification channels, routes and retries (docs/notifications.md)'),
 });
-
-type Issue = { path: (string | number)[]; message: string };
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Checks across sections (names of repositories, tokens for a listen address beyond this machine), done on the raw
- * value so that they are reported together with the schema's own problems, not only once those are fixed.
- */
-export function crossCheck(raw: unknown): Issue[] {
-  if (!isRecord(raw)) return [];
-  const issues: Issue[] = [];
-  const repos = isRecord(raw.repositories) ? raw.repositories : {};
-  const unknownRepo = (name: unknown, path: (string | number)[]): void => {
-    if (typeof name === 'string' && !(name in repos)) {
-      issues.push({
-        path,
-        message: `names the repository "${name}", which is not defined under repositories`,
-      });
-    }
-  };
-  for (const [jobName, job] of Object.entries(isRecord(raw.jobs) ? raw.jobs : {})) {
-    if (!isRecord(job)) continue;
-    if (Array.isArray(job.repositories)) {
-      job.repositories.forEach((r: unknown, i) =>
-        unknownRepo(isRecord(r) ? r.name : r, ['jobs', jobName, 'repositories', i]),
-      );
-    }
-    if (isRecord(job.drill)) unknownRepo(job.drill.repository, ['jobs', jobName, 'drill', 'repository']);
-  }
-  const server = isRecord(raw.server) ? raw.server : {};
-  if (typeof server.listen === 'string') {
-    const host = server.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-    const tokens = Array.isArray(server.tokens) ? server.tokens : [];
-    if (!loopback && tokens.length === 0) {
-      issues.push({
-        path: ['server', 'listen'],
-        message: 'listens beyond this machine, so server.tokens must hold at least one API token',
-      });
-    }
-  }
-  return issues;
-}
 
 export type CairnConfig = z.output<typeof configSchema>;
 export type JobConfig = z.output<typeof jobSchema>;

@@ -41,6 +41,9 @@ jobs:
     repositories: [local]
     size_drop_percent: 50
     notify: [ops]
+notifications:
+  channels:
+    ops: { type: webhook, url: "http://127.0.0.1:9/hook" }
 ${extra}`;
 
 async function runOnce(d: Daemon): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * @module daemon
  * `cairn serve`: the scheduler (croner), the job runner (backup → retention → copies, through the app), the run
- * history in SQLite, the dead-man's switch, the HTTP API with metrics and SSE, and the events for the notifier.
+ * history in SQLite, the dead-man's switch, the HTTP API with metrics and SSE, and its events delivered by the
+ * notifier (`EventNotifier`).
  */
 export { Daemon } from './daemon.js';
 export type { DaemonOptions } from './daemon.js';
@@ -13,3 +14,4 @@ export { Schedule } from './schedule.js';
 export { jobTag } from './job-plan.js';
 export { jobView } from './jobs-view.js';
 export { defaultConfigText, ensureDefaultConfig } from './default-config.js';
+export { EventNotifier, toNotifyEvent } from './notify-events.js';

@@ -9,11 +9,12 @@ describe('maskedConfig', () => {
 repositories:
   a: { url: "rest:https://user:pw-in-url@host:8000/x", password: pw-plain, options: { s3.secret: k } }
   b: { url: /srv/b, password_command: "pass show cairn" }
+  c: { url: "s3:https://AKIA:wJal/rX@minio:9000/bucket", password: pw-c }
 jobs:
   j: { sources: [/x], schedule: { every: 1h }, repositories: [a, b] }
 notifications:
   channels:
-    mail: { type: email, smtp: { host: mx, password: smtp-pw } }
+    mail: { type: smtp, host: mx, user: u, password: smtp-pw, from: a@b.c, to: [d@e.f] }
     hook: { type: webhook, url: https://hooks.example/T0/B0/secret }
 `,
       'c.yaml',
@@ -27,10 +28,14 @@ notifications:
       'smtp-pw',
       'hooks.example',
       '"k"',
+      'wJal',
     ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('pass show cairn'); // a command is no secret, and says where the password comes from
     expect(text).toContain('"host":"mx"');
+    // The same masking as every CLI message: the user stays, the password goes, even one holding "/".
+    expect(text).toContain('rest:https://user:***@host:8000/x');
+    expect(text).toContain('s3:https://AKIA:***@minio:9000/bucket');
   });
 });

@@ -1,11 +1,10 @@
 /** The effective config as the API shows it: every secret replaced, so that it can be shown anywhere. */
 import type { CairnConfig } from '../config/index.js';
+import { maskCredentials } from '../util/index.js';
 
 const MASK = '***';
+/** Keys of backend options and notification channels whose values are credentials (a webhook URL is one). */
 const SECRET_KEY = /pass|secret|token|key|auth|webhook|url/i;
-
-/** Replaces user:password@ in URLs (rest:https://user:pw@host/…). */
-const withoutUserInfo = (url: string): string => url.replace(/\/\/[^/@\s]*@/, `//${MASK}@`);
 
 function maskDeep(value: unknown, secret: boolean): unknown {
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, secret));
@@ -23,7 +22,7 @@ export function maskedConfig(config: CairnConfig): Record<string, unknown> {
       name,
       {
         ...r,
-        url: withoutUserInfo(r.url),
+        url: maskCredentials(r.url),
         ...(r.password !== undefined ? { password: MASK } : {}),
         options: maskDeep(r.options, false),
       },

@@ -2,6 +2,7 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLine } from '../api/index.js';
+import { maskCredentials } from '../util/index.js';
 import type { History } from './history.js';
 
 export type Logger = pino.Logger;
@@ -35,7 +36,9 @@ export class RunLog {
     private readonly now: () => number,
   ) {}
 
-  line(level: LogLine['level'], message: string): void {
+  /** Hook output and warnings may quote URLs: their passwords are masked as in every CLI message. */
+  line(level: LogLine['level'], text: string): void {
+    const message = maskCredentials(text);
     this.history.log(this.runId, this.now(), level, message);
     this.logger[level]({ ...this.fields, runId: this.runId }, message);
   }

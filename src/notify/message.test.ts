@@ -67,6 +67,13 @@ describe('maskSecrets', () => {
     expect(maskSecrets('sftp://backup@host/x')).toBe('sftp://backup@host/x');
   });
 
+  it('masks URLs as the CLI does (util maskCredentials): also restic forms without //', () => {
+    expect(maskSecrets('cannot open sftp:backup:hunter22@nas:/srv/repo')).toBe(
+      'cannot open sftp:backup:***@nas:/srv/repo',
+    );
+    expect(maskSecrets('s3:AKIA:se/cret+x@host/bucket is gone')).toBe('s3:AKIA:***@host/bucket is gone');
+  });
+
   it('masks credential-named query parameters and key=value pairs', () => {
     expect(maskSecrets('POST /send?access_token=abc123&x=1')).toBe('POST /send?access_token=***&x=1');
     expect(maskSecrets('password=hunter2, token: "t0k"')).toBe('password=***, token: ***');

@@ -1,17 +1,15 @@
-/** The stand-in for anything secret. */
+import { maskCredentials } from '../util/index.js';
+
+/** The stand-in for anything secret (the one `maskCredentials` puts in URLs). */
 export const MASK = '***';
 
-/**
- * scheme://user:password@host → the password, which may hold "/" or an unencoded "@" (it runs to the last "@" of
- * the word: masking too much is safe, too little is not). Also matches restic's `rest:https://…` and `s3:https://…`.
- */
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):(\S+)@/gi;
 /** Query parameters and `key=value` / `key: value` pairs whose name says they carry a credential. */
 const SECRET_PAIR =
   /\b((?:access_?token|api_?key|auth|key|password|passwd|pass|pwd|secret|sign|signature|token)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;"']+)/gi;
 
 /**
- * Masks secrets in a text meant for people: passwords in URLs (`https://user:***@host`), credential-named query
+ * Masks secrets in a text meant for people: passwords in URLs (`https://user:***@host`, by util's
+ * `maskCredentials`, as every CLI message and log line), and on top of that credential-named query
  * parameters and `key=value` pairs, and every literal in `secrets` (passwords the caller knows, such as the
  * repository passwords and the channels' own credentials). Secrets shorter than 4 characters are masked only
  * through the patterns, so a password "a" does not blank every "a" of a message.
@@ -21,9 +19,7 @@ export function maskSecrets(text: string, secrets: readonly string[] = []): stri
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
     if (s.length >= 4) out = out.split(s).join(MASK);
   }
-  return out
-    .replace(URL_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`)
-    .replace(SECRET_PAIR, (_m, key: string) => `${key}${MASK}`);
+  return maskCredentials(out).replace(SECRET_PAIR, (_m, key: string) => `${key}${MASK}`);
 }
 
 /** A URL as it may appear in a log line or report: the origin only (the path of a webhook URL is its credential). */

@@ -1,5 +1,8 @@
 // `cairn config check`: the example configs are valid, and a bad file gets every problem with its line, exit 1.
+// A daemon job's source URI goes to the backup as `cairn backup` takes it.
+import fs from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cairn, ROOT, Sandbox } from '../harness/cli.js';
 
@@ -8,6 +11,7 @@ afterAll(() => sb.cleanup());
 
 const SECRETS = {
   CAIRN_S3_PASSWORD: 's3-pw',
+  CAIRN_SMTP_PASSWORD: 'smtp-pw',
   CAIRN_API_TOKEN: 'token-0123456789abcdef',
   CAIRN_ALERT_WEBHOOK: 'https://hooks.example/x',
 };
@@ -46,5 +50,38 @@ describe('cairn config check', () => {
     ]);
     expect(r.stderr).toMatch(/^cairn: The config file .* has 4 problems:$/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('a daemon job with a source URI', () => {
+  it('backs up sqlite:///… as `cairn backup` does: the database under /sqlite/', async () => {
+    const db = new DatabaseSync(sb.path('app.db'));
+    db.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('hello');");
+    db.close();
+    fs.mkdirSync(sb.path('files'));
+    sb.write('files/a.txt', 'a');
+    sb.write('pw', 'daemon-pw');
+    const config = sb.write(
+      'sqlite.yaml',
+      `repositories:
+  local: { url: ${sb.path('repo')}, password_file: pw, create: true }
+jobs:
+  app:
+    sources: ["sqlite://${sb.path('app.db')}", ${sb.path('files')}]
+    schedule: { cron: "0 0 2 * * *" }
+    repositories: [local]
+`,
+    );
+    const run = await cairn(sb, ['run', 'app', '--config', config, '--data-dir', sb.path('data')]);
+    expect(run.stderr).not.toMatch(/"level":(40|50)/);
+    expect(run.stdout).toMatch(/^run \d+ of job app: succeeded$/m);
+    expect(run.code).toBe(0);
+    const ls = await cairn(sb, ['-r', sb.path('repo'), '-p', sb.path('pw'), 'ls', 'latest']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain('/sqlite/app.db');
+    expect(ls.stdout).toContain(`${sb.path('files')}/a.txt`);
+    const snaps = await cairn(sb, ['-r', sb.path('repo'), '-p', sb.path('pw'), 'snapshots', '--json']);
+    const [snap] = JSON.parse(snaps.stdout) as { tags: string[] }[];
+    expect(snap!.tags).toEqual(expect.arrayContaining(['cairn-job:app', 'source:sqlite']));
   });
 });

@@ -1,48 +1,16 @@
 // `cairn serve` end to end: a per-second cron backing up to a local repository, copying to a second local one and
 // to s3rver, with retention; no overlapping runs; the API, metrics, SSE and tokens; SIGHUP with a bad config;
 // a second daemon refused; SIGTERM mid-run leaving repositories restic check accepts.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cairn, randomData, restic, ROOT, Sandbox } from '../harness/cli.js';
+import { cairn, randomData, restic, Sandbox } from '../harness/cli.js';
+import type { Served } from '../harness/daemon.js';
+import { serveDaemon, until } from '../harness/daemon.js';
 import type { S3rver } from '../harness/s3rver.js';
 import { startS3rver } from '../harness/s3rver.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number>;
-}
-
-function serve(sb: Sandbox, config: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), 'serve', '--config', config], {
-    cwd: sb.dir,
-    env: sb.env(env),
-    stdio: 'pipe',
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 15 s: ${out}`)), 15_000);
-    const look = (): void => {
-      const m = /cairn serve: (http:\/\/[^/]+)\//.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout.off('data', look);
-      resolve({ child, url: m[1]!, output: () => out, exited });
-    };
-    child.stdout.on('data', look);
-    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
 
 async function api(
   url: string,
@@ -59,16 +27,6 @@ async function api(
     body = undefined;
   }
   return { status: res.status, body, text };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The first SSE event of this type. */
@@ -123,7 +81,7 @@ jobs:
       - offsite
 `,
     );
-    served = await serve(sb, cfg, env());
+    served = await serveDaemon(sb, cfg, env());
   });
 
   afterAll(async () => {

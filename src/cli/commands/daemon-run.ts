@@ -12,7 +12,7 @@ interface RunFlags extends DaemonFlags {
 }
 
 async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promise<number> {
-  const { daemon } = await openDaemon(ctx, flags, false);
+  const { daemon, events } = await openDaemon(ctx, flags, { exclusive: false, notify: true });
   try {
     if (!(job in daemon.config.jobs)) {
       throw new CairnError(
@@ -40,6 +40,9 @@ async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promis
     return run.outcome === 'cancelled' ? EXIT.interrupted : EXIT.fatal;
   } finally {
     await daemon.stop();
+    // The run's notifications (with their retries) are delivered before the command ends.
+    await events?.drain();
+    await events?.close();
   }
 }
 

@@ -17,13 +17,18 @@ interface ServeFlags extends DaemonFlags {
 }
 
 async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
-  const { daemon, created } = await openDaemon(ctx, flags, true, flags.source ?? EXAMPLE_DATA);
+  const { daemon, created, events } = await openDaemon(ctx, flags, {
+    exclusive: true,
+    notify: true,
+    defaultSource: flags.source ?? EXAMPLE_DATA,
+  });
   const server = new ApiServer(daemon);
   let url: string;
   try {
     url = await server.listen(flags.listen ?? daemon.config.server.listen);
   } catch (err) {
     await daemon.stop();
+    await events?.close();
     if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
       throw new CairnError(
         'invalid-argument',
@@ -38,7 +43,8 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
       `wrote the default config ${daemon.configFile}: one job backing up ${daemon.config.jobs.sample?.sources.join(', ')}; edit it and send SIGHUP to reload`,
     );
   }
-  const reload = (): void => void daemon.reload();
+  // The notifier follows the new config at once, so that a channel file that cannot be read is said now.
+  const reload = (): void => void daemon.reload().then(() => events?.sync());
   process.on('SIGHUP', reload);
   daemon.schedule();
   await new Promise<void>((resolve) => {
@@ -49,6 +55,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   daemon.logger.info('stopping: aborting the running jobs');
   await server.close();
   await daemon.stop();
+  await events?.close();
   daemon.logger.info('stopped');
   return 0;
 }

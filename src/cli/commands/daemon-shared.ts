@@ -1,9 +1,8 @@
 /** What `serve`, `run` and `status` share: finding the config and the data directory, opening the daemon. */
 import path from 'node:path';
-import type { DaemonEvent } from '../../api/index.js';
 import type { CairnConfig, LoadedConfig } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
-import { Daemon, createLogger, ensureDefaultConfig } from '../../daemon/index.js';
+import { Daemon, EventNotifier, createLogger, ensureDefaultConfig } from '../../daemon/index.js';
 import type { Logger } from '../../daemon/index.js';
 import { defaultLocations } from '../../app/index.js';
 import type { CommandContext } from '../context.js';
@@ -62,32 +61,34 @@ export function daemonLogger(ctx: CommandContext, level: string): Logger {
 }
 
 /**
- * Where the daemon's events go besides its log and SSE (`serve` and `run` alike): the notifier (src/notify) plugs
- * in here, reading the `notifications` section of the current config (`config()` changes on SIGHUP).
+ * Opens the daemon on the config. With `notify` (`serve` and `run`), its events also go to the notification channels
+ * of the `notifications` section (`events`: the caller syncs it after a reload, drains and closes it at the end); a
+ * channel whose file cannot be read stops the start with one sentence.
  */
-function eventSink(config: () => CairnConfig, logger: Logger): ((event: DaemonEvent) => void) | undefined {
-  void config;
-  void logger;
-  return undefined;
-}
-
 export async function openDaemon(
   ctx: CommandContext,
   flags: DaemonFlags,
-  exclusive: boolean,
-  defaultSource?: string,
-): Promise<{ daemon: Daemon; created: boolean }> {
-  const loaded = await configOf(ctx, flags, defaultSource);
+  opts: { exclusive: boolean; notify: boolean; defaultSource?: string },
+): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier }> {
+  const loaded = await configOf(ctx, flags, opts.defaultSource);
   const logger = daemonLogger(ctx, loaded.config.log.level);
-  // Called only once events flow, when `daemon` exists.
-  const onEvent = eventSink(() => daemon.config, logger);
-  const daemon = new Daemon({
+  // `config()` is read only once events flow, when `daemon` exists; it changes on SIGHUP.
+  const events: EventNotifier | undefined = opts.notify
+    ? new EventNotifier({ config: (): CairnConfig => daemon.config, logger })
+    : undefined;
+  const daemon: Daemon = new Daemon({
     loaded,
     dataDir: dataDirOf(ctx, flags),
     logger,
     env: ctx.io.env,
-    ...(onEvent ? { onEvent } : {}),
+    ...(events ? { onEvent: events.handle } : {}),
   });
-  daemon.open({ exclusive });
-  return { daemon, created: loaded.created };
+  await events?.open();
+  try {
+    daemon.open({ exclusive: opts.exclusive });
+  } catch (err) {
+    await events?.close();
+    throw err;
+  }
+  return { daemon, created: loaded.created, ...(events ? { events } : {}) };
 }

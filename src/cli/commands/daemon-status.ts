@@ -11,7 +11,7 @@ const when = (iso: string | null): string =>
   iso === null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 async function status(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
-  const { daemon } = await openDaemon(ctx, flags, false);
+  const { daemon } = await openDaemon(ctx, flags, { exclusive: false, notify: false });
   try {
     const jobs = Object.keys(daemon.config.jobs).map((n) => jobView(daemon, n));
     if (ctx.json) return ctx.printJSON(jobs);
