@@ -34,7 +34,7 @@ describe('backup and prune from two processes at once', () => {
 
   beforeAll(async () => {
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600);
     for (let i = 0; i < 4; i++) sb.write(`src/big-${i}.bin`, randomData(3 << 20, i));
     expect((await cairn(sb, args('init'))).code).toBe(0);
     expect((await backup()).code).toBe(0);

@@ -36,7 +36,7 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
 
   beforeAll(async () => {
     dk = await startDockerd();
-    sb.write('pw', 'secret');
+    sb.write('pw', 'secret', 0o600);
     sb.write('config/app.conf', 'port = 8080\n');
     dk.docker('volume', 'create', 'data');
     runIn(

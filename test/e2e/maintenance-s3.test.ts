@@ -65,7 +65,7 @@ describe('maintenance on S3 (s3rver), with restic checking a copy', () => {
   beforeAll(async () => {
     srv = await startS3rver();
     sb = new Sandbox();
-    sb.write('pw', 'secret\n');
+    sb.write('pw', 'secret\n', 0o600);
     sb.write('src/keep/a.txt', 'kept\n');
     fs.writeFileSync(sb.path('src/keep/b.bin'), randomData(1 << 20, 1));
     fs.writeFileSync(sb.path('src/churn.bin'), randomData(512 << 10, 2));

