@@ -1,0 +1,92 @@
+// A job with `nice`, `io_priority: idle` and `limit_upload` runs as a child `cairn run` under nice and ionice: its
+// hooks inherit the priorities, its upload is throttled, and under `cairn serve` an on_change job's run started by a
+// change is recorded and reported by the daemon like any other.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cairn, randomData, restic, Sandbox } from '../harness/cli.js';
+import type { Served } from '../harness/daemon.js';
+import { serveDaemon, until } from '../harness/daemon.js';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+type Run = { id: number; outcome: string; trigger: string; durationSeconds: number | null; error: string | null };
+
+describe('low-priority and on-change jobs', () => {
+  const sb = new Sandbox();
+  let cfg: string;
+
+  beforeAll(() => {
+    sb.write('src/data.bin', randomData(600_000, 1));
+    cfg = sb.write(
+      'cairn.yaml',
+      `data_dir: ./data
+server: { listen: "127.0.0.1:0", tokens: ["${TOKEN}"] }
+repositories:
+  local: { url: ${sb.path('repo')}, password: pw, create: true }
+jobs:
+  low:
+    sources: [${sb.path('src')}]
+    schedule: { on_change: { quiet: 1s } }
+    repositories: [local]
+    nice: true
+    io_priority: idle
+    limit_upload: 200
+    hooks:
+      before: ["ps -o ni= -p $$ > ${sb.path('nice.txt')}; ionice -p $$ > ${sb.path('ionice.txt')}"]
+`,
+    );
+  });
+  afterAll(() => sb.cleanup());
+
+  it('cairn run: the job runs at nice 19 and idle I/O, its upload throttled', async () => {
+    const r = await cairn(sb, ['run', 'low', '--config', cfg, '--json']);
+    expect(r.stderr).not.toMatch(/error|Error/);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(r.stdout) as Run;
+    expect(run).toMatchObject({ outcome: 'succeeded', trigger: 'manual' });
+    expect(fs.readFileSync(sb.path('nice.txt'), 'utf8').trim()).toBe('19');
+    expect(fs.readFileSync(sb.path('ionice.txt'), 'utf8').trim()).toBe('idle');
+    // 600 kB of random data at 200 KiB/s: about three seconds of uploads.
+    expect(run.durationSeconds).toBeGreaterThan(2.5);
+    const snaps = await restic(sb, ['-r', sb.path('repo'), 'snapshots', '--json'], { env: { RESTIC_PASSWORD: 'pw' } });
+    expect(JSON.parse(snaps.stdout)).toHaveLength(1);
+  });
+
+  describe('cairn serve', () => {
+    let served: Served;
+    beforeAll(async () => {
+      served = await serveDaemon(sb, cfg, {});
+    });
+    afterAll(() => served?.child.kill('SIGKILL'));
+
+    it('a change starts the low-priority run after the quiet period; the daemon records and reports it', async () => {
+      const runs = async (): Promise<Run[]> => {
+        const res = await fetch(`${served.url}/api/v1/jobs/low/runs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        return (await res.json()) as Run[];
+      };
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await runs()).toHaveLength(1);
+      // The child's events reach the daemon's subscribers (SSE here, notifications alike).
+      const sse = await fetch(`${served.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const reader = sse.body!.getReader();
+      const succeeded = (async (): Promise<string> => {
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return buf;
+          buf += Buffer.from(value).toString();
+          const m = /event: run-succeeded\ndata: (.*)\n/.exec(buf);
+          if (m) return m[1]!;
+        }
+      })();
+      fs.writeFileSync(sb.path('src/new.txt'), 'changed');
+      const run = await until('the run after the change', async () =>
+        (await runs()).find((x) => x.trigger === 'schedule' && x.outcome !== 'running'),
+      );
+      expect(run).toMatchObject({ outcome: 'succeeded', error: null });
+      expect(JSON.parse(await succeeded)).toMatchObject({ job: 'low', runId: run.id });
+      await reader.cancel();
+      served.child.kill('SIGTERM');
+      expect(await served.exited).toBe(0);
+    });
+  });
+});
