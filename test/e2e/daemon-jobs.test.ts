@@ -2,6 +2,7 @@
 // hooks inherit the priorities, its upload is throttled, and under `cairn serve` an on_change job's run started by a
 // change is recorded and reported by the daemon like any other.
 import fs from 'node:fs';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cairn, randomData, restic, Sandbox } from '../harness/cli.js';
 import type { Served } from '../harness/daemon.js';
@@ -66,25 +67,26 @@ jobs:
       await new Promise((r) => setTimeout(r, 500));
       expect(await runs()).toHaveLength(1);
       // The child's events reach the daemon's subscribers (SSE here, notifications alike).
-      const sse = await fetch(`${served.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      const reader = sse.body!.getReader();
-      const succeeded = (async (): Promise<string> => {
-        let buf = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return buf;
-          buf += Buffer.from(value).toString();
-          const m = /event: run-succeeded\ndata: (.*)\n/.exec(buf);
-          if (m) return m[1]!;
-        }
-      })();
+      let req: http.ClientRequest | undefined;
+      const succeeded = new Promise<string>((resolve, reject) => {
+        req = http.get(`${served.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+          let buf = '';
+          res.on('data', (d: Buffer) => {
+            buf += d.toString();
+            const m = /event: run-succeeded\ndata: (.*)\n/.exec(buf);
+            if (m) resolve(m[1]!);
+          });
+        });
+        req.on('error', reject);
+      });
+      await new Promise((r) => setTimeout(r, 300));
       fs.writeFileSync(sb.path('src/new.txt'), 'changed');
       const run = await until('the run after the change', async () =>
         (await runs()).find((x) => x.trigger === 'schedule' && x.outcome !== 'running'),
       );
       expect(run).toMatchObject({ outcome: 'succeeded', error: null });
       expect(JSON.parse(await succeeded)).toMatchObject({ job: 'low', runId: run.id });
-      await reader.cancel();
+      req?.destroy();
       served.child.kill('SIGTERM');
       expect(await served.exited).toBe(0);
     });
