@@ -25,7 +25,10 @@ export const archiveSchema = z
     to: z
       .string()
       .min(1)
-      .refine((s) => !/^[a-z][a-z0-9+.-]*:/i.test(s), 'must be a local folder (archives to URLs are not supported yet)')
+      .refine(
+        (s) => !/^[a-z][a-z0-9+.-]*:/i.test(s),
+        'must be a local folder (archives to URLs are not supported yet)',
+      )
       .describe('a local folder that receives JOB-YYYYMMDD-HHMMSS.tar.zst (or .tar.gz)'),
     format: z.enum(['tar.zst', 'tar.gz']).default('tar.zst'),
     keep: z.int().min(1).default(7).describe("how many of this job's archives to keep there, newest first"),

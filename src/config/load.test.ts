@@ -105,7 +105,8 @@ notifications:
   });
 
   it("checks the job's resource options and on_change schedule, with line and key", () => {
-    const bad = GOOD.replace('schedule: { cron: "0 0 2 * * *" }', 'schedule: { cron: "0 0 2 * * *", on_change: {} }') +
+    const bad =
+      GOOD.replace('schedule: { cron: "0 0 2 * * *" }', 'schedule: { cron: "0 0 2 * * *", on_change: {} }') +
       `    io_priority: low
     limit_upload: 0
     window: { from: "1:00", to: "06:00" }

@@ -9,7 +9,10 @@ let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-archive-'));
   fs.mkdirSync(path.join(dir, 'src/sub/deep'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'src/a.bin'), Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251)));
+  fs.writeFileSync(
+    path.join(dir, 'src/a.bin'),
+    Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251)),
+  );
   fs.writeFileSync(path.join(dir, 'src/empty'), '');
   fs.writeFileSync(path.join(dir, 'src/sub/deep/' + 'n'.repeat(120)), 'a long name\n');
   fs.writeFileSync(path.join(dir, 'src/skip.tmp'), 'excluded');
@@ -42,20 +45,30 @@ function tree(root: string): Record<string, string> {
 
 describe('writeArchive', () => {
   for (const format of ['tar.zst', 'tar.gz'] as const) {
-    it.skipIf(format === 'tar.zst' && !hasZstd)(`writes a ${format} that GNU tar extracts to the same bytes`, async () => {
-      const to = path.join(dir, 'out');
-      const src = path.join(dir, 'src');
-      const at = new Date('2026-12-06T23:05:09Z');
-      const r = await writeArchive('web', { to, format, keep: 3 }, [src], ['*.tmp'], at, new AbortController().signal);
-      expect(path.basename(r.file)).toBe(`web-20261206-230509.${format}`);
-      expect(fs.readdirSync(to)).toEqual([path.basename(r.file)]);
-      const x = path.join(dir, 'x');
-      fs.mkdirSync(x);
-      execFileSync('tar', ['-x', format === 'tar.zst' ? '--zstd' : '-z', '-f', r.file, '-C', x]);
-      const want = tree(src);
-      delete want['skip.tmp'];
-      expect(tree(path.join(x, src.slice(1)))).toEqual(want);
-    });
+    it.skipIf(format === 'tar.zst' && !hasZstd)(
+      `writes a ${format} that GNU tar extracts to the same bytes`,
+      async () => {
+        const to = path.join(dir, 'out');
+        const src = path.join(dir, 'src');
+        const at = new Date('2026-12-06T23:05:09Z');
+        const r = await writeArchive(
+          'web',
+          { to, format, keep: 3 },
+          [src],
+          ['*.tmp'],
+          at,
+          new AbortController().signal,
+        );
+        expect(path.basename(r.file)).toBe(`web-20261206-230509.${format}`);
+        expect(fs.readdirSync(to)).toEqual([path.basename(r.file)]);
+        const x = path.join(dir, 'x');
+        fs.mkdirSync(x);
+        execFileSync('tar', ['-x', format === 'tar.zst' ? '--zstd' : '-z', '-f', r.file, '-C', x]);
+        const want = tree(src);
+        delete want['skip.tmp'];
+        expect(tree(path.join(x, src.slice(1)))).toEqual(want);
+      },
+    );
   }
 
   it('keeps the newest N of the job and removes leftovers of an interrupted write', async () => {
@@ -79,9 +92,18 @@ describe('writeArchive', () => {
     const to = path.join(dir, 'out');
     const missing = [path.join(dir, 'missing')];
     await expect(
-      writeArchive('web', { to, format: 'tar.gz', keep: 2 }, missing, [], new Date(), new AbortController().signal),
+      writeArchive(
+        'web',
+        { to, format: 'tar.gz', keep: 2 },
+        missing,
+        [],
+        new Date(),
+        new AbortController().signal,
+      ),
     ).rejects.toThrow(/ENOENT/);
     expect(fs.readdirSync(to)).toEqual([]);
-    expect(archiveName('a.b', 'tar.zst', new Date('2026-01-02T03:04:05Z'))).toBe('a.b-20260102-030405.tar.zst');
+    expect(archiveName('a.b', 'tar.zst', new Date('2026-01-02T03:04:05Z'))).toBe(
+      'a.b-20260102-030405.tar.zst',
+    );
   });
 });

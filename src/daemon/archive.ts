@@ -64,10 +64,17 @@ async function addTree(pack: tar.Pack, p: string, excludes: Pattern[], signal: A
   signal.throwIfAborted();
   if (matchAny(excludes, p)) return;
   const st = await fsp.lstat(p);
-  const header = { name: p.replace(/^\/+/, ''), mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid };
+  const header = {
+    name: p.replace(/^\/+/, ''),
+    mode: st.mode & 0o7777,
+    mtime: st.mtime,
+    uid: st.uid,
+    gid: st.gid,
+  };
   if (st.isDirectory()) {
     pack.entry({ ...header, type: 'directory' });
-    for (const name of (await fsp.readdir(p)).sort()) await addTree(pack, path.join(p, name), excludes, signal);
+    for (const name of (await fsp.readdir(p)).sort())
+      await addTree(pack, path.join(p, name), excludes, signal);
   } else if (st.isSymbolicLink()) {
     pack.entry({ ...header, type: 'symlink', linkname: await fsp.readlink(p) });
   } else if (st.isFile()) {
@@ -85,7 +92,11 @@ async function keepNewest(job: string, a: ArchiveConfig): Promise<string[]> {
   const mine = new RegExp(`^${job.replace(/[.]/g, '\\.')}-\\d{8}-\\d{6}\\.tar\\.(zst|gz)$`);
   const names = await fsp.readdir(a.to);
   const stale = names.filter((n) => n.startsWith(`.${job}-`) && n.endsWith('.tmp'));
-  const old = names.filter((n) => mine.test(n)).sort().reverse().slice(a.keep);
+  const old = names
+    .filter((n) => mine.test(n))
+    .sort()
+    .reverse()
+    .slice(a.keep);
   for (const n of [...old, ...stale]) await fsp.rm(path.join(a.to, n), { force: true });
   return old.map((n) => path.join(a.to, n));
 }
@@ -93,5 +104,8 @@ async function keepNewest(job: string, a: ArchiveConfig): Promise<string[]> {
 /** Makes the rename durable; a file system that refuses to fsync a folder is harmless here. */
 async function syncFolder(dir: string): Promise<void> {
   const handle = await fsp.open(dir, 'r');
-  await handle.sync().catch(() => undefined).finally(() => handle.close());
+  await handle
+    .sync()
+    .catch(() => undefined)
+    .finally(() => handle.close());
 }

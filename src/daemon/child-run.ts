@@ -6,9 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { DaemonEvent, ProgressMessage, RunKind } from '../api/index.js';
+import type { DaemonEvent, ProgressMessage, Run, RunKind } from '../api/index.js';
 import type { JobConfig } from '../config/index.js';
 import type { Trigger } from './history.js';
+import type { RunnerContext } from './run-record.js';
+import { hintFor } from './run-record.js';
 
 /** bin/cairn.js, two folders up from this file in src/daemon as in dist/daemon. */
 const CAIRN_BIN = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
@@ -54,7 +56,10 @@ export interface ChildRun {
 /** Runs the child; resolves with its exit code (and the end of its stderr, for a child that failed early). */
 export function runChild(c: ChildRun): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(c.argv[0]!, c.argv.slice(1), { env: c.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = spawn(c.argv[0]!, c.argv.slice(1), {
+      env: c.env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       process.stderr.write(d);
@@ -74,4 +79,49 @@ export function runChild(c: ChildRun): Promise<{ code: number; stderr: string }>
       resolve({ code: code ?? 1, stderr });
     });
   });
+}
+
+/** A low-priority job's run in a child process; a child that fails before its run starts is recorded as failed. */
+export async function runInChild(
+  ctx: RunnerContext,
+  configFile: string,
+  env: Record<string, string | undefined>,
+  r: { job: string; kind: RunKind; trigger: Trigger },
+  signal: AbortSignal,
+  onStart: (id: number) => void,
+): Promise<Run> {
+  const argv = childCommand(ctx.config.jobs[r.job]!, { name: r.job, ...r, configFile, dataDir: ctx.dataDir });
+  let runId: number | undefined;
+  const { code, stderr } = await runChild({
+    argv,
+    env,
+    signal,
+    onRunId: (id) => onStart((runId = id)),
+    onEvent: (e) => ctx.emit(e),
+    onProgress: (p) => ctx.progress(p),
+  });
+  if (runId === undefined) {
+    const at = ctx.now();
+    runId = ctx.history.start({ ...r, at });
+    const last = stderr.trim().split('\n').pop() ?? '';
+    const error = `the job's low-priority process exited with ${code} before its run started: ${last}`;
+    ctx.history.end(runId, { outcome: 'failed', at, error });
+    onStart(runId);
+    ctx.logger.error({ job: r.job }, error);
+    const routes = ctx.config.jobs[r.job]?.notify ?? [];
+    const iso = new Date(at).toISOString();
+    const hint = hintFor(r.kind, 'failed');
+    ctx.emit({
+      type: 'run-failed',
+      job: r.job,
+      at: iso,
+      routes,
+      runId,
+      kind: r.kind,
+      partial: false,
+      error,
+      hint,
+    });
+  }
+  return ctx.history.get(runId)!;
 }

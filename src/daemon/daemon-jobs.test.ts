@@ -108,7 +108,9 @@ describe('job options', () => {
       await sleep(1000);
     }
     expect(finished(daemon)).toEqual(['succeeded', 'succeeded']);
-    expect(fs.readdirSync(path.join(dir, 'archives'))).toEqual([expect.stringMatching(/^j-\d{8}-\d{6}\.tar\.gz$/)]);
+    expect(fs.readdirSync(path.join(dir, 'archives'))).toEqual([
+      expect.stringMatching(/^j-\d{8}-\d{6}\.tar\.gz$/),
+    ]);
     // An archive that cannot be written makes the run partial: the snapshot exists, the archive does not.
     fs.rmSync(path.join(dir, 'archives'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'archives'), 'a file, not a folder');

@@ -23,7 +23,7 @@ import { Schedule } from './schedule.js';
 import { OverdueWatch } from './watch.js';
 import { ChangeWatch } from './on-change.js';
 import { windowWaitMs } from './window.js';
-import { childCommand, needsChild, runChild } from './child-run.js';
+import { needsChild, runInChild } from './child-run.js';
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -185,8 +185,6 @@ export class Daemon {
     for (const t of this.tasks) this.disarm(t);
     for (const w of this.changeWatches) w.stop();
     this.changeWatches = [];
-    for (const t of this.windowWaits.values()) clearTimeout(t);
-    this.windowWaits.clear();
   }
 
   private disarm(task: Task): void {
@@ -281,11 +279,19 @@ export class Daemon {
       started(id);
     };
     this.active.set(job, active);
-    const run = !this.opts.inProcess && needsChild(this.config.jobs[job]!)
-      ? this.runInChild(job, kind, trigger, controller.signal, onStart)
-      : kind === 'drill'
-        ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
-        : runBackupJob(ctx, job, trigger, controller.signal, onStart);
+    const run =
+      !this.opts.inProcess && needsChild(this.config.jobs[job]!)
+        ? runInChild(
+            ctx,
+            this.loaded.file,
+            this.opts.env ?? process.env,
+            { job, kind, trigger },
+            controller.signal,
+            onStart,
+          )
+        : kind === 'drill'
+          ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
+          : runBackupJob(ctx, job, trigger, controller.signal, onStart);
     active.done = run.finally(() => {
       this.active.delete(job);
       this.afterRun(job, kind);
@@ -294,40 +300,6 @@ export class Daemon {
       this.logger.error({ job }, `the run failed unexpectedly: ${errorMessageOf(err)}`),
     );
     return runId;
-  }
-
-  /** A low-priority job's run in a child process (see child-run.ts); a child that fails before its run is recorded. */
-  private async runInChild(
-    job: string,
-    kind: RunKind,
-    trigger: Trigger,
-    signal: AbortSignal,
-    onStart: (id: number) => void,
-  ): Promise<Run> {
-    const argv = childCommand(this.config.jobs[job]!, {
-      name: job,
-      kind,
-      trigger,
-      configFile: this.loaded.file,
-      dataDir: this.dataDir,
-    });
-    let runId: number | undefined;
-    const { code, stderr } = await runChild({
-      argv,
-      env: this.opts.env ?? process.env,
-      signal,
-      onRunId: (id) => onStart((runId = id)),
-      onEvent: (e) => this.emit(e),
-      onProgress: (p) => this.broadcast('progress', p),
-    });
-    if (runId === undefined) {
-      const at = Date.now();
-      runId = this.runs.start({ job, kind, trigger, at });
-      const why = `the job's low-priority process exited with ${code} before its run: ${stderr.trim().split('\n').pop() ?? ''}`;
-      this.runs.end(runId, { outcome: 'failed', at, error: why });
-      onStart(runId);
-    }
-    return this.runs.get(runId)!;
   }
 
   cancel(runId: number): boolean {
@@ -419,6 +391,8 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.disarmAll();
+    // A run waiting for its window survives a reload (it checks the new config when the window opens), not a stop.
+    for (const t of this.windowWaits.values()) clearTimeout(t);
     this.watch.stop();
     for (const a of this.active.values()) a.controller.abort();
     await this.idle();

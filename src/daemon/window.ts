@@ -15,5 +15,5 @@ export function windowWaitMs(w: WindowConfig, now: Date): number {
   const to = seconds(w.to);
   const inside = from < to ? t >= from && t < to : t >= from || t < to;
   if (inside) return 0;
-  return Math.round((((from - t) % DAY_S) + DAY_S) % DAY_S * 1000);
+  return Math.round(((((from - t) % DAY_S) + DAY_S) % DAY_S) * 1000);
 }

@@ -9,7 +9,13 @@ import type { Served } from '../harness/daemon.js';
 import { serveDaemon, until } from '../harness/daemon.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
-type Run = { id: number; outcome: string; trigger: string; durationSeconds: number | null; error: string | null };
+type Run = {
+  id: number;
+  outcome: string;
+  trigger: string;
+  durationSeconds: number | null;
+  error: string | null;
+};
 
 describe('low-priority and on-change jobs', () => {
   const sb = new Sandbox();
@@ -48,7 +54,9 @@ jobs:
     expect(fs.readFileSync(sb.path('ionice.txt'), 'utf8').trim()).toBe('idle');
     // 600 kB of random data at 100 KiB/s: about six seconds of uploads (unthrottled, the whole run takes 2-3 s).
     expect(run.durationSeconds).toBeGreaterThan(5);
-    const snaps = await restic(sb, ['-r', sb.path('repo'), 'snapshots', '--json'], { env: { RESTIC_PASSWORD: 'pw' } });
+    const snaps = await restic(sb, ['-r', sb.path('repo'), 'snapshots', '--json'], {
+      env: { RESTIC_PASSWORD: 'pw' },
+    });
     expect(JSON.parse(snaps.stdout)).toHaveLength(1);
   });
 
@@ -61,7 +69,9 @@ jobs:
 
     it('a change starts the low-priority run after the quiet period; the daemon records and reports it', async () => {
       const runs = async (): Promise<Run[]> => {
-        const res = await fetch(`${served.url}/api/v1/jobs/low/runs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const res = await fetch(`${served.url}/api/v1/jobs/low/runs`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
         return (await res.json()) as Run[];
       };
       await new Promise((r) => setTimeout(r, 500));
@@ -69,14 +79,18 @@ jobs:
       // The child's events reach the daemon's subscribers (SSE here, notifications alike).
       let req: http.ClientRequest | undefined;
       const succeeded = new Promise<string>((resolve, reject) => {
-        req = http.get(`${served.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-          let buf = '';
-          res.on('data', (d: Buffer) => {
-            buf += d.toString();
-            const m = /event: run-succeeded\ndata: (.*)\n/.exec(buf);
-            if (m) resolve(m[1]!);
-          });
-        });
+        req = http.get(
+          `${served.url}/api/v1/events`,
+          { headers: { authorization: `Bearer ${TOKEN}` } },
+          (res) => {
+            let buf = '';
+            res.on('data', (d: Buffer) => {
+              buf += d.toString();
+              const m = /event: run-succeeded\ndata: (.*)\n/.exec(buf);
+              if (m) resolve(m[1]!);
+            });
+          },
+        );
         req.on('error', reject);
       });
       await new Promise((r) => setTimeout(r, 300));
@@ -87,6 +101,32 @@ jobs:
       expect(run).toMatchObject({ outcome: 'succeeded', error: null });
       expect(JSON.parse(await succeeded)).toMatchObject({ job: 'low', runId: run.id });
       req?.destroy();
+    });
+
+    it('a child that cannot start its run is recorded as a failed run with its reason', async () => {
+      // The child reads the config file from disk: a broken edit not yet reloaded fails the child, not the daemon.
+      const good = fs.readFileSync(cfg, 'utf8');
+      fs.writeFileSync(cfg, good.replace('io_priority: idle', 'io_priority: sometimes'));
+      fs.writeFileSync(sb.path('src/new.txt'), 'changed again');
+      const res = await fetch(`${served.url}/api/v1/jobs/low/runs`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const before = ((await res.json()) as Run[]).length;
+      const failed = await until('the failed run', async () => {
+        const r = await fetch(`${served.url}/api/v1/jobs/low/runs`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        const runs = (await r.json()) as Run[];
+        return runs.length > before ? runs.find((x) => x.outcome === 'failed') : undefined;
+      });
+      expect(failed.error).toMatch(
+        /low-priority process exited with 1 before its run started: .*io_priority/,
+      );
+      // …and reported like any failed run (the child ended before it could log events of its own).
+      await until('the run-failed event', async () =>
+        /event run-failed/.test(served.output()) ? true : undefined,
+      );
+      fs.writeFileSync(cfg, good);
       served.child.kill('SIGTERM');
       expect(await served.exited).toBe(0);
     });

@@ -18,7 +18,11 @@ interface RunFlags extends DaemonFlags {
 async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promise<number> {
   // As the daemon's child, the daemon notifies: events and progress go to it over the IPC channel.
   const child = flags.asChild !== undefined && process.send !== undefined;
-  const { daemon, events } = await openDaemon(ctx, flags, { exclusive: false, notify: !child, inProcess: child });
+  const { daemon, events } = await openDaemon(ctx, flags, {
+    exclusive: false,
+    notify: !child,
+    inProcess: child,
+  });
   if (child) daemon.subscribe((name, data) => process.send!({ name, data }));
   try {
     if (!(job in daemon.config.jobs)) {
