@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './index.js';
+import { ConfigError, loadConfig, parseConfig } from './index.js';
 
 const GOOD = `
 repositories:
@@ -131,6 +131,21 @@ notifications:
       io_priority: 'normal',
       archive: { to: '/srv/archives', format: 'tar.zst', keep: 7 },
     });
+  });
+
+  it('takes a relative archive.to from the config file folder', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-config-'));
+    try {
+      const file = path.join(dir, 'cairn.yaml');
+      fs.writeFileSync(file, GOOD + '    archive: { to: archives }\n');
+      const { config } = await loadConfig(file, { PW: 'x' });
+      expect(config.jobs.app!.archive!.to).toBe(path.join(dir, 'archives'));
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
   it('reports YAML syntax errors with their line', () => {
