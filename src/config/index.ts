@@ -8,6 +8,8 @@ export { configSchema } from './schema.js';
 export type { CairnConfig, JobConfig, RepositoryConfig, ScheduleConfig, RetentionConfig } from './schema.js';
 export { loadConfig, parseConfig, ConfigError } from './load.js';
 export type { LoadedConfig, ConfigProblem } from './load.js';
+export type { ArchiveConfig, WindowConfig } from './job-options.js';
+export { localSources } from './job-options.js';
 export { durationMs } from './duration.js';
 export { repositoryPassword } from './secrets.js';
 export { configJsonSchema } from './json-schema.js';

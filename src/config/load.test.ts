@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './index.js';
+import { ConfigError, loadConfig, parseConfig } from './index.js';
 
 const GOOD = `
 repositories:
@@ -102,6 +102,50 @@ notifications:
     expect(c.jobs.app!.notify).toEqual(['mail', { channels: ['mail'], on: ['failure'] }]);
     expect(c.notifications!.retry.attempts).toBe(4);
     expect(c.notifications!.channels.mail).toMatchObject({ type: 'smtp', starttls: 'auto' });
+  });
+
+  it("checks the job's resource options and on_change schedule, with line and key", () => {
+    const bad =
+      GOOD.replace('schedule: { cron: "0 0 2 * * *" }', 'schedule: { cron: "0 0 2 * * *", on_change: {} }') +
+      `    io_priority: low
+    limit_upload: 0
+    window: { from: "1:00", to: "06:00" }
+    archive: { to: "s3:https://s3/bucket", format: zip }
+`;
+    expect(problems(bad, { PW: 'x' })).toEqual([
+      '9: jobs.app.schedule: give exactly one of cron, every and on_change',
+      '13: jobs.app.io_priority: Invalid option: expected one of "normal"|"idle"',
+      '14: jobs.app.limit_upload: Too small: expected number to be >=1',
+      '15: jobs.app.window.from: must be a time of day such as 01:00 or 23:30:15',
+      '16: jobs.app.archive.to: must be a local folder (archives to URLs are not supported yet)',
+      '16: jobs.app.archive.format: Invalid option: expected one of "tar.zst"|"tar.gz"',
+    ]);
+    const c = parseConfig(
+      GOOD.replace('{ cron: "0 0 2 * * *" }', '{ on_change: {} }') + '    archive: { to: /srv/archives }\n',
+      'cairn.yaml',
+      { PW: 'x' },
+    );
+    expect(c.jobs.app).toMatchObject({
+      schedule: { on_change: { quiet: '30s' } },
+      nice: false,
+      io_priority: 'normal',
+      archive: { to: '/srv/archives', format: 'tar.zst', keep: 7 },
+    });
+  });
+
+  it('takes a relative archive.to from the config file folder', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-config-'));
+    try {
+      const file = path.join(dir, 'cairn.yaml');
+      fs.writeFileSync(file, GOOD + '    archive: { to: archives }\n');
+      const { config } = await loadConfig(file, { PW: 'x' });
+      expect(config.jobs.app!.archive!.to).toBe(path.join(dir, 'archives'));
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 
   it('reports YAML syntax errors with their line', () => {

@@ -166,7 +166,7 @@ function keyOffset(doc: Document, at: Path): number | undefined {
   return nodeOffset(doc.getIn(at, true));
 }
 
-/** Relative file paths in the config (data_dir, password files, an SMTP channel's files) are relative to its folder. */
+/** Relative file paths in the config (data_dir, password files, archive.to, an SMTP channel's files) are relative to its folder. */
 function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   const abs = (p: string): string => path.resolve(dir, p);
   const out: CairnConfig = { ...config, repositories: {} };
@@ -175,6 +175,12 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
     out.repositories[name] =
       repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
   }
+  out.jobs = Object.fromEntries(
+    Object.entries(config.jobs).map(([name, job]) => [
+      name,
+      job.archive === undefined ? job : { ...job, archive: { ...job.archive, to: abs(job.archive.to) } },
+    ]),
+  );
   if (config.notifications !== undefined) {
     const channels = Object.entries(config.notifications.channels).map(([name, c]): [string, typeof c] => {
       if (c.type !== 'smtp') return [name, c];

@@ -8,6 +8,7 @@ import { parseDrillSample, parseRetentionDuration } from '../app/index.js';
 import { jobRouteSchema, notificationsSchema } from '../notify/index.js';
 import { isSourceUri, parseSourceUri } from '../source/index.js';
 import { durationMs } from './duration.js';
+import { jobResourceOptions } from './job-options.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const name = z
@@ -64,9 +65,18 @@ export const scheduleSchema = z
       .enum(['run-once', 'skip'])
       .default('run-once')
       .describe('a run missed while the daemon was down: run it once at start, or skip it'),
+    on_change: z
+      .strictObject({
+        quiet: duration.default('30s').describe('how long the sources must stay unchanged before the run'),
+      })
+      .optional()
+      .describe("watch the job's local source folders and run once they have been quiet for a while"),
     run_at_start: z.boolean().default(false).describe('also run once when the daemon starts'),
   })
-  .refine((s) => (s.cron === undefined) !== (s.every === undefined), 'give exactly one of cron and every');
+  .refine(
+    (s) => [s.cron, s.every, s.on_change].filter((x) => x !== undefined).length === 1,
+    'give exactly one of cron, every and on_change',
+  );
 
 export const retentionSchema = z
   .strictObject({
@@ -181,6 +191,7 @@ export const jobSchema = z.strictObject({
     .max(100)
     .default(50)
     .describe('warn when a backup is this many percent smaller than the average of the previous ones'),
+  ...jobResourceOptions,
 });
 
 export const serverSchema = z

@@ -21,6 +21,9 @@ import { runBackupJob, runDrillJob } from './runner.js';
 import type { Task } from './schedule.js';
 import { Schedule } from './schedule.js';
 import { OverdueWatch } from './watch.js';
+import { ChangeWatch } from './on-change.js';
+import { windowWaitMs } from './window.js';
+import { needsChild, runInChild } from './child-run.js';
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -31,6 +34,8 @@ export interface DaemonOptions {
   env?: Record<string, string | undefined>;
   /** Worker threads per backup (default: the archiver's); 0 in tests that run TypeScript sources. */
   backupWorkers?: number;
+  /** This process is the child `cairn run --as-child` of a low-priority job: run in-process, never spawn. */
+  inProcess?: boolean;
 }
 
 interface Active {
@@ -56,6 +61,11 @@ export class Daemon {
     emit: (e) => this.emit(e),
   });
   private stopping = false;
+  private changeWatches: ChangeWatch[] = [];
+  /** Jobs whose due run waits for their window to open. */
+  private readonly windowWaits = new Map<string, NodeJS.Timeout>();
+  /** On-change jobs that changed again during their run: one more run follows it. */
+  private readonly changedDuringRun = new Set<string>();
   private readonly listeners = new Set<(name: string, data: unknown) => void>();
   readonly snapshotCounts = new Map<string, number>();
 
@@ -120,8 +130,13 @@ export class Daemon {
     }
   }
 
-  private runnerContext(): RunnerContext {
+  private runnerContext(job?: string): RunnerContext {
     const config = this.config;
+    const jc = job === undefined ? undefined : config.jobs[job];
+    const limits = {
+      ...(jc?.limit_upload !== undefined ? { uploadBytesPerSecond: jc.limit_upload * 1024 } : {}),
+      ...(jc?.limit_download !== undefined ? { downloadBytesPerSecond: jc.limit_download * 1024 } : {}),
+    };
     const env = this.opts.env ?? process.env;
     const optionsByUrl = backendOptionsByUrl(config);
     return {
@@ -133,15 +148,20 @@ export class Daemon {
       emit: (e) => this.emit(e),
       progress: (p: ProgressMessage) => this.broadcast('progress', p),
       ...(this.opts.backupWorkers !== undefined ? { backupWorkers: this.opts.backupWorkers } : {}),
-      deps: (warn) => appDeps(optionsByUrl, env, warn),
+      deps: (warn) => appDeps(optionsByUrl, env, warn, limits),
     };
   }
 
   /** (Re)creates the timers from the current config; at start, runs missed or run-at-start jobs. */
   private arm(atStart: boolean): void {
-    for (const t of this.tasks) this.disarm(t);
+    this.disarmAll();
     this.tasks = [];
     const now = Date.now();
+    for (const [name, job] of Object.entries(this.config.jobs)) {
+      if (job.schedule.on_change === undefined) continue;
+      const warn = (m: string): void => this.logger.warn({ job: name }, m);
+      this.changeWatches.push(new ChangeWatch(job, () => this.due(name, 'backup', 'schedule', true), warn));
+    }
     for (const [name, job] of Object.entries(this.config.jobs)) {
       this.tasks.push({ job: name, kind: 'backup', schedule: new Schedule(job.schedule) });
       if (job.drill)
@@ -152,13 +172,19 @@ export class Daemon {
       const lastStart = last === undefined ? undefined : Date.parse(last.startedAt);
       if (atStart) {
         const missed = lastStart !== undefined && task.schedule.next(lastStart) < now;
-        if (task.schedule.config.run_at_start) void this.trigger(task.job, task.kind, 'start');
+        if (task.schedule.config.run_at_start) this.due(task.job, task.kind, 'start');
         else if (missed && task.schedule.config.catch_up === 'run-once')
-          void this.trigger(task.job, task.kind, 'catch-up');
+          this.due(task.job, task.kind, 'catch-up');
       }
       this.armTask(task, task.schedule.config.every !== undefined ? (lastStart ?? now) : now);
     }
     this.watch.arm(this.tasks);
+  }
+
+  private disarmAll(): void {
+    for (const t of this.tasks) this.disarm(t);
+    for (const w of this.changeWatches) w.stop();
+    this.changeWatches = [];
   }
 
   private disarm(task: Task): void {
@@ -176,7 +202,7 @@ export class Daemon {
     task.timer = setTimeout(
       () => {
         if (wait > MAX_TIMER_MS) return this.armTask(task, after);
-        void this.trigger(task.job, task.kind, 'schedule');
+        this.due(task.job, task.kind, 'schedule');
         this.armTask(task, Math.max(Date.now(), due));
       },
       Math.min(wait, MAX_TIMER_MS),
@@ -206,6 +232,31 @@ export class Daemon {
   }
 
   /**
+   * A run the schedule (or a change) made due: outside the job's window it waits for the window to open (one
+   * waiting run per job); a change during the job's run makes one more run after it instead of a skipped one.
+   */
+  private due(job: string, kind: RunKind, trigger: Trigger, change = false): void {
+    const jc = this.config.jobs[job];
+    if (this.stopping || !jc) return;
+    if (change && this.active.has(job)) {
+      this.changedDuringRun.add(job);
+      return;
+    }
+    const wait = jc.window === undefined ? 0 : windowWaitMs(jc.window, new Date());
+    if (wait === 0) {
+      void this.trigger(job, kind, trigger);
+      return;
+    }
+    if (this.windowWaits.has(job)) return;
+    this.logger.info({ job, kind }, `${kind} of job ${job} waits ${Math.ceil(wait / 1000)} s for its window`);
+    const timer = setTimeout(() => {
+      this.windowWaits.delete(job);
+      this.due(job, kind, trigger);
+    }, wait);
+    this.windowWaits.set(job, timer);
+  }
+
+  /**
    * Starts a run of the job unless one runs already (then a skipped run is recorded and undefined returned).
    * Resolves to the run id once the run's row exists.
    */
@@ -219,7 +270,7 @@ export class Daemon {
       return undefined;
     }
     const controller = new AbortController();
-    const ctx = this.runnerContext();
+    const ctx = this.runnerContext(job);
     let started!: (id: number) => void;
     const runId = new Promise<number>((resolve) => (started = resolve));
     const active: Active = { kind, controller, done: Promise.resolve(undefined as unknown as Run) };
@@ -229,9 +280,18 @@ export class Daemon {
     };
     this.active.set(job, active);
     const run =
-      kind === 'drill'
-        ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
-        : runBackupJob(ctx, job, trigger, controller.signal, onStart);
+      !this.opts.inProcess && needsChild(this.config.jobs[job]!)
+        ? runInChild(
+            ctx,
+            this.loaded.file,
+            this.opts.env ?? process.env,
+            { job, kind, trigger },
+            controller.signal,
+            onStart,
+          )
+        : kind === 'drill'
+          ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
+          : runBackupJob(ctx, job, trigger, controller.signal, onStart);
     active.done = run.finally(() => {
       this.active.delete(job);
       this.afterRun(job, kind);
@@ -254,6 +314,7 @@ export class Daemon {
 
   private afterRun(job: string, kind: RunKind): void {
     this.watch.afterRun(job, kind);
+    if (this.changedDuringRun.delete(job)) this.due(job, 'backup', 'schedule', true);
     this.checkOverdue();
     if (kind === 'backup' && !this.stopping) void this.countSnapshots(job);
   }
@@ -329,7 +390,9 @@ export class Daemon {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const t of this.tasks) this.disarm(t);
+    this.disarmAll();
+    // A run waiting for its window survives a reload (it checks the new config when the window opens), not a stop.
+    for (const t of this.windowWaits.values()) clearTimeout(t);
     this.watch.stop();
     for (const a of this.active.values()) a.controller.abort();
     await this.idle();

@@ -8,6 +8,7 @@ export { Daemon } from './daemon.js';
 export type { DaemonOptions } from './daemon.js';
 export { ApiServer } from './server.js';
 export { History } from './history.js';
+export type { Trigger } from './history.js';
 export { createLogger } from './run-log.js';
 export type { Logger } from './run-log.js';
 export { Schedule } from './schedule.js';

@@ -6,6 +6,7 @@ import { createRepository, repositoryExists } from '../app/index.js';
 import type { CairnConfig, RepositoryConfig } from '../config/index.js';
 import { durationMs, repositoryPassword } from '../config/index.js';
 import { errnoCode } from '../core/index.js';
+import type { LimitOptions } from '../registry.js';
 import { openBackend, openSource } from '../registry.js';
 import { systemClock } from '../util/index.js';
 import fs from 'node:fs/promises';
@@ -87,9 +88,10 @@ export function appDeps(
   optionsByUrl: Map<string, Record<string, string>>,
   env: Record<string, string | undefined>,
   warn: (message: string) => void,
+  limits: LimitOptions = {},
 ): AppDeps {
   const deps: AppDeps = {
-    openBackend: (url) => openBackend(url, { options: optionsByUrl.get(url) ?? {}, env }),
+    openBackend: (url) => openBackend(url, { options: optionsByUrl.get(url) ?? {}, env, limits }),
     openSource,
     clock: systemClock,
     hostname: os.hostname(),

@@ -159,7 +159,7 @@ export async function recordRun(
   return run;
 }
 
-function hintFor(kind: RunKind, outcome: string): string {
+export function hintFor(kind: RunKind, outcome: string): string {
   if (outcome === 'cancelled') return 'The run was cancelled; the next scheduled run tries again.';
   if (outcome === 'partial')
     return 'The backup was made, but not every repository got it: see the run log for the failing repository.';

@@ -13,7 +13,8 @@ import {
   runPrune,
 } from '../app/index.js';
 import type { Run } from '../api/index.js';
-import type { RetentionConfig } from '../config/index.js';
+import type { JobConfig, RetentionConfig } from '../config/index.js';
+import { writeArchive } from './archive.js';
 import { errorMessageOf } from './errors.js';
 import type { Trigger } from './history.js';
 import { runHook } from './hooks.js';
@@ -88,6 +89,7 @@ export function runBackupJob(
           problems.push(err.message);
         }
       }
+      if (job.archive) await archiveSources(top, job, problems);
     } finally {
       const env = {
         CAIRN_JOB: jobName,
@@ -130,6 +132,20 @@ export function runBackupJob(
     }
     return { end, problems };
   });
+}
+
+/** The job's plain archive; a failure is one of the run's problems, not the end of the run. */
+async function archiveSources(top: Top, job: JobConfig, problems: string[]): Promise<void> {
+  const a = job.archive!;
+  try {
+    const r = await writeArchive(top.job, a, job.sources, job.excludes, new Date(top.ctx.now()), top.signal);
+    top.log.info(`archive ${r.file} written (${r.bytes} bytes); ${r.removed.length} older archives removed`);
+  } catch (err) {
+    if (top.signal.aborted) throw err;
+    const message = `the archive to ${a.to} could not be written: ${errorMessageOf(err)}`;
+    top.log.error(message);
+    problems.push(message);
+  }
 }
 
 async function applyRetention(

@@ -18,8 +18,9 @@ export class Schedule {
     this.jitterMs = config.jitter === undefined ? 0 : (durationMs(config.jitter) ?? 0);
   }
 
-  /** The first due time after `after` (for intervals: `after` is the previous run's start). */
+  /** The first due time after `after` (for intervals: `after` is the previous run's start; on-change: never). */
   next(after: number): number {
+    if (this.config.on_change !== undefined) return Number.POSITIVE_INFINITY;
     if (this.everyMs !== undefined) return after + this.everyMs;
     const d = this.cron!.nextRun(new Date(after));
     return d === null ? Number.POSITIVE_INFINITY : d.getTime();
@@ -33,6 +34,7 @@ export class Schedule {
   }
 
   describe(): string {
+    if (this.config.on_change !== undefined) return `on change, after ${this.config.on_change.quiet} quiet`;
     return this.config.cron !== undefined ? `cron ${this.config.cron}` : `every ${this.config.every}`;
   }
 

@@ -1,5 +1,7 @@
 /** `cairn run JOB`: one run of a configured job in the foreground (recorded in the history like a scheduled one). */
 import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Trigger } from '../../daemon/index.js';
 import { CairnError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -9,10 +11,19 @@ import { addDaemonOptions, openDaemon } from './daemon-shared.js';
 
 interface RunFlags extends DaemonFlags {
   drill?: boolean;
+  /** Set by the daemon for a low-priority job's run (src/daemon/child-run.ts): the run's trigger. */
+  asChild?: Trigger;
 }
 
 async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promise<number> {
-  const { daemon, events } = await openDaemon(ctx, flags, { exclusive: false, notify: true });
+  // As the daemon's child, the daemon notifies: events and progress go to it over the IPC channel.
+  const child = flags.asChild !== undefined && process.send !== undefined;
+  const { daemon, events } = await openDaemon(ctx, flags, {
+    exclusive: false,
+    notify: !child,
+    inProcess: child,
+  });
+  if (child) daemon.subscribe((name, data) => process.send!({ name, data }));
   try {
     if (!(job in daemon.config.jobs)) {
       throw new CairnError(
@@ -29,8 +40,9 @@ async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promis
       }
     };
     ctx.signal.addEventListener('abort', cancel, { once: true });
-    const started = daemon.trigger(job, flags.drill === true ? 'drill' : 'backup', 'manual');
+    const started = daemon.trigger(job, flags.drill === true ? 'drill' : 'backup', flags.asChild ?? 'manual');
     const runId = await started!;
+    if (child) process.send!({ name: 'run-id', data: runId });
     await daemon.idle();
     const run = daemon.runs.get(runId)!;
     if (ctx.json) ctx.printJSON({ ...run, steps: daemon.runs.steps(runId) });
@@ -43,6 +55,7 @@ async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promis
     // The run's notifications (with their retries) are delivered before the command ends.
     await events?.drain();
     await events?.close();
+    if (child) process.disconnect();
   }
 }
 
@@ -50,6 +63,7 @@ export function registerRun(program: Command, rt: CliRuntime): void {
   addDaemonOptions(program.command('run').description('run one job of the config now, in the foreground'))
     .argument('<job>', 'the job name')
     .option('--drill', "run the job's restore drill instead of its backup")
+    .addOption(new Option('--as-child <trigger>').hideHelp())
     .action(async (job: string, flags: RunFlags, cmd: Command) =>
       rt.run(cmd, (ctx) => runJob(ctx, job, flags)),
     );

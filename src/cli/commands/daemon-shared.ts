@@ -68,7 +68,7 @@ export function daemonLogger(ctx: CommandContext, level: string): Logger {
 export async function openDaemon(
   ctx: CommandContext,
   flags: DaemonFlags,
-  opts: { exclusive: boolean; notify: boolean; defaultSource?: string },
+  opts: { exclusive: boolean; notify: boolean; defaultSource?: string; inProcess?: boolean },
 ): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier }> {
   const loaded = await configOf(ctx, flags, opts.defaultSource);
   const logger = daemonLogger(ctx, loaded.config.log.level);
@@ -81,6 +81,7 @@ export async function openDaemon(
     dataDir: dataDirOf(ctx, flags),
     logger,
     env: ctx.io.env,
+    ...(opts.inProcess ? { inProcess: true } : {}),
     ...(events ? { onEvent: events.handle } : {}),
   });
   await events?.open();
