@@ -1,7 +1,7 @@
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
-import { globToRegExp } from '../source/index.js';
+import { compilePatterns, matchAnyWithChild } from '../source/index.js';
 import { joinLoc } from './selection.js';
 
 export interface ListOptions {
@@ -76,18 +76,23 @@ export interface FoundNode {
   node: TreeNode;
 }
 
-/** restic find: nodes whose name matches any of the glob patterns, in each snapshot in turn. */
+/**
+ * restic find: nodes whose path matches one of the patterns by restic's filter rules (a relative pattern such as
+ * `*.txt` or `sub/*` matches any run of path components, an absolute one from the root; a match on a folder holds
+ * for everything below it), in each snapshot in turn; folders where nothing can match are not read.
+ */
 export async function* findInSnapshots(
   repo: Repository,
   snaps: readonly StoredSnapshot[],
   patterns: readonly string[],
   opts: FindOptions = {},
 ): AsyncGenerator<FoundNode> {
-  const res = patterns.map((p) => globToRegExp(opts.ignoreCase === true ? p.toLowerCase() : p));
+  const fold = opts.ignoreCase === true;
+  const pats = compilePatterns(patterns, fold);
   for (const snapshot of snaps) {
-    for await (const { path, node } of walkNodes(repo, snapshot.tree, '/', () => true, opts.signal)) {
-      const name = opts.ignoreCase === true ? node.name.toLowerCase() : node.name;
-      if (res.some((re) => re.test(name))) yield { snapshot, path, node };
+    const mayDescend = (path: string): boolean => matchAnyWithChild(pats, path, fold).childMayMatch;
+    for await (const { path, node } of walkNodes(repo, snapshot.tree, '/', mayDescend, opts.signal)) {
+      if (matchAnyWithChild(pats, path, fold).matched) yield { snapshot, path, node };
     }
   }
 }

@@ -1,0 +1,75 @@
+/**
+ * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
+ * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../harness/cli.js';
+import { Sandbox, cairn, restic } from '../harness/cli.js';
+
+let sb: Sandbox;
+let data: string;
+let global: string[];
+
+/** The same command line through both tools. */
+async function both(args: string[]): Promise<{ r: RunResult; c: RunResult }> {
+  const [r, c] = await Promise.all([restic(sb, [...global, ...args]), cairn(sb, [...global, ...args])]);
+  return { r, c };
+}
+
+/** Both succeed with the same standard output, after `normalize` (default: as it is). */
+async function sameOutput(args: string[], normalize = (s: string): unknown => s): Promise<string> {
+  const { r, c } = await both(args);
+  expect(r.code, r.stderr).toBe(0);
+  expect(c.code, c.stderr).toBe(0);
+  expect(normalize(c.stdout)).toEqual(normalize(r.stdout));
+  return r.stdout;
+}
+
+/** restic visits snapshots in the order the backend lists their files (directory order): compare them sorted. */
+const findBlocks = (s: string): string[] => s.split('\n\n').map((b) => b.trim()).sort();
+const findGroups = (s: string): unknown =>
+  (JSON.parse(s) as { snapshot: string; matches: Record<string, unknown>[] }[])
+    .map((g) => ({ ...g, matches: g.matches.map(({ inode: _, ...m }) => m) })) // Cairn's one extra
+    .sort((a, b) => a.snapshot.localeCompare(b.snapshot));
+
+beforeAll(async () => {
+  sb = new Sandbox();
+  data = sb.path('data');
+  sb.write('data/a.txt', 'a\n');
+  sb.write('data/sub/b.txt', 'bb\n');
+  sb.write('data/sub/deep/c.txt', 'ccc\n');
+  sb.write('data/other/b.txt', 'other\n');
+  global = ['-r', sb.path('repo'), '-p', sb.write('pw', 'secret\n')];
+  expect((await restic(sb, [...global, 'init', '--repository-version', '2'])).code).toBe(0);
+  for (const [host, tag] of [['h1', 'one'], ['h2', 'two']]) {
+    const b = await restic(sb, [...global, 'backup', '--host', host!, '--tag', tag!, data]);
+    expect(b.code, b.stderr).toBe(0);
+  }
+}, 60_000);
+
+afterAll(() => sb.cleanup());
+
+describe('ls and find as restic', () => {
+  it('ls prints restic header line, so `tail -n +2` leaves the entries', async () => {
+    const out = await sameOutput(['ls', 'latest']);
+    expect(out.split('\n')[0]).toMatch(/^snapshot [0-9a-f]{8} of \[.*\] filtered by \[\] at .*\):$/);
+    await sameOutput(['ls', '--host', 'h1', 'latest', `${data}/sub`, `${data}/a.txt`]);
+    const quiet = await sameOutput(['-q', 'ls', 'latest']);
+    expect(quiet).not.toMatch(/^snapshot /);
+  });
+
+  it('find matches path patterns as restic does', async () => {
+    for (const pattern of [`${data}/sub/*`, 'sub/*', 'data', 'b.txt', `${data}/s*`, '*/deep/*.txt']) {
+      await sameOutput(['find', pattern], findBlocks);
+    }
+    await sameOutput(['find', '-i', 'B.TXT', 'SUB'], findBlocks);
+  });
+
+  it('find --json writes restic fields in restic order', async () => {
+    const out = await sameOutput(['find', '--json', 'b.txt', 'deep'], findGroups);
+    const match = (JSON.parse(out) as { matches: Record<string, unknown>[] }[])[0]!.matches[0]!;
+    expect(Object.keys(match)).toEqual(expect.arrayContaining(['user', 'group', 'device_id', 'links']));
+    const c = await cairn(sb, [...global, 'find', '--json', 'a.txt']);
+    expect(c.stdout).toMatch(/"group":"[^"]+","inode":\d+,"device_id":/);
+  });
+});
