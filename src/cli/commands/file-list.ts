@@ -31,7 +31,10 @@ export function registerLs(program: Command, rt: CliRuntime): void {
         onSnapshot: (s) => {
           if (ctx.json) ctx.write(jsonLine(lsSnapshotJSON(s)));
           // restic's header line, word for word (its stray ')' included): scripts skip it with `tail -n +2`.
-          else ctx.print(`snapshot ${s.id.slice(0, 8)} of [${s.paths.join(' ')}] filtered by [${dirs.join(' ')}] at ${formatGoTime(s.time)}):`);
+          else
+            ctx.print(
+              `snapshot ${s.id.slice(0, 8)} of [${s.paths.join(' ')}] filtered by [${dirs.join(' ')}] at ${formatGoTime(s.time)}):`,
+            );
         },
         onNode: (path, node) => {
           if (ctx.json) ctx.write(jsonLine(lsNodeJSON(path, node)));

@@ -63,14 +63,18 @@ export function formatGoTime(rfc3339: string): string {
   const time = `${m[1]} ${m[2]}${fraction === '' ? '' : `.${fraction}`}`;
   if (m[4]!.toUpperCase() === 'Z') return `${time} +0000 UTC`;
   const offset = m[4]!.replace(':', '');
-  const minutes = (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3)));
-  const local = -new Date(Date.parse(rfc3339)).getTimezoneOffset() === minutes ? localZoneName(rfc3339) : undefined;
+  const minutes =
+    (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3)));
+  const local =
+    -new Date(Date.parse(rfc3339)).getTimezoneOffset() === minutes ? localZoneName(rfc3339) : undefined;
   return `${time} ${offset} ${local ?? offset}`;
 }
 
 /** The local zone's abbreviation ("CET", "PST") at that time when the platform knows one. */
 function localZoneName(rfc3339: string): string | undefined {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(Date.parse(rfc3339)));
+  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(
+    new Date(Date.parse(rfc3339)),
+  );
   const name = parts.find((p) => p.type === 'timeZoneName')?.value;
   return name !== undefined && /^[A-Z]{2,5}$/.test(name) ? name : undefined;
 }
