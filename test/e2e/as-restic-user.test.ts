@@ -27,6 +27,9 @@ async function sameOutput(args: string[], normalize = (s: string): unknown => s)
 
 /** restic visits snapshots in the order the backend lists their files (directory order): compare them sorted. */
 const findBlocks = (s: string): string[] => s.split('\n\n').map((b) => b.trim()).sort();
+/** restic prints groups in Go's map order: compare them sorted. */
+const textGroups = (s: string): string[] => s.split(/^(?=snapshots for)/m).sort();
+const jsonGroups = (s: string): unknown => (JSON.parse(s) as unknown[]).map((g) => JSON.stringify(g)).sort();
 const findGroups = (s: string): unknown =>
   (JSON.parse(s) as { snapshot: string; matches: Record<string, unknown>[] }[])
     .map((g) => ({ ...g, matches: g.matches.map(({ inode: _, ...m }) => m) })) // Cairn's one extra
@@ -45,6 +48,8 @@ beforeAll(async () => {
     const b = await restic(sb, [...global, 'backup', '--host', host!, '--tag', tag!, data]);
     expect(b.code, b.stderr).toBe(0);
   }
+  const b = await restic(sb, [...global, 'backup', '--host', 'h1', '--tag', 'b,a', `${data}/sub`, `${data}/other`]);
+  expect(b.code, b.stderr).toBe(0);
 }, 60_000);
 
 afterAll(() => sb.cleanup());
@@ -59,10 +64,8 @@ describe('ls and find as restic', () => {
   });
 
   it('find matches path patterns as restic does', async () => {
-    for (const pattern of [`${data}/sub/*`, 'sub/*', 'data', 'b.txt', `${data}/s*`, '*/deep/*.txt']) {
-      await sameOutput(['find', pattern], findBlocks);
-    }
-    await sameOutput(['find', '-i', 'B.TXT', 'SUB'], findBlocks);
+    const patterns = [[`${data}/sub/*`], ['sub/*'], ['data'], [`${data}/s*`, '*/deep/*.txt'], ['-i', 'B.TXT', 'SUB']];
+    await Promise.all(patterns.map((p) => sameOutput(['find', ...p], findBlocks)));
   });
 
   it('find --json writes restic fields in restic order', async () => {
@@ -71,5 +74,30 @@ describe('ls and find as restic', () => {
     expect(Object.keys(match)).toEqual(expect.arrayContaining(['user', 'group', 'device_id', 'links']));
     const c = await cairn(sb, [...global, 'find', '--json', 'a.txt']);
     expect(c.stdout).toMatch(/"group":"[^"]+","inode":\d+,"device_id":/);
+  });
+});
+
+describe('snapshots as restic', () => {
+  it('prints the table, --compact, and the snapshots named by id', async () => {
+    await sameOutput(['snapshots']);
+    await sameOutput(['snapshots', '--compact']);
+    const ids = (JSON.parse(await sameOutput(['snapshots', '--json'])) as { id: string }[]).map((s) => s.id);
+    await sameOutput(['snapshots', ids[1]!.slice(0, 6), ids[0]!, '--compact']);
+    await sameOutput(['snapshots', '--json', 'latest', ids[2]!]);
+    const { r, c } = await both(['snapshots', 'nosuchid']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+    expect(c.stderr).toContain('Ignoring "nosuchid"');
+  });
+
+  it('groups with --group-by as restic, in text and JSON', async () => {
+    await Promise.all([
+      sameOutput(['snapshots', '--group-by', 'host'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'host,paths,tags'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'paths,tag', '--compact'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'host', '--json'], jsonGroups),
+      sameOutput(['snapshots', '--group-by', 'host,paths,tags', '--json'], jsonGroups),
+    ]);
+    const { r, c } = await both(['snapshots', '--group-by', 'xyz']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
   });
 });
