@@ -73,7 +73,7 @@ export async function listSnapshotsUseCase(
     'shared',
     async ({ repo }) => {
       if (req.ids !== undefined && req.ids.length > 0)
-        return namedSnapshots(repo, req.ids, req.filter, deps.warn);
+        return namedSnapshots(repo, req.ids, req.filter, (m) => deps.warn(m));
       const all = await listSnapshots(
         repo,
         skipDamagedSnapshots((m) => deps.warn(m)),

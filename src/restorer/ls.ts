@@ -47,7 +47,11 @@ export async function* walkNodes(
 }
 
 /** restic ls: every node, or the given folders (themselves and their entries; everything below with `recursive`). */
-export async function* listNodes(repo: Repository, snapshot: StoredSnapshot, opts: ListOptions = {}): AsyncGenerator<ListedNode> {
+export async function* listNodes(
+  repo: Repository,
+  snapshot: StoredSnapshot,
+  opts: ListOptions = {},
+): AsyncGenerator<ListedNode> {
   const dirs = (opts.paths ?? []).map(normalize);
   if (dirs.length === 0) {
     yield* walkNodes(repo, snapshot.tree, '/', () => true, opts.signal);
@@ -55,7 +59,8 @@ export async function* listNodes(repo: Repository, snapshot: StoredSnapshot, opt
   }
   const within = (path: string): boolean => dirs.some((d) => hasPathPrefix(d, path));
   const approaching = (path: string): boolean => dirs.some((d) => hasPathPrefix(path, d) && d !== path);
-  const descend = (path: string): boolean => (within(path) && opts.recursive === true) || approaching(path) || dirs.includes(path);
+  const descend = (path: string): boolean =>
+    (within(path) && opts.recursive === true) || approaching(path) || dirs.includes(path);
   for await (const item of walkNodes(repo, snapshot.tree, '/', descend, opts.signal)) {
     if (within(item.path)) {
       // Without `recursive`, only a listed folder itself and its direct entries.

@@ -26,7 +26,11 @@ async function sameOutput(args: string[], normalize = (s: string): unknown => s)
 }
 
 /** restic visits snapshots in the order the backend lists their files (directory order): compare them sorted. */
-const findBlocks = (s: string): string[] => s.split('\n\n').map((b) => b.trim()).sort();
+const findBlocks = (s: string): string[] =>
+  s
+    .split('\n\n')
+    .map((b) => b.trim())
+    .sort();
 /** restic prints groups in Go's map order: compare them sorted. */
 const textGroups = (s: string): string[] => s.split(/^(?=snapshots for)/m).sort();
 const jsonGroups = (s: string): unknown => (JSON.parse(s) as unknown[]).map((g) => JSON.stringify(g)).sort();
@@ -44,11 +48,23 @@ beforeAll(async () => {
   sb.write('data/other/b.txt', 'other\n');
   global = ['-r', sb.path('repo'), '-p', sb.write('pw', 'secret\n')];
   expect((await restic(sb, [...global, 'init', '--repository-version', '2'])).code).toBe(0);
-  for (const [host, tag] of [['h1', 'one'], ['h2', 'two']]) {
+  for (const [host, tag] of [
+    ['h1', 'one'],
+    ['h2', 'two'],
+  ]) {
     const b = await restic(sb, [...global, 'backup', '--host', host!, '--tag', tag!, data]);
     expect(b.code, b.stderr).toBe(0);
   }
-  const b = await restic(sb, [...global, 'backup', '--host', 'h1', '--tag', 'b,a', `${data}/sub`, `${data}/other`]);
+  const b = await restic(sb, [
+    ...global,
+    'backup',
+    '--host',
+    'h1',
+    '--tag',
+    'b,a',
+    `${data}/sub`,
+    `${data}/other`,
+  ]);
   expect(b.code, b.stderr).toBe(0);
 }, 60_000);
 
@@ -64,7 +80,13 @@ describe('ls and find as restic', () => {
   });
 
   it('find matches path patterns as restic does', async () => {
-    const patterns = [[`${data}/sub/*`], ['sub/*'], ['data'], [`${data}/s*`, '*/deep/*.txt'], ['-i', 'B.TXT', 'SUB']];
+    const patterns = [
+      [`${data}/sub/*`],
+      ['sub/*'],
+      ['data'],
+      [`${data}/s*`, '*/deep/*.txt'],
+      ['-i', 'B.TXT', 'SUB'],
+    ];
     await Promise.all(patterns.map((p) => sameOutput(['find', ...p], findBlocks)));
   });
 

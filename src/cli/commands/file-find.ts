@@ -21,7 +21,10 @@ export function registerFind(program: Command, rt: CliRuntime): void {
     program
       .command('find')
       .description('find files and folders by name pattern in snapshots')
-      .argument('<patterns...>', "patterns as restic's (*, ?, [...], **): 'name', 'dir/name*' anywhere, '/abs/path/*' from the root")
+      .argument(
+        '<patterns...>',
+        "patterns as restic's (*, ?, [...], **): 'name', 'dir/name*' anywhere, '/abs/path/*' from the root",
+      )
       .option('-s, --snapshot <id>', 'search only this snapshot (repeatable)', collect, [])
       .option('-i, --ignore-case', 'ignore case in patterns')
       .option('-l, --long', 'long listing'),

@@ -87,7 +87,8 @@ export function findNodeJSON(path: string, node: TreeNode): Record<string, unkno
   for (const key of ['mtime', 'atime', 'ctime'] as const) optional(key);
   out.uid = node.uid;
   out.gid = node.gid;
-  for (const key of ['user', 'group', 'inode', 'device_id', 'size', 'links', 'linktarget'] as const) optional(key);
+  for (const key of ['user', 'group', 'inode', 'device_id', 'size', 'links', 'linktarget'] as const)
+    optional(key);
   return out;
 }
 
