@@ -1,4 +1,5 @@
 import type { StoredSnapshot, TreeNode } from '../core/index.js';
+import { CairnError } from '../core/index.js';
 import type { DiffChange, DiffTotals, SnapshotStats, StatsMode } from '../restorer/index.js';
 import type { Repository } from '../repository/index.js';
 import { diffSnapshots, dump, findInSnapshots, listNodes, snapshotStats } from '../restorer/index.js';
@@ -116,4 +117,45 @@ async function selectSnapshots(
   const snaps: StoredSnapshot[] = [];
   for (const ref of refs) snaps.push(await resolveSnapshot(repo, ref, filter));
   return snaps;
+}
+
+const LIST_TYPES = {
+  packs: 'data',
+  index: 'index',
+  snapshots: 'snapshots',
+  keys: 'keys',
+  locks: 'locks',
+} as const;
+
+/**
+ * restic's `list TYPE`: the ids of the repository's files of a type, or `blobs` as "TYPE ID" per indexed blob.
+ * `locks` takes no lock, as in restic (listing the locks must not be stopped by one).
+ */
+export async function listRepository(
+  deps: AppDeps,
+  opts: OpenOptions,
+  type: string,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (type !== 'blobs' && !Object.hasOwn(LIST_TYPES, type)) {
+    throw new CairnError(
+      'invalid-argument',
+      `"${type}" is not a type to list: use blobs, packs, index, snapshots, keys or locks.`,
+    );
+  }
+  const lock = type === 'locks' ? 'none' : 'shared';
+  await withRepository(
+    deps,
+    opts,
+    lock,
+    async ({ repo }) => {
+      if (type === 'blobs') {
+        await repo.loadIndex();
+        for (const [id, e] of repo.indexEntries()) onLine(`${e.type} ${id}`);
+        return;
+      }
+      for await (const f of repo.list(LIST_TYPES[type as keyof typeof LIST_TYPES])) onLine(f.name);
+    },
+    { readOnly: true },
+  );
 }

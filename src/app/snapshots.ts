@@ -85,7 +85,8 @@ export async function listSnapshotsUseCase(
   );
 }
 
-async function namedSnapshots(
+/** The snapshots named by id, prefix or `latest`, each once, oldest first; a warning for each name that matches none. */
+export async function namedSnapshots(
   repo: Repository,
   ids: readonly string[],
   filter: SnapshotFilter | undefined,

@@ -2,6 +2,8 @@
  * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
  * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/cli.js';
 import { Sandbox, cairn, restic } from '../harness/cli.js';
@@ -121,5 +123,51 @@ describe('snapshots as restic', () => {
     ]);
     const { r, c } = await both(['snapshots', '--group-by', 'xyz']);
     expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+  });
+});
+
+describe('commands restic scripts call', () => {
+  it('list prints the same ids for every type', async () => {
+    const sorted = (s: string): string[] => s.split('\n').sort();
+    await Promise.all(
+      ['blobs', 'packs', 'index', 'snapshots', 'keys'].map((t) => sameOutput(['list', t], sorted)),
+    );
+    // Alone: the commands above hold locks while they run.
+    await sameOutput(['list', 'locks']);
+    const { r, c } = await both(['list', 'nonsense']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+  });
+
+  it('tag --add/--remove/--set rewrites snapshots as restic: same tags, original set, old file gone', async () => {
+    const copies = { r: sb.path('tag-r'), c: sb.path('tag-c') };
+    for (const dir of Object.values(copies)) fs.cpSync(sb.path('repo'), dir, { recursive: true });
+    const run = async (args: string[]): Promise<void> => {
+      const [r, c] = await Promise.all([
+        restic(sb, ['-r', copies.r, ...global.slice(2), ...args]),
+        cairn(sb, ['-r', copies.c, ...global.slice(2), ...args]),
+      ]);
+      expect([c.code, c.stdout.split('\n').filter((l) => !l.startsWith('create exclusive lock'))]).toEqual([
+        r.code,
+        r.stdout.split('\n').filter((l) => !l.startsWith('create exclusive lock')),
+      ]);
+    };
+    const before = JSON.parse((await cairn(sb, [...global, 'snapshots', '--json'])).stdout) as {
+      id: string;
+    }[];
+    await run(['tag', '--add', 'x,y', '--host', 'h1']);
+    await run(['tag', '--remove', 'x', '--add', 'z', before[1]!.id.slice(0, 8)]);
+    await run(['tag', '--set', 'one', '--tag', 'y']);
+    await run(['tag', '--set', 'q', '--add', 'w', 'latest']);
+    await run(['tag', 'latest']);
+    const docs = async (repo: string): Promise<Record<string, unknown>[]> => {
+      const out = await restic(sb, ['-r', repo, ...global.slice(2), 'snapshots', '--json']);
+      return (JSON.parse(out.stdout) as Record<string, unknown>[])
+        .map(({ id: _id, short_id: _s, ...d }) => d)
+        .sort((a, b) => String(a.time).localeCompare(String(b.time)));
+    };
+    const [byRestic, byCairn] = [await docs(copies.r), await docs(copies.c)];
+    expect(byCairn).toEqual(byRestic);
+    expect(byCairn.map((d) => d.original)).toEqual(before.map((s) => s.id));
+    expect(fs.readdirSync(path.join(copies.c, 'snapshots'))).toHaveLength(before.length);
   });
 });

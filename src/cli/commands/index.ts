@@ -20,6 +20,7 @@ import { registerInit } from './repository-init.js';
 import { registerPrune } from './repository-prune.js';
 import { registerRepair } from './repository-repair.js';
 import { registerServeRepo } from './repository-serve.js';
+import { registerList } from './repository-list.js';
 import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
 import { registerCopy } from './snapshot-copy.js';
@@ -28,6 +29,7 @@ import { registerDrill } from './snapshot-drill.js';
 import { registerForget } from './snapshot-forget.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
+import { registerTag } from './snapshot-tag.js';
 
 export function registerCommands(program: Command, rt: CliRuntime): void {
   registerInit(program, rt);
@@ -40,8 +42,10 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerFind(program, rt);
   registerDump(program, rt);
   registerDiff(program, rt);
+  registerTag(program, rt);
   registerStats(program, rt);
   registerCat(program, rt);
+  registerList(program, rt);
   const key = program.command('key').description('manage keys (passwords)');
   registerKeyList(key, rt);
   registerKeyAdd(key, rt);
