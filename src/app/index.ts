@@ -38,6 +38,7 @@ export type { InitResult } from './init.js';
 export { runBackup, readFilesFrom, parseFilesFrom, SnapshotSavedError } from './backup.js';
 export type { BackupRequest, BackupOutcome } from './backup.js';
 export { tagSnapshots, changedTags } from './tag.js';
+export { listCacheDirs, removeOldCacheDirs, ageDays, isOld } from './cache-dirs.js';
 export type { TagChange } from './tag.js';
 export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';

@@ -19,7 +19,13 @@ import { jsonLine } from './output/json.js';
 import { ProgressView } from './output/progress.js';
 import { parseCompression, parsePackSize } from './parse.js';
 import type { SecretContext } from './password.js';
-import { loadPassword, PASSWORD_COMMAND_TIMEOUT_MS, promptHidden, readPipedLine, readSecretFile } from './password.js';
+import {
+  loadPassword,
+  PASSWORD_COMMAND_TIMEOUT_MS,
+  promptHidden,
+  readPipedLine,
+  readSecretFile,
+} from './password.js';
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -128,7 +134,9 @@ export class CommandContext {
         if (this.verbose < 1) return;
         const reason = r.error instanceof Error ? r.error.message.replace(/\.$/, '') : String(r.error);
         const wait = (r.delayMs / 1000).toFixed(1);
-        this.warn(`${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`);
+        this.warn(
+          `${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`,
+        );
       },
     };
   }
@@ -137,14 +145,18 @@ export class CommandContext {
   secretContext(): SecretContext {
     const raw = this.io.env.CAIRN_PASSWORD_COMMAND_TIMEOUT;
     const timeoutMs =
-      raw === undefined || raw === '' ? PASSWORD_COMMAND_TIMEOUT_MS : parseDuration(raw, 'CAIRN_PASSWORD_COMMAND_TIMEOUT');
+      raw === undefined || raw === ''
+        ? PASSWORD_COMMAND_TIMEOUT_MS
+        : parseDuration(raw, 'CAIRN_PASSWORD_COMMAND_TIMEOUT');
     return { signal: this.signal, timeoutMs, warn: (m) => this.warn(m) };
   }
 
   /** The password from flags or environment, with a terminal prompt as the last resort. */
   passwordSource(): PasswordSource {
     const spec = resolvePasswordSpec(this.flags, this.io.env);
-    const src: PasswordSource = { configured: async () => (spec ? loadPassword(spec, this.secretContext()) : undefined) };
+    const src: PasswordSource = {
+      configured: async () => (spec ? loadPassword(spec, this.secretContext()) : undefined),
+    };
     if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
     else if (!this.stdinIsData) src.piped = () => readPipedLine(this.io.stdin, this.signal);
     return src;
@@ -176,6 +188,11 @@ export class CommandContext {
     return { url: d.repository, isDefault: true, passwordFile: d.passwordFile };
   }
 
+  /** The metadata cache folder (`--cache-dir`, the environment, the default), undefined with `--no-cache`. */
+  cacheDir(): string | undefined {
+    return resolveCacheDir(this.flags, this.io.env, defaultLocations(this.io.env, this.io.home).cacheDir);
+  }
+
   async openOptions(withProgress = false): Promise<OpenOptions> {
     const f = this.flags;
     const opts: OpenOptions = {
@@ -183,7 +200,7 @@ export class CommandContext {
       password: this.passwordSource(),
       signal: this.signal,
     };
-    const cacheDir = resolveCacheDir(f, this.io.env, defaultLocations(this.io.env, this.io.home).cacheDir);
+    const cacheDir = this.cacheDir();
     if (cacheDir !== undefined) opts.cacheDir = cacheDir;
     const env = (name: string): string | undefined =>
       this.io.env[`CAIRN_${name}`] || this.io.env[`RESTIC_${name}`] || undefined;
@@ -200,8 +217,7 @@ export class CommandContext {
     if (withProgress) {
       opts.onProgress = this.progress().listener;
       if (!this.progress().showsStatus) opts.progressStatus = false;
-    }
-    else {
+    } else {
       opts.onProgress = (e) => {
         if (e.kind === 'warning' || e.kind === 'source-error') this.progress().listener(e);
       };

@@ -171,3 +171,36 @@ describe('commands restic scripts call', () => {
     expect(fs.readdirSync(path.join(copies.c, 'snapshots'))).toHaveLength(before.length);
   });
 });
+
+describe('cache as restic', () => {
+  it('lists the cache folders and removes the old ones alike', async () => {
+    const make = (base: string): void => {
+      const old = path.join(base, 'a'.repeat(64));
+      sb.write(path.relative(sb.dir, path.join(old, 'data/x')), 'hi\n');
+      fs.mkdirSync(path.join(base, 'b'.repeat(64)), { recursive: true });
+      fs.mkdirSync(path.join(base, 'not-a-repository'));
+      const forty = new Date(Date.now() - 40 * 86_400_000);
+      fs.utimesSync(old, forty, forty);
+    };
+    const [rDir, cDir] = [sb.path('cache-r'), sb.path('cache-c')];
+    make(rDir);
+    make(cDir);
+    // The harness runs restic with --no-cache; the last flag wins.
+    const pair = (args: string[], dirs = [rDir, rDir]): Promise<RunResult[]> =>
+      Promise.all([
+        restic(sb, ['--no-cache=false', 'cache', '--cache-dir', dirs[0]!, ...args]),
+        cairn(sb, ['cache', '--cache-dir', dirs[1]!, ...args]),
+      ]);
+    const lines = (res: RunResult): unknown => [res.code, res.stdout.split('\n').sort()];
+    for (const args of [[], ['--no-size']]) {
+      const [r, c] = await pair(args);
+      expect(lines(c!)).toEqual(lines(r!));
+    }
+    const [r, c] = await pair(['--cleanup'], [rDir, cDir]);
+    expect([c!.code, c!.stdout]).toEqual([r!.code, r!.stdout]);
+    expect(fs.readdirSync(cDir).sort()).toEqual(fs.readdirSync(rDir).sort());
+    const none = sb.path('no-cache-here');
+    const [r2, c2] = await pair([], [none, none]);
+    expect([c2!.code, c2!.stdout]).toEqual([r2!.code, r2!.stdout]);
+  });
+});

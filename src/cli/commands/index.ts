@@ -1,6 +1,7 @@
 /** Every command of the CLI, registered on the program in restic's order. */
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { registerCache } from './cache-list.js';
 import { registerConfig } from './config-check.js';
 import { registerRun } from './daemon-run.js';
 import { registerServe } from './daemon-serve.js';
@@ -53,6 +54,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerKeyPasswd(key, rt);
   registerUnlock(program, rt);
   registerCheck(program, rt);
+  registerCache(program, rt);
   registerPrune(program, rt);
   registerRepair(program, rt);
   registerCopy(program, rt);
