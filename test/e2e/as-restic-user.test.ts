@@ -2,6 +2,7 @@
  * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
  * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,5 +203,42 @@ describe('cache as restic', () => {
     const none = sb.path('no-cache-here');
     const [r2, c2] = await pair([], [none, none]);
     expect([c2!.code, c2!.stdout]).toEqual([r2!.code, r2!.stdout]);
+  });
+});
+
+describe('generate as restic', () => {
+  it('writes completion scripts (bash completes commands and their flags) and man pages', async () => {
+    const [r, c] = await Promise.all([
+      restic(sb, ['generate', '--bash-completion', sb.path('restic.bash')]),
+      cairn(sb, ['generate', '--bash-completion', sb.path('cairn.bash')]),
+    ]);
+    expect([c.code, c.stdout.replace('cairn.bash', 'X')]).toEqual([
+      r.code,
+      r.stdout.replace('restic.bash', 'X'),
+    ]);
+    const complete = (words: string[]): string[] => {
+      const script = `source ${sb.path('cairn.bash')}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _cairn; echo "\${COMPREPLY[@]}"`;
+      return execFileSync('bash', ['-c', script], { encoding: 'utf8', env: sb.env(), cwd: sb.dir })
+        .trim()
+        .split(' ');
+    };
+    expect(complete(['cairn', 'snap'])).toEqual(['snapshots']);
+    expect(complete(['cairn', '-r', 'x', 'snapshots', '--gr'])).toEqual(['--group-by']);
+    expect(complete(['cairn', 'key', 'pa'])).toEqual(['passwd']);
+    const man = sb.path('man');
+    fs.mkdirSync(man);
+    const g = await cairn(sb, [
+      'generate',
+      '--man',
+      man,
+      '--zsh-completion',
+      sb.path('z'),
+      '--fish-completion',
+      sb.path('f'),
+    ]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(man, 'cairn-snapshots.1'), 'utf8')).toContain('\\-\\-group\\-by');
+    const none = await Promise.all([restic(sb, ['generate']), cairn(sb, ['generate'])]);
+    expect(none[1].code).toBe(none[0].code);
   });
 });

@@ -15,6 +15,7 @@ import { registerKeyPasswd } from './key-passwd.js';
 import { registerKeyRemove } from './key-remove.js';
 import { registerUnlock } from './lock-remove.js';
 import { registerCat } from './object-cat.js';
+import { registerGenerate } from './program-generate.js';
 import { registerVersion } from './program-version.js';
 import { registerCheck } from './repository-check.js';
 import { registerInit } from './repository-init.js';
@@ -63,5 +64,6 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerRun(program, rt);
   registerStatus(program, rt);
   registerConfig(program, rt);
+  registerGenerate(program, rt);
   registerVersion(program, rt);
 }
