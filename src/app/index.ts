@@ -35,7 +35,9 @@ export {
 export type { Session } from './open.js';
 export { initRepository } from './init.js';
 export type { InitResult } from './init.js';
-export { runBackup, readFilesFrom, parseFilesFrom, SnapshotSavedError } from './backup.js';
+export { runBackup, SnapshotSavedError } from './backup.js';
+export { readFilesFromLists, parseFilesFrom, expandGlob } from './files-from.js';
+export type { FilesFromLists } from './files-from.js';
 export type { BackupRequest, BackupOutcome } from './backup.js';
 export { tagSnapshots, changedTags } from './tag.js';
 export { listCacheDirs, removeOldCacheDirs, ageDays, isOld } from './cache-dirs.js';

@@ -242,3 +242,41 @@ describe('generate as restic', () => {
     expect(none[1].code).toBe(none[0].code);
   });
 });
+
+describe('backup --files-from as restic', () => {
+  it('expands globs in --files-from, takes --files-from-verbatim and --files-from-raw as they are', async () => {
+    const lists = {
+      globs: sb.write(
+        'list-globs',
+        `# a comment\n  ${data}/su*/*.txt  \n${data}/nothing-*\n\n${data}/a.txt\n`,
+      ),
+      verbatim: sb.write('list-verbatim', `${data}/other/b.txt\n`),
+      raw: sb.write('list-raw', `${data}/sub/deep\0`),
+    };
+    const flags = [
+      '--files-from',
+      lists.globs,
+      '--files-from-verbatim',
+      lists.verbatim,
+      '--files-from-raw',
+      lists.raw,
+    ];
+    const [r, c] = await Promise.all([
+      restic(sb, ['-r', sb.path('ff-r'), ...global.slice(2), 'init', '--repository-version', '2']),
+      cairn(sb, ['-r', sb.path('ff-c'), ...global.slice(2), 'init']),
+    ]);
+    expect([r.code, c.code]).toEqual([0, 0]);
+    const backups = await Promise.all([
+      restic(sb, ['-r', sb.path('ff-r'), ...global.slice(2), 'backup', '--json', ...flags]),
+      cairn(sb, ['-r', sb.path('ff-c'), ...global.slice(2), 'backup', '--json', ...flags]),
+    ]);
+    expect(backups.map((b) => b.code)).toEqual([0, 0]);
+    for (const b of backups) expect(b.stderr).toMatch(/nothing-\*\\?" does not match any files, skipping/);
+    const listing = await Promise.all(
+      ['ff-r', 'ff-c'].map((repo) => restic(sb, ['-r', sb.path(repo), ...global.slice(2), 'ls', 'latest'])),
+    );
+    const entries = (res: RunResult): string[] => res.stdout.split('\n').slice(1);
+    expect(entries(listing[1]!)).toEqual(entries(listing[0]!));
+    expect(entries(listing[0]!)).toContain(`${data}/sub/deep/c.txt`);
+  });
+});
