@@ -42,7 +42,7 @@ export async function listFiles(
   });
 }
 
-/** `dump`: writes one file (raw) or a folder (tar) of a snapshot to `out`. */
+/** `dump`: writes one file (raw) or a folder (tar, names from the snapshot root as restic's) of a snapshot to `out`. */
 export async function dumpPath(
   deps: AppDeps,
   opts: OpenOptions,
@@ -54,7 +54,10 @@ export async function dumpPath(
     const snapshot = await resolveSnapshot(repo, ref, req.filter);
     const inner =
       subPath === undefined ? req.path : `${subPath.replace(/\/+$/, '')}/${req.path.replace(/^\/+/, '')}`;
-    await dump(repo, snapshot, inner, out, req.archive ? { archive: req.archive, signal } : { signal });
+    // Tar names keep the folder's path from the snapshot root, as restic's dump writes them.
+    const o: Parameters<typeof dump>[4] = { pathsRelativeTo: 'snapshot', signal };
+    if (req.archive) o.archive = req.archive;
+    await dump(repo, snapshot, inner, out, o);
   });
 }
 

@@ -280,3 +280,19 @@ describe('backup --files-from as restic', () => {
     expect(entries(listing[0]!)).toContain(`${data}/sub/deep/c.txt`);
   });
 });
+
+describe('dump as restic', () => {
+  it('writes a folder as a tar whose names keep the path from the snapshot root', async () => {
+    const tarNames = (res: RunResult): string[] =>
+      execFileSync('tar', ['-t'], { input: Buffer.from(res.stdout, 'latin1'), encoding: 'utf8' })
+        .split('\n')
+        .sort();
+    const [r, c] = await Promise.all([
+      restic(sb, [...global, 'dump', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+      cairn(sb, [...global, 'dump', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+    ]);
+    expect([c.code, r.code]).toEqual([0, 0]);
+    expect(tarNames(c)).toEqual(tarNames(r));
+    expect(tarNames(r)).toContain(`${data.slice(1)}/sub/deep/c.txt`);
+  });
+});
