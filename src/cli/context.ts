@@ -106,7 +106,7 @@ export class CommandContext {
 
   deps(): AppDeps {
     const deps: AppDeps = {
-      openBackend: (url) => openBackend(url, this.backendContext()),
+      openBackend: (url) => openBackend(url, this.backendContext(url)),
       openSource,
       clock: this.io.clock,
       hostname: os.hostname(),
@@ -118,15 +118,19 @@ export class CommandContext {
     return deps;
   }
 
-  /** `-o` options, rate limits and the environment for the repository's backend. */
-  backendContext(): BackendContext {
+  /**
+   * `-o` options, rate limits and the environment for the repository's backend. With the repository's `url`, an
+   * option meant for another kind of repository (`s3.region` for a local one) is left out with a warning: restic
+   * ignores those, so shared scripts and environments pass them.
+   */
+  backendContext(url?: string): BackendContext {
     const limits: LimitOptions = {};
     const up = parseRateLimit(this.flags.limitUpload, '--limit-upload');
     const down = parseRateLimit(this.flags.limitDownload, '--limit-download');
     if (up !== undefined) limits.uploadBytesPerSecond = up;
     if (down !== undefined) limits.downloadBytesPerSecond = down;
     return {
-      options: parseBackendOptions(this.flags.option),
+      options: url === undefined ? parseBackendOptions(this.flags.option) : this.optionsFor(url),
       limits,
       env: this.io.env,
       // Retries are normal on a flaky network; they are shown with -v, and the final failure is one sentence.
@@ -139,6 +143,17 @@ export class CommandContext {
         );
       },
     };
+  }
+
+  private optionsFor(url: string): Record<string, string> {
+    const scheme = /^([a-z][a-z0-9]*):(?!\\)/i.exec(url)?.[1]?.toLowerCase() ?? 'local';
+    const options = parseBackendOptions(this.flags.option);
+    for (const key of Object.keys(options)) {
+      if (key.split('.')[0]?.toLowerCase() === scheme) continue;
+      this.warn(`option -o ${key} is not for this repository (${scheme}) and is ignored`);
+      delete options[key];
+    }
+    return options;
   }
 
   /** What reading a secret needs: the interrupt, the password command's time limit, the warning sink. */

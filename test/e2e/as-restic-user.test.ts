@@ -296,3 +296,11 @@ describe('dump as restic', () => {
     expect(tarNames(r)).toContain(`${data.slice(1)}/sub/deep/c.txt`);
   });
 });
+
+describe('global flags as restic', () => {
+  it('ignores -o options meant for another backend (with a warning) and takes --verbose=N', async () => {
+    const { r, c } = await both(['-o', 's3.region=eu-west-1', '--verbose=2', 'snapshots', '--json']);
+    expect([c.code, JSON.parse(c.stdout)]).toEqual([r.code, JSON.parse(r.stdout)]);
+    expect(c.stderr).toContain('s3.region');
+  });
+});
