@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemBackend } from '../backend/mem/index.js';
 import { systemClock } from '../util/index.js';
-import { SnapshotSavedError, parseFilesFrom, runBackup } from './backup.js';
+import { SnapshotSavedError, runBackup } from './backup.js';
+import { parseFilesFrom } from './files-from.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { listSnapshotsUseCase } from './snapshots.js';
 import { openSource } from '../registry.js';
@@ -92,12 +93,16 @@ describe('runBackup', () => {
   /** The real source of `spec`, whose close fails as a Docker volume source's does when a container stays stopped. */
   const failingClose = (spec: SourceSpec, readFails = false): Source => {
     const source = openSource(spec);
-    if (readFails) source.roots = () => Promise.reject(new CairnError('source-unreadable', 'The disk went away.'));
-    source.close = () => Promise.reject(new CairnError('fatal', 'Docker container web could not be started again; start it by hand.'));
+    if (readFails)
+      source.roots = () => Promise.reject(new CairnError('source-unreadable', 'The disk went away.'));
+    source.close = () =>
+      Promise.reject(
+        new CairnError('fatal', 'Docker container web could not be started again; start it by hand.'),
+      );
     return source;
   };
 
-  it('a failed backup whose source then fails to close reports both sentences, with the backup\'s code', async () => {
+  it("a failed backup whose source then fails to close reports both sentences, with the backup's code", async () => {
     deps.openSource = (spec) => failingClose(spec, true);
     await expect(runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 })).rejects.toThrow(
       expect.objectContaining({
@@ -109,11 +114,15 @@ describe('runBackup', () => {
 
   it('a snapshot written before the source fails to close is kept; the run fails with the snapshot in its error', async () => {
     deps.openSource = (spec) => failingClose(spec);
-    const err: unknown = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 }).catch((e: unknown) => e);
+    const err: unknown = await runBackup(deps, opts, { paths: [path.join(dir, 'src')], workers: 0 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SnapshotSavedError);
     const { outcome, message, code } = err as SnapshotSavedError;
     expect(code).toBe('fatal');
-    expect(message).toBe(`Docker container web could not be started again; start it by hand (snapshot ${outcome.snapshotId!.slice(0, 8)} was saved).`);
+    expect(message).toBe(
+      `Docker container web could not be started again; start it by hand (snapshot ${outcome.snapshotId!.slice(0, 8)} was saved).`,
+    );
     expect((await listSnapshotsUseCase(deps, opts)).map((s) => s.id)).toEqual([outcome.snapshotId]);
   });
 
@@ -123,7 +132,10 @@ describe('runBackup', () => {
       opened = spec;
       throw new CairnError('fatal', 'not opened in this test');
     };
-    const req = { paths: ['docker-volume:a', 'docker-volume:b?stop-containers=false', 'docker-container:c'], stopContainers: true };
+    const req = {
+      paths: ['docker-volume:a', 'docker-volume:b?stop-containers=false', 'docker-container:c'],
+      stopContainers: true,
+    };
     await expect(runBackup(deps, opts, req)).rejects.toThrow('not opened in this test');
     expect(opened).toEqual({
       kind: 'composite',
@@ -133,9 +145,9 @@ describe('runBackup', () => {
         { kind: 'docker-container', name: 'c' },
       ],
     });
-    await expect(runBackup(deps, opts, { paths: [path.join(dir, 'src')], stopContainers: true })).rejects.toThrow(
-      '--stop-containers applies to docker-volume: sources, and none is given.',
-    );
+    await expect(
+      runBackup(deps, opts, { paths: [path.join(dir, 'src')], stopContainers: true }),
+    ).rejects.toThrow('--stop-containers applies to docker-volume: sources, and none is given.');
   });
 
   it('nothing to back up is an invalid argument', async () => {

@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { BackupOptions, BackupResult } from '../archiver/index.js';
 import { backup } from '../archiver/index.js';
 import type { StoredSnapshot } from '../core/index.js';
@@ -12,13 +11,15 @@ import type { AppDeps, OpenOptions } from './deps.js';
 import type { BackupHooks } from './hooks.js';
 import { withHooks } from './hooks.js';
 import { withRepository } from './open.js';
+import type { FilesFromLists } from './files-from.js';
+import { readFilesFromLists } from './files-from.js';
 import { skipDamagedSnapshots } from './snapshots.js';
 
 export interface BackupRequest {
   /** Paths, and source URIs (`mysql://…`, `postgres://…`, `sqlite:///…`, `command:…`, `docker-volume:…`, …) to back up beside them. */
   paths: string[];
-  /** Files listing more paths, one per line ('#' comments and empty lines ignored; '-' = standard input). */
-  filesFrom?: string[];
+  /** Files listing more paths (`--files-from`, `--files-from-verbatim`, `--files-from-raw`; '-' = standard input). */
+  filesFrom?: FilesFromLists;
   excludes?: ExcludeOptions;
   tags?: string[];
   host?: string;
@@ -54,7 +55,8 @@ export class SnapshotSavedError extends CairnError {
     readonly outcome: BackupOutcome,
     closeError: CairnError,
   ) {
-    const saved = outcome.snapshotId === undefined ? '' : ` (snapshot ${outcome.snapshotId.slice(0, 8)} was saved)`;
+    const saved =
+      outcome.snapshotId === undefined ? '' : ` (snapshot ${outcome.snapshotId.slice(0, 8)} was saved)`;
     super(closeError.code, `${closeError.message.replace(/\.$/, '')}${saved}.`, { cause: closeError });
   }
 }
@@ -74,7 +76,10 @@ export async function runBackup(
     .map(parseSourceUri)
     .map((s) => (stopAll && s.kind === 'docker-volume' ? { ...s, stopContainers: true } : s));
   if (stopAll && !sources.some((s) => s.kind === 'docker-volume')) {
-    throw new CairnError('invalid-argument', '--stop-containers applies to docker-volume: sources, and none is given.');
+    throw new CairnError(
+      'invalid-argument',
+      '--stop-containers applies to docker-volume: sources, and none is given.',
+    );
   }
   const tags = [...(req.tags ?? []), ...sourceTags(sources)];
   const hookRun = {
@@ -84,8 +89,12 @@ export async function runBackup(
     hostname: req.host ?? deps.hostname,
     dryRun: req.dryRun === true,
   };
-  return withHooks(req.hooks ?? {}, hookRun, (m) => deps.warn(m), () =>
-    backupSources(deps, opts, { ...req, paths: req.paths.filter((p) => !isSourceUri(p)), tags }, sources),
+  return withHooks(
+    req.hooks ?? {},
+    hookRun,
+    (m) => deps.warn(m),
+    () =>
+      backupSources(deps, opts, { ...req, paths: req.paths.filter((p) => !isSourceUri(p)), tags }, sources),
   );
 }
 
@@ -100,7 +109,7 @@ async function backupSources(
   req: BackupRequest,
   sources: SourceSpec[],
 ): Promise<BackupOutcome> {
-  const given = [...req.paths, ...(await readFilesFrom(req.filesFrom ?? []))];
+  const given = [...req.paths, ...(await readFilesFromLists(req.filesFrom ?? {}, (m) => deps.warn(m)))];
   const streamed = req.stdin !== undefined || req.stdinCommand !== undefined;
   if (!streamed && given.length === 0 && sources.length === 0) {
     throw new CairnError(
@@ -111,7 +120,8 @@ async function backupSources(
   if (streamed && (given.length > 0 || sources.length > 0)) {
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command take no paths to back up.');
   }
-  const { paths, skipped } = given.length === 0 ? { paths: [], skipped: [] } : await filterExisting(given, (m) => deps.warn(m));
+  const { paths, skipped } =
+    given.length === 0 ? { paths: [], skipped: [] } : await filterExisting(given, (m) => deps.warn(m));
   const createDefault = req.dryRun !== true;
   const { outcome, closeError } = await withRepository(
     deps,
@@ -124,7 +134,11 @@ async function backupSources(
       let outcome: BackupOutcome;
       try {
         const parent = await chooseParent(repo, req, hostname, source.paths, (m) => deps.warn(m));
-        const result = await backup(repo, source, backupOptions(deps, opts, req, { hostname, parent, signal }));
+        const result = await backup(
+          repo,
+          source,
+          backupOptions(deps, opts, req, { hostname, parent, signal }),
+        );
         outcome = { ...result, skippedPaths: skipped };
         if (parent) outcome.parent = parent;
         if (session.created?.passwordFile !== undefined)
@@ -152,12 +166,15 @@ async function backupSources(
 /** One error carrying both sentences, with the backup's own code (an interrupted backup stays interrupted). */
 function bothErrors(backupErr: unknown, closeErr: unknown): CairnError {
   const first = asCairnError(backupErr);
-  return new CairnError(first.code, `${first.message} ${asCairnError(closeErr).message}`, { cause: backupErr });
+  return new CairnError(first.code, `${first.message} ${asCairnError(closeErr).message}`, {
+    cause: backupErr,
+  });
 }
 
 function asCairnError(err: unknown): CairnError {
   if (err instanceof CairnError) return err;
-  if (err instanceof Error && err.name === 'AbortError') return new CairnError('interrupted', 'The backup was interrupted.', { cause: err });
+  if (err instanceof Error && err.name === 'AbortError')
+    return new CairnError('interrupted', 'The backup was interrupted.', { cause: err });
   return new CairnError('fatal', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
@@ -243,38 +260,4 @@ export async function filterExisting(
   }
   for (const x of problems) warn(`${reason(x)}, skipping`);
   return { paths, skipped: problems.map((x) => x.path) };
-}
-
-/** Paths from `--files-from` files: one per line, '#' starts a comment line, empty lines are skipped. */
-export async function readFilesFrom(files: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = file === '-' ? await readAll(process.stdin) : await fs.readFile(file, 'utf8');
-    } catch (err) {
-      throw new CairnError(
-        'invalid-argument',
-        `The file ${file} given to --files-from cannot be read (${errnoCode(err) ?? String(err)}).`,
-        {
-          cause: err,
-        },
-      );
-    }
-    out.push(...parseFilesFrom(text));
-  }
-  return out;
-}
-
-export function parseFilesFrom(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-}
-
-async function readAll(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }

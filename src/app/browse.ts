@@ -1,4 +1,5 @@
 import type { StoredSnapshot, TreeNode } from '../core/index.js';
+import { CairnError } from '../core/index.js';
 import type { DiffChange, DiffTotals, SnapshotStats, StatsMode } from '../restorer/index.js';
 import type { Repository } from '../repository/index.js';
 import { diffSnapshots, dump, findInSnapshots, listNodes, snapshotStats } from '../restorer/index.js';
@@ -41,7 +42,7 @@ export async function listFiles(
   });
 }
 
-/** `dump`: writes one file (raw) or a folder (tar) of a snapshot to `out`. */
+/** `dump`: writes one file (raw) or a folder (tar, names from the snapshot root as restic's) of a snapshot to `out`. */
 export async function dumpPath(
   deps: AppDeps,
   opts: OpenOptions,
@@ -53,7 +54,10 @@ export async function dumpPath(
     const snapshot = await resolveSnapshot(repo, ref, req.filter);
     const inner =
       subPath === undefined ? req.path : `${subPath.replace(/\/+$/, '')}/${req.path.replace(/^\/+/, '')}`;
-    await dump(repo, snapshot, inner, out, req.archive ? { archive: req.archive, signal } : { signal });
+    // Tar names keep the folder's path from the snapshot root, as restic's dump writes them.
+    const o: Parameters<typeof dump>[4] = { pathsRelativeTo: 'snapshot', signal };
+    if (req.archive) o.archive = req.archive;
+    await dump(repo, snapshot, inner, out, o);
   });
 }
 
@@ -116,4 +120,45 @@ async function selectSnapshots(
   const snaps: StoredSnapshot[] = [];
   for (const ref of refs) snaps.push(await resolveSnapshot(repo, ref, filter));
   return snaps;
+}
+
+const LIST_TYPES = {
+  packs: 'data',
+  index: 'index',
+  snapshots: 'snapshots',
+  keys: 'keys',
+  locks: 'locks',
+} as const;
+
+/**
+ * restic's `list TYPE`: the ids of the repository's files of a type, or `blobs` as "TYPE ID" per indexed blob.
+ * `locks` takes no lock, as in restic (listing the locks must not be stopped by one).
+ */
+export async function listRepository(
+  deps: AppDeps,
+  opts: OpenOptions,
+  type: string,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (type !== 'blobs' && !Object.hasOwn(LIST_TYPES, type)) {
+    throw new CairnError(
+      'invalid-argument',
+      `"${type}" is not a type to list: use blobs, packs, index, snapshots, keys or locks.`,
+    );
+  }
+  const lock = type === 'locks' ? 'none' : 'shared';
+  await withRepository(
+    deps,
+    opts,
+    lock,
+    async ({ repo }) => {
+      if (type === 'blobs') {
+        await repo.loadIndex();
+        for (const [id, e] of repo.indexEntries()) onLine(`${e.type} ${id}`);
+        return;
+      }
+      for await (const f of repo.list(LIST_TYPES[type as keyof typeof LIST_TYPES])) onLine(f.name);
+    },
+    { readOnly: true },
+  );
 }

@@ -35,8 +35,13 @@ export {
 export type { Session } from './open.js';
 export { initRepository } from './init.js';
 export type { InitResult } from './init.js';
-export { runBackup, readFilesFrom, parseFilesFrom, SnapshotSavedError } from './backup.js';
+export { runBackup, SnapshotSavedError } from './backup.js';
+export { readFilesFromLists, parseFilesFrom, expandGlob } from './files-from.js';
+export type { FilesFromLists } from './files-from.js';
 export type { BackupRequest, BackupOutcome } from './backup.js';
+export { tagSnapshots, changedTags } from './tag.js';
+export { listCacheDirs, removeOldCacheDirs, ageDays, isOld } from './cache-dirs.js';
+export type { TagChange } from './tag.js';
 export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';
 export { runRestore, parseSnapshotRef } from './restore.js';
@@ -47,7 +52,7 @@ export type { RestoreIntoRequest, RestoreIntoOutcome, RestoreTargetFactory } fro
 export { maskRepository } from './hooks.js';
 export type { BackupHooks } from './hooks.js';
 export type { RestoreRequest, RestoreOutcome } from './restore.js';
-export { listFiles, dumpPath, findFiles, diffFiles, repositoryStats } from './browse.js';
+export { listRepository, listFiles, dumpPath, findFiles, diffFiles, repositoryStats } from './browse.js';
 export type { FindMatch } from './browse.js';
 export type { DiffChange, DiffTotals, SnapshotStats, StatsMode } from '../restorer/index.js';
 export type { ExcludeOptions } from '../source/index.js';
@@ -64,8 +69,20 @@ export type { CopyCounters } from './copy-blobs.js';
 export { similarSnapshots, originalId, copiedSnapshot, CopiedSnapshots } from './copy-identity.js';
 export { forgetSnapshots, groupKeyText, EMPTY_POLICY_MESSAGE } from './forget.js';
 export type { ForgetRequest, ForgetGroup, ForgetOutcome } from './forget.js';
-export { parseGroupBy, parseRetentionDuration, describePolicy, sortedNames } from '../maintenance/index.js';
-export type { RetentionPolicy, RetentionDuration, GroupBy, KeepReason } from '../maintenance/index.js';
+export {
+  parseGroupBy,
+  groupSnapshots,
+  parseRetentionDuration,
+  describePolicy,
+  sortedNames,
+} from '../maintenance/index.js';
+export type {
+  RetentionPolicy,
+  RetentionDuration,
+  GroupBy,
+  GroupKey,
+  KeepReason,
+} from '../maintenance/index.js';
 export { runPrune } from './prune.js';
 export type { PruneRequest } from './prune.js';
 export type { MaxUnused, PruneResult, PruneStats } from '../maintenance/index.js';

@@ -1,7 +1,13 @@
 import path from 'node:path';
 import type { StoredSnapshot } from '../core/index.js';
-import { CairnError } from '../core/index.js';
-import { filterSnapshots, listSnapshots, type ListSnapshotsOptions } from '../snapshot/index.js';
+import { CairnError, isCairnError } from '../core/index.js';
+import {
+  filterSnapshots,
+  findSnapshot,
+  listSnapshots,
+  type ListSnapshotsOptions,
+} from '../snapshot/index.js';
+import type { Repository } from '../repository/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
 
@@ -52,21 +58,49 @@ export function latestPerGroup(snaps: StoredSnapshot[], n: number): StoredSnapsh
   return snaps.filter((s) => keep.has(s));
 }
 
-/** The repository's snapshots matching the filter, oldest first. */
+/**
+ * The repository's snapshots matching the filter, oldest first; with `ids` (ids, unique prefixes or `latest`), those
+ * snapshots, each once, and a warning for each that names none, as restic does.
+ */
 export async function listSnapshotsUseCase(
   deps: AppDeps,
   opts: OpenOptions,
-  req: { filter?: SnapshotFilter; latest?: number } = {},
+  req: { filter?: SnapshotFilter; latest?: number; ids?: string[] } = {},
 ): Promise<StoredSnapshot[]> {
   return withRepository(
     deps,
     opts,
     'shared',
     async ({ repo }) => {
-      const all = await listSnapshots(repo, skipDamagedSnapshots((m) => deps.warn(m)));
+      if (req.ids !== undefined && req.ids.length > 0)
+        return namedSnapshots(repo, req.ids, req.filter, (m) => deps.warn(m));
+      const all = await listSnapshots(
+        repo,
+        skipDamagedSnapshots((m) => deps.warn(m)),
+      );
       const filtered = filterSnapshots(all, compactFilter(req.filter ?? {}));
       return req.latest !== undefined ? latestPerGroup(filtered, req.latest) : filtered;
     },
     { readOnly: true },
   );
+}
+
+/** The snapshots named by id, prefix or `latest`, each once, oldest first; a warning for each name that matches none. */
+export async function namedSnapshots(
+  repo: Repository,
+  ids: readonly string[],
+  filter: SnapshotFilter | undefined,
+  warn: (message: string) => void,
+): Promise<StoredSnapshot[]> {
+  const found = new Map<string, StoredSnapshot>();
+  for (const ref of ids) {
+    try {
+      const s = await findSnapshot(repo, ref, compactFilter(filter ?? {}), skipDamagedSnapshots(warn));
+      found.set(s.id, s);
+    } catch (err) {
+      if (!isCairnError(err, 'not-found') && !isCairnError(err, 'invalid-argument')) throw err;
+      warn(`Ignoring "${ref}": ${err.message.replace(/\.$/, '')}.`);
+    }
+  }
+  return [...found.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }

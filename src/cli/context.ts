@@ -19,7 +19,13 @@ import { jsonLine } from './output/json.js';
 import { ProgressView } from './output/progress.js';
 import { parseCompression, parsePackSize } from './parse.js';
 import type { SecretContext } from './password.js';
-import { loadPassword, PASSWORD_COMMAND_TIMEOUT_MS, promptHidden, readPipedLine, readSecretFile } from './password.js';
+import {
+  loadPassword,
+  PASSWORD_COMMAND_TIMEOUT_MS,
+  promptHidden,
+  readPipedLine,
+  readSecretFile,
+} from './password.js';
 
 export interface CliIO {
   stdout: NodeJS.WriteStream;
@@ -100,7 +106,7 @@ export class CommandContext {
 
   deps(): AppDeps {
     const deps: AppDeps = {
-      openBackend: (url) => openBackend(url, this.backendContext()),
+      openBackend: (url) => openBackend(url, this.backendContext(url)),
       openSource,
       clock: this.io.clock,
       hostname: os.hostname(),
@@ -112,15 +118,19 @@ export class CommandContext {
     return deps;
   }
 
-  /** `-o` options, rate limits and the environment for the repository's backend. */
-  backendContext(): BackendContext {
+  /**
+   * `-o` options, rate limits and the environment for the repository's backend. With the repository's `url`, an
+   * option meant for another kind of repository (`s3.region` for a local one) is left out with a warning: restic
+   * ignores those, so shared scripts and environments pass them.
+   */
+  backendContext(url?: string): BackendContext {
     const limits: LimitOptions = {};
     const up = parseRateLimit(this.flags.limitUpload, '--limit-upload');
     const down = parseRateLimit(this.flags.limitDownload, '--limit-download');
     if (up !== undefined) limits.uploadBytesPerSecond = up;
     if (down !== undefined) limits.downloadBytesPerSecond = down;
     return {
-      options: parseBackendOptions(this.flags.option),
+      options: url === undefined ? parseBackendOptions(this.flags.option) : this.optionsFor(url),
       limits,
       env: this.io.env,
       // Retries are normal on a flaky network; they are shown with -v, and the final failure is one sentence.
@@ -128,23 +138,40 @@ export class CommandContext {
         if (this.verbose < 1) return;
         const reason = r.error instanceof Error ? r.error.message.replace(/\.$/, '') : String(r.error);
         const wait = (r.delayMs / 1000).toFixed(1);
-        this.warn(`${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`);
+        this.warn(
+          `${r.operation} failed (${reason}); retrying in ${wait} s (attempt ${r.attempt + 1} of ${r.attempts})`,
+        );
       },
     };
+  }
+
+  private optionsFor(url: string): Record<string, string> {
+    const scheme = /^([a-z][a-z0-9]*):(?!\\)/i.exec(url)?.[1]?.toLowerCase() ?? 'local';
+    const options = parseBackendOptions(this.flags.option);
+    for (const key of Object.keys(options)) {
+      if (key.split('.')[0]?.toLowerCase() === scheme) continue;
+      this.warn(`option -o ${key} is not for this repository (${scheme}) and is ignored`);
+      delete options[key];
+    }
+    return options;
   }
 
   /** What reading a secret needs: the interrupt, the password command's time limit, the warning sink. */
   secretContext(): SecretContext {
     const raw = this.io.env.CAIRN_PASSWORD_COMMAND_TIMEOUT;
     const timeoutMs =
-      raw === undefined || raw === '' ? PASSWORD_COMMAND_TIMEOUT_MS : parseDuration(raw, 'CAIRN_PASSWORD_COMMAND_TIMEOUT');
+      raw === undefined || raw === ''
+        ? PASSWORD_COMMAND_TIMEOUT_MS
+        : parseDuration(raw, 'CAIRN_PASSWORD_COMMAND_TIMEOUT');
     return { signal: this.signal, timeoutMs, warn: (m) => this.warn(m) };
   }
 
   /** The password from flags or environment, with a terminal prompt as the last resort. */
   passwordSource(): PasswordSource {
     const spec = resolvePasswordSpec(this.flags, this.io.env);
-    const src: PasswordSource = { configured: async () => (spec ? loadPassword(spec, this.secretContext()) : undefined) };
+    const src: PasswordSource = {
+      configured: async () => (spec ? loadPassword(spec, this.secretContext()) : undefined),
+    };
     if (this.io.stdin.isTTY) src.ask = (prompt) => promptHidden(prompt, this.io.stdin, this.io.stderr);
     else if (!this.stdinIsData) src.piped = () => readPipedLine(this.io.stdin, this.signal);
     return src;
@@ -176,6 +203,11 @@ export class CommandContext {
     return { url: d.repository, isDefault: true, passwordFile: d.passwordFile };
   }
 
+  /** The metadata cache folder (`--cache-dir`, the environment, the default), undefined with `--no-cache`. */
+  cacheDir(): string | undefined {
+    return resolveCacheDir(this.flags, this.io.env, defaultLocations(this.io.env, this.io.home).cacheDir);
+  }
+
   async openOptions(withProgress = false): Promise<OpenOptions> {
     const f = this.flags;
     const opts: OpenOptions = {
@@ -183,7 +215,7 @@ export class CommandContext {
       password: this.passwordSource(),
       signal: this.signal,
     };
-    const cacheDir = resolveCacheDir(f, this.io.env, defaultLocations(this.io.env, this.io.home).cacheDir);
+    const cacheDir = this.cacheDir();
     if (cacheDir !== undefined) opts.cacheDir = cacheDir;
     const env = (name: string): string | undefined =>
       this.io.env[`CAIRN_${name}`] || this.io.env[`RESTIC_${name}`] || undefined;
@@ -200,8 +232,7 @@ export class CommandContext {
     if (withProgress) {
       opts.onProgress = this.progress().listener;
       if (!this.progress().showsStatus) opts.progressStatus = false;
-    }
-    else {
+    } else {
       opts.onProgress = (e) => {
         if (e.kind === 'warning' || e.kind === 'source-error') this.progress().listener(e);
       };

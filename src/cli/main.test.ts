@@ -68,10 +68,13 @@ describe('cli', () => {
     expect(f.err()).toMatch(/no password given/);
   });
 
-  it('an unknown -o option is one clear sentence and exit 1', async () => {
+  it('an unknown -o option for the repository is one clear sentence and exit 1; one for another kind is a warning', async () => {
     const f = fakeIO(home, { CAIRN_PASSWORD: 'x' });
-    expect(await runCli(['-r', path.join(home, 'repo'), '-o', 's3.region=x', 'snapshots'], f.io)).toBe(1);
-    expect(f.err()).toMatch(/-o s3.region does not apply to a local repository/);
+    expect(await runCli(['-r', path.join(home, 'repo'), '-o', 'local.bogus=x', 'snapshots'], f.io)).toBe(1);
+    expect(f.err()).toMatch(/-o local.bogus does not apply to a local repository/);
+    const g = fakeIO(home, { CAIRN_PASSWORD: 'x' });
+    expect(await runCli(['-r', path.join(home, 'repo'), '-o', 's3.region=x', 'snapshots'], g.io)).not.toBe(1);
+    expect(g.err()).toMatch(/option -o s3.region is not for this repository \(local\) and is ignored/);
   });
 
   it('init then snapshots --json prints [] on an explicit repository', async () => {

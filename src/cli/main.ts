@@ -31,7 +31,10 @@ export function buildProgram(rt: CliRuntime): Command {
     .option('-v, --verbose', 'more output (repeat for even more)', increase, 0)
     .option('--json', 'machine-readable output (JSON, or JSON lines for progress)')
     .option('--no-lock', 'do not lock the repository for read-only commands')
-    .option('--unlock-stale-after <duration>', "remove other hosts' locks older than this (e.g. 2h) when locking")
+    .option(
+      '--unlock-stale-after <duration>',
+      "remove other hosts' locks older than this (e.g. 2h) when locking",
+    )
     .option('--key-hint <id>', 'key id to try first')
     .option('--pack-size <MiB>', 'target pack size in MiB (default 16)')
     .addOption(new Option('--compression <mode>', 'compression mode').choices(['auto', 'off', 'max']))
@@ -68,7 +71,7 @@ export async function runCli(argv: string[], io: CliIO = processIO(), stop?: Abo
   process.on('SIGTERM', onSignal);
   const rt = new CliRuntime(io, controller.signal);
   try {
-    await buildProgram(rt).parseAsync(argv, { from: 'user' });
+    await buildProgram(rt).parseAsync(expandVerbose(argv), { from: 'user' });
     return controller.signal.aborted && rt.exitCode !== EXIT.ok ? EXIT.interrupted : rt.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.fatal;
@@ -79,6 +82,18 @@ export async function runCli(argv: string[], io: CliIO = processIO(), stop?: Abo
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * restic's `--verbose=N` as N times `--verbose` (commander counts repeats; an optional value would swallow the
+ * next word, as in `-v snapshots`). Words after `--` are left alone.
+ */
+export function expandVerbose(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.flatMap((a, i) => {
+    const m = /^--verbose=(\d+)$/.exec(a);
+    return m === null || (end >= 0 && i > end) ? [a] : Array<string>(Number(m[1])).fill('--verbose');
+  });
 }
 
 function flush(stream: NodeJS.WritableStream): Promise<void> {

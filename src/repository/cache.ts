@@ -33,7 +33,12 @@ export class Cache {
 
   async init(): Promise<void> {
     await fs.mkdir(this.base, { recursive: true, mode: 0o700 }).catch(() => undefined);
-    await fs.writeFile(path.join(this.dir, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' }).catch(() => undefined);
+    // Its time says when it was last used, as restic's: `cache` lists it and `--cleanup` removes the old ones.
+    const now = new Date();
+    await fs.utimes(this.base, now, now).catch(() => undefined);
+    await fs
+      .writeFile(path.join(this.dir, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' })
+      .catch(() => undefined);
   }
 
   /** The whole cached file if present and intact. */

@@ -1,7 +1,7 @@
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree } from '../snapshot/index.js';
-import { globToRegExp } from '../source/index.js';
+import { compilePatterns, matchAnyWithChild } from '../source/index.js';
 import { joinLoc } from './selection.js';
 
 export interface ListOptions {
@@ -47,7 +47,11 @@ export async function* walkNodes(
 }
 
 /** restic ls: every node, or the given folders (themselves and their entries; everything below with `recursive`). */
-export async function* listNodes(repo: Repository, snapshot: StoredSnapshot, opts: ListOptions = {}): AsyncGenerator<ListedNode> {
+export async function* listNodes(
+  repo: Repository,
+  snapshot: StoredSnapshot,
+  opts: ListOptions = {},
+): AsyncGenerator<ListedNode> {
   const dirs = (opts.paths ?? []).map(normalize);
   if (dirs.length === 0) {
     yield* walkNodes(repo, snapshot.tree, '/', () => true, opts.signal);
@@ -55,7 +59,8 @@ export async function* listNodes(repo: Repository, snapshot: StoredSnapshot, opt
   }
   const within = (path: string): boolean => dirs.some((d) => hasPathPrefix(d, path));
   const approaching = (path: string): boolean => dirs.some((d) => hasPathPrefix(path, d) && d !== path);
-  const descend = (path: string): boolean => (within(path) && opts.recursive === true) || approaching(path) || dirs.includes(path);
+  const descend = (path: string): boolean =>
+    (within(path) && opts.recursive === true) || approaching(path) || dirs.includes(path);
   for await (const item of walkNodes(repo, snapshot.tree, '/', descend, opts.signal)) {
     if (within(item.path)) {
       // Without `recursive`, only a listed folder itself and its direct entries.
@@ -76,18 +81,23 @@ export interface FoundNode {
   node: TreeNode;
 }
 
-/** restic find: nodes whose name matches any of the glob patterns, in each snapshot in turn. */
+/**
+ * restic find: nodes whose path matches one of the patterns by restic's filter rules (a relative pattern such as
+ * `*.txt` or `sub/*` matches any run of path components, an absolute one from the root; a match on a folder holds
+ * for everything below it), in each snapshot in turn; folders where nothing can match are not read.
+ */
 export async function* findInSnapshots(
   repo: Repository,
   snaps: readonly StoredSnapshot[],
   patterns: readonly string[],
   opts: FindOptions = {},
 ): AsyncGenerator<FoundNode> {
-  const res = patterns.map((p) => globToRegExp(opts.ignoreCase === true ? p.toLowerCase() : p));
+  const fold = opts.ignoreCase === true;
+  const pats = compilePatterns(patterns, fold);
   for (const snapshot of snaps) {
-    for await (const { path, node } of walkNodes(repo, snapshot.tree, '/', () => true, opts.signal)) {
-      const name = opts.ignoreCase === true ? node.name.toLowerCase() : node.name;
-      if (res.some((re) => re.test(name))) yield { snapshot, path, node };
+    const mayDescend = (path: string): boolean => matchAnyWithChild(pats, path, fold).childMayMatch;
+    for await (const { path, node } of walkNodes(repo, snapshot.tree, '/', mayDescend, opts.signal)) {
+      if (matchAnyWithChild(pats, path, fold).matched) yield { snapshot, path, node };
     }
   }
 }

@@ -87,8 +87,8 @@ describe('files whose inodes differ only above 2^53', () => {
     expect(ls.stdout).toContain(`"inode":${INODE_B},`);
     const find = await cairn(sb, ['-r', repo(), '-p', pw(), 'find', '--json', 'b']);
     expect(find.code, find.stderr).toBe(0);
-    expect(find.stdout).toContain(`"inode":${INODE_B}}`);
-    expect(find.stdout).toContain(`"inode":${INODE_B_LATER}}`);
+    expect(find.stdout).toContain(`"inode":${INODE_B},`);
+    expect(find.stdout).toContain(`"inode":${INODE_B_LATER},`);
   });
 
   it('show a changed inode in diff, as restic does', async () => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { FindMatch } from '../../app/index.js';
 import { findFiles } from '../../app/index.js';
 import { formatLocalTime } from '../output/format.js';
-import { jsonLine, lsNodeJSON } from '../output/json.js';
+import { findNodeJSON, jsonLine } from '../output/json.js';
 import { longNodeLine } from '../output/node-line.js';
 import { collect } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
@@ -16,19 +16,15 @@ interface FindFlags extends FilterFlags {
   long?: boolean;
 }
 
-function findNodeJSON(m: FindMatch): Record<string, unknown> {
-  const node = lsNodeJSON(m.path, m.node);
-  delete node.message_type;
-  delete node.struct_type;
-  return node;
-}
-
 export function registerFind(program: Command, rt: CliRuntime): void {
   addSnapshotFilterOptions(
     program
       .command('find')
       .description('find files and folders by name pattern in snapshots')
-      .argument('<patterns...>', 'name patterns (*, ?, [...]), or absolute path patterns')
+      .argument(
+        '<patterns...>',
+        "patterns as restic's (*, ?, [...], **): 'name', 'dir/name*' anywhere, '/abs/path/*' from the root",
+      )
       .option('-s, --snapshot <id>', 'search only this snapshot (repeatable)', collect, [])
       .option('-i, --ignore-case', 'ignore case in patterns')
       .option('-l, --long', 'long listing'),
@@ -43,7 +39,7 @@ export function registerFind(program: Command, rt: CliRuntime): void {
             group = { snapshot: m.snapshot.id, matches: [] };
             groups.push(group);
           }
-          group.matches.push(findNodeJSON(m));
+          group.matches.push(findNodeJSON(m.path, m.node));
           return;
         }
         if (current !== m.snapshot.id) {

@@ -1,7 +1,7 @@
 /** `cairn ls SNAPSHOT [DIR…]`: list the entries of a snapshot. */
 import type { Command } from 'commander';
 import { listFiles } from '../../app/index.js';
-import { formatLocalTime } from '../output/format.js';
+import { formatGoTime } from '../output/format.js';
 import { jsonLine, lsNodeJSON, lsSnapshotJSON } from '../output/json.js';
 import { longNodeLine } from '../output/node-line.js';
 import type { CliRuntime } from '../runtime.js';
@@ -30,11 +30,11 @@ export function registerLs(program: Command, rt: CliRuntime): void {
       await listFiles(ctx.deps(), await ctx.openOptions(), req, {
         onSnapshot: (s) => {
           if (ctx.json) ctx.write(jsonLine(lsSnapshotJSON(s)));
-          else if (ctx.verbose > 0) {
+          // restic's header line, word for word (its stray ')' included): scripts skip it with `tail -n +2`.
+          else
             ctx.print(
-              `snapshot ${s.id.slice(0, 8)} of [${s.paths.join(' ')}] at ${formatLocalTime(s.time)}:`,
+              `snapshot ${s.id.slice(0, 8)} of [${s.paths.join(' ')}] filtered by [${dirs.join(' ')}] at ${formatGoTime(s.time)}):`,
             );
-          }
         },
         onNode: (path, node) => {
           if (ctx.json) ctx.write(jsonLine(lsNodeJSON(path, node)));

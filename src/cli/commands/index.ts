@@ -1,6 +1,7 @@
 /** Every command of the CLI, registered on the program in restic's order. */
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
+import { registerCache } from './cache-list.js';
 import { registerConfig } from './config-check.js';
 import { registerRun } from './daemon-run.js';
 import { registerServe } from './daemon-serve.js';
@@ -14,12 +15,14 @@ import { registerKeyPasswd } from './key-passwd.js';
 import { registerKeyRemove } from './key-remove.js';
 import { registerUnlock } from './lock-remove.js';
 import { registerCat } from './object-cat.js';
+import { registerGenerate } from './program-generate.js';
 import { registerVersion } from './program-version.js';
 import { registerCheck } from './repository-check.js';
 import { registerInit } from './repository-init.js';
 import { registerPrune } from './repository-prune.js';
 import { registerRepair } from './repository-repair.js';
 import { registerServeRepo } from './repository-serve.js';
+import { registerList } from './repository-list.js';
 import { registerStats } from './repository-stats.js';
 import { registerBackup } from './snapshot-create.js';
 import { registerCopy } from './snapshot-copy.js';
@@ -28,6 +31,7 @@ import { registerDrill } from './snapshot-drill.js';
 import { registerForget } from './snapshot-forget.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
+import { registerTag } from './snapshot-tag.js';
 
 export function registerCommands(program: Command, rt: CliRuntime): void {
   registerInit(program, rt);
@@ -40,8 +44,10 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerFind(program, rt);
   registerDump(program, rt);
   registerDiff(program, rt);
+  registerTag(program, rt);
   registerStats(program, rt);
   registerCat(program, rt);
+  registerList(program, rt);
   const key = program.command('key').description('manage keys (passwords)');
   registerKeyList(key, rt);
   registerKeyAdd(key, rt);
@@ -49,6 +55,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerKeyPasswd(key, rt);
   registerUnlock(program, rt);
   registerCheck(program, rt);
+  registerCache(program, rt);
   registerPrune(program, rt);
   registerRepair(program, rt);
   registerCopy(program, rt);
@@ -57,5 +64,6 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerRun(program, rt);
   registerStatus(program, rt);
   registerConfig(program, rt);
+  registerGenerate(program, rt);
   registerVersion(program, rt);
 }

@@ -28,6 +28,8 @@ export interface BackupFlags {
   stdinFromCommand?: boolean;
   dryRun?: boolean;
   filesFrom: string[];
+  filesFromVerbatim: string[];
+  filesFromRaw: string[];
   pre?: string;
   post?: string;
   stopContainers?: boolean;
@@ -53,7 +55,9 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
     throw new CairnError('invalid-argument', '--stdin and --stdin-from-command cannot be used together.');
   }
   const req: BackupRequest = { paths: args, excludes: excludesFrom(f), tags: flattenTags(f.tag) };
-  if (f.filesFrom.length > 0) req.filesFrom = f.filesFrom;
+  if (f.filesFrom.length + f.filesFromVerbatim.length + f.filesFromRaw.length > 0) {
+    req.filesFrom = { globs: f.filesFrom, verbatim: f.filesFromVerbatim, raw: f.filesFromRaw };
+  }
   if (f.stdin === true) {
     req.stdin = { filename: f.stdinFilename, stream: stdin };
   }
@@ -148,10 +152,33 @@ export function registerBackup(program: Command, rt: CliRuntime): void {
     .option('--stdin-filename <name>', 'file name for --stdin / --stdin-from-command', 'stdin')
     .option('--stdin-from-command', 'back up the output of the command given after "--"')
     .option('-n, --dry-run', 'do not write anything, only report')
-    .option('--files-from <file>', 'read paths to back up from a file (repeatable)', collect, [])
+    .option(
+      '--files-from <file>',
+      "read paths to back up from a file, each line a glob as restic's (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--files-from-verbatim <file>',
+      'read paths from a file, each line taken as it is (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--files-from-raw <file>',
+      'read NUL-separated paths from a file, e.g. find -print0 (repeatable)',
+      collect,
+      [],
+    )
     .option('--pre <command>', 'run this shell command first; if it fails, nothing is backed up')
-    .option('--stop-containers', 'stop the running containers that use a docker-volume: source while it is read')
-    .option('--post <command>', 'run this shell command afterwards, after success and failure (CAIRN_OUTCOME)')
+    .option(
+      '--stop-containers',
+      'stop the running containers that use a docker-volume: source while it is read',
+    )
+    .option(
+      '--post <command>',
+      'run this shell command afterwards, after success and failure (CAIRN_OUTCOME)',
+    )
     .action(async (args: string[], flags: BackupFlags, cmd: Command) =>
       rt.run(cmd, (ctx) => backupCommand(ctx, args, flags)),
     );

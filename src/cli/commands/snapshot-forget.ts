@@ -1,13 +1,18 @@
 /** `cairn forget`: remove snapshots by a retention policy (restic's --keep-* flags) or by id. */
 import type { Command } from 'commander';
-import type { ForgetGroup, ForgetOutcome, KeepReason, RetentionPolicy } from '../../app/index.js';
-import { describePolicy, forgetSnapshots, parseGroupBy, parseRetentionDuration, sortedNames } from '../../app/index.js';
+import type { ForgetOutcome, KeepReason, RetentionPolicy } from '../../app/index.js';
+import {
+  describePolicy,
+  forgetSnapshots,
+  parseGroupBy,
+  parseRetentionDuration,
+  sortedNames,
+} from '../../app/index.js';
 import type { StoredSnapshot } from '../../core/index.js';
 import { shortId } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
-import { formatLocalTime } from '../output/format.js';
 import { jsonLine, snapshotDocJSON, snapshotJSON } from '../output/json.js';
-import { renderTable } from '../output/table.js';
+import { groupHeader, snapshotTable as renderSnapshotTable } from '../output/snapshot-table.js';
 import { collect, parseKeepCount, tagList } from '../parse.js';
 import type { CliRuntime } from '../runtime.js';
 import type { PruneFlags } from './repository-prune.js';
@@ -79,40 +84,31 @@ export function policyFrom(flags: ForgetFlags): RetentionPolicy {
   return p;
 }
 
-/** restic's PrintSnapshots: oldest first, reasons as a column when there are any. */
-function snapshotTable(snaps: StoredSnapshot[], reasons: KeepReason<StoredSnapshot>[], compact: boolean): string {
+/** restic's PrintSnapshots for forget: oldest first, paths sorted as restic's grouping sorts them. */
+function snapshotTable(
+  snaps: StoredSnapshot[],
+  reasons: KeepReason<StoredSnapshot>[],
+  compact: boolean,
+): string {
   const why = new Map(reasons.map((r) => [r.snapshot.id, r.matches]));
-  const rows = snaps.toReversed().map((s) => {
-    const row = [shortId(s.id), formatLocalTime(s.time), s.hostname ?? '', (s.tags ?? []).join(compact ? '\n' : ',')];
-    if (compact) return row;
-    if (reasons.length > 0) row.push((why.get(s.id) ?? []).join('\n'));
-    row.push(sortedNames(s.paths).join('\n'));
-    return row;
-  });
-  const titles = compact ? ['ID', 'Time', 'Host', 'Tags'] : ['ID', 'Time', 'Host', 'Tags', 'Reasons', 'Paths'];
-  const columns = titles.filter((t) => t !== 'Reasons' || reasons.length > 0).map((title) => ({ title }));
-  return renderTable(columns, rows, `${snaps.length} snapshot${snaps.length === 1 ? '' : 's'}`);
-}
-
-function groupHeader(g: ForgetGroup): string | undefined {
-  const parts: string[] = [];
-  if (g.key.host !== '') parts.push(`host [${g.key.host}]`);
-  if (g.key.tags !== undefined) parts.push(`tags [${g.key.tags.join(', ')}]`);
-  if (g.key.paths !== undefined) parts.push(`paths [${g.key.paths.join(', ')}]`);
-  return parts.length > 0 ? `snapshots for (${parts.join(', ')}):` : undefined;
+  const sorted = snaps.toReversed().map((s) => ({ ...s, paths: sortedNames(s.paths) }));
+  return renderSnapshotTable(sorted, { compact, reasons: why });
 }
 
 function printText(ctx: CommandContext, o: ForgetOutcome, policy: RetentionPolicy, compact: boolean): void {
   if (o.groups.length > 0) ctx.print(`Applying Policy: ${describePolicy(policy)}`);
   for (const g of o.groups) {
-    const header = groupHeader(g);
+    const header = groupHeader(g.key);
     if (header !== undefined) ctx.print(header);
     // restic leaves a blank line after each table.
-    if (g.keep.length > 0) ctx.print(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons, compact)}\n`);
-    if (g.remove.length > 0) ctx.print(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove, [], compact)}\n`);
+    if (g.keep.length > 0)
+      ctx.print(`keep ${g.keep.length} snapshots:\n${snapshotTable(g.keep, g.reasons, compact)}\n`);
+    if (g.remove.length > 0)
+      ctx.print(`remove ${g.remove.length} snapshots:\n${snapshotTable(g.remove, [], compact)}\n`);
   }
   if (o.removed.length === 0) return;
-  if (o.dryRun) ctx.print(`Would have removed the following snapshots:\n{${o.removed.map(shortId).join(' ')}}\n`);
+  if (o.dryRun)
+    ctx.print(`Would have removed the following snapshots:\n{${o.removed.map(shortId).join(' ')}}\n`);
   else for (const id of o.removed) ctx.print(`removed snapshot ${shortId(id)}`);
 }
 
@@ -123,7 +119,8 @@ export function forgetJSON(o: ForgetOutcome, sortTags: boolean): unknown[] {
     if (sortTags && s.tags !== undefined) out.tags = sortedNames(s.tags);
     return out;
   };
-  const list = (snaps: StoredSnapshot[]): unknown => (snaps.length > 0 ? snaps.map((s) => snapshotJSON(doc(s))) : null);
+  const list = (snaps: StoredSnapshot[]): unknown =>
+    snaps.length > 0 ? snaps.map((s) => snapshotJSON(doc(s))) : null;
   return o.groups.map((g) => ({
     tags: g.key.tags ?? null,
     host: g.key.host,
@@ -132,7 +129,11 @@ export function forgetJSON(o: ForgetOutcome, sortTags: boolean): unknown[] {
     remove: list(g.remove),
     reasons:
       g.reasons.length > 0
-        ? g.reasons.map((r) => ({ snapshot: snapshotDocJSON(doc(r.snapshot)), matches: r.matches, counters: r.counters }))
+        ? g.reasons.map((r) => ({
+            snapshot: snapshotDocJSON(doc(r.snapshot)),
+            matches: r.matches,
+            counters: r.counters,
+          }))
         : null,
   }));
 }
@@ -155,10 +156,19 @@ export function registerForget(program: Command, rt: CliRuntime): void {
       `keep ${kind}snapshots newer than duration (e.g. 1y5m7d2h) relative to the newest snapshot`,
     );
   }
-  cmd.option('--keep-tag <taglist>', 'keep snapshots with these tags (repeatable; a,b means both)', collect, []);
+  cmd.option(
+    '--keep-tag <taglist>',
+    'keep snapshots with these tags (repeatable; a,b means both)',
+    collect,
+    [],
+  );
   addSnapshotFilterOptions(cmd, 'snapshots', '--host <hostname>')
     .option('-c, --compact', 'use compact output format')
-    .option('-g, --group-by <group>', "group snapshots by host, paths and/or tags ('' for no grouping)", 'host,paths')
+    .option(
+      '-g, --group-by <group>',
+      "group snapshots by host, paths and/or tags ('' for no grouping)",
+      'host,paths',
+    )
     .option('-n, --dry-run', 'do not delete anything, only print what would be done')
     .option('--allow-empty', 'let the policy remove every snapshot of a group (refused without it)')
     .option(
@@ -167,20 +177,25 @@ export function registerForget(program: Command, rt: CliRuntime): void {
     )
     .option('--prune', 'then remove the data no snapshot uses any more (as `cairn prune`, with its flags)');
   addPruneOptions(cmd).action(async (ids: string[], flags: ForgetFlags & PruneFlags, command: Command) =>
-      rt.run(command, async (ctx) => {
-        const policy = policyFrom(flags);
-        const groupBy = parseGroupBy(flags.groupBy);
-        const req: Parameters<typeof forgetSnapshots>[2] = { snapshots: ids, filter: filterFrom(flags), policy, groupBy };
-        if (flags.dryRun === true) req.dryRun = true;
-        if (flags.allowEmpty === true) req.allowEmpty = true;
-        if (flags.unsafeAllowRemoveAll === true) req.unsafeAllowRemoveAll = true;
-        if (flags.prune === true) req.prune = pruneRequest(ctx, flags);
-        req.onForgotten = (outcome): void => {
-          if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
-          else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
-        };
-        const { pruned } = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
-        if (pruned) printPruneResult(ctx, pruned);
-      }),
-    );
+    rt.run(command, async (ctx) => {
+      const policy = policyFrom(flags);
+      const groupBy = parseGroupBy(flags.groupBy);
+      const req: Parameters<typeof forgetSnapshots>[2] = {
+        snapshots: ids,
+        filter: filterFrom(flags),
+        policy,
+        groupBy,
+      };
+      if (flags.dryRun === true) req.dryRun = true;
+      if (flags.allowEmpty === true) req.allowEmpty = true;
+      if (flags.unsafeAllowRemoveAll === true) req.unsafeAllowRemoveAll = true;
+      if (flags.prune === true) req.prune = pruneRequest(ctx, flags);
+      req.onForgotten = (outcome): void => {
+        if (!ctx.json) printText(ctx, outcome, policy, flags.compact === true);
+        else if (outcome.groups.length > 0) ctx.write(jsonLine(forgetJSON(outcome, groupBy.tags)));
+      };
+      const { pruned } = await forgetSnapshots(ctx.deps(), await ctx.openOptions(), req);
+      if (pruned) printPruneResult(ctx, pruned);
+    }),
+  );
 }

@@ -50,3 +50,31 @@ export function goModeString(mode: number): string {
   for (let i = 0; i < 9; i++) out += (mode >> (8 - i)) & 1 ? rwx[i] : '-';
   return out;
 }
+
+/**
+ * A stored RFC 3339 time as Go's `time.Time.String()` prints it after restic read it from JSON (restic's `ls`
+ * header): the stored offset kept, fraction without trailing zeros, "+0000 UTC" for `Z`, otherwise the offset and
+ * this process's zone abbreviation when it has the same offset (Go's Local), else the offset twice.
+ */
+export function formatGoTime(rfc3339: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(rfc3339);
+  if (!m) return rfc3339;
+  const fraction = (m[3] ?? '').replace(/0+$/, '');
+  const time = `${m[1]} ${m[2]}${fraction === '' ? '' : `.${fraction}`}`;
+  if (m[4]!.toUpperCase() === 'Z') return `${time} +0000 UTC`;
+  const offset = m[4]!.replace(':', '');
+  const minutes =
+    (offset.startsWith('-') ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3)));
+  const local =
+    -new Date(Date.parse(rfc3339)).getTimezoneOffset() === minutes ? localZoneName(rfc3339) : undefined;
+  return `${time} ${offset} ${local ?? offset}`;
+}
+
+/** The local zone's abbreviation ("CET", "PST") at that time when the platform knows one. */
+function localZoneName(rfc3339: string): string | undefined {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(
+    new Date(Date.parse(rfc3339)),
+  );
+  const name = parts.find((p) => p.type === 'timeZoneName')?.value;
+  return name !== undefined && /^[A-Z]{2,5}$/.test(name) ? name : undefined;
+}

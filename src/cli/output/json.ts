@@ -71,6 +71,27 @@ export function lsNodeJSON(path: string, node: TreeNode): Record<string, unknown
   return out;
 }
 
+/**
+ * One match of `find --json` as restic 0.14 writes it: `path` and `permissions`, then the node's own fields in
+ * restic's order, zero values left out (uid and gid always kept); no name, content or subtree. `inode` is Cairn's
+ * one extra (restic 0.14 hides it), where restic's node has it: exact inode numbers tell hard links apart.
+ */
+export function findNodeJSON(path: string, node: TreeNode): Record<string, unknown> {
+  const out: Record<string, unknown> = { path };
+  if (node.mode !== undefined && node.mode !== 0) out.permissions = goModeString(node.mode);
+  out.type = node.type;
+  const optional = (key: keyof TreeNode): void => {
+    if (!isEmpty(node[key]) && node[key] !== 0n) out[key] = node[key];
+  };
+  optional('mode');
+  for (const key of ['mtime', 'atime', 'ctime'] as const) optional(key);
+  out.uid = node.uid;
+  out.gid = node.gid;
+  for (const key of ['user', 'group', 'inode', 'device_id', 'size', 'links', 'linktarget'] as const)
+    optional(key);
+  return out;
+}
+
 /** JSON.rawJSON (Node ≥ 21, not yet in TypeScript's lib): JSON.stringify writes the text as it is. */
 const rawJSON = (JSON as unknown as { rawJSON: (this: void, text: string) => unknown }).rawJSON;
 

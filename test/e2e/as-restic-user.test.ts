@@ -1,0 +1,306 @@
+/**
+ * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
+ * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../harness/cli.js';
+import { Sandbox, cairn, restic } from '../harness/cli.js';
+
+let sb: Sandbox;
+let data: string;
+let global: string[];
+
+/** The same command line through both tools. */
+async function both(args: string[]): Promise<{ r: RunResult; c: RunResult }> {
+  const [r, c] = await Promise.all([restic(sb, [...global, ...args]), cairn(sb, [...global, ...args])]);
+  return { r, c };
+}
+
+/** Both succeed with the same standard output, after `normalize` (default: as it is). */
+async function sameOutput(args: string[], normalize = (s: string): unknown => s): Promise<string> {
+  const { r, c } = await both(args);
+  expect(r.code, r.stderr).toBe(0);
+  expect(c.code, c.stderr).toBe(0);
+  expect(normalize(c.stdout)).toEqual(normalize(r.stdout));
+  return r.stdout;
+}
+
+/** restic visits snapshots in the order the backend lists their files (directory order): compare them sorted. */
+const findBlocks = (s: string): string[] =>
+  s
+    .split('\n\n')
+    .map((b) => b.trim())
+    .sort();
+/** restic prints groups in Go's map order: compare them sorted. */
+const textGroups = (s: string): string[] => s.split(/^(?=snapshots for)/m).sort();
+const jsonGroups = (s: string): unknown => (JSON.parse(s) as unknown[]).map((g) => JSON.stringify(g)).sort();
+const findGroups = (s: string): unknown =>
+  (JSON.parse(s) as { snapshot: string; matches: Record<string, unknown>[] }[])
+    .map((g) => ({ ...g, matches: g.matches.map(({ inode: _, ...m }) => m) })) // Cairn's one extra
+    .sort((a, b) => a.snapshot.localeCompare(b.snapshot));
+
+beforeAll(async () => {
+  sb = new Sandbox();
+  data = sb.path('data');
+  sb.write('data/a.txt', 'a\n');
+  sb.write('data/sub/b.txt', 'bb\n');
+  sb.write('data/sub/deep/c.txt', 'ccc\n');
+  sb.write('data/other/b.txt', 'other\n');
+  global = ['-r', sb.path('repo'), '-p', sb.write('pw', 'secret\n')];
+  expect((await restic(sb, [...global, 'init', '--repository-version', '2'])).code).toBe(0);
+  for (const [host, tag] of [
+    ['h1', 'one'],
+    ['h2', 'two'],
+  ]) {
+    const b = await restic(sb, [...global, 'backup', '--host', host!, '--tag', tag!, data]);
+    expect(b.code, b.stderr).toBe(0);
+  }
+  const b = await restic(sb, [
+    ...global,
+    'backup',
+    '--host',
+    'h1',
+    '--tag',
+    'b,a',
+    `${data}/sub`,
+    `${data}/other`,
+  ]);
+  expect(b.code, b.stderr).toBe(0);
+}, 60_000);
+
+afterAll(() => sb.cleanup());
+
+describe('ls and find as restic', () => {
+  it('ls prints restic header line, so `tail -n +2` leaves the entries', async () => {
+    const out = await sameOutput(['ls', 'latest']);
+    expect(out.split('\n')[0]).toMatch(/^snapshot [0-9a-f]{8} of \[.*\] filtered by \[\] at .*\):$/);
+    await sameOutput(['ls', '--host', 'h1', 'latest', `${data}/sub`, `${data}/a.txt`]);
+    const quiet = await sameOutput(['-q', 'ls', 'latest']);
+    expect(quiet).not.toMatch(/^snapshot /);
+  });
+
+  it('find matches path patterns as restic does', async () => {
+    const patterns = [
+      [`${data}/sub/*`],
+      ['sub/*'],
+      ['data'],
+      [`${data}/s*`, '*/deep/*.txt'],
+      ['-i', 'B.TXT', 'SUB'],
+    ];
+    await Promise.all(patterns.map((p) => sameOutput(['find', ...p], findBlocks)));
+  });
+
+  it('find --json writes restic fields in restic order', async () => {
+    const out = await sameOutput(['find', '--json', 'b.txt', 'deep'], findGroups);
+    const match = (JSON.parse(out) as { matches: Record<string, unknown>[] }[])[0]!.matches[0]!;
+    expect(Object.keys(match)).toEqual(expect.arrayContaining(['user', 'group', 'device_id', 'links']));
+    const c = await cairn(sb, [...global, 'find', '--json', 'a.txt']);
+    expect(c.stdout).toMatch(/"group":"[^"]+","inode":\d+,"device_id":/);
+  });
+});
+
+describe('snapshots as restic', () => {
+  it('prints the table, --compact, and the snapshots named by id', async () => {
+    await sameOutput(['snapshots']);
+    await sameOutput(['snapshots', '--compact']);
+    const ids = (JSON.parse(await sameOutput(['snapshots', '--json'])) as { id: string }[]).map((s) => s.id);
+    await sameOutput(['snapshots', ids[1]!.slice(0, 6), ids[0]!, '--compact']);
+    await sameOutput(['snapshots', '--json', 'latest', ids[2]!]);
+    const { r, c } = await both(['snapshots', 'nosuchid']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+    expect(c.stderr).toContain('Ignoring "nosuchid"');
+  });
+
+  it('groups with --group-by as restic, in text and JSON', async () => {
+    await Promise.all([
+      sameOutput(['snapshots', '--group-by', 'host'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'host,paths,tags'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'paths,tag', '--compact'], textGroups),
+      sameOutput(['snapshots', '--group-by', 'host', '--json'], jsonGroups),
+      sameOutput(['snapshots', '--group-by', 'host,paths,tags', '--json'], jsonGroups),
+    ]);
+    const { r, c } = await both(['snapshots', '--group-by', 'xyz']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+  });
+});
+
+describe('commands restic scripts call', () => {
+  it('list prints the same ids for every type', async () => {
+    const sorted = (s: string): string[] => s.split('\n').sort();
+    await Promise.all(
+      ['blobs', 'packs', 'index', 'snapshots', 'keys'].map((t) => sameOutput(['list', t], sorted)),
+    );
+    // Alone: the commands above hold locks while they run.
+    await sameOutput(['list', 'locks']);
+    const { r, c } = await both(['list', 'nonsense']);
+    expect([c.code, c.stdout]).toEqual([r.code, r.stdout]);
+  });
+
+  it('tag --add/--remove/--set rewrites snapshots as restic: same tags, original set, old file gone', async () => {
+    const copies = { r: sb.path('tag-r'), c: sb.path('tag-c') };
+    for (const dir of Object.values(copies)) fs.cpSync(sb.path('repo'), dir, { recursive: true });
+    const run = async (args: string[]): Promise<void> => {
+      const [r, c] = await Promise.all([
+        restic(sb, ['-r', copies.r, ...global.slice(2), ...args]),
+        cairn(sb, ['-r', copies.c, ...global.slice(2), ...args]),
+      ]);
+      expect([c.code, c.stdout.split('\n').filter((l) => !l.startsWith('create exclusive lock'))]).toEqual([
+        r.code,
+        r.stdout.split('\n').filter((l) => !l.startsWith('create exclusive lock')),
+      ]);
+    };
+    const before = JSON.parse((await cairn(sb, [...global, 'snapshots', '--json'])).stdout) as {
+      id: string;
+    }[];
+    await run(['tag', '--add', 'x,y', '--host', 'h1']);
+    await run(['tag', '--remove', 'x', '--add', 'z', before[1]!.id.slice(0, 8)]);
+    await run(['tag', '--set', 'one', '--tag', 'y']);
+    await run(['tag', '--set', 'q', '--add', 'w', 'latest']);
+    await run(['tag', 'latest']);
+    const docs = async (repo: string): Promise<Record<string, unknown>[]> => {
+      const out = await restic(sb, ['-r', repo, ...global.slice(2), 'snapshots', '--json']);
+      return (JSON.parse(out.stdout) as Record<string, unknown>[])
+        .map(({ id: _id, short_id: _s, ...d }) => d)
+        .sort((a, b) => String(a.time).localeCompare(String(b.time)));
+    };
+    const [byRestic, byCairn] = [await docs(copies.r), await docs(copies.c)];
+    expect(byCairn).toEqual(byRestic);
+    expect(byCairn.map((d) => d.original)).toEqual(before.map((s) => s.id));
+    expect(fs.readdirSync(path.join(copies.c, 'snapshots'))).toHaveLength(before.length);
+  });
+});
+
+describe('cache as restic', () => {
+  it('lists the cache folders and removes the old ones alike', async () => {
+    const make = (base: string): void => {
+      const old = path.join(base, 'a'.repeat(64));
+      sb.write(path.relative(sb.dir, path.join(old, 'data/x')), 'hi\n');
+      fs.mkdirSync(path.join(base, 'b'.repeat(64)), { recursive: true });
+      fs.mkdirSync(path.join(base, 'not-a-repository'));
+      const forty = new Date(Date.now() - 40 * 86_400_000);
+      fs.utimesSync(old, forty, forty);
+    };
+    const [rDir, cDir] = [sb.path('cache-r'), sb.path('cache-c')];
+    make(rDir);
+    make(cDir);
+    // The harness runs restic with --no-cache; the last flag wins.
+    const pair = (args: string[], dirs = [rDir, rDir]): Promise<RunResult[]> =>
+      Promise.all([
+        restic(sb, ['--no-cache=false', 'cache', '--cache-dir', dirs[0]!, ...args]),
+        cairn(sb, ['cache', '--cache-dir', dirs[1]!, ...args]),
+      ]);
+    const lines = (res: RunResult): unknown => [res.code, res.stdout.split('\n').sort()];
+    for (const args of [[], ['--no-size']]) {
+      const [r, c] = await pair(args);
+      expect(lines(c!)).toEqual(lines(r!));
+    }
+    const [r, c] = await pair(['--cleanup'], [rDir, cDir]);
+    expect([c!.code, c!.stdout]).toEqual([r!.code, r!.stdout]);
+    expect(fs.readdirSync(cDir).sort()).toEqual(fs.readdirSync(rDir).sort());
+    const none = sb.path('no-cache-here');
+    const [r2, c2] = await pair([], [none, none]);
+    expect([c2!.code, c2!.stdout]).toEqual([r2!.code, r2!.stdout]);
+  });
+});
+
+describe('generate as restic', () => {
+  it('writes completion scripts (bash completes commands and their flags) and man pages', async () => {
+    const [r, c] = await Promise.all([
+      restic(sb, ['generate', '--bash-completion', sb.path('restic.bash')]),
+      cairn(sb, ['generate', '--bash-completion', sb.path('cairn.bash')]),
+    ]);
+    expect([c.code, c.stdout.replace('cairn.bash', 'X')]).toEqual([
+      r.code,
+      r.stdout.replace('restic.bash', 'X'),
+    ]);
+    const complete = (words: string[]): string[] => {
+      const script = `source ${sb.path('cairn.bash')}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _cairn; echo "\${COMPREPLY[@]}"`;
+      return execFileSync('bash', ['-c', script], { encoding: 'utf8', env: sb.env(), cwd: sb.dir })
+        .trim()
+        .split(' ');
+    };
+    expect(complete(['cairn', 'snap'])).toEqual(['snapshots']);
+    expect(complete(['cairn', '-r', 'x', 'snapshots', '--gr'])).toEqual(['--group-by']);
+    expect(complete(['cairn', 'key', 'pa'])).toEqual(['passwd']);
+    const man = sb.path('man');
+    fs.mkdirSync(man);
+    const g = await cairn(sb, [
+      'generate',
+      '--man',
+      man,
+      '--zsh-completion',
+      sb.path('z'),
+      '--fish-completion',
+      sb.path('f'),
+    ]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(man, 'cairn-snapshots.1'), 'utf8')).toContain('\\-\\-group\\-by');
+    const none = await Promise.all([restic(sb, ['generate']), cairn(sb, ['generate'])]);
+    expect(none[1].code).toBe(none[0].code);
+  });
+});
+
+describe('backup --files-from as restic', () => {
+  it('expands globs in --files-from, takes --files-from-verbatim and --files-from-raw as they are', async () => {
+    const lists = {
+      globs: sb.write(
+        'list-globs',
+        `# a comment\n  ${data}/su*/*.txt  \n${data}/nothing-*\n\n${data}/a.txt\n`,
+      ),
+      verbatim: sb.write('list-verbatim', `${data}/other/b.txt\n`),
+      raw: sb.write('list-raw', `${data}/sub/deep\0`),
+    };
+    const flags = [
+      '--files-from',
+      lists.globs,
+      '--files-from-verbatim',
+      lists.verbatim,
+      '--files-from-raw',
+      lists.raw,
+    ];
+    const [r, c] = await Promise.all([
+      restic(sb, ['-r', sb.path('ff-r'), ...global.slice(2), 'init', '--repository-version', '2']),
+      cairn(sb, ['-r', sb.path('ff-c'), ...global.slice(2), 'init']),
+    ]);
+    expect([r.code, c.code]).toEqual([0, 0]);
+    const backups = await Promise.all([
+      restic(sb, ['-r', sb.path('ff-r'), ...global.slice(2), 'backup', '--json', ...flags]),
+      cairn(sb, ['-r', sb.path('ff-c'), ...global.slice(2), 'backup', '--json', ...flags]),
+    ]);
+    expect(backups.map((b) => b.code)).toEqual([0, 0]);
+    for (const b of backups) expect(b.stderr).toMatch(/nothing-\*\\?" does not match any files, skipping/);
+    const listing = await Promise.all(
+      ['ff-r', 'ff-c'].map((repo) => restic(sb, ['-r', sb.path(repo), ...global.slice(2), 'ls', 'latest'])),
+    );
+    const entries = (res: RunResult): string[] => res.stdout.split('\n').slice(1);
+    expect(entries(listing[1]!)).toEqual(entries(listing[0]!));
+    expect(entries(listing[0]!)).toContain(`${data}/sub/deep/c.txt`);
+  });
+});
+
+describe('dump as restic', () => {
+  it('writes a folder as a tar whose names keep the path from the snapshot root', async () => {
+    const tarNames = (res: RunResult): string[] =>
+      execFileSync('tar', ['-t'], { input: Buffer.from(res.stdout, 'latin1'), encoding: 'utf8' })
+        .split('\n')
+        .sort();
+    const [r, c] = await Promise.all([
+      restic(sb, [...global, 'dump', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+      cairn(sb, [...global, 'dump', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+    ]);
+    expect([c.code, r.code]).toEqual([0, 0]);
+    expect(tarNames(c)).toEqual(tarNames(r));
+    expect(tarNames(r)).toContain(`${data.slice(1)}/sub/deep/c.txt`);
+  });
+});
+
+describe('global flags as restic', () => {
+  it('ignores -o options meant for another backend (with a warning) and takes --verbose=N', async () => {
+    const { r, c } = await both(['-o', 's3.region=eu-west-1', '--verbose=2', 'snapshots', '--json']);
+    expect([c.code, JSON.parse(c.stdout)]).toEqual([r.code, JSON.parse(r.stdout)]);
+    expect(c.stderr).toContain('s3.region');
+  });
+});
