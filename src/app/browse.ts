@@ -42,11 +42,14 @@ export async function listFiles(
   });
 }
 
-/** `dump`: writes one file (raw) or a folder (tar, names from the snapshot root as restic's) of a snapshot to `out`. */
+/**
+ * `dump`: writes one file (raw) or a folder (tar) of a snapshot to `out`. Tar names start at the snapshot root, as
+ * restic's dump writes them, unless `names: 'folder'` (what a volume restore unpacks).
+ */
 export async function dumpPath(
   deps: AppDeps,
   opts: OpenOptions,
-  req: { snapshot: string; path: string; archive?: 'tar'; filter?: SnapshotFilter },
+  req: { snapshot: string; path: string; archive?: 'tar'; filter?: SnapshotFilter; names?: 'snapshot' | 'folder' },
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const { ref, subPath } = parseSnapshotRef(req.snapshot);
@@ -54,8 +57,7 @@ export async function dumpPath(
     const snapshot = await resolveSnapshot(repo, ref, req.filter);
     const inner =
       subPath === undefined ? req.path : `${subPath.replace(/\/+$/, '')}/${req.path.replace(/^\/+/, '')}`;
-    // Tar names keep the folder's path from the snapshot root, as restic's dump writes them.
-    const o: Parameters<typeof dump>[4] = { pathsRelativeTo: 'snapshot', signal };
+    const o: Parameters<typeof dump>[4] = { pathsRelativeTo: req.names ?? 'snapshot', signal };
     if (req.archive) o.archive = req.archive;
     await dump(repo, snapshot, inner, out, o);
   });

@@ -169,7 +169,7 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
     const dumped = dumpPath(
       repo.deps,
       repo.opts,
-      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar' },
+      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar', names: 'folder' },
       tar,
     );
     const [result] = await Promise.all([
@@ -193,7 +193,7 @@ describe.skipIf(!available)('Docker volumes (real dockerd)', () => {
     const dumped = dumpPath(
       repo.deps,
       repo.opts,
-      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar' },
+      { snapshot: 'latest', path: '/docker-volumes/app-data', archive: 'tar', names: 'folder' },
       tar,
     );
     await Promise.all([
