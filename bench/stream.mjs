@@ -60,5 +60,5 @@ for (const [name, runs] of Object.entries(samples)) {
   const ref = refs[name];
   const ratio = (x, key) => (ref === undefined ? '' : `${(x / median(samples[ref].map((r) => r[key]))).toFixed(2)} (to ${ref})`);
   const added = runs[0].added === undefined ? '' : `${(median(runs.map((r) => r.added)) / 2 ** 20).toFixed(1)} MiB`;
-  console.log(`| ${name} | ${wall.toFixed(2)} | ${cpu.toFixed(2)} | ${ratio(wall, 'secs')} | ${ratio(cpu, 'cpu')} | ${added} |`);
+  console.log(`| ${name} | ${wall.toFixed(2)} | ${cpu.toFixed(2)} | ${ratio(wall, 'secs')} | ${ratio(cpu, 'cpuSecs')} | ${added} |`);
 }
