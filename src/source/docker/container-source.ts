@@ -13,7 +13,7 @@ import { checkContainerSpec } from '../docker-uri.js';
 import type { DockerContainerSpec } from '../spec.js';
 import { DockerClient, dockerEndpoint } from './client.js';
 import { producedStream } from './produced.js';
-import { folderStat } from './volume-source.js';
+import { virtualDirStat } from '../virtual.js';
 
 export const CONTAINERS_DIR = 'docker-containers';
 
@@ -50,7 +50,7 @@ export class DockerContainerSource implements Source {
   async roots(signal?: AbortSignal): Promise<SourceListing> {
     const info = await this.client.inspectContainer(this.spec.name, signal);
     const now = BigInt(Date.now()) * 1_000_000n;
-    this.top = { kind: 'dir', name: CONTAINERS_DIR, path: `/${CONTAINERS_DIR}`, stat: folderStat(now) };
+    this.top = { kind: 'dir', name: CONTAINERS_DIR, path: `/${CONTAINERS_DIR}`, stat: virtualDirStat(now) };
     let opened = false;
     this.entry = {
       kind: 'stream',

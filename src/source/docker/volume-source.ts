@@ -3,7 +3,6 @@ import { constants } from 'node:fs';
 import { CairnError, compareNames, errnoCode } from '../../core/index.js';
 import type {
   DirEntry,
-  EntryStat,
   ExtendedAttributes,
   ScanTotals,
   Source,
@@ -14,6 +13,7 @@ import type {
 } from '../source.js';
 import { checkVolumeSpec } from '../docker-uri.js';
 import type { DockerVolumeSpec } from '../spec.js';
+import { virtualDirStat } from '../virtual.js';
 import { DockerClient, dockerEndpoint, type VolumeInfo } from './client.js';
 import { ArchivedVolume } from './helper-reader.js';
 import { StoppedContainers } from './quiesce.js';
@@ -101,7 +101,7 @@ export class DockerVolumeSource implements Source {
       }
     }
     const newest = this.volumes.reduce((t, v) => (v.entry.stat.mtimeNs > t ? v.entry.stat.mtimeNs : t), 0n);
-    this.top = { kind: 'dir', name: VOLUMES_DIR, path: `/${VOLUMES_DIR}`, stat: folderStat(newest) };
+    this.top = { kind: 'dir', name: VOLUMES_DIR, path: `/${VOLUMES_DIR}`, stat: virtualDirStat(newest) };
     return { entries: [this.top], errors: [] };
   }
 
@@ -210,27 +210,3 @@ function add(a: ScanTotals, b: ScanTotals): ScanTotals {
   return { files: a.files + b.files, dirs: a.dirs + b.dirs, bytes: a.bytes + b.bytes };
 }
 
-/** A folder that exists only in the snapshot: mode 0755, owned by this process, with the given times. */
-export function folderStat(timeNs: bigint): EntryStat {
-  const no = (): boolean => false;
-  return {
-    mode: BigInt(constants.S_IFDIR | 0o755),
-    uid: BigInt(process.getuid?.() ?? 0),
-    gid: BigInt(process.getgid?.() ?? 0),
-    size: 0n,
-    nlink: 1n,
-    ino: 0n,
-    dev: 0n,
-    rdev: 0n,
-    mtimeNs: timeNs,
-    atimeNs: timeNs,
-    ctimeNs: timeNs,
-    isFile: no,
-    isDirectory: () => true,
-    isSymbolicLink: no,
-    isBlockDevice: no,
-    isCharacterDevice: no,
-    isFIFO: no,
-    isSocket: no,
-  };
-}
