@@ -128,6 +128,7 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE' || pipeClosed.signal.aborted) return;
     pipeClosed.abort(PIPE_CLOSED);
+    // A backstop only: should the aborted command never settle, nobody is reading any more, so end after 30 s.
     setTimeout(() => process.exit(EXIT.ok), 30_000).unref();
   });
   const code = await runCli(argv, processIO(), pipeClosed.signal);
