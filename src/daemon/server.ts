@@ -10,15 +10,7 @@ import { errorMessageOf } from './errors.js';
 import { metricsText } from './metrics.js';
 import { jobView } from './jobs-view.js';
 import { maskedConfig } from './masked-config.js';
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { HttpError, send } from './http-util.js';
 
 function tokenOk(header: string | undefined, tokens: string[]): boolean {
   if (tokens.length === 0) return true;
@@ -168,9 +160,4 @@ export class ApiServer {
       this.sse.delete(res);
     });
   }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(`${JSON.stringify(body)}\n`);
 }
