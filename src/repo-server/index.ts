@@ -17,3 +17,4 @@ export { parseHtpasswd, verifyPassword } from './htpasswd.js';
 export { parseListenAddress } from './listen.js';
 export type { ListenAddress } from './listen.js';
 export { httpStatusFor } from './errors.js';
+export { sweepUnfinishedUploads } from './store.js';

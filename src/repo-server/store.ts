@@ -25,6 +25,27 @@ const NAME = /^[0-9a-f]{64}$/;
 /** Temporary uploads: hidden, so neither listings nor restic ever take them for repository files. */
 export const TEMP_PREFIX = '.serve-tmp-';
 
+/**
+ * Removes temporary uploads that no server is writing any more (left by a server that was killed): a live upload
+ * writes at least once per idle timeout, so a temp file untouched for longer belongs to nobody. Returns how many.
+ */
+export async function sweepUnfinishedUploads(root: string, idleMs: number, nowMs: number): Promise<number> {
+  let removed = 0;
+  const entries = await fs.readdir(root, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.startsWith(TEMP_PREFIX)) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    try {
+      if (nowMs - (await fs.stat(file)).mtimeMs <= idleMs) continue;
+      await fs.unlink(file);
+      removed++;
+    } catch {
+      // finished or removed meanwhile
+    }
+  }
+  return removed;
+}
+
 /** A file-system error as a CairnError whose code errors.ts turns into a status. */
 export function storeError(err: unknown, what: string): CairnError {
   if (err instanceof CairnError) return err;

@@ -209,3 +209,23 @@ describe('serve-repo shutdown', () => {
     expect(data).toHaveLength(1);
   });
 });
+
+describe('serve-repo after a crash', () => {
+  it('a server killed mid-upload leaves a temp file; the next one removes it once it is older than the idle timeout', async () => {
+    const root = sb.path('killed');
+    const first = await serve(['--path', root, '--no-auth', '--idle-timeout', '1s']);
+    expect((await fetch(`${first.url}/?create=true`, { method: 'POST' })).status).toBe(200);
+    const pause = new Promise<void>(() => undefined);
+    void streamUpload(first.url, 8 * MiB, pause).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(strayFiles(root)).toHaveLength(1);
+    // A temp file still being written (young) is left to its writer; the dead one is old enough after the idle timeout.
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await serve(['--path', root, '--no-auth', '--idle-timeout', '1s']);
+    expect(strayFiles(root)).toEqual([]);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  });
+});

@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../core/index.js';
 import type { TlsFiles } from '../../repo-server/index.js';
-import { HtpasswdAuthenticator, createRepositoryServer } from '../../repo-server/index.js';
+import {
+  HtpasswdAuthenticator,
+  createRepositoryServer,
+  sweepUnfinishedUploads,
+} from '../../repo-server/index.js';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../global-options.js';
 import { parsePositiveInt, parseSize } from '../parse.js';
@@ -135,6 +139,14 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   if (flags.prometheusNoAuth === true && flags.prometheus !== true) {
     throw new CairnError('invalid-argument', '--prometheus-no-auth needs --prometheus.');
   }
+  // Uploads cut off by a killed server: swept now, and once more when the youngest of them must be dead too.
+  const sweep = async (): Promise<void> => {
+    const n = await sweepUnfinishedUploads(root, idleTimeoutMs, ctx.io.clock.now());
+    if (n > 0) ctx.warn(`Removed ${n} unfinished upload${n === 1 ? '' : 's'} left by an earlier server.`);
+  };
+  await sweep();
+  const sweepAgain = setTimeout(() => void sweep(), 2 * idleTimeoutMs);
+  sweepAgain.unref();
   const server = createRepositoryServer({
     root,
     authenticator,
@@ -169,6 +181,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   process.off('SIGHUP', reload);
+  clearTimeout(sweepAgain);
   await server.close();
   return 0;
 }
