@@ -64,7 +64,8 @@ export class Auth {
   identify(req: http.IncomingMessage): Identity | undefined {
     const server = this.server();
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (bearer) {
+    // Without tokens configured a bearer header means nothing (as before tokens were set), and is not refused.
+    if (bearer && server.tokens.length > 0) {
       if (!server.tokens.some((t) => sameSecret(bearer[1]!, t)))
         throw new HttpError(401, 'the bearer token is not one of server.tokens');
       return { user: 'token', via: 'token' };

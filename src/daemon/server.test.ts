@@ -112,6 +112,8 @@ describe('open mode (no users, no tokens)', () => {
     expect(rest).toEqual({ user: null, authRequired: false });
     expect(csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await request('/api/v1/jobs')).status).toBe(200);
+    const stale = await request('/api/v1/jobs', { headers: { authorization: 'Bearer left-over-token' } });
+    expect(stale.status).toBe(200);
     const refused = await request('/api/v1/jobs/j/run', { method: 'POST' });
     expect(refused.status).toBe(403);
     expect(refused.json()).toEqual({
