@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { CairnConfig } from './schema.js';
 import { crossCheck } from './cross-check.js';
+import { isArchiveUrl } from './job-options.js';
 import { configSchema } from './schema.js';
 
 export interface ConfigProblem {
@@ -178,7 +179,9 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   out.jobs = Object.fromEntries(
     Object.entries(config.jobs).map(([name, job]) => [
       name,
-      job.archive === undefined ? job : { ...job, archive: { ...job.archive, to: abs(job.archive.to) } },
+      job.archive === undefined || isArchiveUrl(job.archive.to)
+        ? job
+        : { ...job, archive: { ...job.archive, to: abs(job.archive.to) } },
     ]),
   );
   if (config.notifications !== undefined) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ArchiveFolder } from './archive-folder.js';
 import { archiveName, writeArchive } from './archive.js';
 
 let dir: string;
@@ -53,7 +54,8 @@ describe('writeArchive', () => {
         const at = new Date('2026-12-06T23:05:09Z');
         const r = await writeArchive(
           'web',
-          { to, format, keep: 3 },
+          { to, format, keep: 3, options: {} },
+          new ArchiveFolder(to),
           [src],
           ['*.tmp'],
           at,
@@ -79,7 +81,15 @@ describe('writeArchive', () => {
     const src = [path.join(dir, 'src')];
     for (let s = 0; s < 4; s++) {
       const at = new Date(Date.UTC(2026, 11, 6, 1, 0, s));
-      await writeArchive('web', { to, format: 'tar.gz', keep: 2 }, src, [], at, new AbortController().signal);
+      await writeArchive(
+        'web',
+        { to, format: 'tar.gz', keep: 2, options: {} },
+        new ArchiveFolder(to),
+        src,
+        [],
+        at,
+        new AbortController().signal,
+      );
     }
     expect(fs.readdirSync(to).sort()).toEqual([
       'other-20200101-000000.tar.gz',
@@ -94,7 +104,8 @@ describe('writeArchive', () => {
     await expect(
       writeArchive(
         'web',
-        { to, format: 'tar.gz', keep: 2 },
+        { to, format: 'tar.gz', keep: 2, options: {} },
+        new ArchiveFolder(to),
         missing,
         [],
         new Date(),

@@ -144,6 +144,7 @@ export class Daemon {
       dataDir: this.dataDir,
       history: this.runs,
       logger: this.logger,
+      env,
       now: () => Date.now(),
       emit: (e) => this.emit(e),
       progress: (p: ProgressMessage) => this.broadcast('progress', p),
