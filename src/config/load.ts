@@ -167,11 +167,12 @@ function keyOffset(doc: Document, at: Path): number | undefined {
   return nodeOffset(doc.getIn(at, true));
 }
 
-/** Relative file paths in the config (data_dir, password files, archive.to, an SMTP channel's files) are relative to its folder. */
+/** Relative file paths in the config (data_dir, log.file, password files, archive.to, an SMTP channel's files) are relative to its folder. */
 function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   const abs = (p: string): string => path.resolve(dir, p);
   const out: CairnConfig = { ...config, repositories: {} };
   if (config.data_dir !== undefined) out.data_dir = abs(config.data_dir);
+  if (config.log.file !== undefined) out.log = { ...config.log, file: abs(config.log.file) };
   for (const [name, repo] of Object.entries(config.repositories)) {
     out.repositories[name] =
       repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };

@@ -11,6 +11,7 @@ export { History } from './history.js';
 export type { Trigger } from './history.js';
 export { createLogger } from './run-log.js';
 export type { Logger } from './run-log.js';
+export { RotatingLogFile } from './log-file.js';
 export { Schedule } from './schedule.js';
 export { jobTag } from './job-plan.js';
 export { jobView } from './jobs-view.js';

@@ -17,9 +17,10 @@ interface ServeFlags extends DaemonFlags {
 }
 
 async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
-  const { daemon, created, events } = await openDaemon(ctx, flags, {
+  const { daemon, created, events, logFile } = await openDaemon(ctx, flags, {
     exclusive: true,
     notify: true,
+    logFile: true,
     defaultSource: flags.source ?? EXAMPLE_DATA,
   });
   const server = new ApiServer(daemon);
@@ -29,6 +30,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   } catch (err) {
     await daemon.stop();
     await events?.close();
+    logFile?.close();
     if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
       throw new CairnError(
         'invalid-argument',
@@ -44,7 +46,11 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     );
   }
   // The notifier follows the new config at once, so that a channel file that cannot be read is said now.
-  const reload = (): void => void daemon.reload().then(() => events?.sync());
+  // The log file is reopened first, so that what the reload says lands in the new file.
+  const reload = (): void => {
+    logFile?.reopen();
+    void daemon.reload().then(() => events?.sync());
+  };
   process.on('SIGHUP', reload);
   daemon.schedule();
   await new Promise<void>((resolve) => {
@@ -57,6 +63,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   await daemon.stop();
   await events?.close();
   daemon.logger.info('stopped');
+  logFile?.close();
   return 0;
 }
 
