@@ -5,6 +5,8 @@
  * notifier (`EventNotifier`).
  */
 export { Daemon } from './daemon.js';
+export { PidLock } from './pid-lock.js';
+export type { LockHolder } from './pid-lock.js';
 export type { DaemonOptions } from './daemon.js';
 export { ApiServer } from './server.js';
 export { History } from './history.js';

@@ -39,6 +39,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     }
     throw err;
   }
+  daemon.advertise(url);
   ctx.print(`cairn serve: ${url}/  (config ${daemon.configFile}, data ${daemon.dataDir})`);
   if (created) {
     ctx.print(

@@ -97,6 +97,8 @@ export async function openDaemon(
     defaultSource?: string;
     inProcess?: boolean;
     logFile?: boolean;
+    /** With `exclusive`: who holds the lock (`run`: a `cairn run` without a daemon). */
+    role?: 'serve' | 'run';
   },
 ): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier; logFile?: RotatingLogFile }> {
   const loaded = await configOf(ctx, flags, opts.defaultSource);
@@ -117,7 +119,7 @@ export async function openDaemon(
   });
   await events?.open();
   try {
-    daemon.open({ exclusive: opts.exclusive });
+    daemon.open({ exclusive: opts.exclusive, ...(opts.role ? { role: opts.role } : {}) });
   } catch (err) {
     await events?.close();
     logFile?.close();
