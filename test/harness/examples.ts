@@ -13,11 +13,9 @@ export function localExample(sb: Sandbox, name: string, replace: [from: string, 
     if (!text.includes(from)) throw new Error(`examples/${name} no longer contains ${from}`);
     text = text.split(from).join(to);
   }
-  for (const root of ['/srv/', '/etc/cairn/', '/var/lib/cairn'])
-    text = text
-      .split(` ${root}`)
-      .join(` ${sb.path(root.slice(1))}`)
-      .split(`[${root}`)
-      .join(`[${sb.path(root.slice(1))}`);
+  // A folder starts a value: after a space, `[`, a quote or `=` (a source URI's password-file=…).
+  text = text.replace(/(?<=[\s["=])\/(srv|etc\/cairn|var\/lib\/cairn)(?=[/\s\]"]|$)/gm, (_, root: string) =>
+    sb.path(root),
+  );
   return sb.write(name, text);
 }
