@@ -1,9 +1,11 @@
 // examples/qr-tool.yaml as written (folders moved into a sandbox, the S3 host replaced by s3rver): its job backs up
 // the three folders to the local repository and copies them to the bucket with 7 daily kept; both restore to the
 // same bytes (the excludes left out), restic reads the bucket's copy, and the job's drill passes.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SmtpReceiver } from '../../src/notify/testing/index.js';
 import { cairn, randomData, restic, Sandbox, treeDigest } from '../harness/cli.js';
 import { localExample } from '../harness/examples.js';
 import type { S3rver } from '../harness/s3rver.js';
@@ -11,19 +13,56 @@ import { startS3rver } from '../harness/s3rver.js';
 
 const sb = new Sandbox();
 let s3: S3rver;
+let smtp: SmtpReceiver;
+const SMTP_PW = 'qr-smtp-pw';
 let cfg: string;
 let s3Url: string;
 const env = (): Record<string, string> => ({
   ...s3.env,
   CAIRN_S3_PASSWORD: 'qr-s3-pw',
-  CAIRN_SMTP_PASSWORD: 'unused-unless-a-run-fails',
+  CAIRN_SMTP_PASSWORD: SMTP_PW,
+  // The mail server's self-signed certificate, trusted as a real one would be.
+  NODE_EXTRA_CA_CERTS: sb.path('smtp.crt'),
 });
 const app = sb.path('srv/qr-tool');
 
 beforeAll(async () => {
-  s3 = await startS3rver();
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      sb.path('smtp.key'),
+      '-out',
+      sb.path('smtp.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const tls = {
+    key: fs.readFileSync(sb.path('smtp.key'), 'utf8'),
+    cert: fs.readFileSync(sb.path('smtp.crt'), 'utf8'),
+  };
+  [s3, smtp] = await Promise.all([
+    startS3rver(),
+    SmtpReceiver.start({ auth: { user: 'cairn@example.com', pass: SMTP_PW }, tls }),
+  ]);
   s3Url = `s3:${s3.endpoint}/qr-tool-backups/cairn`;
-  cfg = localExample(sb, 'qr-tool.yaml', [['s3:s3.eu-central-1.amazonaws.com/', `s3:${s3.endpoint}/`]]);
+  cfg = localExample(sb, 'qr-tool.yaml', [
+    ['s3:s3.eu-central-1.amazonaws.com/', `s3:${s3.endpoint}/`],
+    ['host: smtp.example.com\n      port: 587', `host: 127.0.0.1\n      port: ${smtp.port}`],
+  ]);
   sb.write('etc/cairn/local.password', 'qr-local-pw\n', 0o600);
   sb.write('srv/qr-tool/uploads/logo.png', randomData(40_000, 1));
   sb.write('srv/qr-tool/uploads/big/scan.pdf', randomData(300_000, 2));
@@ -33,7 +72,7 @@ beforeAll(async () => {
   sb.write('srv/qr-tool/config/app.json', '{"name":"qr"}\n');
 }, 60_000);
 afterAll(async () => {
-  await s3?.stop();
+  await Promise.all([s3?.stop(), smtp?.close()]);
   sb.cleanup();
 });
 
@@ -85,4 +124,17 @@ describe('examples/qr-tool.yaml', () => {
     expect(drill.stdout).toMatch(/^run \d+ of job qr-tool: succeeded$/m);
     expect(drill.code, drill.stderr).toBe(0);
   }, 90_000);
+
+  it('mails ops over STARTTLS when a night fails, and only then', async () => {
+    expect(smtp.mails).toEqual([]);
+    fs.writeFileSync(sb.path('etc/cairn/local.password'), 'not-the-password\n');
+    const failed = await cairn(sb, ['run', 'qr-tool', '--config', cfg], { env: env() });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^run \d+ of job qr-tool: failed: /m);
+    expect(smtp.mails).toHaveLength(1);
+    const mail = smtp.mails[0]!;
+    expect(mail).toMatchObject({ to: ['ops@example.com'], user: 'cairn@example.com', secure: true });
+    expect(mail.subject).toMatch(/qr-tool/);
+    expect(mail.raw).not.toContain(SMTP_PW);
+  }, 60_000);
 });
