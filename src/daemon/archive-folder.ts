@@ -31,8 +31,11 @@ export class ArchiveFolder implements ObjectStore {
   }
 
   async *list(): AsyncIterable<FileInfo> {
-    for (const e of await fsp.readdir(this.location, { withFileTypes: true }))
-      if (e.isFile()) yield { name: e.name, size: 0 };
+    for (const e of await fsp.readdir(this.location, { withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const st = await fsp.stat(path.join(this.location, e.name)).catch(() => undefined);
+      if (st !== undefined) yield { name: e.name, size: st.size };
+    }
   }
 
   remove(name: string): Promise<void> {
