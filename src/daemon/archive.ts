@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import type { ObjectStore } from '../backend/index.js';
+import { withUploadLimit } from '../backend/wrap/index.js';
 import type { ArchiveConfig } from '../config/index.js';
 import { isArchiveUrl, localSources } from '../config/index.js';
 import type { Pattern } from '../source/index.js';
@@ -32,14 +33,18 @@ export function archiveName(job: string, format: ArchiveConfig['format'], at: Da
   return `${job}-${stamp}.${format}`;
 }
 
-/** The destination of `archive.to`: a local folder, or a bucket with the archive's options and AWS_* credentials. */
-export function openArchiveStore(
+/**
+ * The destination of `archive.to`: a local folder, or a bucket with the archive's options and AWS_* credentials;
+ * either way at most `uploadBytesPerSecond` on average (the job's limit_upload).
+ */
+export async function openArchiveStore(
   a: ArchiveConfig,
   env: Record<string, string | undefined>,
+  uploadBytesPerSecond?: number,
 ): Promise<ObjectStore> {
-  if (!isArchiveUrl(a.to)) return Promise.resolve(new ArchiveFolder(a.to));
   const options = Object.fromEntries(Object.entries(a.options).map(([k, v]) => [k, String(v)]));
-  return openObjectStore(a.to, { options, env });
+  const store = isArchiveUrl(a.to) ? await openObjectStore(a.to, { options, env }) : new ArchiveFolder(a.to);
+  return withUploadLimit(store, uploadBytesPerSecond);
 }
 
 export async function writeArchive(

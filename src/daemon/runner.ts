@@ -138,7 +138,8 @@ export function runBackupJob(
 async function archiveSources(top: Top, job: JobConfig, problems: string[]): Promise<void> {
   const a = job.archive!;
   try {
-    const store = await openArchiveStore(a, top.ctx.env);
+    const limit = job.limit_upload === undefined ? undefined : job.limit_upload * 1024;
+    const store = await openArchiveStore(a, top.ctx.env, limit);
     const r = await writeArchive(
       top.job,
       a,
