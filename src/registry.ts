@@ -3,10 +3,10 @@
  * here and nowhere else, and a SourceSpec a Source; the app receives `openBackend` and `openSource` as dependencies so
  * tests can pass a MemBackend instead.
  */
-import type { Backend } from './backend/index.js';
+import type { Backend, ObjectStore } from './backend/index.js';
 import { LocalBackend } from './backend/local/index.js';
 import { openRestBackend } from './backend/rest/index.js';
-import { openS3Backend } from './backend/s3/index.js';
+import { openS3Backend, openS3ObjectStore } from './backend/s3/index.js';
 import { openSftpBackend } from './backend/sftp/index.js';
 import type { LimitOptions, RetryInfo, RetryOptions } from './backend/wrap/index.js';
 import { retryOptionsFromEnv, withLimits, withRetry } from './backend/wrap/index.js';
@@ -79,6 +79,19 @@ export function openBackend(given: string, ctx: BackendContext = {}): Backend {
     'invalid-argument',
     `Unknown repository type "${scheme}:" in ${url}; start a local folder's name with ./ if that is what you mean.`,
   );
+}
+
+/**
+ * Plain files at a URL (the daemon's archives): only `s3:` for now; a local folder is written by the caller.
+ * `partSize` lets tests cut a small file into several parts.
+ */
+export function openObjectStore(
+  url: string,
+  ctx: { options?: Record<string, string>; env?: Record<string, string | undefined>; partSize?: number } = {},
+): Promise<ObjectStore> {
+  if (repositoryScheme(url) !== 's3')
+    throw new CairnError('invalid-argument', `Archives go to a local folder or an s3: URL, not to ${url}.`);
+  return openS3ObjectStore(`s3${url.slice(2)}`, ctx.options ?? {}, ctx.env ?? process.env, ctx.partSize);
 }
 
 function rejectOptions(options: Record<string, string>, what: string): void {

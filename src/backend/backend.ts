@@ -43,3 +43,18 @@ export interface Backend {
   /** Releases connections; the backend is unusable afterwards. */
   close(): Promise<void>;
 }
+
+/**
+ * Plain files in a bucket, by name below the URL's prefix: what the daemon's archives (tar files any `tar` reads)
+ * are uploaded to. Unlike a repository's files, names are free and bodies are streamed.
+ */
+export interface ObjectStore {
+  /** The URL as shown in messages (never carries secrets). */
+  readonly location: string;
+  /** Uploads `body` as `name`; the object becomes visible only once complete, never half written. Returns its size. */
+  put(name: string, body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<number>;
+  /** The objects directly below the prefix. */
+  list(): AsyncIterable<FileInfo>;
+  remove(name: string): Promise<void>;
+  close(): Promise<void>;
+}

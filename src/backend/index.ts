@@ -3,6 +3,6 @@
  * Where repository files live: one narrow interface (list, stat, ranged read, atomic write, remove) with one
  * implementation per storage kind, each in its own folder. Cross-cutting behaviour wraps a Backend.
  */
-export type { Backend, Handle, FileInfo } from './backend.js';
+export type { Backend, Handle, FileInfo, ObjectStore } from './backend.js';
 export { networkFailure } from './errors.js';
 export type { NetworkFailure } from './errors.js';

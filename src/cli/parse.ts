@@ -1,17 +1,8 @@
 /** Parsers for flag values: each returns a typed value or throws CairnError('invalid-argument'). */
 import { CairnError } from '../core/index.js';
 
-const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-
-/** "1K", "2M", "3G", "4T" (powers of 1024), plain numbers are bytes — restic's size syntax. */
-export function parseSize(text: string, flag = 'size'): number {
-  const m = /^\s*(\d+)\s*([bBkKmMgGtT]?)\s*$/.exec(text);
-  if (!m)
-    throw new CairnError('invalid-argument', `${flag} "${text}" is not a size like 500, 1K, 2M, 3G or 4T.`);
-  const n = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
-  if (!Number.isSafeInteger(n)) throw new CairnError('invalid-argument', `${flag} "${text}" is too large.`);
-  return n;
-}
+/** Sizes as restic writes them (1K, 2M…): the one parser, shared with the config's sizes. */
+export { parseSize } from '../core/index.js';
 
 /** `--pack-size` in MiB (restic allows 4..128). */
 export function parsePackSize(text: string): number {

@@ -9,7 +9,7 @@ export type { CairnConfig, JobConfig, RepositoryConfig, ScheduleConfig, Retentio
 export { loadConfig, parseConfig, ConfigError } from './load.js';
 export type { LoadedConfig, ConfigProblem } from './load.js';
 export type { ArchiveConfig, WindowConfig } from './job-options.js';
-export { localSources } from './job-options.js';
+export { isArchiveUrl, localSources } from './job-options.js';
 export { durationMs } from './duration.js';
 export { repositoryPassword } from './secrets.js';
 export { configJsonSchema } from './json-schema.js';

@@ -20,18 +20,35 @@ export const windowSchema = z
     'runs start only between from and to (local time; from > to spans midnight); a due run waits for the window, a run still going at its end finishes',
   );
 
+/** An archive destination given as a URL (`s3:…`) rather than a local folder. */
+export function isArchiveUrl(to: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:/i.test(to);
+}
+
 export const archiveSchema = z
   .strictObject({
     to: z
       .string()
       .min(1)
       .refine(
-        (s) => !/^[a-z][a-z0-9+.-]*:/i.test(s),
-        'must be a local folder (archives to URLs are not supported yet)',
+        (s) => !isArchiveUrl(s) || /^s3:/i.test(s),
+        'must be a local folder or an s3: URL (s3:HOST/BUCKET[/PREFIX], as a repository)',
       )
-      .describe('a local folder that receives JOB-YYYYMMDD-HHMMSS.tar.zst (or .tar.gz)'),
+      .describe(
+        'a local folder, or an s3: URL (s3:HOST/BUCKET[/PREFIX]), that receives JOB-YYYYMMDD-HHMMSS.tar.zst (or .tar.gz)',
+      ),
     format: z.enum(['tar.zst', 'tar.gz']).default('tar.zst'),
     keep: z.int().min(1).default(7).describe("how many of this job's archives to keep there, newest first"),
+    options: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe(
+        'for an s3: URL, the s3.* options a repository takes (s3.region…); credentials from AWS_* as for repositories',
+      ),
+  })
+  .refine((a) => isArchiveUrl(a.to) || Object.keys(a.options).length === 0, {
+    message: 'options apply only to an s3: destination',
+    path: ['options'],
   })
   .describe("also write a plain archive of the job's local sources per run, which any tar can restore");
 

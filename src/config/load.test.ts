@@ -134,14 +134,14 @@ notifications:
       `    io_priority: low
     limit_upload: 0
     window: { from: "1:00", to: "06:00" }
-    archive: { to: "s3:https://s3/bucket", format: zip }
+    archive: { to: "sftp:host:/bucket", format: zip, options: { s3.region: x } }
 `;
     expect(problems(bad, { PW: 'x' })).toEqual([
       '9: jobs.app.schedule: give exactly one of cron, every and on_change',
       '13: jobs.app.io_priority: Invalid option: expected one of "normal"|"idle"',
       '14: jobs.app.limit_upload: Too small: expected number to be >=1',
       '15: jobs.app.window.from: must be a time of day such as 01:00 or 23:30:15',
-      '16: jobs.app.archive.to: must be a local folder (archives to URLs are not supported yet)',
+      '16: jobs.app.archive.to: must be a local folder or an s3: URL (s3:HOST/BUCKET[/PREFIX], as a repository)',
       '16: jobs.app.archive.format: Invalid option: expected one of "tar.zst"|"tar.gz"',
     ]);
     const c = parseConfig(
@@ -157,7 +157,7 @@ notifications:
     });
   });
 
-  it('takes a relative archive.to from the config file folder', async () => {
+  it('takes a relative archive.to from the config file folder, an s3: URL as it is', async () => {
     const fs = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
@@ -167,6 +167,17 @@ notifications:
       fs.writeFileSync(file, GOOD + '    archive: { to: archives }\n');
       const { config } = await loadConfig(file, { PW: 'x' });
       expect(config.jobs.app!.archive!.to).toBe(path.join(dir, 'archives'));
+      // A bucket URL stays as it is, with its options.
+      fs.writeFileSync(
+        file,
+        GOOD + '    archive: { to: "s3:host:9000/bucket/arch", options: { s3.region: eu-west-1 } }\n',
+      );
+      const s3 = (await loadConfig(file, { PW: 'x' })).config.jobs.app!.archive!;
+      expect(s3).toMatchObject({ to: 's3:host:9000/bucket/arch', options: { 's3.region': 'eu-west-1' } });
+      fs.writeFileSync(file, GOOD + '    archive: { to: archives, options: { s3.region: eu-west-1 } }\n');
+      await expect(loadConfig(file, { PW: 'x' })).rejects.toThrow(
+        /archive\.options: options apply only to an s3: destination/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true });
     }

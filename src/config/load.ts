@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { CairnError, errnoCode } from '../core/index.js';
 import type { CairnConfig } from './schema.js';
 import { crossCheck } from './cross-check.js';
+import { isArchiveUrl } from './job-options.js';
 import { configSchema } from './schema.js';
 
 export interface ConfigProblem {
@@ -166,11 +167,12 @@ function keyOffset(doc: Document, at: Path): number | undefined {
   return nodeOffset(doc.getIn(at, true));
 }
 
-/** Relative file paths in the config (data_dir, password files, archive.to, an SMTP channel's files) are relative to its folder. */
+/** Relative file paths in the config (data_dir, log.file, password files, archive.to, an SMTP channel's files) are relative to its folder. */
 function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   const abs = (p: string): string => path.resolve(dir, p);
   const out: CairnConfig = { ...config, repositories: {} };
   if (config.data_dir !== undefined) out.data_dir = abs(config.data_dir);
+  if (config.log.file !== undefined) out.log = { ...config.log, file: abs(config.log.file) };
   for (const [name, repo] of Object.entries(config.repositories)) {
     out.repositories[name] =
       repo.password_file === undefined ? repo : { ...repo, password_file: abs(repo.password_file) };
@@ -178,7 +180,9 @@ function resolvePaths(config: CairnConfig, dir: string): CairnConfig {
   out.jobs = Object.fromEntries(
     Object.entries(config.jobs).map(([name, job]) => [
       name,
-      job.archive === undefined ? job : { ...job, archive: { ...job.archive, to: abs(job.archive.to) } },
+      job.archive === undefined || isArchiveUrl(job.archive.to)
+        ? job
+        : { ...job, archive: { ...job.archive, to: abs(job.archive.to) } },
     ]),
   );
   if (config.notifications !== undefined) {

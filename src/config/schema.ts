@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDrillSample, parseRetentionDuration } from '../app/index.js';
 import { jobRouteSchema, notificationsSchema } from '../notify/index.js';
 import { isSourceUri, parseSourceUri } from '../source/index.js';
+import { parseSize } from '../core/index.js';
 import { durationMs } from './duration.js';
 import { jobResourceOptions } from './job-options.js';
 
@@ -28,6 +29,16 @@ const retentionDuration = z.string().refine((s) => {
     return false;
   }
 }, 'must be a restic duration such as 1y6m, 30d or 12h');
+
+/** A size such as 10M in bytes (at least 1K), or undefined when it is not one. */
+function sizeBytes(s: string): number | undefined {
+  try {
+    const n = parseSize(s);
+    return n >= 1024 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function validCron(pattern: string): boolean {
   try {
@@ -249,8 +260,28 @@ export const configSchema = z.strictObject({
     .strictObject({ keep: duration.default('90d').describe('remove runs older than this') })
     .default({ keep: '90d' }),
   log: z
-    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info') })
-    .default({ level: 'info' }),
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'cairn serve writes its log (JSON lines) to this file instead of stderr; SIGHUP reopens it',
+        ),
+      max_size: z
+        .string()
+        .refine((s) => sizeBytes(s) !== undefined, 'must be a size such as 500K, 10M or 1G')
+        .default('10M')
+        .describe('with file: rotate it to FILE.1 when it would grow beyond this size'),
+      keep: z
+        .int()
+        .min(1)
+        .max(100)
+        .default(5)
+        .describe('with file: how many rotated files (FILE.1 … FILE.N) to keep'),
+    })
+    .default({ level: 'info', max_size: '10M', keep: 5 }),
   repositories: z.record(name, repositorySchema),
   jobs: z.record(name, jobSchema),
   notifications: notificationsSchema

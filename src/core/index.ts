@@ -8,6 +8,7 @@ export { CairnError, isCairnError, errnoCode, throwIfAborted } from './errors.js
 export type { ErrorCode } from './errors.js';
 export { isId, parseId, sha256, hashId, shortId } from './ids.js';
 export { VERSION, PROGRAM_VERSION } from './version.js';
+export { parseSize } from './size.js';
 export {
   nameToBytes,
   nameFromBytes,

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { archiveName, writeArchive } from './archive.js';
+import { ArchiveFolder } from './archive-folder.js';
+import { archiveName, openArchiveStore, writeArchive } from './archive.js';
 
 let dir: string;
 beforeEach(() => {
@@ -53,7 +55,8 @@ describe('writeArchive', () => {
         const at = new Date('2026-12-06T23:05:09Z');
         const r = await writeArchive(
           'web',
-          { to, format, keep: 3 },
+          { to, format, keep: 3, options: {} },
+          new ArchiveFolder(to),
           [src],
           ['*.tmp'],
           at,
@@ -79,7 +82,15 @@ describe('writeArchive', () => {
     const src = [path.join(dir, 'src')];
     for (let s = 0; s < 4; s++) {
       const at = new Date(Date.UTC(2026, 11, 6, 1, 0, s));
-      await writeArchive('web', { to, format: 'tar.gz', keep: 2 }, src, [], at, new AbortController().signal);
+      await writeArchive(
+        'web',
+        { to, format: 'tar.gz', keep: 2, options: {} },
+        new ArchiveFolder(to),
+        src,
+        [],
+        at,
+        new AbortController().signal,
+      );
     }
     expect(fs.readdirSync(to).sort()).toEqual([
       'other-20200101-000000.tar.gz',
@@ -94,7 +105,8 @@ describe('writeArchive', () => {
     await expect(
       writeArchive(
         'web',
-        { to, format: 'tar.gz', keep: 2 },
+        { to, format: 'tar.gz', keep: 2, options: {} },
+        new ArchiveFolder(to),
         missing,
         [],
         new Date(),
@@ -105,5 +117,26 @@ describe('writeArchive', () => {
     expect(archiveName('a.b', 'tar.zst', new Date('2026-01-02T03:04:05Z'))).toBe(
       'a.b-20260102-030405.tar.zst',
     );
+  });
+
+  it("keeps to the job's limit_upload on average", async () => {
+    const to = path.join(dir, 'out');
+    const src = path.join(dir, 'random');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'r.bin'), randomBytes(250_000)); // does not compress
+    const a = { to, format: 'tar.gz' as const, keep: 2, options: {} };
+    const t0 = Date.now();
+    const r = await writeArchive(
+      'web',
+      a,
+      await openArchiveStore(a, {}, 100 * 1024),
+      [src],
+      [],
+      new Date(),
+      new AbortController().signal,
+    );
+    // The first second's worth passes at once, the rest at 100 KiB/s.
+    expect(r.bytes).toBeGreaterThan(250_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(((r.bytes - 100 * 1024) / (100 * 1024)) * 1000 - 50);
   });
 });

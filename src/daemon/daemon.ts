@@ -12,6 +12,7 @@ import { durationMs, loadConfig } from '../config/index.js';
 import { errorMessageOf } from './errors.js';
 import { History } from './history.js';
 import type { Trigger } from './history.js';
+import type { LockRole } from './pid-lock.js';
 import { PidLock } from './pid-lock.js';
 import { appDeps, backendOptionsByUrl, openOptions } from './repositories.js';
 import type { Logger } from './run-log.js';
@@ -88,11 +89,12 @@ export class Daemon {
 
   /**
    * Opens the history; with `exclusive` (the serving daemon) first takes the data directory's lock, marks runs a
-   * crash left `running` as interrupted and prunes old runs. `cairn run` and `cairn status` open it shared.
+   * crash left `running` as interrupted and prunes old runs (`role: 'run'`: a `cairn run` without a daemon).
+   * `cairn status` and a daemon's child run open it shared.
    */
-  open({ exclusive }: { exclusive: boolean }): void {
+  open({ exclusive, role = 'serve' }: { exclusive: boolean; role?: LockRole }): void {
     fs.mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    if (exclusive) this.lock = PidLock.acquire(this.dataDir);
+    if (exclusive) this.lock = PidLock.acquire(this.dataDir, role);
     try {
       this.history = new History(
         path.join(this.dataDir, 'history.sqlite'),
@@ -103,6 +105,11 @@ export class Daemon {
       throw err;
     }
     if (exclusive) this.pruneHistory();
+  }
+
+  /** Tells a `cairn run` started later where the API listens (through the lock file). */
+  advertise(url: string): void {
+    this.lock?.advertise(url);
   }
 
   /** Arms the timers and runs what was missed (or is marked run_at_start). */
@@ -144,6 +151,7 @@ export class Daemon {
       dataDir: this.dataDir,
       history: this.runs,
       logger: this.logger,
+      env,
       now: () => Date.now(),
       emit: (e) => this.emit(e),
       progress: (p: ProgressMessage) => this.broadcast('progress', p),

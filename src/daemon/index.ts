@@ -5,6 +5,8 @@
  * the built dashboard, and its events delivered by the notifier (`EventNotifier`).
  */
 export { Daemon } from './daemon.js';
+export { PidLock } from './pid-lock.js';
+export type { LockHolder } from './pid-lock.js';
 export type { DaemonOptions } from './daemon.js';
 export { ApiServer } from './server.js';
 export type { ApiServerOptions } from './server.js';
@@ -14,6 +16,7 @@ export { History } from './history.js';
 export type { Trigger } from './history.js';
 export { createLogger } from './run-log.js';
 export type { Logger } from './run-log.js';
+export { RotatingLogFile } from './log-file.js';
 export { Schedule } from './schedule.js';
 export { jobTag } from './job-plan.js';
 export { jobView } from './jobs-view.js';

@@ -7,9 +7,10 @@ import type { History } from './history.js';
 
 export type Logger = pino.Logger;
 
+/** Where log lines go: stderr, or a `RotatingLogFile` (anything with `write(line)`); pretty only on a TTY. */
 export function createLogger(
   level: string,
-  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  stream: pino.DestinationStream & { isTTY?: boolean } = process.stderr,
 ): Logger {
   const dest =
     stream.isTTY === true

@@ -16,6 +16,8 @@ export interface RunnerContext {
   dataDir: string;
   history: History;
   logger: Logger;
+  /** The environment of the daemon: credentials of archive buckets (AWS_*). */
+  env: Record<string, string | undefined>;
   /** The app's dependencies; messages for the user go to `warn`. */
   deps(warn: (message: string) => void): AppDeps;
   now(): number;

@@ -14,7 +14,7 @@ import {
 } from '../app/index.js';
 import type { Run } from '../api/index.js';
 import type { JobConfig, RetentionConfig } from '../config/index.js';
-import { writeArchive } from './archive.js';
+import { openArchiveStore, writeArchive } from './archive.js';
 import { errorMessageOf } from './errors.js';
 import type { Trigger } from './history.js';
 import { runHook } from './hooks.js';
@@ -138,7 +138,17 @@ export function runBackupJob(
 async function archiveSources(top: Top, job: JobConfig, problems: string[]): Promise<void> {
   const a = job.archive!;
   try {
-    const r = await writeArchive(top.job, a, job.sources, job.excludes, new Date(top.ctx.now()), top.signal);
+    const limit = job.limit_upload === undefined ? undefined : job.limit_upload * 1024;
+    const store = await openArchiveStore(a, top.ctx.env, limit);
+    const r = await writeArchive(
+      top.job,
+      a,
+      store,
+      job.sources,
+      job.excludes,
+      new Date(top.ctx.now()),
+      top.signal,
+    ).finally(() => store.close());
     top.log.info(`archive ${r.file} written (${r.bytes} bytes); ${r.removed.length} older archives removed`);
   } catch (err) {
     if (top.signal.aborted) throw err;

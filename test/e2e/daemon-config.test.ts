@@ -31,7 +31,7 @@ describe('cairn config check', () => {
     const r = await cairn(sb, ['config', 'check', path.join(ROOT, 'examples/qr-tool.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /qr-tool\.yaml:15: repositories\.s3\.password: refers to the environment variable CAIRN_S3_PASSWORD, which is not set/,
+      /qr-tool\.yaml:16: repositories\.s3\.password: refers to the environment variable CAIRN_S3_PASSWORD, which is not set/,
     );
   });
 

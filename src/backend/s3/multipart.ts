@@ -114,7 +114,7 @@ async function uploadParts(
   return parts;
 }
 
-async function uploadPart(
+export async function uploadPart(
   client: S3Sender,
   upload: OpenUpload,
   partNumber: number,

@@ -7,7 +7,7 @@
  */
 export { withRetry, isRetryable, retryOptionsFromEnv, DEFAULT_RETRY } from './retry.js';
 export type { RetryOptions, RetryInfo } from './retry.js';
-export { withLimits } from './limits.js';
+export { withLimits, withUploadLimit } from './limits.js';
 export type { LimitOptions } from './limits.js';
 export { realTimer, ManualTimer } from './timer.js';
 export type { Timer } from './timer.js';

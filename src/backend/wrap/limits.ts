@@ -1,7 +1,7 @@
 import type { FileType } from '../../core/index.js';
 import { CairnError } from '../../core/index.js';
 import { Semaphore } from '../../util/index.js';
-import type { Backend, FileInfo, Handle } from '../backend.js';
+import type { Backend, FileInfo, Handle, ObjectStore } from '../backend.js';
 import type { Timer } from './timer.js';
 import { realTimer } from './timer.js';
 import { TokenBucket } from './token-bucket.js';
@@ -108,4 +108,31 @@ class LimitedBackend implements Backend {
       await it.return?.();
     }
   }
+}
+
+/**
+ * An ObjectStore whose uploads keep to an average rate (a job's `limit_upload` for its archives): the body is let
+ * through chunk by chunk as the bucket allows. Without a limit the store is returned as it is.
+ */
+export function withUploadLimit(
+  store: ObjectStore,
+  uploadBytesPerSecond: number | undefined,
+  timer: Timer = realTimer,
+): ObjectStore {
+  const up = checkLimit('upload', uploadBytesPerSecond);
+  if (up === undefined) return store;
+  const bucket = new TokenBucket(up, timer);
+  async function* paced(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of body) {
+      await bucket.take(chunk.byteLength);
+      yield chunk;
+    }
+  }
+  return {
+    location: store.location,
+    put: (name, body, signal) => store.put(name, paced(body), signal),
+    list: () => store.list(),
+    remove: (name) => store.remove(name),
+    close: () => store.close(),
+  };
 }

@@ -18,9 +18,10 @@ interface ServeFlags extends DaemonFlags {
 }
 
 async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
-  const { daemon, created, events } = await openDaemon(ctx, flags, {
+  const { daemon, created, events, logFile } = await openDaemon(ctx, flags, {
     exclusive: true,
     notify: true,
+    logFile: true,
     defaultSource: flags.source ?? EXAMPLE_DATA,
   });
   const listen = flags.listen ?? daemon.config.server.listen;
@@ -40,6 +41,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   } catch (err) {
     await daemon.stop();
     await events?.close();
+    logFile?.close();
     if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
       throw new CairnError(
         'invalid-argument',
@@ -48,6 +50,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     }
     throw err;
   }
+  daemon.advertise(url);
   ctx.print(`cairn serve: ${url}/  (config ${daemon.configFile}, data ${daemon.dataDir})`);
   if (created) {
     ctx.print(
@@ -55,7 +58,11 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     );
   }
   // The notifier follows the new config at once, so that a channel file that cannot be read is said now.
-  const reload = (): void => void daemon.reload().then(() => events?.sync());
+  // The log file is reopened first, so that what the reload says lands in the new file.
+  const reload = (): void => {
+    logFile?.reopen();
+    void daemon.reload().then(() => events?.sync());
+  };
   process.on('SIGHUP', reload);
   daemon.schedule();
   await new Promise<void>((resolve) => {
@@ -68,6 +75,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
   await daemon.stop();
   await events?.close();
   daemon.logger.info('stopped');
+  logFile?.close();
   return 0;
 }
 

@@ -1,10 +1,18 @@
 /** What `serve`, `run` and `status` share: finding the config and the data directory, opening the daemon. */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CairnConfig, LoadedConfig } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
-import { Daemon, EventNotifier, createLogger, ensureDefaultConfig } from '../../daemon/index.js';
+import {
+  Daemon,
+  EventNotifier,
+  RotatingLogFile,
+  createLogger,
+  ensureDefaultConfig,
+} from '../../daemon/index.js';
 import type { Logger } from '../../daemon/index.js';
 import { defaultLocations } from '../../app/index.js';
+import { CairnError, errnoCode, parseSize } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
 
 export interface DaemonFlags {
@@ -56,8 +64,23 @@ export async function configOf(
   return { ...(await loadConfig(file, ctx.io.env)), created };
 }
 
-export function daemonLogger(ctx: CommandContext, level: string): Logger {
-  return createLogger(ctx.quiet ? 'warn' : level, ctx.io.stderr);
+export function daemonLogger(ctx: CommandContext, level: string, file?: RotatingLogFile): Logger {
+  return createLogger(ctx.quiet ? 'warn' : level, file ?? ctx.io.stderr);
+}
+
+/** `log.file` of the config, opened (its folder created) for `cairn serve`; undefined without one. */
+function openLogFile(config: CairnConfig): RotatingLogFile | undefined {
+  const { file, max_size, keep } = config.log;
+  if (file === undefined) return undefined;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return new RotatingLogFile(file, parseSize(max_size), keep);
+  } catch (err) {
+    throw new CairnError(
+      'invalid-argument',
+      `The log file ${file} cannot be opened (${errnoCode(err) ?? String(err)}); fix log.file or its folder's permissions.`,
+    );
+  }
 }
 
 /**
@@ -68,10 +91,20 @@ export function daemonLogger(ctx: CommandContext, level: string): Logger {
 export async function openDaemon(
   ctx: CommandContext,
   flags: DaemonFlags,
-  opts: { exclusive: boolean; notify: boolean; defaultSource?: string; inProcess?: boolean },
-): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier }> {
+  opts: {
+    exclusive: boolean;
+    notify: boolean;
+    defaultSource?: string;
+    inProcess?: boolean;
+    logFile?: boolean;
+    /** With `exclusive`: who holds the lock (`run`: a `cairn run` without a daemon). */
+    role?: 'serve' | 'run';
+  },
+): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier; logFile?: RotatingLogFile }> {
   const loaded = await configOf(ctx, flags, opts.defaultSource);
-  const logger = daemonLogger(ctx, loaded.config.log.level);
+  // Only the serving daemon writes `log.file`: a foreground `cairn run` logs to the terminal it was started from.
+  const logFile = opts.logFile === true ? openLogFile(loaded.config) : undefined;
+  const logger = daemonLogger(ctx, loaded.config.log.level, logFile);
   // `config()` is read only once events flow, when `daemon` exists; it changes on SIGHUP.
   const events: EventNotifier | undefined = opts.notify
     ? new EventNotifier({ config: (): CairnConfig => daemon.config, logger })
@@ -86,10 +119,11 @@ export async function openDaemon(
   });
   await events?.open();
   try {
-    daemon.open({ exclusive: opts.exclusive });
+    daemon.open({ exclusive: opts.exclusive, ...(opts.role ? { role: opts.role } : {}) });
   } catch (err) {
     await events?.close();
+    logFile?.close();
     throw err;
   }
-  return { daemon, created: loaded.created, ...(events ? { events } : {}) };
+  return { daemon, created: loaded.created, ...(events ? { events } : {}), ...(logFile ? { logFile } : {}) };
 }
