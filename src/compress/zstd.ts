@@ -18,6 +18,7 @@ export function compress(data: Uint8Array, mode: Exclude<CompressionMode, 'off'>
 
 /** Decompresses one zstd frame; with `expectedLength`, a different result size is corruption. */
 export function decompress(data: Uint8Array, expectedLength?: number): Buffer {
+  if (expectedLength !== undefined && expectedLength > 0) return (decompressor ??= new ZstdDecompressor()).decompress(data, expectedLength);
   let out: Buffer;
   try {
     // With the size known, one output chunk of that size avoids collecting and concatenating 16 KiB pieces.
@@ -109,4 +110,49 @@ function newContext(mode: Exclude<CompressionMode, 'off'>): ZstdInternals {
     },
   });
   return stream as unknown as ZstdInternals;
+}
+
+/** This thread's reused decompression context (see ZstdDecompressor). */
+let decompressor: ZstdDecompressor | undefined;
+
+/**
+ * One zstd decompression context reused for every frame of known size: `zstdDecompressSync` builds a stream object
+ * and a context per call, which cost more than decompressing a tree blob (measured: 19 µs against 3 µs for 4 KiB; it
+ * was ~0.3 s of a no-change backup's main thread and ~0.25 s per restore worker). The frames it gets have passed
+ * their MAC, so they were written by a zstd compressor; still, after anything unexpected the context is replaced, so
+ * that a bad frame cannot leave it mid-frame for the next one.
+ */
+class ZstdDecompressor {
+  private z = newDecompressContext();
+  private readonly probe = Buffer.alloc(1);
+
+  decompress(data: Uint8Array, expectedLength: number): Buffer {
+    const out = Buffer.allocUnsafeSlow(expectedLength);
+    const z = this.z;
+    z._handle.writeSync(ZSTD_E_END, data, 0, data.length, out, 0, out.length);
+    let availOut = z._writeState[0]!;
+    let availIn = z._writeState[1]!;
+    let got = expectedLength - availOut;
+    if (!z.destroyed && availOut === 0) {
+      // Full: one more byte of room shows whether the frame holds more than the index says.
+      z._handle.writeSync(ZSTD_E_END, data, data.length - availIn, availIn, this.probe, 0, 1);
+      availOut = z._writeState[0]!;
+      availIn = z._writeState[1]!;
+      got += 1 - availOut;
+    }
+    if (z.destroyed || availIn !== 0 || got !== expectedLength) {
+      const failed = z.destroyed;
+      this.z = newDecompressContext();
+      if (failed) throw new CairnError('corrupt', 'A zstd frame could not be decompressed.');
+      throw new CairnError('corrupt', `Decompressed ${got} bytes where ${expectedLength} were expected.`);
+    }
+    return out;
+  }
+}
+
+function newDecompressContext(): ZstdInternals & { destroyed: boolean } {
+  const stream = zlib.createZstdDecompress();
+  // A bad frame destroys the stream (seen as `destroyed`) and emits 'error' later; nobody else listens.
+  stream.on('error', () => undefined);
+  return stream as unknown as ZstdInternals & { destroyed: boolean };
 }
