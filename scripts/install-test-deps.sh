@@ -11,6 +11,8 @@ command -v mariadbd >/dev/null || need+=(mariadb-server)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
 command -v dockerd >/dev/null || need+=(docker.io)
 [[ -x /bin/busybox ]] || need+=(busybox-static)
+# The dashboard's end-to-end tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+[[ -x /usr/bin/chromium ]] || need+=(chromium fonts-liberation)
 if ((${#need[@]})); then
   if [[ $(id -u) != 0 ]]; then
     echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2

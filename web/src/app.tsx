@@ -69,7 +69,7 @@ export function App(): React.JSX.Element {
       <EventsContext.Provider value={events}>
         <header className="top">
           <a className="brand" href="#/">
-            ⛰ {t('appName')}
+            {t('appName')}
           </a>
           {session && (
             <nav>

@@ -14,7 +14,8 @@ import { RestoreDialog } from './restore';
 
 const join = (dir: string, name: string): string => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 const parentOf = (p: string): string => p.replace(/\/[^/]*$/, '') || '/';
-const ICON: Record<TreeEntry['type'], string> = { dir: '📁', file: '📄', symlink: '🔗', other: '◇' };
+// Glyphs every font has (emoji fonts are often missing on servers and in CI).
+const ICON: Record<TreeEntry['type'], string> = { dir: '▸', file: '·', symlink: '↪', other: '◇' };
 
 export function Browser({ repo, id, path }: { repo: string; id: string; path: string }): React.JSX.Element {
   const { t, lang } = useI18n();

@@ -35,7 +35,8 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
   };
   const backups = (runs.data ?? []).filter((r) => r.kind === 'backup' && r.outcome !== 'running').reverse();
   const label = (r: Run): string => dateTime(r.startedAt, lang);
-  const selected = run ? Number(run) : undefined;
+  // Without a choice, the newest run (so Run now shows its log as it happens).
+  const selected = run ? Number(run) : runs.data?.[0]?.id;
 
   return (
     <div className="page" data-testid="job-page" data-job={name}>

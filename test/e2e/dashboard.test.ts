@@ -1,0 +1,204 @@
+// The dashboard in a real headless Chromium against a real `cairn serve`: log in, see the job, run it now and watch
+// it finish, browse the new snapshot (preview, download and compare bytes), restore a folder (the dry run names
+// what would be overwritten) and check it on disk, switch to Chinese. Screenshots go to test-artifacts/.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from '../harness/chromium.js';
+import { chromiumMissing, launchChromium, screenshot } from '../harness/chromium.js';
+import { cairn, randomData, Sandbox } from '../harness/cli.js';
+import type { Served } from '../harness/daemon.js';
+import { serveDaemon } from '../harness/daemon.js';
+
+const missing = chromiumMissing();
+const PASSWORD = 'correct horse battery staple';
+// A 1×1 PNG, to preview an image from the snapshot.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe.skipIf(missing !== undefined)(`dashboard in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const sb = new Sandbox();
+  const src = sb.path('src');
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let step = 0;
+  const shot = async (name: string): Promise<void> => {
+    await screenshot(page, `dashboard-${String(++step).padStart(2, '0')}-${name}`);
+  };
+  const testId = (id: string): ReturnType<Page['getByTestId']> => page.getByTestId(id);
+
+  beforeAll(async () => {
+    sb.write('src/docs/readme.txt', 'Hello from the snapshot\n');
+    sb.write('src/docs/notes.md', '# Notes\nkept safe\n');
+    sb.write('src/docs/deep/inner.txt', 'inner file\n');
+    sb.write('src/photo.png', PNG);
+    sb.write('src/data.bin', randomData(200_000, 7));
+    fs.mkdirSync(sb.path('restore'));
+    const hashed = await cairn(sb, ['hash-password'], { input: `${PASSWORD}\n` });
+    expect(hashed.code, hashed.stderr).toBe(0);
+    sb.write('pw', 'repo-password\n', 0o600);
+    const cfg = sb.write(
+      'cairn.yaml',
+      `data_dir: ./data
+server:
+  listen: "127.0.0.1:0"
+  users: [{ name: alice, password_hash: "${hashed.stdout.trim()}" }]
+  restore_roots: [${sb.path('restore')}]
+repositories:
+  local: { url: ${sb.path('repo')}, password_file: ${sb.path('pw')}, create: true }
+jobs:
+  files:
+    description: the e2e job
+    sources: [${src}]
+    schedule: { cron: "0 0 3 * * *" }
+    repositories: [{ name: local }]
+`,
+      0o600,
+    );
+    [served, browser] = await Promise.all([serveDaemon(sb, cfg, {}), launchChromium()]);
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    served?.child.kill('SIGTERM');
+    await served?.exited;
+    sb.cleanup();
+  });
+
+  it('asks for a login, refuses a wrong password and shows the job after the right one', async () => {
+    await page.goto(served.url);
+    await testId('login-form').waitFor();
+    await shot('login');
+    await testId('login-user').fill('alice');
+    await testId('login-password').fill('wrong password');
+    await testId('login-submit').click();
+    await expect(testId('login-error').textContent()).resolves.toMatch(/./);
+    await testId('login-password').fill(PASSWORD);
+    await testId('login-submit').click();
+    const row = page.locator('[data-testid=job-row][data-job=files]');
+    await row.waitFor();
+    await expect(row.getByTestId('job-status').getAttribute('data-status')).resolves.toBe('never');
+    await shot('overview-before-run');
+  });
+
+  it('runs the job now and watches it finish', async () => {
+    await page.locator('[data-testid=job-row][data-job=files] a').first().click();
+    await testId('job-page').waitFor();
+    await testId('run-now').click();
+    await page.locator('[data-testid=job-page] [data-testid=job-status][data-status=ok]').waitFor({ timeout: 40_000 });
+    await page.locator('[data-testid=run-panel] [data-testid=run-outcome][data-outcome=succeeded]').first().waitFor();
+    await expect(testId('run-log').textContent()).resolves.toMatch(/\S/);
+    await shot('job-finished');
+  });
+
+  it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
+    await testId('nav-snapshots').click();
+    await testId('snapshot-row').first().waitFor();
+    expect(await testId('snapshot-row').count()).toBe(1);
+    await shot('snapshots');
+    await testId('browse-snapshot').click();
+    // From the root down to the backed-up folder, one click per folder.
+    for (const part of src.split('/').filter(Boolean)) await openEntry(page, part);
+    await openEntry(page, 'docs');
+    await openEntry(page, 'readme.txt');
+    await expect(testId('preview-text').textContent()).resolves.toBe('Hello from the snapshot\n');
+    await shot('browser-preview-text');
+    await page.goBack();
+    await openEntry(page, 'photo.png');
+    await testId('preview-image').waitFor();
+    expect(await testId('preview-image').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    await openEntry(page, 'data.bin');
+    const [download] = await Promise.all([page.waitForEvent('download'), testId('download-file').click()]);
+    const saved = path.join(browser.downloads, 'data.bin');
+    await download.saveAs(saved);
+    expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(src, 'data.bin')))).toBe(true);
+    await shot('browser-download');
+  });
+
+  it('restores a folder to a path after a dry run that names what it would overwrite', async () => {
+    const target = sb.path('restore/out');
+    await restoreDocs(page, target);
+    await expect(testId('restore-plan').textContent()).resolves.toContain('No existing file will be overwritten');
+    await shot('restore-plan');
+    await testId('restore-confirm').click();
+    await page.locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]').waitFor({
+      timeout: 30_000,
+    });
+    await shot('restore-done');
+    const restored = findFile(target, 'readme.txt');
+    expect(restored, 'readme.txt restored below the target').toBeDefined();
+    expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
+    expect(fs.readFileSync(path.join(path.dirname(restored!), 'deep/inner.txt'), 'utf8')).toBe('inner file\n');
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    // Again into the same folder: the confirmation lists the files it would replace.
+    fs.writeFileSync(restored!, 'changed since\n');
+    await restoreDocs(page, target, true);
+    const plan = (await testId('restore-plan').textContent()) ?? '';
+    expect(plan).toMatch(/3 existing files will be overwritten/);
+    expect(plan).toContain(restored!);
+    await shot('restore-overwrite-plan');
+    await testId('restore-confirm').click();
+    await page.locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]').waitFor({
+      timeout: 30_000,
+    });
+    expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('switches to Chinese, keeps the choice over a reload, and back', async () => {
+    await testId('lang-switch').selectOption('zh');
+    await expect(testId('nav-overview').textContent()).resolves.toBe('概览');
+    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('zh-CN');
+    await testId('nav-overview').click();
+    await page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').waitFor();
+    await expect(
+      page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').textContent(),
+    ).resolves.toBe('正常');
+    await page.reload();
+    await expect(testId('overview-banner').textContent()).resolves.toContain('个任务正常');
+    await shot('overview-chinese');
+    await testId('theme-switch').click();
+    await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('dark');
+    await shot('overview-chinese-dark');
+    await testId('lang-switch').selectOption('en');
+    await expect(testId('nav-overview').textContent()).resolves.toBe('Overview');
+  });
+});
+
+/** Clicks a folder or file of the current listing by name (a folder then shows its own listing). */
+async function openEntry(page: Page, name: string): Promise<void> {
+  const entry = page.locator(`[data-testid=tree-entry][data-name="${name}"]`);
+  await entry.getByTestId('tree-open').click();
+  if ((await entry.getAttribute('data-type')) === 'dir')
+    await page.locator(`[data-testid=browser][data-path$="/${name}"]`).waitFor();
+}
+
+/** In the backed-up folder's listing: select docs/, open the restore dialog, ask for the dry run. */
+async function restoreDocs(page: Page, target: string, overwrite = false): Promise<void> {
+  const docs = page.locator('[data-testid=tree-entry][data-name=docs] [data-testid=tree-select]');
+  if (!(await docs.isChecked())) await docs.check();
+  await page.getByTestId('restore-open').click();
+  await page.getByTestId('restore-target').fill(target);
+  if (overwrite) await page.getByTestId('restore-overwrite').check();
+  await page.getByTestId('restore-check').click();
+  await page.getByTestId('restore-plan').waitFor();
+}
+
+function findFile(dir: string, name: string): string | undefined {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && e.name === name) return p;
+    if (e.isDirectory()) {
+      const found = findFile(p, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
