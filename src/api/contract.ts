@@ -138,3 +138,42 @@ export const progressMessage = z.object({
   totalBytes: z.int(),
 });
 export type ProgressMessage = z.infer<typeof progressMessage>;
+
+/** Who the dashboard talks as: `authRequired` false in open mode (no users, no tokens; `user` null then). */
+export const session = z.object({
+  user: z.string().nullable(),
+  authRequired: z.boolean(),
+  /** Send as `X-CSRF-Token` on every POST, PUT and DELETE authenticated by the session cookie (or in open mode). */
+  csrfToken: z.string(),
+});
+export type Session = z.infer<typeof session>;
+
+export const loginRequest = z.object({ user: z.string().max(200), password: z.string().max(1000) });
+export type LoginRequest = z.infer<typeof loginRequest>;
+
+export const AUDIT_ACTIONS = [
+  'login',
+  'login-failed',
+  'logout',
+  'run',
+  'cancel',
+  'check',
+  'prune',
+  'drill',
+  'restore',
+  'download',
+] as const;
+export const auditAction = z.enum(AUDIT_ACTIONS);
+export type AuditAction = z.infer<typeof auditAction>;
+
+/** One row of the audit log: who (a login name, `token`, `anonymous`) did what to which target. */
+export const auditEntry = z.object({
+  at: z.iso.datetime(),
+  user: z.string(),
+  action: auditAction,
+  /** The job, run, repository or snapshot path acted on (for logins: the name given). */
+  target: z.string(),
+  /** More about it (the run id started, the client address of a login); never a secret. */
+  detail: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntry>;

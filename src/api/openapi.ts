@@ -9,7 +9,8 @@ const json = (schema: z.ZodType, description: string): Record<string, unknown> =
   },
 });
 const errors = {
-  '401': json(c.apiError, 'missing or wrong bearer token'),
+  '401': json(c.apiError, 'not logged in, or a wrong bearer token'),
+  '403': json(c.apiError, 'a POST of a session (or of open mode) without its X-CSRF-Token header'),
   '404': json(c.apiError, 'no such job, run or repository'),
 };
 const nameParam = (name: string): Record<string, unknown> => ({
@@ -26,11 +27,47 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'Cairn daemon API',
       version,
-      description: 'Served by `cairn serve` (127.0.0.1 by default).',
+      description:
+        'Served by `cairn serve` (127.0.0.1 by default). Callers send a bearer token (server.tokens) or the session ' +
+        'cookie of POST /api/v1/login (server.users); requests of a session change nothing without the header ' +
+        '`X-CSRF-Token` from GET /api/v1/session. With neither users nor tokens configured (open mode) no login is ' +
+        'needed, but the CSRF header still is. docs/security.md.',
     },
-    components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
-    security: [{ token: [] }],
+    components: {
+      securitySchemes: {
+        token: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'cairn_session' },
+      },
+    },
+    security: [{ token: [] }, { session: [] }],
     paths: {
+      '/api/v1/session': {
+        get: {
+          responses: { '200': json(c.session, 'who is logged in, and the CSRF token to send'), ...errors },
+        },
+      },
+      '/api/v1/login': {
+        post: {
+          security: [],
+          requestBody: { content: { 'application/json': { schema: z.toJSONSchema(c.loginRequest) } } },
+          responses: {
+            '200': json(c.session, 'logged in: Set-Cookie cairn_session (HttpOnly, SameSite=Strict)'),
+            '401': json(c.apiError, 'wrong user name or password (the same sentence for both)'),
+            '429': json(c.apiError, 'too many failed logins from this address: wait Retry-After seconds'),
+          },
+        },
+      },
+      '/api/v1/logout': {
+        post: { security: [], responses: { '204': { description: 'logged out; the cookie is cleared' } } },
+      },
+      '/api/v1/audit': {
+        get: {
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', default: 200, maximum: 1000 } },
+          ],
+          responses: { '200': json(z.array(c.auditEntry), 'who did what, newest first'), ...errors },
+        },
+      },
       '/healthz': { get: { security: [], responses: { '200': { description: 'the daemon runs' } } } },
       '/metrics': {
         get: {

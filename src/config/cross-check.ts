@@ -1,3 +1,9 @@
+/** localhost, 127.x.y.z or ::1 (brackets allowed): an address only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
 /**
  * Checks across the sections of `cairn.yaml` that one key's schema cannot make, on the raw value (before the schema),
  * so that they are reported together with the schema's own problems.
@@ -8,7 +14,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 /**
  * Checks across sections (names of repositories, of notification channels in jobs' routes and of jobs in the
- * notification routes, tokens for a listen address beyond this machine), done on the raw
+ * notification routes, users or tokens for a listen address beyond this machine), done on the raw
  * value so that they are reported together with the schema's own problems, not only once those are fixed.
  */
 export function crossCheck(raw: unknown): Issue[] {
@@ -37,13 +43,13 @@ export function crossCheck(raw: unknown): Issue[] {
   issues.push(...unknownJobsInRoutes(raw));
   const server = isRecord(raw.server) ? raw.server : {};
   if (typeof server.listen === 'string') {
-    const host = server.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
-    const tokens = Array.isArray(server.tokens) ? server.tokens : [];
-    if (!loopback && tokens.length === 0) {
+    const loopback = isLoopbackHost(server.listen.replace(/:\d+$/, ''));
+    const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+    if (!loopback && count(server.tokens) + count(server.users) === 0) {
       issues.push({
         path: ['server', 'listen'],
-        message: 'listens beyond this machine, so server.tokens must hold at least one API token',
+        message:
+          'listens beyond this machine, so server.users (dashboard logins) or server.tokens (API tokens) must not be empty',
       });
     }
   }

@@ -4,7 +4,7 @@
  * file, line and key, `${ENV}` references, and repository passwords. The `notifications:` section and the jobs'
  * routes are validated with notify's schemas (`notificationsSchema`, `jobRouteSchema`).
  */
-export { configSchema } from './schema.js';
+export { configSchema, PASSWORD_HASH_PATTERN } from './schema.js';
 export type { CairnConfig, JobConfig, RepositoryConfig, ScheduleConfig, RetentionConfig } from './schema.js';
 export { loadConfig, parseConfig, ConfigError } from './load.js';
 export type { LoadedConfig, ConfigProblem } from './load.js';
@@ -13,3 +13,4 @@ export { localSources } from './job-options.js';
 export { durationMs } from './duration.js';
 export { repositoryPassword } from './secrets.js';
 export { configJsonSchema } from './json-schema.js';
+export { isLoopbackHost } from './cross-check.js';

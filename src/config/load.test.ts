@@ -55,7 +55,31 @@ server:
       '9: jobs.app.schedule.cron: is not a valid cron pattern (5 or 6 fields: [seconds] minutes hours day month weekday)',
       '10: jobs.app.repositories.0: names the repository "offsite", which is not defined under repositories',
       '11: jobs.app.retension: is not a known key',
-      '13: server.listen: listens beyond this machine, so server.tokens must hold at least one API token',
+      '13: server.listen: listens beyond this machine, so server.users (dashboard logins) or server.tokens (API tokens) must not be empty',
+    ]);
+  });
+
+  it('takes dashboard users with a scrypt hash, and refuses a password or a weak hash in its place', () => {
+    const hash = 'scrypt$32768$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+    const users = (list: string): string =>
+      `${GOOD}server:\n  listen: 0.0.0.0:8420\n  restore_roots: [/srv/restore]\n  users:\n${list}`;
+    const c = parseConfig(users(`    - { name: ann, password_hash: "${hash}" }\n`), 'cairn.yaml', {
+      PW: 'x',
+    });
+    expect(c.server.users).toEqual([{ name: 'ann', password_hash: hash }]);
+    expect(c.server.restore_roots).toEqual(['/srv/restore']);
+    expect(
+      problems(
+        users(
+          `    - { name: ann, password_hash: hunter2 }\n    - { name: bob, password_hash: "${hash.replace('32768', '1000')}" }\n    - { name: ann, password_hash: "${hash}" }\n`,
+        ).replace('[/srv/restore]', '[srv/restore]'),
+        { PW: 'x' },
+      ),
+    ).toEqual([
+      '15: server.restore_roots.0: must be an absolute path',
+      '16: server.users: user names must be unique',
+      '17: server.users.0.password_hash: must be a hash printed by `cairn hash-password` (scrypt$N$r$p$salt$hash), never the password itself',
+      '18: server.users.1.password_hash: must be a hash printed by `cairn hash-password` (scrypt$N$r$p$salt$hash), never the password itself',
     ]);
   });
 

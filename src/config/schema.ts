@@ -194,6 +194,29 @@ export const jobSchema = z.strictObject({
   ...jobResourceOptions,
 });
 
+/** `scrypt$N$r$p$<salt b64>$<hash b64>`, what `cairn hash-password` prints. */
+export const PASSWORD_HASH_PATTERN =
+  /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]{16,}={0,2})\$([A-Za-z0-9+/]{22,}={0,2})$/;
+
+/** N a power of two from 2^10 to 2^20 (above that one login takes seconds and a gigabyte), r and p from 1 to 16. */
+function validScrypt(hash: string): boolean {
+  const m = PASSWORD_HASH_PATTERN.exec(hash);
+  if (!m) return false;
+  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const log2 = Math.log2(N);
+  return Number.isInteger(log2) && log2 >= 10 && log2 <= 20 && r >= 1 && r <= 16 && p >= 1 && p <= 16;
+}
+
+const userSchema = z.strictObject({
+  name: z.string().regex(/^[^\s:]{1,64}$/, 'must be 1 to 64 characters without spaces or ":"'),
+  password_hash: z
+    .string()
+    .refine(
+      validScrypt,
+      'must be a hash printed by `cairn hash-password` (scrypt$N$r$p$salt$hash), never the password itself',
+    ),
+});
+
 export const serverSchema = z
   .strictObject({
     listen: z
@@ -203,9 +226,18 @@ export const serverSchema = z
     tokens: z
       .array(z.string().min(16, 'must be at least 16 characters'))
       .default([])
-      .describe('bearer tokens for /api and /metrics'),
+      .describe('bearer tokens for /api and /metrics (automation; no login, no CSRF header)'),
+    users: z
+      .array(userSchema)
+      .default([])
+      .refine((u) => new Set(u.map((x) => x.name)).size === u.length, 'user names must be unique')
+      .describe('who may log in to the dashboard; password_hash from `cairn hash-password`'),
+    restore_roots: z
+      .array(z.string().refine((p) => p.startsWith('/'), 'must be an absolute path'))
+      .optional()
+      .describe('when set, the dashboard restores to a path only inside one of these folders'),
   })
-  .default({ listen: '127.0.0.1:8420', tokens: [] });
+  .default({ listen: '127.0.0.1:8420', tokens: [], users: [] });
 
 export const configSchema = z.strictObject({
   data_dir: z

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { History } from './history.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-history-'));
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-history-'))));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('History', () => {
@@ -38,6 +39,20 @@ describe('History', () => {
     expect(h.get(step)).toBeUndefined();
     expect(h.logOf(old)).toEqual([]);
     expect(h.get(crashed)).toBeDefined();
+    h.close();
+  });
+
+  it('keeps the audit log newest first, and prunes it with the runs', () => {
+    const h = new History(path.join(dir, 'audit.sqlite'));
+    h.audit(1000, 'ann', 'login', 'ann', 'from 127.0.0.1');
+    h.audit(9000, 'token', 'run', 'j', 'run 1');
+    h.audit(9000, 'anonymous', 'cancel', 'j');
+    expect(h.auditLog(2)).toEqual([
+      { at: new Date(9000).toISOString(), user: 'anonymous', action: 'cancel', target: 'j', detail: null },
+      { at: new Date(9000).toISOString(), user: 'token', action: 'run', target: 'j', detail: 'run 1' },
+    ]);
+    h.pruneOlderThan(5000);
+    expect(h.auditLog(10).map((e) => e.action)).toEqual(['cancel', 'run']);
     h.close();
   });
 });

@@ -3,7 +3,7 @@
  * journal makes every write crash-safe; runs still marked running at open were cut short by a crash.
  */
 import { DatabaseSync } from 'node:sqlite';
-import type { LogLine, Run, RunKind, RunOutcome } from '../api/index.js';
+import type { AuditAction, AuditEntry, LogLine, Run, RunKind, RunOutcome } from '../api/index.js';
 
 const SCHEMA = `
 PRAGMA busy_timeout = 5000;
@@ -33,6 +33,14 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_run ON logs (run_id);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT
+);
 `;
 
 export type Trigger = Run['trigger'];
@@ -226,8 +234,33 @@ export class History {
     return rows.map((r) => r.bytes_total);
   }
 
-  /** Removes runs (with their steps and logs) that ended before `before`; returns how many top-level runs went. */
+  /** Appends one row to the audit log (who did what to which target). */
+  audit(at: number, user: string, action: AuditAction, target: string, detail?: string): void {
+    this.db
+      .prepare('INSERT INTO audit (at, user, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(at, user, action, target, detail ?? null);
+  }
+
+  /** The newest audit rows first. */
+  auditLog(limit: number): AuditEntry[] {
+    const rows = this.db
+      .prepare('SELECT at, user, action, target, detail FROM audit ORDER BY id DESC LIMIT ?')
+      .all(limit) as {
+      at: number;
+      user: string;
+      action: AuditAction;
+      target: string;
+      detail: string | null;
+    }[];
+    return rows.map((r) => ({ ...r, at: iso(r.at) }));
+  }
+
+  /**
+   * Removes runs (with their steps and logs) that ended before `before`, and audit rows as old; returns how many
+   * top-level runs went.
+   */
   pruneOlderThan(before: number): number {
+    this.db.prepare('DELETE FROM audit WHERE at < ?').run(before);
     const res = this.db
       .prepare('DELETE FROM runs WHERE parent_id IS NULL AND ended_at IS NOT NULL AND ended_at < ?')
       .run(before);

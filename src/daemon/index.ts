@@ -7,6 +7,9 @@
 export { Daemon } from './daemon.js';
 export type { DaemonOptions } from './daemon.js';
 export { ApiServer } from './server.js';
+export type { ApiServerOptions } from './server.js';
+export { hashPassword, verifyPassword } from './password-hash.js';
+export { isOpen } from './auth.js';
 export { History } from './history.js';
 export type { Trigger } from './history.js';
 export { createLogger } from './run-log.js';

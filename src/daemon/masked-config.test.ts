@@ -5,7 +5,9 @@ import { maskedConfig } from './masked-config.js';
 describe('maskedConfig', () => {
   it('shows no password, token, credential in a URL or notification secret', () => {
     const config = parseConfig(
-      `server: { tokens: ["tok-0123456789abcdef"] }
+      `server:
+  tokens: ["tok-0123456789abcdef"]
+  users: [{ name: ann, password_hash: "scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=" }]
 repositories:
   a: { url: "rest:https://user:pw-in-url@host:8000/x", password: pw-plain, options: { s3.secret: k } }
   b: { url: /srv/b, password_command: "pass show cairn" }
@@ -29,11 +31,13 @@ notifications:
       'hooks.example',
       '"k"',
       'wJal',
+      'aGFzaGhh',
     ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain('pass show cairn'); // a command is no secret, and says where the password comes from
     expect(text).toContain('"host":"mx"');
+    expect(text).toContain('{"name":"ann","password_hash":"***"}');
     // The same masking as every CLI message: the user stays, the password goes, even one holding "/".
     expect(text).toContain('rest:https://user:***@host:8000/x');
     expect(text).toContain('s3:https://AKIA:***@minio:9000/bucket');

@@ -30,7 +30,12 @@ export function maskedConfig(config: CairnConfig): Record<string, unknown> {
   );
   return {
     ...config,
-    server: { ...config.server, tokens: config.server.tokens.map(() => MASK) },
+    server: {
+      ...config.server,
+      tokens: config.server.tokens.map(() => MASK),
+      // A hash can be attacked offline: it is no more shown than a password.
+      users: config.server.users.map((u) => ({ name: u.name, password_hash: MASK })),
+    },
     repositories,
     ...(config.notifications !== undefined ? { notifications: maskDeep(config.notifications, false) } : {}),
   };

@@ -1,41 +1,39 @@
 /**
- * The daemon's HTTP API on node:http: JSON under /api/v1 (shapes from src/api), /metrics, SSE at /api/v1/events,
- * /healthz and a small page at /. With server.tokens set, /api and /metrics want `Authorization: Bearer TOKEN`.
+ * The daemon's HTTP server on node:http: JSON under /api/v1 (shapes from src/api), /metrics, SSE at /api/v1/events,
+ * /healthz, and the built dashboard at / (static-files.ts). Every /api and /metrics request is identified first
+ * (auth.ts: bearer token, session cookie, or open mode) and state-changing ones checked for the CSRF token; the
+ * routes get a RequestContext naming the caller for the audit log.
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Run, Snapshot } from '../api/index.js';
+import { Auth } from './auth.js';
+import type { Identity } from './auth.js';
 import type { Daemon } from './daemon.js';
 import { errorMessageOf } from './errors.js';
 import { metricsText } from './metrics.js';
 import { jobView } from './jobs-view.js';
 import { maskedConfig } from './masked-config.js';
-import { HttpError, send } from './http-util.js';
+import type { RequestContext } from './http-util.js';
+import { clientAddress, HttpError, send } from './http-util.js';
+import { StaticFiles } from './static-files.js';
 
-function tokenOk(header: string | undefined, tokens: string[]): boolean {
-  if (tokens.length === 0) return true;
-  const m = /^Bearer (.+)$/.exec(header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]!);
-  return tokens.some((t) => {
-    const want = Buffer.from(t);
-    return want.length === given.length && timingSafeEqual(want, given);
-  });
+export interface ApiServerOptions {
+  /** The built dashboard (default: the package's web/dist). */
+  webRoot?: string;
 }
-
-const PAGE = `<!doctype html><meta charset="utf-8"><title>Cairn</title>
-<h1>Cairn daemon</h1><ul>
-<li><a href="/api/v1/jobs">/api/v1/jobs</a>: jobs, last result, next run</li>
-<li><a href="/api/v1/events">/api/v1/events</a>: live events (server-sent events)</li>
-<li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
-<li><a href="/healthz">/healthz</a></li></ul>
-<p>The API is described in docs/openapi.json. The dashboard comes later.</p>`;
 
 export class ApiServer {
   private readonly server: http.Server;
   private readonly sse = new Set<http.ServerResponse>();
+  private readonly auth: Auth;
+  private readonly files: StaticFiles;
 
-  constructor(private readonly d: Daemon) {
+  constructor(
+    private readonly d: Daemon,
+    opts: ApiServerOptions = {},
+  ) {
+    this.auth = new Auth(() => d.config.server);
+    this.files = new StaticFiles(opts.webRoot);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
@@ -70,15 +68,52 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     const method = req.method ?? 'GET';
+    res.setHeader('x-content-type-options', 'nosniff');
     if (p === '/healthz') return send(res, 200, { status: 'ok' });
-    if (p === '/' && method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end(PAGE);
+    if (!p.startsWith('/api/') && p !== '/metrics') {
+      if ((method === 'GET' || method === 'HEAD') && (await this.files.serve(req, res, p))) return;
+      throw new HttpError(404, `no such page: ${method} ${p}`);
     }
-    if (!tokenOk(req.headers.authorization, d.config.server.tokens)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      throw new HttpError(401, 'a valid bearer token is required (server.tokens in the config)');
+    res.setHeader('cache-control', 'no-store');
+    const audit =
+      (user: string): RequestContext['audit'] =>
+      (action, target, detail) =>
+        d.runs.audit(Date.now(), user, action, target, detail);
+    if (p === '/api/v1/login' && method === 'POST') {
+      const session = await this.auth.login(req, res, (ok, name, address) =>
+        audit(name)(ok ? 'login' : 'login-failed', name, `from ${address}`),
+      );
+      return send(res, 200, session);
     }
+    const id = this.auth.identify(req);
+    if (p === '/api/v1/logout' && method === 'POST') return this.logout(req, res, id);
+    if (!id) {
+      if (d.config.server.users.length === 0) res.setHeader('www-authenticate', 'Bearer');
+      throw Auth.unauthorized(d.config.server);
+    }
+    if (p === '/api/v1/session' && method === 'GET') return send(res, 200, this.auth.sessionView(id));
+    this.auth.checkCsrf(req, id);
+    return this.route(req, res, url, { user: id.user, audit: audit(id.user) });
+  }
+
+  private logout(req: http.IncomingMessage, res: http.ServerResponse, id: Identity | undefined): void {
+    if (id?.via === 'session') this.auth.checkCsrf(req, id);
+    const user = this.auth.logout(req, res);
+    if (user !== undefined) this.d.runs.audit(Date.now(), user, 'logout', user, `from ${clientAddress(req)}`);
+    res.writeHead(204);
+    res.end();
+  }
+
+  /** The API's routes, after authentication. */
+  private async route(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const d = this.d;
+    const p = url.pathname;
+    const method = req.method ?? 'GET';
     if (p === '/metrics' && method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(metricsText(d));
@@ -100,9 +135,13 @@ export class ApiServer {
     if ((m = /^\/api\/v1\/jobs\/([^/]+)\/run$/.exec(p)) && method === 'POST') {
       const job = this.job(m[1]!);
       const started = d.trigger(job, 'backup', 'api');
-      if (!started)
+      if (!started) {
+        ctx.audit('run', job, 'refused: the job was running already');
         throw new HttpError(409, `job ${job} is running already; the request was recorded as a skipped run`);
-      return send(res, 202, { runId: await started });
+      }
+      const runId = await started;
+      ctx.audit('run', job, `run ${runId}`);
+      return send(res, 202, { runId });
     }
     if ((m = /^\/api\/v1\/runs\/(\d+)$/.exec(p)) && method === 'GET') {
       const run = d.runs.get(Number(m[1]));
@@ -111,8 +150,10 @@ export class ApiServer {
     }
     if ((m = /^\/api\/v1\/runs\/(\d+)\/cancel$/.exec(p)) && method === 'POST') {
       const id = Number(m[1]);
-      if (!d.runs.get(id)) throw new HttpError(404, `there is no run ${id}`);
+      const run = d.runs.get(id);
+      if (!run) throw new HttpError(404, `there is no run ${id}`);
       if (!d.cancel(id)) throw new HttpError(409, `run ${id} is not running`);
+      ctx.audit('cancel', run.job, `run ${id}`);
       return send(res, 202, { runId: id });
     }
     if ((m = /^\/api\/v1\/repositories\/([^/]+)\/snapshots$/.exec(p)) && method === 'GET') {
@@ -133,6 +174,11 @@ export class ApiServer {
         })),
       );
     }
+    if (p === '/api/v1/audit' && method === 'GET') {
+      const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 200) || 200));
+      return send(res, 200, d.runs.auditLog(limit));
+    }
+    // data routes (src/daemon/data-routes.ts) are called here
     throw new HttpError(404, `no such endpoint: ${method} ${p}`);
   }
 

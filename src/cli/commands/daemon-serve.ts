@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../core/index.js';
-import { ApiServer } from '../../daemon/index.js';
+import { isLoopbackHost } from '../../config/index.js';
+import { ApiServer, isOpen } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import type { CliRuntime } from '../runtime.js';
 import type { DaemonFlags } from './daemon-shared.js';
@@ -22,17 +23,27 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     notify: true,
     defaultSource: flags.source ?? EXAMPLE_DATA,
   });
+  const listen = flags.listen ?? daemon.config.server.listen;
+  const host = listen.replace(/:\d+$/, '');
+  if (host !== '' && !isLoopbackHost(host) && isOpen(daemon.config.server)) {
+    await daemon.stop();
+    await events?.close();
+    throw new CairnError(
+      'invalid-argument',
+      `Refusing to listen on ${listen} without a login: add server.users (cairn hash-password) or server.tokens to ${daemon.configFile}, or listen on 127.0.0.1.`,
+    );
+  }
   const server = new ApiServer(daemon);
   let url: string;
   try {
-    url = await server.listen(flags.listen ?? daemon.config.server.listen);
+    url = await server.listen(listen);
   } catch (err) {
     await daemon.stop();
     await events?.close();
     if (errnoCode(err) === 'EADDRINUSE' || errnoCode(err) === 'EACCES') {
       throw new CairnError(
         'invalid-argument',
-        `Cannot listen on ${flags.listen ?? daemon.config.server.listen} (${errnoCode(err)}): another program may use it; set server.listen in ${daemon.configFile} or give --listen.`,
+        `Cannot listen on ${listen} (${errnoCode(err)}): another program may use it; set server.listen in ${daemon.configFile} or give --listen.`,
       );
     }
     throw err;

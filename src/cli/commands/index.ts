@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { registerCache } from './cache-list.js';
 import { registerConfig } from './config-check.js';
+import { registerHashPassword } from './daemon-hash-password.js';
 import { registerRun } from './daemon-run.js';
 import { registerServe } from './daemon-serve.js';
 import { registerStatus } from './daemon-status.js';
@@ -63,6 +64,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerServe(program, rt);
   registerRun(program, rt);
   registerStatus(program, rt);
+  registerHashPassword(program, rt);
   registerConfig(program, rt);
   registerGenerate(program, rt);
   registerVersion(program, rt);
