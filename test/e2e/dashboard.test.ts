@@ -112,7 +112,8 @@ jobs:
     await page.goBack();
     await openEntry(page, 'photo.png');
     await testId('preview-image').waitFor();
-    expect(await testId('preview-image').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+    // The image decoded (served from the snapshot with an image type): its natural width is the PNG's.
+    await page.waitForFunction("document.querySelector('[data-testid=preview-image]').naturalWidth === 1");
     await openEntry(page, 'data.bin');
     const [download] = await Promise.all([page.waitForEvent('download'), testId('download-file').click()]);
     const saved = path.join(browser.downloads, 'data.bin');
@@ -155,7 +156,7 @@ jobs:
   it('switches to Chinese, keeps the choice over a reload, and back', async () => {
     await testId('lang-switch').selectOption('zh');
     await expect(testId('nav-overview').textContent()).resolves.toBe('概览');
-    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('zh-CN');
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
     await testId('nav-overview').click();
     await page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').waitFor();
     await expect(
@@ -165,7 +166,7 @@ jobs:
     await expect(testId('overview-banner').textContent()).resolves.toContain('个任务正常');
     await shot('overview-chinese');
     await testId('theme-switch').click();
-    await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('dark');
+    await expect(page.locator('html').getAttribute('data-theme')).resolves.toBe('dark');
     await shot('overview-chinese-dark');
     await testId('lang-switch').selectOption('en');
     await expect(testId('nav-overview').textContent()).resolves.toBe('Overview');
