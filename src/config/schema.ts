@@ -204,6 +204,10 @@ export const serverSchema = z
       .array(z.string().min(16, 'must be at least 16 characters'))
       .default([])
       .describe('bearer tokens for /api and /metrics'),
+    restore_roots: z
+      .array(z.string().startsWith('/', 'must be an absolute path'))
+      .optional()
+      .describe('folders the dashboard may restore into (default: anywhere the daemon can write)'),
   })
   .default({ listen: '127.0.0.1:8420', tokens: [] });
 

@@ -4,13 +4,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { Run, Snapshot } from '../api/index.js';
+import type { Run } from '../api/index.js';
 import type { Daemon } from './daemon.js';
 import { errorMessageOf } from './errors.js';
 import { metricsText } from './metrics.js';
 import { jobView } from './jobs-view.js';
 import { maskedConfig } from './masked-config.js';
 import { HttpError, send } from './http-util.js';
+import { handleDataRequest } from './data-routes.js';
 
 function tokenOk(header: string | undefined, tokens: string[]): boolean {
   if (tokens.length === 0) return true;
@@ -115,24 +116,7 @@ export class ApiServer {
       if (!d.cancel(id)) throw new HttpError(409, `run ${id} is not running`);
       return send(res, 202, { runId: id });
     }
-    if ((m = /^\/api\/v1\/repositories\/([^/]+)\/snapshots$/.exec(p)) && method === 'GET') {
-      const name = decodeURIComponent(m[1]!);
-      if (!(name in d.config.repositories))
-        throw new HttpError(404, `there is no repository ${name} in the config`);
-      const snaps = await d.listSnapshots(name);
-      return send(
-        res,
-        200,
-        snaps.map((s): Snapshot => ({
-          id: s.id,
-          shortId: s.id.slice(0, 8),
-          time: s.time,
-          hostname: s.hostname ?? '',
-          paths: s.paths,
-          tags: s.tags ?? [],
-        })),
-      );
-    }
+    if (await handleDataRequest(d, req, res, url, { user: 'anonymous', audit: () => {} })) return;
     throw new HttpError(404, `no such endpoint: ${method} ${p}`);
   }
 
