@@ -12,7 +12,7 @@ import type { SnapshotFilter } from './snapshots.js';
 import { compactFilter } from './snapshots.js';
 
 /** Opens the repository for reading (shared lock unless --no-lock) with its index loaded. */
-function withIndex<T>(deps: AppDeps, opts: OpenOptions, fn: (session: Session) => Promise<T>): Promise<T> {
+export function withIndex<T>(deps: AppDeps, opts: OpenOptions, fn: (session: Session) => Promise<T>): Promise<T> {
   return withRepository(
     deps,
     opts,

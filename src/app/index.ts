@@ -93,3 +93,5 @@ export type { DrillSample } from './drill-sample.js';
 export { runRepairIndex, runRepairSnapshots } from './repair.js';
 export type { RepairIndexRequest, RepairSnapshotsRequest } from './repair.js';
 export type { RepairIndexResult, RepairSnapshotsResult, RepairedSnapshot } from '../maintenance/index.js';
+export { listFolder, downloadPath, repositoryFigures, listLocks } from './snapshot-files.js';
+export type { RepositoryFigures, LockInfo } from './snapshot-files.js';

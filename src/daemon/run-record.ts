@@ -105,16 +105,24 @@ export async function recordRun(
   signal: AbortSignal,
   onStart: (runId: number) => void,
   body: (top: Top) => Promise<{ end: Omit<RunEnd, 'outcome' | 'at'>; problems: string[] }>,
+  repository?: string,
 ): Promise<Run> {
-  const job = ctx.config.jobs[jobName]!;
-  const routes = job.notify;
-  const runId = ctx.history.start({ job: jobName, kind, trigger, at: ctx.now() });
+  // A run on a repository alone (check, prune, a restore of a snapshot no job made) has no job and no routes.
+  const routes = ctx.config.jobs[jobName]?.notify ?? [];
+  const runId = ctx.history.start({
+    job: jobName,
+    kind,
+    trigger,
+    at: ctx.now(),
+    ...(repository !== undefined ? { repository } : {}),
+  });
   onStart(runId);
   const log = new RunLog(ctx.history, ctx.logger, runId, { job: jobName, kind }, () => ctx.now());
   const top: Top = { ctx, job: jobName, runId, log, signal, trigger, deps: ctx.deps((m) => log.warn(m)) };
   const previous = ctx.history.lastFinished(jobName, kind);
   ctx.emit({ type: 'run-started', job: jobName, at: new Date(ctx.now()).toISOString(), routes, runId, kind });
-  log.info(`${kind} of job ${jobName} started (${trigger})`);
+  const what = jobName === '' ? `${kind} of repository ${repository ?? '?'}` : `${kind} of job ${jobName}`;
+  log.info(`${what} started (${trigger})`);
   let end: RunEnd;
   try {
     const r = await body(top);
@@ -127,7 +135,7 @@ export async function recordRun(
   const run = ctx.history.get(runId)!;
   const at = new Date(end.at).toISOString();
   if (end.outcome === 'succeeded') {
-    log.info(`${kind} of job ${jobName} succeeded in ${run.durationSeconds} s`);
+    log.info(`${what} succeeded in ${run.durationSeconds} s`);
     ctx.emit({
       type: 'run-succeeded',
       job: jobName,
@@ -143,7 +151,7 @@ export async function recordRun(
     if (previous !== undefined && (previous.outcome === 'failed' || previous.outcome === 'partial'))
       ctx.emit({ type: 'recovered', job: jobName, at, routes, kind, runId });
   } else {
-    log.error(`${kind} of job ${jobName} ${end.outcome}: ${end.error ?? ''}`);
+    log.error(`${what} ${end.outcome}: ${end.error ?? ''}`);
     ctx.emit({
       type: 'run-failed',
       job: jobName,

@@ -44,7 +44,7 @@ export async function dump(
   }
 }
 
-async function writeOut(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
+export async function writeOut(out: NodeJS.WritableStream, buf: Buffer): Promise<void> {
   if (!out.write(buf)) await once(out as unknown as NodeJS.EventEmitter, 'drain');
 }
 

@@ -15,3 +15,6 @@ export { diffSnapshots } from './diff.js';
 export type { DiffChange, DiffCounts, DiffModifier, DiffOptions, DiffRun, DiffTotals } from './diff.js';
 export { snapshotStats } from './stats.js';
 export type { SnapshotStats, StatsMode } from './stats.js';
+export { repositoryTotals } from './totals.js';
+export type { RepositoryTotals } from './totals.js';
+export { zipFolder } from './zip.js';
