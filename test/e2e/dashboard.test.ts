@@ -12,6 +12,9 @@ import type { Served } from '../harness/daemon.js';
 import { serveDaemon } from '../harness/daemon.js';
 
 const missing = chromiumMissing();
+/** Retries a read of the page until it matches (the daemon's first answers can take a few seconds on a busy machine). */
+const poll = <T>(fn: () => Promise<T>): ReturnType<typeof expect.poll<T>> =>
+  expect.poll(fn, { timeout: 15_000 });
 const PASSWORD = 'correct horse battery staple';
 // A 1×1 PNG, to preview an image from the snapshot.
 const PNG = Buffer.from(
@@ -19,31 +22,33 @@ const PNG = Buffer.from(
   'base64',
 );
 
-describe.skipIf(missing !== undefined)(`dashboard in Chromium${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const sb = new Sandbox();
-  const src = sb.path('src');
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let step = 0;
-  const shot = async (name: string): Promise<void> => {
-    await screenshot(page, `dashboard-${String(++step).padStart(2, '0')}-${name}`);
-  };
-  const testId = (id: string): ReturnType<Page['getByTestId']> => page.getByTestId(id);
+describe.skipIf(missing !== undefined)(
+  `dashboard in Chromium${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    const sb = new Sandbox();
+    const src = sb.path('src');
+    let served: Served;
+    let browser: Browser;
+    let page: Page;
+    let step = 0;
+    const shot = async (name: string): Promise<void> => {
+      await screenshot(page, `dashboard-${String(++step).padStart(2, '0')}-${name}`);
+    };
+    const testId = (id: string): ReturnType<Page['getByTestId']> => page.getByTestId(id);
 
-  beforeAll(async () => {
-    sb.write('src/docs/readme.txt', 'Hello from the snapshot\n');
-    sb.write('src/docs/notes.md', '# Notes\nkept safe\n');
-    sb.write('src/docs/deep/inner.txt', 'inner file\n');
-    sb.write('src/photo.png', PNG);
-    sb.write('src/data.bin', randomData(200_000, 7));
-    fs.mkdirSync(sb.path('restore'));
-    const hashed = await cairn(sb, ['hash-password'], { input: `${PASSWORD}\n` });
-    expect(hashed.code, hashed.stderr).toBe(0);
-    sb.write('pw', 'repo-password\n', 0o600);
-    const cfg = sb.write(
-      'cairn.yaml',
-      `data_dir: ./data
+    beforeAll(async () => {
+      sb.write('src/docs/readme.txt', 'Hello from the snapshot\n');
+      sb.write('src/docs/notes.md', '# Notes\nkept safe\n');
+      sb.write('src/docs/deep/inner.txt', 'inner file\n');
+      sb.write('src/photo.png', PNG);
+      sb.write('src/data.bin', randomData(200_000, 7));
+      fs.mkdirSync(sb.path('restore'));
+      const hashed = await cairn(sb, ['hash-password'], { input: `${PASSWORD}\n` });
+      expect(hashed.code, hashed.stderr).toBe(0);
+      sb.write('pw', 'repo-password\n', 0o600);
+      const cfg = sb.write(
+        'cairn.yaml',
+        `data_dir: ./data
 server:
   listen: "127.0.0.1:0"
   users: [{ name: alice, password_hash: "${hashed.stdout.trim()}" }]
@@ -57,121 +62,137 @@ jobs:
     schedule: { cron: "0 0 3 * * *" }
     repositories: [{ name: local }]
 `,
-      0o600,
-    );
-    [served, browser] = await Promise.all([serveDaemon(sb, cfg, {}), launchChromium()]);
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15_000);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    served?.child.kill('SIGTERM');
-    await served?.exited;
-    sb.cleanup();
-  });
-
-  it('asks for a login, refuses a wrong password and shows the job after the right one', async () => {
-    await page.goto(served.url);
-    await testId('login-form').waitFor();
-    await shot('login');
-    await testId('login-user').fill('alice');
-    await testId('login-password').fill('wrong password');
-    await testId('login-submit').click();
-    await expect(testId('login-error').textContent()).resolves.toMatch(/./);
-    await testId('login-password').fill(PASSWORD);
-    await testId('login-submit').click();
-    const row = page.locator('[data-testid=job-row][data-job=files]');
-    await row.waitFor();
-    await expect(row.getByTestId('job-status').getAttribute('data-status')).resolves.toBe('never');
-    await shot('overview-before-run');
-  });
-
-  it('runs the job now and watches it finish', async () => {
-    await page.locator('[data-testid=job-row][data-job=files] a').first().click();
-    await testId('job-page').waitFor();
-    await testId('run-now').click();
-    await page.locator('[data-testid=job-page] [data-testid=job-status][data-status=ok]').waitFor({ timeout: 40_000 });
-    await page.locator('[data-testid=run-panel] [data-testid=run-outcome][data-outcome=succeeded]').first().waitFor();
-    await expect(testId('run-log').textContent()).resolves.toMatch(/\S/);
-    await shot('job-finished');
-  });
-
-  it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
-    await testId('nav-snapshots').click();
-    await testId('snapshot-row').first().waitFor();
-    expect(await testId('snapshot-row').count()).toBe(1);
-    await shot('snapshots');
-    await testId('browse-snapshot').click();
-    // From the root down to the backed-up folder, one click per folder.
-    for (const part of src.split('/').filter(Boolean)) await openEntry(page, part);
-    await openEntry(page, 'docs');
-    await openEntry(page, 'readme.txt');
-    await expect(testId('preview-text').textContent()).resolves.toBe('Hello from the snapshot\n');
-    await shot('browser-preview-text');
-    await page.goBack();
-    await openEntry(page, 'photo.png');
-    await testId('preview-image').waitFor();
-    // The image decoded (served from the snapshot with an image type): its natural width is the PNG's.
-    await page.waitForFunction("document.querySelector('[data-testid=preview-image]').naturalWidth === 1");
-    await openEntry(page, 'data.bin');
-    const [download] = await Promise.all([page.waitForEvent('download'), testId('download-file').click()]);
-    const saved = path.join(browser.downloads, 'data.bin');
-    await download.saveAs(saved);
-    expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(src, 'data.bin')))).toBe(true);
-    await shot('browser-download');
-  });
-
-  it('restores a folder to a path after a dry run that names what it would overwrite', async () => {
-    const target = sb.path('restore/out');
-    await restoreDocs(page, target);
-    await expect(testId('restore-plan').textContent()).resolves.toContain('No existing file will be overwritten');
-    await shot('restore-plan');
-    await testId('restore-confirm').click();
-    await page.locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]').waitFor({
-      timeout: 30_000,
+        0o600,
+      );
+      [served, browser] = await Promise.all([serveDaemon(sb, cfg, {}), launchChromium()]);
+      page = await browser.context.newPage();
+      page.setDefaultTimeout(15_000);
     });
-    await shot('restore-done');
-    const restored = findFile(target, 'readme.txt');
-    expect(restored, 'readme.txt restored below the target').toBeDefined();
-    expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
-    expect(fs.readFileSync(path.join(path.dirname(restored!), 'deep/inner.txt'), 'utf8')).toBe('inner file\n');
-    await page.getByRole('button', { name: 'Close' }).click();
 
-    // Again into the same folder: the confirmation lists the files it would replace.
-    fs.writeFileSync(restored!, 'changed since\n');
-    await restoreDocs(page, target, true);
-    const plan = (await testId('restore-plan').textContent()) ?? '';
-    expect(plan).toMatch(/3 existing files will be overwritten/);
-    expect(plan).toContain(restored!);
-    await shot('restore-overwrite-plan');
-    await testId('restore-confirm').click();
-    await page.locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]').waitFor({
-      timeout: 30_000,
+    afterAll(async () => {
+      await browser?.close();
+      served?.child.kill('SIGTERM');
+      await served?.exited;
+      sb.cleanup();
     });
-    expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
-    await page.getByRole('button', { name: 'Close' }).click();
-  });
 
-  it('switches to Chinese, keeps the choice over a reload, and back', async () => {
-    await testId('lang-switch').selectOption('zh');
-    await expect(testId('nav-overview').textContent()).resolves.toBe('概览');
-    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
-    await testId('nav-overview').click();
-    await page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').waitFor();
-    await expect(
-      page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').textContent(),
-    ).resolves.toBe('正常');
-    await page.reload();
-    await expect(testId('overview-banner').textContent()).resolves.toContain('个任务正常');
-    await shot('overview-chinese');
-    await testId('theme-switch').click();
-    await expect(page.locator('html').getAttribute('data-theme')).resolves.toBe('dark');
-    await shot('overview-chinese-dark');
-    await testId('lang-switch').selectOption('en');
-    await expect(testId('nav-overview').textContent()).resolves.toBe('Overview');
-  });
-});
+    it('asks for a login, refuses a wrong password and shows the job after the right one', async () => {
+      await page.goto(served.url);
+      await testId('login-form').waitFor();
+      await shot('login');
+      await testId('login-user').fill('alice');
+      await testId('login-password').fill('wrong password');
+      await testId('login-submit').click();
+      await poll(() => testId('login-error').textContent()).toMatch(/./);
+      await testId('login-password').fill(PASSWORD);
+      await testId('login-submit').click();
+      const row = page.locator('[data-testid=job-row][data-job=files]');
+      await row.waitFor();
+      await poll(() => row.getByTestId('job-status').getAttribute('data-status')).toBe('never');
+      await shot('overview-before-run');
+    });
+
+    it('runs the job now and watches it finish', async () => {
+      await page.locator('[data-testid=job-row][data-job=files] a').first().click();
+      await testId('job-page').waitFor();
+      await testId('run-now').click();
+      await page
+        .locator('[data-testid=job-page] [data-testid=job-status][data-status=ok]')
+        .waitFor({ timeout: 40_000 });
+      await page
+        .locator('[data-testid=run-panel] [data-testid=run-outcome][data-outcome=succeeded]')
+        .first()
+        .waitFor();
+      await poll(() => testId('run-log').textContent()).toMatch(/\S/);
+      await shot('job-finished');
+    });
+
+    it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
+      await testId('nav-snapshots').click();
+      await testId('snapshot-row').first().waitFor();
+      expect(await testId('snapshot-row').count()).toBe(1);
+      await shot('snapshots');
+      await testId('browse-snapshot').click();
+      // From the root down to the backed-up folder, one click per folder.
+      for (const part of src.split('/').filter(Boolean)) await openEntry(page, part);
+      await openEntry(page, 'docs');
+      await openEntry(page, 'readme.txt');
+      await poll(() => testId('preview-text').textContent()).toBe('Hello from the snapshot\n');
+      await shot('browser-preview-text');
+      await page.goBack();
+      await openEntry(page, 'photo.png');
+      await testId('preview-image').waitFor();
+      // The image decoded (served from the snapshot with an image type): its natural width is the PNG's.
+      await page.waitForFunction("document.querySelector('[data-testid=preview-image]').naturalWidth === 1");
+      await openEntry(page, 'data.bin');
+      const [download] = await Promise.all([page.waitForEvent('download'), testId('download-file').click()]);
+      const saved = path.join(browser.downloads, 'data.bin');
+      await download.saveAs(saved);
+      expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(src, 'data.bin')))).toBe(true);
+      await shot('browser-download');
+    });
+
+    it('restores a folder to a path after a dry run that names what it would overwrite', async () => {
+      const target = sb.path('restore/out');
+      await restoreDocs(page, target);
+      await expect
+        .poll(() => testId('restore-plan').textContent())
+        .toContain('No existing file will be overwritten');
+      await shot('restore-plan');
+      await testId('restore-confirm').click();
+      await page
+        .locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]')
+        .waitFor({
+          timeout: 30_000,
+        });
+      await shot('restore-done');
+      const restored = findFile(target, 'readme.txt');
+      expect(restored, 'readme.txt restored below the target').toBeDefined();
+      expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
+      expect(fs.readFileSync(path.join(path.dirname(restored!), 'deep/inner.txt'), 'utf8')).toBe(
+        'inner file\n',
+      );
+      await testId('restore-close').click();
+
+      // Again into the same folder: the confirmation lists the files it would replace.
+      fs.writeFileSync(restored!, 'changed since\n');
+      await restoreDocs(page, target, true);
+      const plan = (await testId('restore-plan').textContent()) ?? '';
+      expect(plan).toMatch(/3 existing files will be overwritten/);
+      expect(plan).toContain(restored!);
+      await shot('restore-overwrite-plan');
+      await testId('restore-confirm').click();
+      await page
+        .locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]')
+        .waitFor({
+          timeout: 30_000,
+        });
+      expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
+      await testId('restore-close').click();
+    });
+
+    it('switches to Chinese, keeps the choice over a reload, and back', async () => {
+      await testId('lang-switch').selectOption('zh');
+      await poll(() => testId('nav-overview').textContent()).toBe('概览');
+      await poll(() => page.locator('html').getAttribute('lang')).toBe('zh-CN');
+      await testId('nav-overview').click();
+      await page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').waitFor();
+      await expect
+        .poll(() =>
+          page.locator('[data-testid=job-row][data-job=files] [data-testid=job-status]').textContent(),
+        )
+        .toBe('正常');
+      await page.reload();
+      await poll(() => testId('overview-banner').textContent()).toContain('个任务正常');
+      await shot('overview-chinese');
+      await testId('theme-switch').click();
+      await poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark');
+      await shot('overview-chinese-dark');
+      await testId('lang-switch').selectOption('en');
+      await poll(() => testId('nav-overview').textContent()).toBe('Overview');
+    });
+  },
+);
 
 /** Clicks a folder or file of the current listing by name (a folder then shows its own listing). */
 async function openEntry(page: Page, name: string): Promise<void> {

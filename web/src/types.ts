@@ -101,11 +101,18 @@ export interface DiffChange {
   type: string;
 }
 
+export interface DiffSide {
+  files: number;
+  dirs: number;
+  others: number;
+  bytes: number;
+}
+
 export interface Diff {
   from: string;
   to: string;
   changes: DiffChange[];
-  totals: Record<string, number>;
+  totals: { changedFiles: number; added: DiffSide; removed: DiffSide };
   truncated: boolean;
 }
 

@@ -1,12 +1,12 @@
 // Repositories: size over time, check / prune / drill and their results, the locks held and by whom.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { Problem, RunPanel } from '../components';
-import { bytes, count, dateTime, relative } from '../format';
+import { OutcomeBadge, Problem, RunPanel } from '../components';
+import { bytes, count, dateTime, duration, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
-import type { Job, Lock, Repository, StatsPoint } from '../types';
+import type { Job, Lock, Repository, Run, StatsPoint } from '../types';
 import { AreaSizeChart } from './charts';
 
 export function RepositoriesPage({ selected }: { selected: string | undefined }): React.JSX.Element {
@@ -56,17 +56,22 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
   const history = useApi<StatsPoint[]>(`/repositories/${enc(name)}/stats-history?limit=500`);
   const locks = useApi<Lock[]>(`/repositories/${enc(name)}/locks`);
   const jobs = useApi<Job[]>('/jobs');
+  const runs = useApi<Run[]>(`/repositories/${enc(name)}/runs?limit=20`);
   const [subset, setSubset] = useState('');
-  const [runs, setRuns] = useState<number[]>([]);
+  const [shown, setShown] = useState<number>();
   const [error, setError] = useState<string>();
   useReloadOnRuns(() => {
     history.reload();
     locks.reload();
+    runs.reload();
   });
   const start = (path: string, body: unknown = {}): void => {
     setError(undefined);
     post<{ runId: number }>(path, body).then(
-      (r) => setRuns((rs) => [r.runId, ...rs]),
+      (r) => {
+        setShown(r.runId);
+        runs.reload();
+      },
       (err: unknown) => setError((err as Error).message),
     );
   };
@@ -105,10 +110,42 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
             </button>
           ))}
         </div>
-        <Problem error={error} />
-        {runs.map((id) => (
-          <RunPanel key={id} id={id} />
-        ))}
+        <Problem error={error ?? runs.error} />
+        {runs.data && runs.data.length > 0 && (
+          <div className="scroll-x">
+            <table data-testid="repository-runs">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>{t('started')}</th>
+                  <th>{t('kind')}</th>
+                  <th>{t('job')}</th>
+                  <th>{t('outcome')}</th>
+                  <th>{t('durationCol')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.data.map((r) => (
+                  <tr
+                    key={r.id}
+                    className={`clickable ${shown === r.id ? 'selected' : ''}`}
+                    onClick={() => setShown(r.id)}
+                  >
+                    <td>{r.id}</td>
+                    <td>{dateTime(r.startedAt, lang)}</td>
+                    <td>{r.kind}</td>
+                    <td>{r.job}</td>
+                    <td>
+                      <OutcomeBadge outcome={r.outcome} />
+                    </td>
+                    <td>{duration(r.durationSeconds)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {shown !== undefined && <RunPanel key={shown} id={shown} />}
       </section>
       <section className="card">
         <h3>{t('locks')}</h3>

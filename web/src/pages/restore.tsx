@@ -134,7 +134,7 @@ export function RestoreDialog({ repo, id, paths, onClose }: Props): React.JSX.El
           <>
             <p data-testid="restore-started">{t('restoreStarted', { id: runId })}</p>
             <RunPanel id={runId} />
-            <button type="button" onClick={onClose}>
+            <button type="button" data-testid="restore-close" onClick={onClose}>
               {t('close')}
             </button>
           </>

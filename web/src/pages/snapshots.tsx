@@ -132,10 +132,14 @@ function DiffView({ repo, from, to }: { repo: string; from: string; to: string }
       {!d && !diff.error && <p className="muted">{t('loading')}</p>}
       {d && (
         <>
-          <p className="muted">
-            {Object.entries(d.totals)
-              .map(([k, v]) => `${k}: ${v}`)
-              .join(' · ')}
+          <p className="muted" data-testid="diff-totals">
+            {t('diffTotals', {
+              added: d.totals.added.files,
+              addedBytes: bytes(d.totals.added.bytes),
+              removed: d.totals.removed.files,
+              removedBytes: bytes(d.totals.removed.bytes),
+              changed: d.totals.changedFiles,
+            })}
           </p>
           {d.truncated && <p className="warn">{t('diffTruncated', { n: d.changes.length })}</p>}
           {d.changes.length === 0 && <p>{t('noChanges')}</p>}
