@@ -13,6 +13,8 @@ command -v dockerd >/dev/null || need+=(docker.io)
 [[ -x /bin/busybox ]] || need+=(busybox-static)
 # The dashboard's end-to-end tests drive Debian's Chromium through playwright-core (never a downloaded browser).
 [[ -x /usr/bin/chromium ]] || need+=(chromium fonts-liberation)
+# A CJK font, so the screenshots of the Chinese dashboard show characters rather than empty boxes.
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then
   if [[ $(id -u) != 0 ]]; then
     echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2

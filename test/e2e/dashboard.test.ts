@@ -11,6 +11,9 @@ import { cairn, randomData, Sandbox } from '../harness/cli.js';
 import type { Served } from '../harness/daemon.js';
 import { serveDaemon } from '../harness/daemon.js';
 
+// Only for the functions that run in the page (this project's type check has no DOM library).
+declare const document: { querySelector(selector: string): { naturalWidth: number } | null };
+
 const missing = chromiumMissing();
 /** Retries a read of the page until it matches (the daemon's first answers can take a few seconds on a busy machine). */
 const poll = <T>(fn: () => Promise<T>): ReturnType<typeof expect.poll<T>> =>
@@ -123,7 +126,9 @@ jobs:
       await openEntry(page, 'photo.png');
       await testId('preview-image').waitFor();
       // The image decoded (served from the snapshot with an image type): its natural width is the PNG's.
-      await page.waitForFunction("document.querySelector('[data-testid=preview-image]').naturalWidth === 1");
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=preview-image]')?.naturalWidth === 1,
+      );
       await openEntry(page, 'data.bin');
       const [download] = await Promise.all([page.waitForEvent('download'), testId('download-file').click()]);
       const saved = path.join(browser.downloads, 'data.bin');
