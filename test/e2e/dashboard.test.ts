@@ -1,6 +1,7 @@
 // The dashboard in a real headless Chromium against a real `cairn serve`: log in, see the job, run it now and watch
 // it finish, browse the new snapshot (preview, download and compare bytes), restore a folder (the dry run names
-// what would be overwritten) and check it on disk, switch to Chinese. Screenshots go to test-artifacts/.
+// what would be overwritten) and check it on disk, compare two snapshots, check the repository, read the settings,
+// switch to Chinese and to the dark theme. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -174,6 +175,41 @@ jobs:
         });
       expect(fs.readFileSync(restored!, 'utf8')).toBe('Hello from the snapshot\n');
       await testId('restore-close').click();
+    });
+
+    it('runs the job again and compares the two snapshots', async () => {
+      fs.writeFileSync(path.join(src, 'docs/notes.md'), '# Notes\nchanged\n');
+      fs.writeFileSync(path.join(src, 'new.txt'), 'new\n');
+      await testId('nav-overview').click();
+      await page.locator('[data-testid=job-row][data-job=files] a').first().click();
+      await testId('run-now').click();
+      await page
+        .locator('[data-testid=run-row][data-kind=backup] [data-outcome=succeeded]')
+        .nth(1)
+        .waitFor({ timeout: 40_000 });
+      await testId('nav-snapshots').click();
+      await poll(() => testId('snapshot-row').count()).toBe(2);
+      await testId('snapshot-pick').nth(0).check();
+      await testId('snapshot-pick').nth(1).check();
+      await testId('compare').click();
+      const change = (kind: string, file: string): ReturnType<Page['locator']> =>
+        page.locator(`[data-testid=diff-change][data-change=${kind}][data-path="${path.join(src, file)}"]`);
+      await change('added', 'new.txt').waitFor();
+      await change('modified', 'docs/notes.md').waitFor();
+      await shot('snapshots-diff');
+    });
+
+    it('checks the repository from the Repositories page and shows the effective config', async () => {
+      await testId('nav-repositories').click();
+      await testId('repo-check').click();
+      await page
+        .locator('[data-testid=repositories-page] [data-testid=run-panel] [data-outcome=succeeded]')
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await shot('repository-check');
+      await testId('nav-settings').click();
+      await poll(() => testId('config').textContent()).toContain('the e2e job');
+      await shot('settings');
     });
 
     it('switches to Chinese, keeps the choice over a reload, and back', async () => {

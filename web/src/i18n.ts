@@ -275,7 +275,8 @@ export type T = (key: Key, vars?: Record<string, string | number>) => string;
 
 export function translator(lang: Lang): T {
   const dict = DICTIONARIES[lang];
-  return (key, vars) => dict[key].replace(/\{(\w+)\}/g, (m, v: string) => (vars && v in vars ? String(vars[v]) : m));
+  return (key, vars) =>
+    dict[key].replace(/\{(\w+)\}/g, (m, v: string) => (vars && v in vars ? String(vars[v]) : m));
 }
 
 export function initialLang(): Lang {

@@ -1,7 +1,8 @@
 // The API's shapes as the dashboard reads them (docs/openapi.json, src/api/contract.ts, docs of issue 14's API).
 // Kept as plain types here: the UI bundle must not pull zod or the server's modules in.
 
-export type RunOutcome = 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
+export type RunOutcome =
+  'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'skipped' | 'interrupted';
 
 export interface Run {
   id: number;

@@ -126,7 +126,12 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
             <div className="page-head">
               <h3 className="mono">{preview.name}</h3>
               <div className="buttons">
-                <a className="button" href={fileUrl(repo, id, preview.path, true)} download data-testid="download-file">
+                <a
+                  className="button"
+                  href={fileUrl(repo, id, preview.path, true)}
+                  download
+                  data-testid="download-file"
+                >
                   {t('download')}
                 </a>
                 <button type="button" className="ghost" onClick={() => setPreview(undefined)}>

@@ -96,11 +96,17 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
         <div className="grid2">
           <section className="card">
             <h3>{t('chartDuration')}</h3>
-            <BarsChart unit="seconds" data={backups.map((r) => ({ label: label(r), value: r.durationSeconds ?? 0 }))} />
+            <BarsChart
+              unit="seconds"
+              data={backups.map((r) => ({ label: label(r), value: r.durationSeconds ?? 0 }))}
+            />
           </section>
           <section className="card">
             <h3>{t('chartAdded')}</h3>
-            <BarsChart unit="bytes" data={backups.map((r) => ({ label: label(r), value: r.bytesAdded ?? 0 }))} />
+            <BarsChart
+              unit="bytes"
+              data={backups.map((r) => ({ label: label(r), value: r.bytesAdded ?? 0 }))}
+            />
           </section>
         </div>
       )}
@@ -127,6 +133,7 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
                     key={r.id}
                     data-testid="run-row"
                     data-run-id={r.id}
+                    data-kind={r.kind}
                     className={`clickable ${selected === r.id ? 'selected' : ''}`}
                     onClick={() => navigate(href('jobs', name, { run: String(r.id) }))}
                   >
@@ -149,7 +156,11 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
           </div>
         </section>
         <div>
-          {selected ? <RunPanel key={selected} id={selected} /> : <p className="muted card">{t('selectRun')}</p>}
+          {selected ? (
+            <RunPanel key={selected} id={selected} />
+          ) : (
+            <p className="muted card">{t('selectRun')}</p>
+          )}
         </div>
       </div>
     </div>

@@ -36,7 +36,8 @@ export function Overview(): React.JSX.Element {
           <ul className="alerts" data-testid="alerts">
             {alerts.map((a, i) => (
               <li key={i} className={a.level}>
-                <strong>{a.job ?? ''}</strong> {a.message} <span className="muted">{relative(a.at, lang)}</span>
+                <strong>{a.job ?? ''}</strong> {a.message}{' '}
+                <span className="muted">{relative(a.at, lang)}</span>
               </li>
             ))}
           </ul>

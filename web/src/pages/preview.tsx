@@ -7,7 +7,15 @@ const TEXT =
   /\.(txt|md|log|csv|tsv|json|ya?ml|toml|ini|conf|cfg|env|xml|sql|sh|py|js|mjs|cjs|ts|tsx|jsx|css|go|rs|c|h|cpp|java|rb|php)$|^[^.]+$/i;
 const MAX = 256 * 1024;
 
-export function Preview({ url, name, size }: { url: string; name: string; size: number | null }): React.JSX.Element {
+export function Preview({
+  url,
+  name,
+  size,
+}: {
+  url: string;
+  name: string;
+  size: number | null;
+}): React.JSX.Element {
   const { t } = useI18n();
   const [text, setText] = useState<string>();
   const [error, setError] = useState<string>();
@@ -46,7 +54,8 @@ export function Preview({ url, name, size }: { url: string; name: string; size: 
       });
     return () => ctrl.abort();
   }, [url, isText, size]);
-  if (IMAGE.test(name)) return <img className="preview-img" src={url} alt={name} data-testid="preview-image" />;
+  if (IMAGE.test(name))
+    return <img className="preview-img" src={url} alt={name} data-testid="preview-image" />;
   if (!isText) return <p className="muted">{t('noPreview')}</p>;
   if (error) return <p className="error">{error}</p>;
   return (

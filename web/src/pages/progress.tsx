@@ -20,7 +20,10 @@ export function ProgressBar({ job }: { job: string }): React.JSX.Element | null 
     if (name === 'progress') {
       const now = Date.now();
       if (p && p.runId !== d.runId) samples.current = [];
-      samples.current = [...samples.current.filter((s) => now - s.t < 10_000), { t: now, bytes: d.bytesDone ?? 0 }];
+      samples.current = [
+        ...samples.current.filter((s) => now - s.t < 10_000),
+        { t: now, bytes: d.bytesDone ?? 0 },
+      ];
       setP(d as Progress);
     } else if (name === 'run-succeeded' || name === 'run-failed') {
       samples.current = [];
@@ -36,13 +39,19 @@ export function ProgressBar({ job }: { job: string }): React.JSX.Element | null 
   const pct = Math.max(0, Math.min(100, p.percentDone * 100));
   return (
     <div className="progress" data-testid="progress">
-      <div className="bar" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-valuenow={Math.round(pct)}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <div style={{ width: `${pct}%` }} />
       </div>
       <div className="muted small">
-        {t('progress')}: {pct.toFixed(1)}% · {count(p.filesDone, lang)}/{count(p.totalFiles, lang)} {t('files')} ·{' '}
-        {bytes(p.bytesDone)}/{bytes(p.totalBytes)} · {t('rate')}: {rate === null ? '–' : `${bytes(rate)}/s`} ·{' '}
-        {t('eta')}: {duration(eta)}
+        {t('progress')}: {pct.toFixed(1)}% · {count(p.filesDone, lang)}/{count(p.totalFiles, lang)}{' '}
+        {t('files')} · {bytes(p.bytesDone)}/{bytes(p.totalBytes)} · {t('rate')}:{' '}
+        {rate === null ? '–' : `${bytes(rate)}/s`} · {t('eta')}: {duration(eta)}
       </div>
     </div>
   );

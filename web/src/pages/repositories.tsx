@@ -82,7 +82,9 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
         <h3>{t('sizeOverTime')}</h3>
         <Problem error={history.error} />
         {history.data && history.data.length > 0 && (
-          <AreaSizeChart data={history.data.map((p) => ({ label: dateTime(p.at, lang), value: p.storedBytes }))} />
+          <AreaSizeChart
+            data={history.data.map((p) => ({ label: dateTime(p.at, lang), value: p.storedBytes }))}
+          />
         )}
       </section>
       <section className="card">
@@ -97,11 +99,17 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
           <button
             type="button"
             data-testid="repo-check"
-            onClick={() => start(`/repositories/${enc(name)}/check`, subset ? { readDataSubset: subset } : {})}
+            onClick={() =>
+              start(`/repositories/${enc(name)}/check`, subset ? { readDataSubset: subset } : {})
+            }
           >
             {t('check')}
           </button>
-          <button type="button" data-testid="repo-prune" onClick={() => start(`/repositories/${enc(name)}/prune`)}>
+          <button
+            type="button"
+            data-testid="repo-prune"
+            onClick={() => start(`/repositories/${enc(name)}/prune`)}
+          >
             {t('prune')}
           </button>
           {users.map((j) => (

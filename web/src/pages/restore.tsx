@@ -24,10 +24,12 @@ export function RestoreDialog({ repo, id, paths, onClose }: Props): React.JSX.El
   const [busy, setBusy] = useState(false);
   const dest = (): RestoreTarget => (kind === 'path' ? { kind: 'path', path: target } : { kind: 'source' });
   // Any change of the request makes the last dry run stale.
-  const change = <V,>(set: (v: V) => void) => (v: V) => {
-    set(v);
-    setPlan(undefined);
-  };
+  const change =
+    <V,>(set: (v: V) => void) =>
+    (v: V) => {
+      set(v);
+      setPlan(undefined);
+    };
   const send = async (dryRun: boolean): Promise<void> => {
     setBusy(true);
     setError(undefined);

@@ -38,7 +38,9 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
   // Newest first; a comparison goes from the older to the newer.
   const list = [...(snaps.data ?? [])].sort((a, b) => b.time.localeCompare(a.time));
   const startCompare = (): void => {
-    const [a, b] = picked.map((id) => list.find((s) => s.id === id)!).sort((x, y) => x.time.localeCompare(y.time));
+    const [a, b] = picked
+      .map((id) => list.find((s) => s.id === id)!)
+      .sort((x, y) => x.time.localeCompare(y.time));
     if (a && b) setCompare([a.id, b.id]);
   };
 
@@ -47,7 +49,11 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
       <section className="card filters">
         <label>
           {t('repository')}
-          <select value={repo ?? ''} onChange={(e) => setFilter('repo', e.target.value)} data-testid="filter-repo">
+          <select
+            value={repo ?? ''}
+            onChange={(e) => setFilter('repo', e.target.value)}
+            data-testid="filter-repo"
+          >
             {(repos.data ?? []).map((r) => (
               <option key={r.name}>{r.name}</option>
             ))}
@@ -61,7 +67,9 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
               defaultValue={query.get(f) ?? ''}
               data-testid={`filter-${f}`}
               onKeyDown={(e) => e.key === 'Enter' && setFilter(f, e.currentTarget.value)}
-              onBlur={(e) => e.currentTarget.value !== (query.get(f) ?? '') && setFilter(f, e.currentTarget.value)}
+              onBlur={(e) =>
+                e.currentTarget.value !== (query.get(f) ?? '') && setFilter(f, e.currentTarget.value)
+              }
             />
           </label>
         ))}
@@ -96,7 +104,12 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
               {list.map((s) => (
                 <tr key={s.id} data-testid="snapshot-row" data-snapshot={s.id}>
                   <td>
-                    <input type="checkbox" checked={picked.includes(s.id)} onChange={() => toggle(s.id)} />
+                    <input
+                      type="checkbox"
+                      data-testid="snapshot-pick"
+                      checked={picked.includes(s.id)}
+                      onChange={() => toggle(s.id)}
+                    />
                   </td>
                   <td className="mono">{s.shortId}</td>
                   <td>{dateTime(s.time, lang)}</td>
@@ -145,7 +158,13 @@ function DiffView({ repo, from, to }: { repo: string; from: string; to: string }
           {d.changes.length === 0 && <p>{t('noChanges')}</p>}
           <ul className="diff">
             {d.changes.map((c) => (
-              <li key={`${c.change}:${c.path}`} className={`c-${c.change}`} data-testid="diff-change">
+              <li
+                key={`${c.change}:${c.path}`}
+                className={`c-${c.change}`}
+                data-testid="diff-change"
+                data-change={c.change}
+                data-path={c.path}
+              >
                 <span className="mark">{MARK[c.change]}</span> <span className="mono">{c.path}</span>{' '}
                 <span className="muted small">{c.change}</span>
               </li>
@@ -157,4 +176,10 @@ function DiffView({ repo, from, to }: { repo: string; from: string; to: string }
   );
 }
 
-const MARK: Record<string, string> = { added: '+', removed: '−', modified: 'M', 'type-changed': 'T', metadata: 'U' };
+const MARK: Record<string, string> = {
+  added: '+',
+  removed: '−',
+  modified: 'M',
+  'type-changed': 'T',
+  metadata: 'U',
+};
