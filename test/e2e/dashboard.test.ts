@@ -235,6 +235,39 @@ jobs:
   },
 );
 
+describe.skipIf(missing !== undefined)('the embedded default config in Chromium', () => {
+  const sb = new Sandbox();
+  let served: Served;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sb.write('mine/notes.txt', 'notes\n');
+    [served, browser] = await Promise.all([
+      serveDaemon(sb, ['--source', sb.path('mine'), '--listen', '127.0.0.1:0'], {}),
+      launchChromium(),
+    ]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    served?.child.kill('SIGTERM');
+    await served?.exited;
+    sb.cleanup();
+  });
+
+  it('opens at the URL the daemon prints without a login and shows the sample job succeed', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(served.url);
+    await page
+      .locator('[data-testid=job-row][data-job=sample] [data-testid=job-status][data-status=ok]')
+      .waitFor({
+        timeout: 40_000,
+      });
+    expect(await page.getByTestId('login-form').count()).toBe(0);
+    await screenshot(page, 'dashboard-default-config');
+  });
+});
+
 /** Clicks a folder or file of the current listing by name (a folder then shows its own listing). */
 async function openEntry(page: Page, name: string): Promise<void> {
   const entry = page.locator(`[data-testid=tree-entry][data-name="${name}"]`);
