@@ -271,9 +271,10 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
 /** Clicks a folder or file of the current listing by name (a folder then shows its own listing). */
 async function openEntry(page: Page, name: string): Promise<void> {
   const entry = page.locator(`[data-testid=tree-entry][data-name="${name}"]`);
+  const type = await entry.getAttribute('data-type');
   await entry.getByTestId('tree-open').click();
-  if ((await entry.getAttribute('data-type')) === 'dir')
-    await page.locator(`[data-testid=browser][data-path$="/${name}"]`).waitFor();
+  // A folder's listing replaces this one: wait until it is loaded.
+  if (type === 'dir') await page.locator(`[data-testid=browser][data-path$="/${name}"]`).waitFor();
 }
 
 /** In the backed-up folder's listing: select docs/, open the restore dialog, ask for the dry run. */

@@ -1,7 +1,7 @@
 // A snapshot's tree, one folder at a time, in a virtualised list (100,000 entries stay smooth); preview,
 // download and restore of what is selected.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { archiveUrl, enc, fileUrl } from '../api';
 import { Problem } from '../components';
 import { bytes, count, dateTime } from '../format';
@@ -23,18 +23,21 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [preview, setPreview] = useState<TreeEntry & { path: string }>();
   const [restoring, setRestoring] = useState(false);
-  const entries = useMemo(() => tree.data?.entries ?? [], [tree.data]);
+  const at = (p: string): string => href('browse', repo, id, { path: p });
+  // The listing shown is the one of this path (while the next loads, none: no click on a stale entry).
+  const entries = useMemo(() => (tree.data?.path === path ? tree.data.entries : []), [tree.data, path]);
   const scroller = useRef<HTMLDivElement>(null);
+  // Another folder: its own preview and scroll position.
+  useEffect(() => {
+    setPreview(undefined);
+    scroller.current?.scrollTo(0, 0);
+  }, [path]);
   const rows = useVirtualizer({
     count: entries.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 34,
     overscan: 12,
   });
-  const go = (p: string): void => {
-    setPreview(undefined);
-    navigate(href('browse', repo, id, { path: p }));
-  };
   const toggle = (p: string): void =>
     setSelected((s) => {
       const next = new Set(s);
@@ -44,19 +47,19 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
   const crumbs = path.split('/').filter(Boolean);
 
   return (
-    <div className="page" data-testid="browser" data-path={path}>
+    <div className="page" data-testid="browser" data-path={tree.data?.path === path ? path : undefined}>
       <div className="page-head">
         <h1 className="crumbs">
           <a href={href('snapshots', { repo })}>{id.slice(0, 8)}</a>
-          <a onClick={() => go('/')}>/</a>
+          <a href={at('/')}>/</a>
           {crumbs.map((c, i) => (
-            <a key={i} onClick={() => go(`/${crumbs.slice(0, i + 1).join('/')}`)}>
+            <a key={i} href={at(`/${crumbs.slice(0, i + 1).join('/')}`)}>
               {c}/
             </a>
           ))}
         </h1>
         <div className="buttons">
-          <button type="button" disabled={path === '/'} onClick={() => go(parentOf(path))}>
+          <button type="button" disabled={path === '/'} onClick={() => navigate(at(parentOf(path)))}>
             ↑ {t('up')}
           </button>
           <a className="button" href={archiveUrl(repo, id, path, 'tar')} download data-testid="download-tar">
@@ -101,13 +104,20 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
                       onChange={() => toggle(p)}
                       data-testid="tree-select"
                     />
-                    <a
-                      className="name"
-                      onClick={() => (e.type === 'dir' ? go(p) : setPreview({ ...e, path: p }))}
-                      data-testid="tree-open"
-                    >
-                      {ICON[e.type]} {e.name}
-                    </a>
+                    {e.type === 'dir' ? (
+                      <a className="name" href={at(p)} data-testid="tree-open">
+                        {ICON[e.type]} {e.name}
+                      </a>
+                    ) : (
+                      <button
+                        type="button"
+                        className="name link"
+                        onClick={() => setPreview({ ...e, path: p })}
+                        data-testid="tree-open"
+                      >
+                        {ICON[e.type]} {e.name}
+                      </button>
+                    )}
                     <span>{e.type === 'dir' ? '' : bytes(e.size)}</span>
                     <span className="hide-phone muted small">{dateTime(e.mtime, lang)}</span>
                     <span className="hide-phone mono small">{e.mode}</span>

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n';
 import { href } from '../router';
 import { jobStatus, needsAttention } from '../status';
 import type { Overview as OverviewData } from '../types';
+import { ProgressBar } from './progress';
 
 export function Overview(): React.JSX.Element {
   const { t, lang } = useI18n();
@@ -66,6 +67,7 @@ export function Overview(): React.JSX.Element {
                   </td>
                   <td>
                     <StatusBadge status={statuses[i]!} />
+                    {j.running && <ProgressBar job={j.name} />}
                   </td>
                   <td title={j.lastSuccessAt ?? ''}>{relative(j.lastSuccessAt, lang)}</td>
                   <td title={j.nextRunAt ?? ''}>{relative(j.nextRunAt, lang)}</td>
