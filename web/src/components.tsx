@@ -1,7 +1,7 @@
 // Small pieces the pages share: status badges, errors, a run's outcome and log.
 import { useEffect } from 'react';
 import { useApi, useEvents } from './hooks';
-import { useI18n } from './i18n';
+import { DICTIONARIES, useI18n } from './i18n';
 import type { Key } from './i18n';
 import { dateTime, duration } from './format';
 import { STATUS_LABEL } from './status';
@@ -24,6 +24,13 @@ export function OutcomeBadge({ outcome }: { outcome: RunOutcome }): React.JSX.El
       {t(`outcome_${outcome}` as Key)}
     </span>
   );
+}
+
+/** A run kind in the chosen language (an unknown kind as the API names it). */
+export function KindLabel({ kind }: { kind: string }): React.JSX.Element {
+  const { t } = useI18n();
+  const key = `kind_${kind}` as Key;
+  return <>{key in DICTIONARIES.en ? t(key) : kind}</>;
 }
 
 export function Problem({ error }: { error: string | undefined }): React.JSX.Element | null {
@@ -59,7 +66,7 @@ export function RunPanel({ id }: { id: number }): React.JSX.Element {
       {r && (
         <>
           <p className="muted">
-            {r.kind} · {dateTime(r.startedAt, lang)} · {duration(r.durationSeconds)}
+            <KindLabel kind={r.kind} /> · {dateTime(r.startedAt, lang)} · {duration(r.durationSeconds)}
             {r.error && <span className="error"> · {r.error}</span>}
           </p>
           <pre className="log" data-testid="run-log">
@@ -69,7 +76,8 @@ export function RunPanel({ id }: { id: number }): React.JSX.Element {
             <ul className="steps">
               {r.steps.map((s) => (
                 <li key={s.id}>
-                  {s.kind} {s.repository ?? ''} <OutcomeBadge outcome={s.outcome} /> {s.error ?? ''}
+                  <KindLabel kind={s.kind} /> {s.repository ?? ''} <OutcomeBadge outcome={s.outcome} />{' '}
+                  {s.error ?? ''}
                 </li>
               ))}
             </ul>

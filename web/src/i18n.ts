@@ -75,7 +75,8 @@ const en = {
   diffTitle: 'Changes from {from} to {to}',
   diffTruncated: 'Only the first {n} changes are shown.',
   noChanges: 'No changes.',
-  diffTotals: '{added} files added ({addedBytes}), {removed} removed ({removedBytes}), {changed} changed',
+  diffTotals:
+    'Added: {added} files, {addedBytes} · Removed: {removed} files, {removedBytes} · Changed: {changed} files',
   change: 'Change',
   path: 'Path',
   name: 'Name',
@@ -133,6 +134,13 @@ const en = {
   outcome_cancelled: 'cancelled',
   outcome_skipped: 'skipped',
   outcome_interrupted: 'interrupted',
+  kind_backup: 'backup',
+  kind_copy: 'copy',
+  kind_forget: 'forget',
+  kind_prune: 'prune',
+  kind_check: 'check',
+  kind_drill: 'drill',
+  kind_restore: 'restore',
 };
 
 export type Key = keyof typeof en;
@@ -209,7 +217,8 @@ const zh: Record<Key, string> = {
   diffTitle: '从 {from} 到 {to} 的变化',
   diffTruncated: '仅显示前 {n} 项变化。',
   noChanges: '没有变化。',
-  diffTotals: '新增 {added} 个文件（{addedBytes}），删除 {removed} 个（{removedBytes}），修改 {changed} 个',
+  diffTotals:
+    '新增：{added} 个文件，{addedBytes} · 删除：{removed} 个文件，{removedBytes} · 修改：{changed} 个文件',
   change: '变化',
   path: '路径',
   name: '名称',
@@ -267,6 +276,13 @@ const zh: Record<Key, string> = {
   outcome_cancelled: '已取消',
   outcome_skipped: '已跳过',
   outcome_interrupted: '已中断',
+  kind_backup: '备份',
+  kind_copy: '复制',
+  kind_forget: '清除旧快照',
+  kind_prune: '清理',
+  kind_check: '检查',
+  kind_drill: '恢复演练',
+  kind_restore: '恢复',
 };
 
 export const DICTIONARIES: Record<Lang, Record<Key, string>> = { en, zh };

@@ -1,7 +1,7 @@
 // One job: its state, Run now / Cancel, live progress, charts of its backups, the run history and a run's log.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { OutcomeBadge, Problem, RunPanel, StatusBadge } from '../components';
+import { KindLabel, OutcomeBadge, Problem, RunPanel, StatusBadge } from '../components';
 import { bytes, count, dateTime, duration, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
@@ -140,7 +140,7 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
                     <td>{r.id}</td>
                     <td>{dateTime(r.startedAt, lang)}</td>
                     <td>
-                      {r.kind}
+                      <KindLabel kind={r.kind} />
                       {r.repository ? ` · ${r.repository}` : ''}
                     </td>
                     <td>

@@ -1,7 +1,7 @@
 // Repositories: size over time, check / prune / drill and their results, the locks held and by whom.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { OutcomeBadge, Problem, RunPanel } from '../components';
+import { KindLabel, OutcomeBadge, Problem, RunPanel } from '../components';
 import { bytes, count, dateTime, duration, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
@@ -141,7 +141,9 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
                   >
                     <td>{r.id}</td>
                     <td>{dateTime(r.startedAt, lang)}</td>
-                    <td>{r.kind}</td>
+                    <td>
+                      <KindLabel kind={r.kind} />
+                    </td>
                     <td>{r.job}</td>
                     <td>
                       <OutcomeBadge outcome={r.outcome} />
