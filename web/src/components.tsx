@@ -26,6 +26,19 @@ export function OutcomeBadge({ outcome }: { outcome: RunOutcome }): React.JSX.El
   );
 }
 
+/** A table's header row: one cell per column title ('' for none). */
+export function TableHead({ cols }: { cols: string[] }): React.JSX.Element {
+  return (
+    <thead>
+      <tr>
+        {cols.map((c, i) => (
+          <th key={i}>{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 /** A run kind in the chosen language (an unknown kind as the API names it). */
 export function KindLabel({ kind }: { kind: string }): React.JSX.Element {
   const { t } = useI18n();

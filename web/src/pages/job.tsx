@@ -1,7 +1,7 @@
 // One job: its state, Run now / Cancel, live progress, charts of its backups, the run history and a run's log.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { KindLabel, OutcomeBadge, Problem, RunPanel, StatusBadge } from '../components';
+import { KindLabel, OutcomeBadge, Problem, RunPanel, StatusBadge, TableHead } from '../components';
 import { bytes, count, dateTime, duration, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
@@ -116,17 +116,9 @@ export function JobPage({ name, run }: { name: string; run: string | null }): Re
           {runs.data?.length === 0 && <p className="muted">{t('noRuns')}</p>}
           <div className="scroll-x">
             <table data-testid="runs-table">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>{t('started')}</th>
-                  <th>{t('kind')}</th>
-                  <th>{t('outcome')}</th>
-                  <th>{t('durationCol')}</th>
-                  <th>{t('files')}</th>
-                  <th>{t('added')}</th>
-                </tr>
-              </thead>
+              <TableHead
+                cols={['#', t('started'), t('kind'), t('outcome'), t('durationCol'), t('files'), t('added')]}
+              />
               <tbody>
                 {(runs.data ?? []).map((r) => (
                   <tr

@@ -1,7 +1,7 @@
 // Are my backups OK? One banner, the alerts, every job's state, every repository's size.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { Problem, StatusBadge } from '../components';
+import { Problem, StatusBadge, TableHead } from '../components';
 import { bytes, count, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
@@ -48,16 +48,9 @@ export function Overview(): React.JSX.Element {
         <h2>{t('jobs')}</h2>
         <div className="scroll-x">
           <table className="jobs" data-testid="jobs-table">
-            <thead>
-              <tr>
-                <th>{t('job')}</th>
-                <th>{t('status')}</th>
-                <th>{t('lastSuccess')}</th>
-                <th>{t('nextRun')}</th>
-                <th>{t('repositories')}</th>
-                <th />
-              </tr>
-            </thead>
+            <TableHead
+              cols={[t('job'), t('status'), t('lastSuccess'), t('nextRun'), t('repositories'), '']}
+            />
             <tbody>
               {jobs.map((j, i) => (
                 <tr key={j.name} data-testid="job-row" data-job={j.name}>
@@ -87,16 +80,16 @@ export function Overview(): React.JSX.Element {
         <h2>{t('repositories')}</h2>
         <div className="scroll-x">
           <table data-testid="repositories-table">
-            <thead>
-              <tr>
-                <th>{t('repository')}</th>
-                <th>{t('snapshotCount')}</th>
-                <th>{t('storedSize')}</th>
-                <th>{t('restoreSize')}</th>
-                <th>{t('dedup')}</th>
-                <th>{t('updated')}</th>
-              </tr>
-            </thead>
+            <TableHead
+              cols={[
+                t('repository'),
+                t('snapshotCount'),
+                t('storedSize'),
+                t('restoreSize'),
+                t('dedup'),
+                t('updated'),
+              ]}
+            />
             <tbody>
               {repositories.map((r) => (
                 <tr key={r.name} data-testid="repository-row">

@@ -1,7 +1,7 @@
 // Repositories: size over time, check / prune / drill and their results, the locks held and by whom.
 import { useState } from 'react';
 import { enc, post } from '../api';
-import { KindLabel, OutcomeBadge, Problem, RunPanel } from '../components';
+import { KindLabel, OutcomeBadge, Problem, RunPanel, TableHead } from '../components';
 import { bytes, count, dateTime, duration, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
@@ -122,16 +122,7 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
         {runs.data && runs.data.length > 0 && (
           <div className="scroll-x">
             <table data-testid="repository-runs">
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>{t('started')}</th>
-                  <th>{t('kind')}</th>
-                  <th>{t('job')}</th>
-                  <th>{t('outcome')}</th>
-                  <th>{t('durationCol')}</th>
-                </tr>
-              </thead>
+              <TableHead cols={['#', t('started'), t('kind'), t('job'), t('outcome'), t('durationCol')]} />
               <tbody>
                 {runs.data.map((r) => (
                   <tr
@@ -164,15 +155,7 @@ function RepositoryDetails({ name }: { name: string }): React.JSX.Element {
         {locks.data && locks.data.length > 0 && (
           <div className="scroll-x">
             <table data-testid="locks-table">
-              <thead>
-                <tr>
-                  <th>ID</th>
-                  <th>{t('heldBy')}</th>
-                  <th>{t('time')}</th>
-                  <th>{t('exclusive')}</th>
-                  <th>{t('stale')}</th>
-                </tr>
-              </thead>
+              <TableHead cols={['ID', t('heldBy'), t('time'), t('exclusive'), t('stale')]} />
               <tbody>
                 {locks.data.map((l) => (
                   <tr key={l.id}>

@@ -1,7 +1,7 @@
 // Snapshots of a repository, filtered by job, host, tag and date; two selected are compared.
 import { useState } from 'react';
 import { enc } from '../api';
-import { Problem } from '../components';
+import { Problem, TableHead } from '../components';
 import { bytes, count, dateTime } from '../format';
 import { useApi } from '../hooks';
 import { useI18n } from '../i18n';
@@ -87,19 +87,9 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
         <p className="muted small">{t('compareHint')}</p>
         <div className="scroll-x">
           <table data-testid="snapshots-table">
-            <thead>
-              <tr>
-                <th />
-                <th>ID</th>
-                <th>{t('time')}</th>
-                <th>{t('job')}</th>
-                <th>{t('host')}</th>
-                <th>{t('paths')}</th>
-                <th>{t('tags')}</th>
-                <th>{t('size')}</th>
-                <th />
-              </tr>
-            </thead>
+            <TableHead
+              cols={['', 'ID', t('time'), t('job'), t('host'), t('paths'), t('tags'), t('size'), '']}
+            />
             <tbody>
               {list.map((s) => (
                 <tr key={s.id} data-testid="snapshot-row" data-snapshot={s.id}>
