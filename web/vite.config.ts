@@ -3,7 +3,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-const daemon = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.CAIRN_URL;
+const daemon = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env
+  .CAIRN_URL;
 
 export default defineConfig({
   root: import.meta.dirname,

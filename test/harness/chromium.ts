@@ -25,7 +25,9 @@ export interface Browser {
 }
 
 /** A fresh headless Chromium with its own empty profile; downloads land in a temp folder. */
-export async function launchChromium(opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
+export async function launchChromium(
+  opts: { locale?: string; colorScheme?: 'light' | 'dark' } = {},
+): Promise<Browser> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-chromium-'));
   const downloads = path.join(profile, 'downloads');
   fs.mkdirSync(downloads);
