@@ -284,7 +284,7 @@ export const auditEntry = z.object({
   at: z.iso.datetime(),
   user: z.string(),
   action: auditAction,
-  /** The job, run, repository or snapshot path acted on (for logins: the name given). */
+  /** The job, repository or snapshot path acted on (for logins the user's name, `(unknown user)` for other names). */
   target: z.string(),
   /** More about it (the run id started, the client address of a login); never a secret. */
   detail: z.string().nullable(),

@@ -64,7 +64,8 @@ export class Auth {
   identify(req: http.IncomingMessage): Identity | undefined {
     const server = this.server();
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (bearer) {
+    // Without tokens configured a bearer header means nothing (as before tokens were set), and is not refused.
+    if (bearer && server.tokens.length > 0) {
       if (!server.tokens.some((t) => sameSecret(bearer[1]!, t)))
         throw new HttpError(401, 'the bearer token is not one of server.tokens');
       return { user: 'token', via: 'token' };
@@ -113,12 +114,13 @@ export class Auth {
 
   /**
    * Checks the name and password of a POST /api/v1/login and starts a session (its cookie set on `res`). Unknown names
-   * cost a scrypt too and get the same sentence as wrong passwords. `audit` records the attempt.
+   * cost a scrypt too and get the same sentence as wrong passwords. `audit` records the attempt (with the user's name,
+   * undefined for an unknown one).
    */
   async login(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    audit: (ok: boolean, name: string, address: string) => void,
+    audit: (ok: boolean, name: string | undefined, address: string) => void,
   ): Promise<Session> {
     const users = this.server().users;
     if (users.length === 0)
@@ -139,8 +141,8 @@ export class Auth {
     } finally {
       record.pending--;
     }
-    const name = body.user.slice(0, 100);
-    audit(ok && user !== undefined, name, address);
+    // A name that is no user's may be a password typed into the wrong field: it is not recorded.
+    audit(ok && user !== undefined, user?.name, address);
     if (!ok || !user) {
       record.at.push(this.now());
       throw new HttpError(401, 'the user name or the password is wrong');

@@ -21,6 +21,9 @@ export function defaultConfigText(i: DefaultConfigInput): string {
 # reloads it on SIGHUP, and \`cairn config check ${'FILE'}\` validates it. Reference: docs/configuration.md.
 server:
   listen: ${q(i.listen)}
+  # No users: the dashboard needs no login and answers only this machine. To log in (and before listening on
+  # another address), add users with the hash that \`cairn hash-password\` prints:
+  # users: [{ name: admin, password_hash: "scrypt$..." }]
 
 repositories:
   local:

@@ -1,14 +1,14 @@
 /**
  * @module daemon
  * `cairn serve`: the scheduler (croner), the job runner (backup → retention → copies, through the app), the run
- * history in SQLite, the dead-man's switch, the HTTP API with metrics and SSE, and its events delivered by the
- * notifier (`EventNotifier`).
+ * history in SQLite, the dead-man's switch, the HTTP API with metrics and SSE (logins, sessions, CSRF, audit log) and
+ * the built dashboard, and its events delivered by the notifier (`EventNotifier`).
  */
 export { Daemon } from './daemon.js';
 export type { DaemonOptions } from './daemon.js';
 export { ApiServer } from './server.js';
 export type { ApiServerOptions } from './server.js';
-export { hashPassword, verifyPassword } from './password-hash.js';
+export { hashPassword } from './password-hash.js';
 export { isOpen } from './auth.js';
 export { History } from './history.js';
 export type { Trigger } from './history.js';

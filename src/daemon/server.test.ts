@@ -46,7 +46,12 @@ function request(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) as unknown });
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            text,
+            json: () => JSON.parse(text) as unknown,
+          });
         });
       },
     );
@@ -107,6 +112,8 @@ describe('open mode (no users, no tokens)', () => {
     expect(rest).toEqual({ user: null, authRequired: false });
     expect(csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await request('/api/v1/jobs')).status).toBe(200);
+    const stale = await request('/api/v1/jobs', { headers: { authorization: 'Bearer left-over-token' } });
+    expect(stale.status).toBe(200);
     const refused = await request('/api/v1/jobs/j/run', { method: 'POST' });
     expect(refused.status).toBe(403);
     expect(refused.json()).toEqual({
@@ -232,12 +239,12 @@ describe('users and tokens', () => {
       'ann run j',
       'ann login ann',
       'ann login ann',
-      'bob login-failed bob',
+      'anonymous login-failed (unknown user)',
       'ann login-failed ann',
     ]);
     expect(rows[0]!.detail).toBe('from 127.0.0.1');
     expect(Date.parse(rows[0]!.at)).toBeGreaterThan(Date.now() - 60_000);
-    expect(r.text).not.toMatch(/horse|scrypt|test-token/);
+    expect(r.text).not.toMatch(/horse|scrypt|test-token|bob/);
   });
 
   it('answers 429 with Retry-After after 5 failed logins from one address, even for the right password', async () => {

@@ -82,7 +82,11 @@ export class ApiServer {
         d.runs.audit(Date.now(), user, action, target, detail);
     if (p === '/api/v1/login' && method === 'POST') {
       const session = await this.auth.login(req, res, (ok, name, address) =>
-        audit(name)(ok ? 'login' : 'login-failed', name, `from ${address}`),
+        audit(name ?? 'anonymous')(
+          ok ? 'login' : 'login-failed',
+          name ?? '(unknown user)',
+          `from ${address}`,
+        ),
       );
       return send(res, 200, session);
     }

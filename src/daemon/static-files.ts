@@ -111,7 +111,10 @@ export class StaticFiles {
     const { size } = fs.statSync(file);
     res.writeHead(200, { ...headers, 'content-type': type, 'content-length': size, 'cache-control': cache });
     if (req.method === 'HEAD') return void res.end();
-    await pipeline(fs.createReadStream(file), res);
+    // A browser that goes away mid-file is no server error.
+    await pipeline(fs.createReadStream(file), res).catch((err: unknown) => {
+      if (!req.socket.destroyed) throw err;
+    });
   }
 }
 
