@@ -70,7 +70,9 @@ jobs:
   await d.stats.settled();
   server = new ApiServer(d);
   base = await server.listen('127.0.0.1:0');
-  [first, second] = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots');
+  const list = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots');
+  first = list[0]!;
+  second = list[1]!;
 }, 120_000);
 
 afterAll(async () => {
@@ -82,8 +84,8 @@ afterAll(async () => {
 describe('the data API', () => {
   it('lists snapshots with their job and summary, and filters them', async () => {
     expect(first).toMatchObject({ job: 'j', hostname: os.hostname() });
-    expect(second!.summary).toMatchObject({ files: BIG + 3 });
-    const to = new Date(Date.parse(second!.time) - 1).toISOString();
+    expect(second.summary).toMatchObject({ files: BIG + 3 });
+    const to = new Date(Date.parse(second.time) - 1).toISOString();
     expect(await json<SnapshotListed[]>(`/api/v1/repositories/local/snapshots?job=j&to=${to}`)).toHaveLength(
       1,
     );
@@ -94,7 +96,7 @@ describe('the data API', () => {
 
   it('lists one folder of a tree, folders first, a big one quickly', async () => {
     const docs = path.join(dir, 'src/docs');
-    const t = await json<TreeListing>(snap(second!.id, `tree?path=${encodeURIComponent(docs)}`));
+    const t = await json<TreeListing>(snap(second.id, `tree?path=${encodeURIComponent(docs)}`));
     expect(t.entries.map((e) => [e.name, e.type])).toEqual([
       ['sub', 'dir'],
       ['a.txt', 'file'],
@@ -105,44 +107,44 @@ describe('the data API', () => {
     expect(t.entries[0]).toMatchObject({ size: null, mode: expect.stringMatching(/^drwx/) as unknown });
     const started = performance.now();
     const big = await json<TreeListing>(
-      snap(second!.shortId, `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`),
+      snap(second.shortId, `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`),
     );
     expect(big.entries).toHaveLength(BIG);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect((await get(snap(second!.id, 'tree?path=/no/such'))).status).toBe(404);
-    expect((await get(snap(second!.id, `tree?path=${docs}/../docs`))).status).toBe(400);
-    expect((await get(snap(second!.id, 'tree?path=relative'))).status).toBe(400);
+    expect((await get(snap(second.id, 'tree?path=/no/such'))).status).toBe(404);
+    expect((await get(snap(second.id, `tree?path=${docs}/../docs`))).status).toBe(400);
+    expect((await get(snap(second.id, 'tree?path=relative'))).status).toBe(400);
   });
 
   it('sends a file with its type, never renders HTML, and 404s what is not a file', async () => {
     const bin = path.join(dir, 'src/docs/sub/data.bin');
-    const r = await get(snap(second!.id, `file?path=${encodeURIComponent(bin)}&download=1`));
+    const r = await get(snap(second.id, `file?path=${encodeURIComponent(bin)}&download=1`));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="data.bin"/);
     expect(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(bin))).toBe(true);
     const text = await get(
-      snap(second!.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs/a.txt'))}`),
+      snap(second.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs/a.txt'))}`),
     );
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(text.headers.get('content-disposition')).toMatch(/^inline/);
     expect(text.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await text.text()).toBe('hello again\n');
     const page = `file?path=${encodeURIComponent(path.join(dir, 'src/docs/page.html'))}`;
-    const html = await get(snap(first!.id, page));
+    const html = await get(snap(first.id, page));
     expect(html.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    const htmlDownload = await get(snap(first!.id, `${page}&download=1`));
+    const htmlDownload = await get(snap(first.id, `${page}&download=1`));
     expect(htmlDownload.headers.get('content-type')).toBe('application/octet-stream');
     expect(htmlDownload.headers.get('content-disposition')).toMatch(/^attachment/);
-    expect((await get(snap(second!.id, page))).status).toBe(404);
+    expect((await get(snap(second.id, page))).status).toBe(404);
     expect(
-      (await get(snap(second!.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs'))}`))).status,
+      (await get(snap(second.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs'))}`))).status,
     ).toBe(400);
-    expect((await get(snap(second!.id, 'file?path=/etc/../etc/passwd'))).status).toBe(400);
+    expect((await get(snap(second.id, 'file?path=/etc/../etc/passwd'))).status).toBe(400);
   });
 
   it.each(['tar', 'zip'])('sends a folder as %s with names relative to it', async (format) => {
     const r = await get(
-      snap(second!.id, `archive?path=${encodeURIComponent(path.join(dir, 'src/docs'))}&format=${format}`),
+      snap(second.id, `archive?path=${encodeURIComponent(path.join(dir, 'src/docs'))}&format=${format}`),
     );
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toMatch(
@@ -164,10 +166,10 @@ describe('the data API', () => {
 
   it('compares two snapshots', async () => {
     const r = await json<DiffResult>(
-      `/api/v1/repositories/local/diff?from=${first!.shortId}&to=${second!.id}`,
+      `/api/v1/repositories/local/diff?from=${first.shortId}&to=${second.id}`,
     );
     const docs = path.join(dir, 'src/docs');
-    expect(r).toMatchObject({ from: first!.id, to: second!.id, truncated: false });
+    expect(r).toMatchObject({ from: first.id, to: second.id, truncated: false });
     expect(r.changes).toEqual(
       expect.arrayContaining([
         { path: `${docs}/a.txt`, change: 'modified', type: 'file' },
@@ -181,7 +183,7 @@ describe('the data API', () => {
   it('restores selected paths inside restore_roots, lists overwrites in a dry run, refuses elsewhere', async () => {
     const docs = path.join(dir, 'src/docs');
     const target = path.join(dir, 'allowed/r');
-    const url = snap(second!.shortId, 'restore');
+    const url = snap(second.shortId, 'restore');
     const body = { paths: [docs], target: { kind: 'path', path: target } };
     const dry = (await (await post(url, { ...body, dryRun: true })).json()) as RestorePlan;
     expect(dry).toEqual({ target, overwrite: [], overwriteCount: 0, create: 4 });

@@ -77,14 +77,16 @@ async function tree({ d, res, url, params }: RouteArgs): Promise<void> {
   const path = snapshotPath(url.searchParams.get('path'), '/');
   const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
   const { nodes } = await listFolder(deps, opts, { snapshot: params[1]!, path });
-  // Trees are sorted by name already: a stable partition puts the folders first.
+  // Trees are sorted by name already: a stable partition puts the folders first. Few modes repeat: format each once.
+  const modes = new Map<number, string>();
+  const mode = (m: number): string => modes.get(m) ?? modes.set(m, goModeString(m)).get(m)!;
   const entries = [...nodes.filter((n) => n.type === 'dir'), ...nodes.filter((n) => n.type !== 'dir')].map(
     (n) => ({
       name: n.name,
       type: entryType(n),
       size: n.type === 'file' ? (n.size ?? 0) : null,
       mtime: n.mtime,
-      mode: goModeString(n.mode ?? 0),
+      mode: mode(n.mode ?? 0),
     }),
   );
   send(res, 200, { path, entries } satisfies TreeListing);
