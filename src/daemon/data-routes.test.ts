@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffResult, Repository, RestorePlan, SnapshotListed, TreeListing } from '../api/index.js';
 import { parseConfig } from '../config/index.js';
+import { handleDataRequest } from './data-routes.js';
 import { ApiServer, createLogger, Daemon } from './index.js';
 
 const BIG = 20_000;
@@ -82,6 +84,30 @@ afterAll(async () => {
 });
 
 describe('the data API', () => {
+  it('records a download in the audit log of the request', async () => {
+    const audits: string[] = [];
+    const ctx = {
+      user: 'ann',
+      audit: (action: string, target: string) => void audits.push(`${action} ${target}`),
+    };
+    const own = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      void handleDataRequest(d, req, res, url, ctx).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `http://127.0.0.1:${(own.address() as { port: number }).port}`;
+      const docs = encodeURIComponent(path.join(dir, 'src/docs'));
+      await (await fetch(`${at}${snap(second.id, `archive?path=${docs}`)}`)).arrayBuffer();
+      expect((await fetch(`${at}/api/v1/nothing`)).status).toBe(404);
+      expect(audits).toEqual([`download local/${second.shortId}:${path.join(dir, 'src/docs')}`]);
+    } finally {
+      own.close();
+    }
+  });
+
   it('lists snapshots with their job and summary, and filters them', async () => {
     expect(first).toMatchObject({ job: 'j', hostname: os.hostname() });
     expect(second.summary).toMatchObject({ files: BIG + 3 });
@@ -165,9 +191,7 @@ describe('the data API', () => {
   });
 
   it('compares two snapshots', async () => {
-    const r = await json<DiffResult>(
-      `/api/v1/repositories/local/diff?from=${first.shortId}&to=${second.id}`,
-    );
+    const r = await json<DiffResult>(`/api/v1/repositories/local/diff?from=${first.shortId}&to=${second.id}`);
     const docs = path.join(dir, 'src/docs');
     expect(r).toMatchObject({ from: first.id, to: second.id, truncated: false });
     expect(r.changes).toEqual(
