@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffResult, Repository, RestorePlan, SnapshotListed, TreeListing } from '../api/index.js';
+import { repositoryStats } from '../app/index.js';
 import { parseConfig } from '../config/index.js';
 import { handleDataRequest } from './data-routes.js';
 import { ApiServer, createLogger, Daemon } from './index.js';
@@ -43,6 +44,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(src, 'docs/page.html'), '<script>alert(1)</script>');
   fs.writeFileSync(path.join(src, 'docs/sub/data.bin'), randomBytes(300_000));
   fs.symlinkSync('a.txt', path.join(src, 'docs/link'));
+  // A hard link counts once in the restore size: the figures must not count it twice.
+  fs.linkSync(path.join(src, 'docs/sub/data.bin'), path.join(src, 'docs/sub/same.bin'));
   for (let i = 0; i < BIG; i++) fs.writeFileSync(path.join(src, 'big', `f${i}`), String(i));
   const file = path.join(dir, 'cairn.yaml');
   const yaml = `
@@ -110,7 +113,7 @@ describe('the data API', () => {
 
   it('lists snapshots with their job and summary, and filters them', async () => {
     expect(first).toMatchObject({ job: 'j', hostname: os.hostname() });
-    expect(second.summary).toMatchObject({ files: BIG + 3 });
+    expect(second.summary).toMatchObject({ files: BIG + 4 });
     const to = new Date(Date.parse(second.time) - 1).toISOString();
     expect(await json<SnapshotListed[]>(`/api/v1/repositories/local/snapshots?job=j&to=${to}`)).toHaveLength(
       1,
@@ -210,7 +213,7 @@ describe('the data API', () => {
     const url = snap(second.shortId, 'restore');
     const body = { paths: [docs], target: { kind: 'path', path: target } };
     const dry = (await (await post(url, { ...body, dryRun: true })).json()) as RestorePlan;
-    expect(dry).toEqual({ target, overwrite: [], overwriteCount: 0, create: 4 });
+    expect(dry).toEqual({ target, overwrite: [], overwriteCount: 0, create: 5 });
     const r = await post(url, body);
     expect(r.status).toBe(202);
     const { runId } = (await r.json()) as { runId: number };
@@ -226,7 +229,7 @@ describe('the data API', () => {
         true,
       );
     const again = (await (await post(url, { ...body, dryRun: true })).json()) as RestorePlan;
-    expect(again.overwriteCount).toBe(4);
+    expect(again.overwriteCount).toBe(5);
     expect(again.overwrite).toContain(path.join(target, docs, 'a.txt'));
     expect((await post(url, body)).status).toBe(409);
     expect(
@@ -280,6 +283,9 @@ describe('the data API', () => {
     expect(repo!.storedBytes).toBeGreaterThan(300_000);
     expect(repo!.restoreBytes).toBeGreaterThan(2 * 300_000);
     expect(repo!.dedupRatio).toBeCloseTo(repo!.restoreBytes! / repo!.storedBytes!);
+    const { deps, opts } = d.access('local', new AbortController().signal, { noLock: true });
+    const restic = await repositoryStats(deps, opts, { mode: 'restore-size' });
+    expect(repo!.restoreBytes).toBe(restic.total_size);
     const hist = await json<{ storedBytes: number; snapshots: number }[]>(
       '/api/v1/repositories/local/stats-history',
     );
