@@ -251,6 +251,8 @@ describe('the data API', () => {
     const check = (await (
       await post('/api/v1/repositories/local/check', { readDataSubset: '50%' })
     ).json()) as { runId: number };
+    // One run at a time per repository: the check holds it (its lock alone settles for 200 ms).
+    expect((await post('/api/v1/repositories/local/prune', {})).status).toBe(409);
     await d.idle();
     const prune = (await (await post('/api/v1/repositories/local/prune', {})).json()) as { runId: number };
     await d.idle();
