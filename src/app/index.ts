@@ -71,6 +71,7 @@ export { forgetSnapshots, groupKeyText, EMPTY_POLICY_MESSAGE } from './forget.js
 export type { ForgetRequest, ForgetGroup, ForgetOutcome } from './forget.js';
 export {
   parseGroupBy,
+  parseReadDataSubset,
   groupSnapshots,
   parseRetentionDuration,
   describePolicy,

@@ -4,7 +4,7 @@
  */
 import type { StoredSnapshot, TreeNode } from '../core/index.js';
 import { CairnError } from '../core/index.js';
-import { dump, repositoryTotals, zipFolder } from '../restorer/index.js';
+import { dump, repositoryTotals } from '../restorer/index.js';
 import { listSnapshots, loadTree, resolveTreePath } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withIndex } from './browse.js';
@@ -51,8 +51,11 @@ export async function downloadPath(
         `The path ${req.path} is a ${node.type}, not a ${want === 'dir' ? 'folder' : 'file'}.`,
       );
     const out = start(node, snapshot);
-    if (req.archive === 'zip') await zipFolder(repo, snapshot, node.subtree!, out, signal);
-    else await dump(repo, snapshot, req.path, out, { pathsRelativeTo: 'folder', signal });
+    await dump(repo, snapshot, req.path, out, {
+      pathsRelativeTo: 'folder',
+      signal,
+      ...(req.archive !== undefined ? { archive: req.archive } : {}),
+    });
   });
 }
 

@@ -388,8 +388,9 @@ export class Daemon {
     if (this.changedDuringRun.delete(job)) this.due(job, 'backup', 'schedule', true);
     this.checkOverdue();
     const jc = this.config.jobs[job];
-    // A backup writes (and its retention prunes) every repository of the job: their figures change.
-    if (kind === 'backup' && jc && !this.stopping)
+    // A backup writes (and its retention prunes) every repository of the job: their figures change. Only the serving
+    // daemon (holding the data directory's lock) keeps figures; `cairn run` does not wait for them.
+    if (kind === 'backup' && jc && this.lock && !this.stopping)
       for (const { name } of jobRepositories(jc)) void this.stats.refresh(name);
   }
 

@@ -1,12 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffResult, Repository, RestorePlan, SnapshotListed, TreeListing } from '../api/index.js';
+import { repositoryStats } from '../app/index.js';
 import { parseConfig } from '../config/index.js';
+import { handleDataRequest } from './data-routes.js';
 import { ApiServer, createLogger, Daemon } from './index.js';
 
 const BIG = 20_000;
@@ -41,6 +44,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(src, 'docs/page.html'), '<script>alert(1)</script>');
   fs.writeFileSync(path.join(src, 'docs/sub/data.bin'), randomBytes(300_000));
   fs.symlinkSync('a.txt', path.join(src, 'docs/link'));
+  // A hard link counts once in the restore size: the figures must not count it twice.
+  fs.linkSync(path.join(src, 'docs/sub/data.bin'), path.join(src, 'docs/sub/same.bin'));
   for (let i = 0; i < BIG; i++) fs.writeFileSync(path.join(src, 'big', `f${i}`), String(i));
   const file = path.join(dir, 'cairn.yaml');
   const yaml = `
@@ -70,7 +75,9 @@ jobs:
   await d.stats.settled();
   server = new ApiServer(d);
   base = await server.listen('127.0.0.1:0');
-  [first, second] = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots');
+  const list = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots');
+  first = list[0]!;
+  second = list[1]!;
 }, 120_000);
 
 afterAll(async () => {
@@ -80,10 +87,34 @@ afterAll(async () => {
 });
 
 describe('the data API', () => {
+  it('records a download in the audit log of the request', async () => {
+    const audits: string[] = [];
+    const ctx = {
+      user: 'ann',
+      audit: (action: string, target: string) => void audits.push(`${action} ${target}`),
+    };
+    const own = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      void handleDataRequest(d, req, res, url, ctx).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    try {
+      const at = `http://127.0.0.1:${(own.address() as { port: number }).port}`;
+      const docs = encodeURIComponent(path.join(dir, 'src/docs'));
+      await (await fetch(`${at}${snap(second.id, `archive?path=${docs}`)}`)).arrayBuffer();
+      expect((await fetch(`${at}/api/v1/nothing`)).status).toBe(404);
+      expect(audits).toEqual([`download local/${second.shortId}:${path.join(dir, 'src/docs')}`]);
+    } finally {
+      own.close();
+    }
+  });
+
   it('lists snapshots with their job and summary, and filters them', async () => {
     expect(first).toMatchObject({ job: 'j', hostname: os.hostname() });
-    expect(second!.summary).toMatchObject({ files: BIG + 3 });
-    const to = new Date(Date.parse(second!.time) - 1).toISOString();
+    expect(second.summary).toMatchObject({ files: BIG + 4 });
+    const to = new Date(Date.parse(second.time) - 1).toISOString();
     expect(await json<SnapshotListed[]>(`/api/v1/repositories/local/snapshots?job=j&to=${to}`)).toHaveLength(
       1,
     );
@@ -94,7 +125,7 @@ describe('the data API', () => {
 
   it('lists one folder of a tree, folders first, a big one quickly', async () => {
     const docs = path.join(dir, 'src/docs');
-    const t = await json<TreeListing>(snap(second!.id, `tree?path=${encodeURIComponent(docs)}`));
+    const t = await json<TreeListing>(snap(second.id, `tree?path=${encodeURIComponent(docs)}`));
     expect(t.entries.map((e) => [e.name, e.type])).toEqual([
       ['sub', 'dir'],
       ['a.txt', 'file'],
@@ -105,44 +136,44 @@ describe('the data API', () => {
     expect(t.entries[0]).toMatchObject({ size: null, mode: expect.stringMatching(/^drwx/) as unknown });
     const started = performance.now();
     const big = await json<TreeListing>(
-      snap(second!.shortId, `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`),
+      snap(second.shortId, `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`),
     );
     expect(big.entries).toHaveLength(BIG);
     expect(performance.now() - started).toBeLessThan(5000);
-    expect((await get(snap(second!.id, 'tree?path=/no/such'))).status).toBe(404);
-    expect((await get(snap(second!.id, `tree?path=${docs}/../docs`))).status).toBe(400);
-    expect((await get(snap(second!.id, 'tree?path=relative'))).status).toBe(400);
+    expect((await get(snap(second.id, 'tree?path=/no/such'))).status).toBe(404);
+    expect((await get(snap(second.id, `tree?path=${docs}/../docs`))).status).toBe(400);
+    expect((await get(snap(second.id, 'tree?path=relative'))).status).toBe(400);
   });
 
   it('sends a file with its type, never renders HTML, and 404s what is not a file', async () => {
     const bin = path.join(dir, 'src/docs/sub/data.bin');
-    const r = await get(snap(second!.id, `file?path=${encodeURIComponent(bin)}&download=1`));
+    const r = await get(snap(second.id, `file?path=${encodeURIComponent(bin)}&download=1`));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toMatch(/^attachment; filename="data.bin"/);
     expect(Buffer.from(await r.arrayBuffer()).equals(fs.readFileSync(bin))).toBe(true);
     const text = await get(
-      snap(second!.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs/a.txt'))}`),
+      snap(second.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs/a.txt'))}`),
     );
     expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(text.headers.get('content-disposition')).toMatch(/^inline/);
     expect(text.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await text.text()).toBe('hello again\n');
     const page = `file?path=${encodeURIComponent(path.join(dir, 'src/docs/page.html'))}`;
-    const html = await get(snap(first!.id, page));
+    const html = await get(snap(first.id, page));
     expect(html.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    const htmlDownload = await get(snap(first!.id, `${page}&download=1`));
+    const htmlDownload = await get(snap(first.id, `${page}&download=1`));
     expect(htmlDownload.headers.get('content-type')).toBe('application/octet-stream');
     expect(htmlDownload.headers.get('content-disposition')).toMatch(/^attachment/);
-    expect((await get(snap(second!.id, page))).status).toBe(404);
+    expect((await get(snap(second.id, page))).status).toBe(404);
     expect(
-      (await get(snap(second!.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs'))}`))).status,
+      (await get(snap(second.id, `file?path=${encodeURIComponent(path.join(dir, 'src/docs'))}`))).status,
     ).toBe(400);
-    expect((await get(snap(second!.id, 'file?path=/etc/../etc/passwd'))).status).toBe(400);
+    expect((await get(snap(second.id, 'file?path=/etc/../etc/passwd'))).status).toBe(400);
   });
 
   it.each(['tar', 'zip'])('sends a folder as %s with names relative to it', async (format) => {
     const r = await get(
-      snap(second!.id, `archive?path=${encodeURIComponent(path.join(dir, 'src/docs'))}&format=${format}`),
+      snap(second.id, `archive?path=${encodeURIComponent(path.join(dir, 'src/docs'))}&format=${format}`),
     );
     expect(r.status).toBe(200);
     expect(r.headers.get('content-disposition')).toMatch(
@@ -163,11 +194,9 @@ describe('the data API', () => {
   });
 
   it('compares two snapshots', async () => {
-    const r = await json<DiffResult>(
-      `/api/v1/repositories/local/diff?from=${first!.shortId}&to=${second!.id}`,
-    );
+    const r = await json<DiffResult>(`/api/v1/repositories/local/diff?from=${first.shortId}&to=${second.id}`);
     const docs = path.join(dir, 'src/docs');
-    expect(r).toMatchObject({ from: first!.id, to: second!.id, truncated: false });
+    expect(r).toMatchObject({ from: first.id, to: second.id, truncated: false });
     expect(r.changes).toEqual(
       expect.arrayContaining([
         { path: `${docs}/a.txt`, change: 'modified', type: 'file' },
@@ -181,10 +210,10 @@ describe('the data API', () => {
   it('restores selected paths inside restore_roots, lists overwrites in a dry run, refuses elsewhere', async () => {
     const docs = path.join(dir, 'src/docs');
     const target = path.join(dir, 'allowed/r');
-    const url = snap(second!.shortId, 'restore');
+    const url = snap(second.shortId, 'restore');
     const body = { paths: [docs], target: { kind: 'path', path: target } };
     const dry = (await (await post(url, { ...body, dryRun: true })).json()) as RestorePlan;
-    expect(dry).toEqual({ target, overwrite: [], overwriteCount: 0, create: 4 });
+    expect(dry).toEqual({ target, overwrite: [], overwriteCount: 0, create: 5 });
     const r = await post(url, body);
     expect(r.status).toBe(202);
     const { runId } = (await r.json()) as { runId: number };
@@ -200,7 +229,7 @@ describe('the data API', () => {
         true,
       );
     const again = (await (await post(url, { ...body, dryRun: true })).json()) as RestorePlan;
-    expect(again.overwriteCount).toBe(4);
+    expect(again.overwriteCount).toBe(5);
     expect(again.overwrite).toContain(path.join(target, docs, 'a.txt'));
     expect((await post(url, body)).status).toBe(409);
     expect(
@@ -222,6 +251,8 @@ describe('the data API', () => {
     const check = (await (
       await post('/api/v1/repositories/local/check', { readDataSubset: '50%' })
     ).json()) as { runId: number };
+    // One run at a time per repository: the check holds it (its lock alone settles for 200 ms).
+    expect((await post('/api/v1/repositories/local/prune', {})).status).toBe(409);
     await d.idle();
     const prune = (await (await post('/api/v1/repositories/local/prune', {})).json()) as { runId: number };
     await d.idle();
@@ -243,8 +274,7 @@ describe('the data API', () => {
     expect(runs.map((r) => r.id)).toEqual(expect.arrayContaining([check.runId, prune.runId, drill.runId]));
     const log = await json<{ log: { message: string }[] }>(`/api/v1/runs/${check.runId}`);
     expect(log.log.map((l) => l.message)).toContain('no errors were found');
-    expect((await post('/api/v1/repositories/local/check', { readDataSubset: 'lots' })).status).toBe(202);
-    await d.idle();
+    expect((await post('/api/v1/repositories/local/check', { readDataSubset: 'lots' })).status).toBe(400);
     expect((await post('/api/v1/repositories/local/check', { nope: 1 })).status).toBe(400);
   });
 
@@ -255,6 +285,9 @@ describe('the data API', () => {
     expect(repo!.storedBytes).toBeGreaterThan(300_000);
     expect(repo!.restoreBytes).toBeGreaterThan(2 * 300_000);
     expect(repo!.dedupRatio).toBeCloseTo(repo!.restoreBytes! / repo!.storedBytes!);
+    const { deps, opts } = d.access('local', new AbortController().signal, { noLock: true });
+    const restic = await repositoryStats(deps, opts, { mode: 'restore-size' });
+    expect(repo!.restoreBytes).toBe(restic.total_size);
     const hist = await json<{ storedBytes: number; snapshots: number }[]>(
       '/api/v1/repositories/local/stats-history',
     );

@@ -3,7 +3,7 @@
  * started as recorded runs, a job's drill, and the overview the dashboard opens with (no repository access).
  */
 import { z } from 'zod';
-import { listLocks, runCheck, runPrune } from '../app/index.js';
+import { listLocks, parseReadDataSubset, runCheck, runPrune } from '../app/index.js';
 import type { Overview } from '../api/index.js';
 import { checkRequest } from '../api/index.js';
 import { jobView } from './jobs-view.js';
@@ -48,6 +48,8 @@ async function runs({ d, res, url, params }: RouteArgs): Promise<void> {
 async function check({ d, req, res, params, ctx }: RouteArgs): Promise<void> {
   const name = repositoryName(d, params[0]!);
   const body = await readJson(req, checkRequest);
+  // A bad subset is refused here (400), not as a failed run.
+  if (body.readDataSubset !== undefined) parseReadDataSubset(body.readDataSubset);
   const runId = await d.runOnRepository(name, 'check', '', async (top) => {
     const r = await runCheck(top.deps, d.access(name, top.signal).opts, {
       ...(body.readDataSubset !== undefined ? { readDataSubset: body.readDataSubset } : {}),

@@ -171,6 +171,10 @@ export function hintFor(kind: RunKind, outcome: string): string {
   if (outcome === 'cancelled') return 'The run was cancelled; the next scheduled run tries again.';
   if (outcome === 'partial')
     return 'The backup was made, but not every repository got it: see the run log for the failing repository.';
+  if (kind === 'restore')
+    return 'The restore did not finish: see the run log, fix the cause and start the restore again.';
+  if (kind === 'check')
+    return 'The repository check found problems: see the run log, then `cairn repair index` or `cairn repair snapshots` as it says.';
   if (kind === 'drill')
     return 'A restore drill failed: run `cairn check --read-data` on the repository and look at the run log.';
   return 'See the run log (`cairn status`, or /api/v1/runs/ID) and fix the cause; the next scheduled run tries again.';

@@ -1,4 +1,7 @@
-/** The snapshot routes: the list with filters, one folder of a tree, a file, a folder as tar or zip, a diff. */
+/**
+ * The snapshot routes: the list with filters, one folder of a tree, a file, a folder as tar or zip, a diff. They
+ * read without a lock (like `--no-lock`): a prune elsewhere can at worst cut a download, never harm the repository.
+ */
 import type http from 'node:http';
 import type { DiffChange } from '../app/index.js';
 import { diffFiles, downloadPath, listFolder } from '../app/index.js';
@@ -77,14 +80,16 @@ async function tree({ d, res, url, params }: RouteArgs): Promise<void> {
   const path = snapshotPath(url.searchParams.get('path'), '/');
   const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
   const { nodes } = await listFolder(deps, opts, { snapshot: params[1]!, path });
-  // Trees are sorted by name already: a stable partition puts the folders first.
+  // Trees are sorted by name already: a stable partition puts the folders first. Few modes repeat: format each once.
+  const modes = new Map<number, string>();
+  const mode = (m: number): string => modes.get(m) ?? modes.set(m, goModeString(m)).get(m)!;
   const entries = [...nodes.filter((n) => n.type === 'dir'), ...nodes.filter((n) => n.type !== 'dir')].map(
     (n) => ({
       name: n.name,
       type: entryType(n),
       size: n.type === 'file' ? (n.size ?? 0) : null,
       mtime: n.mtime,
-      mode: goModeString(n.mode ?? 0),
+      mode: mode(n.mode ?? 0),
     }),
   );
   send(res, 200, { path, entries } satisfies TreeListing);
@@ -105,7 +110,7 @@ async function file({ d, res, url, params, ctx }: RouteArgs): Promise<void> {
   const name = repositoryName(d, params[0]!);
   const path = snapshotPath(url.searchParams.get('path'));
   const attach = url.searchParams.get('download') === '1';
-  const { deps, opts } = d.access(name, requestSignal(res));
+  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
   await stream(res, () =>
     downloadPath(deps, opts, { snapshot: params[1]!, path }, (node, snap) => {
       ctx.audit('download', `${name}/${snap.id.slice(0, 8)}:${path}`, attach ? 'file' : 'file (view)');
@@ -129,7 +134,7 @@ async function archive({ d, res, url, params, ctx }: RouteArgs): Promise<void> {
   const format = url.searchParams.get('format') ?? 'tar';
   if (format !== 'tar' && format !== 'zip')
     throw new HttpError(400, `format must be tar or zip, not "${format}"`);
-  const { deps, opts } = d.access(name, requestSignal(res));
+  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
   await stream(res, () =>
     downloadPath(deps, opts, { snapshot: params[1]!, path, archive: format }, (_node, snap) => {
       ctx.audit('download', `${name}/${snap.id.slice(0, 8)}:${path}`, `folder as ${format}`);
