@@ -26,11 +26,13 @@ const json = async <T>(p: string, init?: RequestInit): Promise<T> => {
   if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 };
+/** Open mode still wants the session's CSRF token on a POST (server.ts). */
+let csrf = '';
 const post = (p: string, body: unknown): Promise<Response> =>
   fetch(`${base}${p}`, {
     method: 'POST',
     body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
   });
 const snap = (id: string, rest: string): string => `/api/v1/repositories/local/snapshots/${id}/${rest}`;
 
@@ -75,6 +77,7 @@ jobs:
   await d.stats.settled();
   server = new ApiServer(d);
   base = await server.listen('127.0.0.1:0');
+  csrf = (await json<{ csrfToken: string }>('/api/v1/session')).csrfToken;
   const list = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots');
   first = list[0]!;
   second = list[1]!;
