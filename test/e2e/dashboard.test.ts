@@ -1,5 +1,5 @@
 // The dashboard in a real headless Chromium against a real `cairn serve`: log in, see the job, run it now and watch
-// it finish, browse the new snapshot (preview, download and compare bytes), restore a folder (the dry run names
+// it finish, watch a slow run's live progress and cancel it, browse the new snapshot (preview, download and compare bytes), restore a folder (the dry run names
 // what would be overwritten) and check it on disk, compare two snapshots, check the repository, read the settings,
 // switch to Chinese and to the dark theme. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
 import fs from 'node:fs';
@@ -46,6 +46,12 @@ describe.skipIf(missing !== undefined)(
       sb.write('src/docs/deep/inner.txt', 'inner file\n');
       sb.write('src/photo.png', PNG);
       sb.write('src/data.bin', randomData(200_000, 7));
+      // A source that takes its time: 100 KB every 0.3 s for about 15 s (the test cancels it well before).
+      sb.write(
+        'slow.sh',
+        '#!/bin/sh\nfor i in $(seq 1 50); do head -c 100000 /dev/urandom; sleep 0.3; done\n',
+        0o755,
+      );
       fs.mkdirSync(sb.path('restore'));
       const hashed = await cairn(sb, ['hash-password'], { input: `${PASSWORD}\n` });
       expect(hashed.code, hashed.stderr).toBe(0);
@@ -63,6 +69,11 @@ jobs:
   files:
     description: the e2e job
     sources: [${src}]
+    schedule: { cron: "0 0 3 * * *" }
+    repositories: [{ name: local }]
+  slow:
+    description: a slow source, to be watched and cancelled
+    sources: ["command:${sb.path('slow.sh')}"]
     schedule: { cron: "0 0 3 * * *" }
     repositories: [{ name: local }]
 `,
@@ -109,6 +120,20 @@ jobs:
         .waitFor();
       await poll(() => testId('run-log').textContent()).toMatch(/\S/);
       await shot('job-finished');
+    });
+
+    it("shows a slow run's live progress with rate and ETA, and cancels it", async () => {
+      await testId('nav-overview').click();
+      await page.locator('[data-testid=job-row][data-job=slow] a').first().click();
+      await testId('run-now').click();
+      await testId('progress').waitFor({ timeout: 30_000 });
+      await poll(() => testId('progress').textContent()).toMatch(/Rate: [\d.]+ \S+\/s/);
+      await shot('job-progress');
+      await testId('cancel-run').click();
+      await page
+        .locator('[data-testid=run-row][data-kind=backup] [data-outcome=cancelled]')
+        .waitFor({ timeout: 30_000 });
+      await testId('nav-overview').click();
     });
 
     it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
