@@ -1,7 +1,8 @@
 // The dashboard in a real headless Chromium against a real `cairn serve`: log in, see the job, run it now and watch
-// it finish, watch a slow run's live progress and cancel it, browse the new snapshot (preview, download and compare bytes), restore a folder (the dry run names
-// what would be overwritten) and check it on disk, compare two snapshots, check the repository, read the settings,
-// switch to Chinese and to the dark theme. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
+// it finish, watch a slow run's live progress and cancel it, browse the new snapshot (preview, download and compare
+// bytes), restore a folder (the dry run names what would be overwritten) and check it on disk, compare two
+// snapshots, check the repository, read the settings, switch to Chinese and to the dark theme; and the embedded
+// default config without a login. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
