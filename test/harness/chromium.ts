@@ -1,5 +1,5 @@
 // Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the dashboard's end-to-end tests.
-// Missing Chromium: the tests are skipped with a reason on a developer's machine, and fail in CI (CI=true).
+// Missing Chromium: the tests are skipped with a reason on a developer's machine, and fail with CI set (as restic.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 export function chromiumMissing(): string | undefined {
   if (fs.existsSync(CHROMIUM)) return undefined;
   const why = `${CHROMIUM} is missing (apt-get install chromium, or scripts/install-test-deps.sh as root)`;
-  if (process.env.CI === 'true') throw new Error(`${why}: CI must run the browser tests`);
+  if (process.env.CI) throw new Error(`${why}: CI must run the browser tests`);
   return why;
 }
 
