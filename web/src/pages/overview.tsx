@@ -79,7 +79,7 @@ export function Overview(): React.JSX.Element {
       <section className="card">
         <h2>{t('repositories')}</h2>
         <div className="scroll-x">
-          <table data-testid="repositories-table">
+          <table className="repos" data-testid="repositories-table">
             <TableHead
               cols={[
                 t('repository'),

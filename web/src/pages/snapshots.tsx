@@ -97,6 +97,7 @@ export function SnapshotsPage({ query }: { query: URLSearchParams }): React.JSX.
                     <input
                       type="checkbox"
                       data-testid="snapshot-pick"
+                      aria-label={s.shortId}
                       checked={picked.includes(s.id)}
                       onChange={() => toggle(s.id)}
                     />
