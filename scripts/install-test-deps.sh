@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 command -v restic >/dev/null || need+=(restic)
+command -v unzip >/dev/null || need+=(unzip)
+command -v python3 >/dev/null || need+=(python3)
 command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v rclone >/dev/null || need+=(rclone)
@@ -11,6 +13,10 @@ command -v mariadbd >/dev/null || need+=(mariadb-server)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
 command -v dockerd >/dev/null || need+=(docker.io)
 [[ -x /bin/busybox ]] || need+=(busybox-static)
+# The dashboard's end-to-end tests drive Debian's Chromium through playwright-core (never a downloaded browser).
+[[ -x /usr/bin/chromium ]] || need+=(chromium fonts-liberation)
+# A CJK font, so the screenshots of the Chinese dashboard show characters rather than empty boxes.
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then
   if [[ $(id -u) != 0 ]]; then
     echo "Missing test tools: ${need[*]}. Install them (apt-get install ${need[*]}) and run again." >&2

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { jobRouteSchema } from '../notify/index.js';
 
-export const RUN_KINDS = ['backup', 'copy', 'forget', 'prune', 'check', 'drill'] as const;
+export const RUN_KINDS = ['backup', 'copy', 'forget', 'prune', 'check', 'drill', 'restore'] as const;
 export const runKind = z.enum(RUN_KINDS);
 export type RunKind = z.infer<typeof runKind>;
 
@@ -77,6 +77,119 @@ export const snapshot = z.object({
   tags: z.array(z.string()),
 });
 export type Snapshot = z.infer<typeof snapshot>;
+
+/** A snapshot as the dashboard lists it: `job` from its `cairn-job:` tag, `summary` when the backup stored one. */
+export const snapshotListed = snapshot.extend({
+  job: z.string().nullable(),
+  summary: z.object({ files: z.int(), bytesAdded: z.int(), totalBytes: z.int() }).nullable(),
+});
+export type SnapshotListed = z.infer<typeof snapshotListed>;
+
+/** A repository with the figures of its last refresh (null before the first one finished). */
+export const repository = z.object({
+  name: z.string(),
+  /** The URL with any password masked. */
+  url: z.string(),
+  snapshots: z.int().nullable(),
+  /** Bytes of the packs on the backend. */
+  storedBytes: z.int().nullable(),
+  /** Uncompressed size of every unique blob. */
+  rawBytes: z.int().nullable(),
+  /** What restoring every snapshot would write. */
+  restoreBytes: z.int().nullable(),
+  /** restoreBytes / storedBytes. */
+  dedupRatio: z.number().nullable(),
+  updatedAt: z.iso.datetime().nullable(),
+  /** Why the last refresh failed. */
+  error: z.string().nullable(),
+});
+export type Repository = z.infer<typeof repository>;
+
+export const repositoryStatsPoint = z.object({
+  at: z.iso.datetime(),
+  storedBytes: z.int(),
+  snapshots: z.int(),
+});
+
+export const repositoryLock = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  username: z.string(),
+  pid: z.int(),
+  time: z.string(),
+  exclusive: z.boolean(),
+  /** `cairn unlock` would remove it: older than 30 minutes, or its process on this host is gone. */
+  stale: z.boolean(),
+});
+
+export const treeEntry = z.object({
+  name: z.string(),
+  type: z.enum(['file', 'dir', 'symlink', 'other']),
+  size: z.int().nullable(),
+  mtime: z.string(),
+  /** Like `ls -l`: "-rw-r--r--", "drwxr-xr-x". */
+  mode: z.string(),
+});
+export const treeListing = z.object({ path: z.string(), entries: z.array(treeEntry) });
+export type TreeListing = z.infer<typeof treeListing>;
+
+export const diffResult = z.object({
+  from: z.string(),
+  to: z.string(),
+  changes: z.array(
+    z.object({
+      path: z.string(),
+      change: z.enum(['added', 'removed', 'modified', 'type-changed', 'metadata']),
+      type: z.enum(['file', 'dir']),
+    }),
+  ),
+  totals: z.object({
+    changedFiles: z.int(),
+    added: z.object({ files: z.int(), dirs: z.int(), others: z.int(), bytes: z.int() }),
+    removed: z.object({ files: z.int(), dirs: z.int(), others: z.int(), bytes: z.int() }),
+  }),
+  /** More than 10,000 changes: only the first ones are listed (the totals count all). */
+  truncated: z.boolean(),
+});
+export type DiffResult = z.infer<typeof diffResult>;
+
+export const checkRequest = z.strictObject({ readDataSubset: z.string().optional() });
+
+export const restoreRequest = z.strictObject({
+  /** Paths inside the snapshot; empty = everything. */
+  paths: z.array(z.string()).default([]),
+  target: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('path'), path: z.string() }),
+    z.strictObject({ kind: z.literal('source') }),
+  ]),
+  overwrite: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+});
+export type RestoreRequestBody = z.infer<typeof restoreRequest>;
+
+/** What a restore would do: the dashboard's confirmation. */
+export const restorePlan = z.object({
+  target: z.string(),
+  /** Existing files that would be replaced (the first 1000). */
+  overwrite: z.array(z.string()),
+  overwriteCount: z.int(),
+  /** New files. */
+  create: z.int(),
+});
+export type RestorePlan = z.infer<typeof restorePlan>;
+
+export const alert = z.object({
+  level: z.enum(['error', 'warn']),
+  job: z.string().nullable(),
+  message: z.string(),
+  at: z.iso.datetime(),
+});
+export const overview = z.object({
+  jobs: z.array(job),
+  repositories: z.array(repository),
+  alerts: z.array(alert),
+});
+export type Overview = z.infer<typeof overview>;
 
 export const apiError = z.object({ error: z.string() });
 export const startedRun = z.object({ runId: z.int() });

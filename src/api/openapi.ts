@@ -19,6 +19,19 @@ const nameParam = (name: string): Record<string, unknown> => ({
   required: true,
   schema: { type: 'string' },
 });
+const query = (name: string, type = 'string', description?: string): Record<string, unknown> => ({
+  name,
+  in: 'query',
+  schema: { type },
+  ...(description !== undefined ? { description } : {}),
+});
+const pathParam = query('path', 'string', 'absolute path inside the snapshot, such as /home/a/b.txt');
+const body = (schema: z.ZodType): Record<string, unknown> => ({
+  content: {
+    'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
+  },
+});
+const busy = { '409': json(c.apiError, 'the repository or job is busy with another run') };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer' } };
 
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -121,10 +134,146 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
-      '/api/v1/repositories/{name}/snapshots': {
+      '/api/v1/overview': {
+        get: {
+          description:
+            'jobs, repositories (cached figures) and alerts in one answer; never reads a repository',
+          responses: { '200': json(c.overview, 'the overview'), ...errors },
+        },
+      },
+      '/api/v1/repositories': {
+        get: {
+          responses: {
+            '200': json(z.array(c.repository), 'every repository with the figures of its last refresh'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/stats-history': {
+        get: {
+          parameters: [nameParam('name'), query('limit', 'integer')],
+          responses: {
+            '200': json(z.array(c.repositoryStatsPoint), 'the figures over time, oldest first'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/locks': {
         get: {
           parameters: [nameParam('name')],
-          responses: { '200': json(z.array(c.snapshot), 'snapshots, oldest first'), ...errors },
+          responses: {
+            '200': json(z.array(c.repositoryLock), 'the lock files in the repository'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/runs': {
+        get: {
+          parameters: [nameParam('name'), query('limit', 'integer')],
+          responses: {
+            '200': json(
+              z.array(c.run),
+              'runs on this repository (check, prune, drill, restore), newest first',
+            ),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/check': {
+        post: {
+          parameters: [nameParam('name')],
+          requestBody: body(c.checkRequest),
+          responses: { '202': json(c.startedRun, 'the check run started'), ...busy, ...errors },
+        },
+      },
+      '/api/v1/repositories/{name}/prune': {
+        post: {
+          parameters: [nameParam('name')],
+          responses: { '202': json(c.startedRun, 'the prune run started'), ...busy, ...errors },
+        },
+      },
+      '/api/v1/jobs/{name}/drill': {
+        post: {
+          parameters: [nameParam('name')],
+          responses: { '202': json(c.startedRun, 'the drill run started'), ...busy, ...errors },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots': {
+        get: {
+          parameters: [
+            nameParam('name'),
+            query('host'),
+            query('tag'),
+            query('job'),
+            query('from', 'string', 'ISO 8601 date or time'),
+            query('to', 'string', 'ISO 8601 date or time'),
+          ],
+          responses: { '200': json(z.array(c.snapshotListed), 'snapshots, oldest first'), ...errors },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots/{id}/tree': {
+        get: {
+          parameters: [nameParam('name'), nameParam('id'), pathParam],
+          responses: { '200': json(c.treeListing, 'the entries of one folder, folders first'), ...errors },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots/{id}/file': {
+        get: {
+          parameters: [
+            nameParam('name'),
+            nameParam('id'),
+            pathParam,
+            query('download', 'string', '1: as attachment'),
+          ],
+          responses: {
+            '200': {
+              description: 'the bytes; HTML and SVG only as text/plain or as an attachment',
+              content: { 'application/octet-stream': {} },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots/{id}/archive': {
+        get: {
+          parameters: [
+            nameParam('name'),
+            nameParam('id'),
+            pathParam,
+            query('format', 'string', 'tar (default) or zip'),
+          ],
+          responses: {
+            '200': {
+              description: 'the folder as an archive, names relative to it',
+              content: { 'application/x-tar': {}, 'application/zip': {} },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/snapshots/{id}/restore': {
+        post: {
+          parameters: [nameParam('name'), nameParam('id')],
+          requestBody: body(c.restoreRequest),
+          responses: {
+            '200': json(c.restorePlan, 'dry run: what the restore would write and replace'),
+            '202': json(c.startedRun, 'the restore run started'),
+            ...busy,
+            ...errors,
+            '403': json(
+              c.apiError,
+              'the target is outside server.restore_roots, or a session POST without its X-CSRF-Token header',
+            ),
+          },
+        },
+      },
+      '/api/v1/repositories/{name}/diff': {
+        get: {
+          parameters: [nameParam('name'), query('from'), query('to')],
+          responses: {
+            '200': json(c.diffResult, 'the changes (at most 10,000) and their totals'),
+            ...errors,
+          },
         },
       },
       '/api/v1/events': {

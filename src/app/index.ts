@@ -71,6 +71,7 @@ export { forgetSnapshots, groupKeyText, EMPTY_POLICY_MESSAGE } from './forget.js
 export type { ForgetRequest, ForgetGroup, ForgetOutcome } from './forget.js';
 export {
   parseGroupBy,
+  parseReadDataSubset,
   groupSnapshots,
   parseRetentionDuration,
   describePolicy,
@@ -93,3 +94,5 @@ export type { DrillSample } from './drill-sample.js';
 export { runRepairIndex, runRepairSnapshots } from './repair.js';
 export type { RepairIndexRequest, RepairSnapshotsRequest } from './repair.js';
 export type { RepairIndexResult, RepairSnapshotsResult, RepairedSnapshot } from '../maintenance/index.js';
+export { listFolder, downloadPath, repositoryFigures, listLocks } from './snapshot-files.js';
+export type { RepositoryFigures, LockInfo } from './snapshot-files.js';

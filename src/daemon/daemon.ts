@@ -5,18 +5,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listSnapshotsUseCase } from '../app/index.js';
+import type { AppDeps, OpenOptions } from '../app/index.js';
+import { listSnapshotsUseCase, repositoryFigures } from '../app/index.js';
+import { CairnError } from '../core/index.js';
 import type { DaemonEvent, ProgressMessage, Run, RunKind } from '../api/index.js';
 import type { CairnConfig, LoadedConfig } from '../config/index.js';
 import { durationMs, loadConfig } from '../config/index.js';
 import { errorMessageOf } from './errors.js';
 import { History } from './history.js';
-import type { Trigger } from './history.js';
+import type { RunEnd, Trigger } from './history.js';
 import type { LockRole } from './pid-lock.js';
 import { PidLock } from './pid-lock.js';
 import { appDeps, backendOptionsByUrl, openOptions } from './repositories.js';
 import type { Logger } from './run-log.js';
 import type { RunnerContext } from './runner.js';
+import type { Top } from './run-record.js';
+import { recordRun } from './run-record.js';
+import { RepositoryStatsCache } from './repository-stats.js';
 import { jobRepositories } from './job-plan.js';
 import { runBackupJob, runDrillJob } from './runner.js';
 import type { Task } from './schedule.js';
@@ -68,7 +73,16 @@ export class Daemon {
   /** On-change jobs that changed again during their run: one more run follows it. */
   private readonly changedDuringRun = new Set<string>();
   private readonly listeners = new Set<(name: string, data: unknown) => void>();
-  readonly snapshotCounts = new Map<string, number>();
+  /** The repositories' figures for the dashboard and /metrics, refreshed off the request path. */
+  readonly stats = new RepositoryStatsCache({
+    compute: (name, signal) => {
+      const { deps, opts } = this.access(name, signal);
+      return repositoryFigures(deps, opts);
+    },
+    record: (name, at, figures) => this.runs.addRepositoryStats(name, at, figures),
+    now: () => Date.now(),
+    warn: (repository, message) => this.logger.warn({ repository }, message),
+  });
 
   constructor(private readonly opts: DaemonOptions) {
     this.loaded = opts.loaded;
@@ -115,6 +129,7 @@ export class Daemon {
   /** Arms the timers and runs what was missed (or is marked run_at_start). */
   schedule(): void {
     this.arm(true);
+    for (const name of Object.keys(this.config.repositories)) void this.stats.refresh(name);
   }
 
   /** Subscribes to events and progress (SSE); returns the unsubscribe function. */
@@ -277,36 +292,92 @@ export class Daemon {
       this.logger.warn({ job, kind }, `${kind} of job ${job} skipped: ${why}`);
       return undefined;
     }
-    const controller = new AbortController();
     const ctx = this.runnerContext(job);
+    return this.track(
+      job,
+      kind,
+      (signal, onStart) =>
+        !this.opts.inProcess && needsChild(this.config.jobs[job]!)
+          ? runInChild(
+              ctx,
+              this.loaded.file,
+              this.opts.env ?? process.env,
+              { job, kind, trigger },
+              signal,
+              onStart,
+            )
+          : kind === 'drill'
+            ? runDrillJob(ctx, job, trigger, signal, onStart)
+            : runBackupJob(ctx, job, trigger, signal, onStart),
+      () => this.afterRun(job, kind),
+    );
+  }
+
+  /**
+   * Starts a run on one repository that is not a job's backup (check, prune, a restore), recorded in the history
+   * under `job` ('' for none) like the jobs' runs. One at a time per repository; check and prune (exclusive lock)
+   * also wait for no job writing to it. @throws CairnError 'lock-failed' when busy.
+   */
+  runOnRepository(
+    repository: string,
+    kind: RunKind,
+    job: string,
+    body: (top: Top) => Promise<{ end: Omit<RunEnd, 'outcome' | 'at'>; problems: string[] }>,
+  ): Promise<number> {
+    const key = `repository:${repository}`;
+    const busy =
+      this.active.get(key) ??
+      (kind === 'check' || kind === 'prune'
+        ? [...this.active].find(
+            ([j]) =>
+              this.config.jobs[j] && jobRepositories(this.config.jobs[j]).some((r) => r.name === repository),
+          )?.[1]
+        : undefined);
+    if (this.stopping) throw new CairnError('interrupted', 'The daemon is stopping.');
+    if (busy)
+      throw new CairnError(
+        'lock-failed',
+        `A ${busy.kind} run (run ${busy.runId ?? '?'}) is using repository ${repository}; try again when it has finished.`,
+      );
+    const ctx = this.runnerContext(job === '' ? undefined : job);
+    return this.track(
+      key,
+      kind,
+      (signal, onStart) => recordRun(ctx, job, kind, 'api', signal, onStart, (top) => body(top), repository),
+      () => {
+        if (kind === 'prune' && !this.stopping) void this.stats.refresh(repository);
+      },
+    );
+  }
+
+  /** Makes `start` the active run under `key` (a job, or `repository:NAME`); resolves to its run id once it has one. */
+  private track(
+    key: string,
+    kind: RunKind,
+    start: (signal: AbortSignal, onStart: (id: number) => void) => Promise<Run>,
+    after: () => void,
+  ): Promise<number> {
+    const controller = new AbortController();
     let started!: (id: number) => void;
-    const runId = new Promise<number>((resolve) => (started = resolve));
+    let failed!: (err: unknown) => void;
+    const runId = new Promise<number>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
     const active: Active = { kind, controller, done: Promise.resolve(undefined as unknown as Run) };
+    this.active.set(key, active);
     const onStart = (id: number): void => {
       active.runId = id;
       started(id);
     };
-    this.active.set(job, active);
-    const run =
-      !this.opts.inProcess && needsChild(this.config.jobs[job]!)
-        ? runInChild(
-            ctx,
-            this.loaded.file,
-            this.opts.env ?? process.env,
-            { job, kind, trigger },
-            controller.signal,
-            onStart,
-          )
-        : kind === 'drill'
-          ? runDrillJob(ctx, job, trigger, controller.signal, onStart)
-          : runBackupJob(ctx, job, trigger, controller.signal, onStart);
-    active.done = run.finally(() => {
-      this.active.delete(job);
-      this.afterRun(job, kind);
+    active.done = start(controller.signal, onStart).finally(() => {
+      this.active.delete(key);
+      after();
     });
-    active.done.catch((err: unknown) =>
-      this.logger.error({ job }, `the run failed unexpectedly: ${errorMessageOf(err)}`),
-    );
+    active.done.catch((err: unknown) => {
+      failed(err);
+      this.logger.error({ key }, `the run failed unexpectedly: ${errorMessageOf(err)}`);
+    });
     return runId;
   }
 
@@ -324,36 +395,27 @@ export class Daemon {
     this.watch.afterRun(job, kind);
     if (this.changedDuringRun.delete(job)) this.due(job, 'backup', 'schedule', true);
     this.checkOverdue();
-    if (kind === 'backup' && !this.stopping) void this.countSnapshots(job);
-  }
-
-  /** Refreshes the snapshot counts of the job's repositories (for /metrics), without locking. */
-  private async countSnapshots(job: string): Promise<void> {
     const jc = this.config.jobs[job];
-    if (!jc) return;
-    const ctx = this.runnerContext();
-    for (const { name } of jobRepositories(jc)) {
-      try {
-        const snaps = await this.listSnapshots(name, ctx);
-        this.snapshotCounts.set(name, snaps.length);
-      } catch (err) {
-        this.logger.warn(
-          { repository: name },
-          `cannot count the snapshots of ${name}: ${errorMessageOf(err)}`,
-        );
-      }
-    }
+    // A backup writes (and its retention prunes) every repository of the job: their figures change. Only the serving
+    // daemon (holding the data directory's lock) keeps figures; `cairn run` does not wait for them.
+    if (kind === 'backup' && jc && this.lock && !this.stopping)
+      for (const { name } of jobRepositories(jc)) void this.stats.refresh(name);
   }
 
-  listSnapshots(repository: string, ctx = this.runnerContext()): ReturnType<typeof listSnapshotsUseCase> {
-    const deps = ctx.deps((m) => this.logger.warn({ repository }, m));
-    const opts = openOptions(this.config, this.dataDir, repository, new AbortController().signal, {
-      noLock: true,
-    });
-    return listSnapshotsUseCase(deps, opts).then((s) => {
-      this.snapshotCounts.set(repository, s.length);
-      return s;
-    });
+  /** The app's dependencies and open options for work on one repository (the API's reads and the stats). */
+  access(
+    repository: string,
+    signal: AbortSignal,
+    extra: Partial<OpenOptions> = {},
+  ): { deps: AppDeps; opts: OpenOptions } {
+    const deps = this.runnerContext().deps((m) => this.logger.warn({ repository }, m));
+    return { deps, opts: openOptions(this.config, this.dataDir, repository, signal, extra) };
+  }
+
+  /** The repository's snapshots, read without a lock (a view, not a decision). */
+  listSnapshots(repository: string): ReturnType<typeof listSnapshotsUseCase> {
+    const { deps, opts } = this.access(repository, new AbortController().signal, { noLock: true });
+    return listSnapshotsUseCase(deps, opts);
   }
 
   /** Emits job-overdue once per job and kind whose last success is older than expected (see watch.ts). */
@@ -385,6 +447,8 @@ export class Daemon {
     }
     this.loaded = next;
     this.arm(false);
+    for (const name of Object.keys(next.config.repositories))
+      if (this.stats.figures(name) === undefined) void this.stats.refresh(name);
     this.logger.info(`reloaded ${next.file}: ${Object.keys(next.config.jobs).length} jobs`);
     return true;
   }
@@ -404,6 +468,7 @@ export class Daemon {
     this.watch.stop();
     for (const a of this.active.values()) a.controller.abort();
     await this.idle();
+    await this.stats.stop();
     this.history?.close();
     this.lock?.release();
   }

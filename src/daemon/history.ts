@@ -41,6 +41,15 @@ CREATE TABLE IF NOT EXISTS audit (
   target TEXT NOT NULL,
   detail TEXT
 );
+CREATE TABLE IF NOT EXISTS repository_stats (
+  repository TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  snapshots INTEGER NOT NULL,
+  stored_bytes INTEGER NOT NULL,
+  raw_bytes INTEGER NOT NULL,
+  restore_bytes INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS repository_stats_at ON repository_stats (repository, at);
 `;
 
 export type Trigger = Run['trigger'];
@@ -52,6 +61,14 @@ export interface RunStart {
   parentId?: number;
   repository?: string;
   at: number;
+}
+
+/** A repository's figures at one refresh (see repository-stats.ts). */
+export interface RepositoryStatsRow {
+  snapshots: number;
+  storedBytes: number;
+  rawBytes: number;
+  restoreBytes: number;
 }
 
 export interface RunEnd {
@@ -253,6 +270,43 @@ export class History {
       detail: string | null;
     }[];
     return rows.map((r) => ({ ...r, at: iso(r.at) }));
+  }
+
+  /** Appends one refresh of a repository's figures (the dashboard's size over time). */
+  addRepositoryStats(repository: string, at: number, s: RepositoryStatsRow): void {
+    this.db
+      .prepare('INSERT INTO repository_stats VALUES (?, ?, ?, ?, ?, ?)')
+      .run(repository, at, s.snapshots, s.storedBytes, s.rawBytes, s.restoreBytes);
+  }
+
+  /** The newest `limit` refreshes of a repository's figures, oldest first. */
+  repositoryStats(repository: string, limit: number): ({ at: number } & RepositoryStatsRow)[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM (SELECT at, snapshots, stored_bytes, raw_bytes, restore_bytes FROM repository_stats WHERE repository = ? ORDER BY at DESC LIMIT ?) ORDER BY at',
+      )
+      .all(repository, limit) as {
+      at: number;
+      snapshots: number;
+      stored_bytes: number;
+      raw_bytes: number;
+      restore_bytes: number;
+    }[];
+    return rows.map((r) => ({
+      at: r.at,
+      snapshots: r.snapshots,
+      storedBytes: r.stored_bytes,
+      rawBytes: r.raw_bytes,
+      restoreBytes: r.restore_bytes,
+    }));
+  }
+
+  /** Top-level runs on one repository (check, prune, drill, restore started for it), newest first. */
+  repositoryRuns(repository: string, limit = 50): Run[] {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE repository = ? AND parent_id IS NULL ORDER BY id DESC LIMIT ?')
+      .all(repository, limit) as unknown as RunRow[];
+    return rows.map(toRun);
   }
 
   /**

@@ -1,4 +1,4 @@
-/** /metrics in Prometheus' text format, computed from the history (and the last snapshot counts seen). */
+/** /metrics in Prometheus' text format, computed from the history and the repositories' cached figures. */
 import type { Daemon } from './daemon.js';
 
 const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -88,11 +88,20 @@ export function metricsText(d: Daemon): string {
     'gauge',
     drills.filter(([, r]) => r!.restoreSeconds !== null).map(([job, r]) => [{ job }, r!.restoreSeconds!]),
   );
+  const repos = Object.keys(d.config.repositories)
+    .map((repository) => [repository, d.stats.figures(repository)] as const)
+    .filter(([, f]) => f !== undefined);
   family(
     'cairn_repository_snapshots',
-    'Snapshots in the repository when last counted.',
+    'Snapshots in the repository at its last refresh.',
     'gauge',
-    [...d.snapshotCounts].map(([repository, n]) => [{ repository }, n]),
+    repos.map(([repository, f]) => [{ repository }, f!.snapshots]),
+  );
+  family(
+    'cairn_repository_stored_bytes',
+    'Bytes of the pack files on the backend at the last refresh.',
+    'gauge',
+    repos.map(([repository, f]) => [{ repository }, f!.storedBytes]),
   );
   return `${out.join('\n')}\n`;
 }

@@ -107,16 +107,24 @@ export async function recordRun(
   signal: AbortSignal,
   onStart: (runId: number) => void,
   body: (top: Top) => Promise<{ end: Omit<RunEnd, 'outcome' | 'at'>; problems: string[] }>,
+  repository?: string,
 ): Promise<Run> {
-  const job = ctx.config.jobs[jobName]!;
-  const routes = job.notify;
-  const runId = ctx.history.start({ job: jobName, kind, trigger, at: ctx.now() });
+  // A run on a repository alone (check, prune, a restore of a snapshot no job made) has no job and no routes.
+  const routes = ctx.config.jobs[jobName]?.notify ?? [];
+  const runId = ctx.history.start({
+    job: jobName,
+    kind,
+    trigger,
+    at: ctx.now(),
+    ...(repository !== undefined ? { repository } : {}),
+  });
   onStart(runId);
   const log = new RunLog(ctx.history, ctx.logger, runId, { job: jobName, kind }, () => ctx.now());
   const top: Top = { ctx, job: jobName, runId, log, signal, trigger, deps: ctx.deps((m) => log.warn(m)) };
   const previous = ctx.history.lastFinished(jobName, kind);
   ctx.emit({ type: 'run-started', job: jobName, at: new Date(ctx.now()).toISOString(), routes, runId, kind });
-  log.info(`${kind} of job ${jobName} started (${trigger})`);
+  const what = jobName === '' ? `${kind} of repository ${repository ?? '?'}` : `${kind} of job ${jobName}`;
+  log.info(`${what} started (${trigger})`);
   let end: RunEnd;
   try {
     const r = await body(top);
@@ -129,7 +137,7 @@ export async function recordRun(
   const run = ctx.history.get(runId)!;
   const at = new Date(end.at).toISOString();
   if (end.outcome === 'succeeded') {
-    log.info(`${kind} of job ${jobName} succeeded in ${run.durationSeconds} s`);
+    log.info(`${what} succeeded in ${run.durationSeconds} s`);
     ctx.emit({
       type: 'run-succeeded',
       job: jobName,
@@ -145,7 +153,7 @@ export async function recordRun(
     if (previous !== undefined && (previous.outcome === 'failed' || previous.outcome === 'partial'))
       ctx.emit({ type: 'recovered', job: jobName, at, routes, kind, runId });
   } else {
-    log.error(`${kind} of job ${jobName} ${end.outcome}: ${end.error ?? ''}`);
+    log.error(`${what} ${end.outcome}: ${end.error ?? ''}`);
     ctx.emit({
       type: 'run-failed',
       job: jobName,
@@ -165,6 +173,10 @@ export function hintFor(kind: RunKind, outcome: string): string {
   if (outcome === 'cancelled') return 'The run was cancelled; the next scheduled run tries again.';
   if (outcome === 'partial')
     return 'The backup was made, but not every repository got it: see the run log for the failing repository.';
+  if (kind === 'restore')
+    return 'The restore did not finish: see the run log, fix the cause and start the restore again.';
+  if (kind === 'check')
+    return 'The repository check found problems: see the run log, then `cairn repair index` or `cairn repair snapshots` as it says.';
   if (kind === 'drill')
     return 'A restore drill failed: run `cairn check --read-data` on the repository and look at the run log.';
   return 'See the run log (`cairn status`, or /api/v1/runs/ID) and fix the cause; the next scheduled run tries again.';

@@ -5,7 +5,7 @@
  * routes get a RequestContext naming the caller for the audit log.
  */
 import http from 'node:http';
-import type { Run, Snapshot } from '../api/index.js';
+import type { Run } from '../api/index.js';
 import { Auth } from './auth.js';
 import type { Identity } from './auth.js';
 import type { Daemon } from './daemon.js';
@@ -16,6 +16,7 @@ import { maskedConfig } from './masked-config.js';
 import type { RequestContext } from './http-util.js';
 import { clientAddress, HttpError, send } from './http-util.js';
 import { StaticFiles } from './static-files.js';
+import { handleDataRequest } from './data-routes.js';
 
 export interface ApiServerOptions {
   /** The built dashboard (default: the package's web/dist). */
@@ -160,29 +161,11 @@ export class ApiServer {
       ctx.audit('cancel', run.job, `run ${id}`);
       return send(res, 202, { runId: id });
     }
-    if ((m = /^\/api\/v1\/repositories\/([^/]+)\/snapshots$/.exec(p)) && method === 'GET') {
-      const name = decodeURIComponent(m[1]!);
-      if (!(name in d.config.repositories))
-        throw new HttpError(404, `there is no repository ${name} in the config`);
-      const snaps = await d.listSnapshots(name);
-      return send(
-        res,
-        200,
-        snaps.map((s): Snapshot => ({
-          id: s.id,
-          shortId: s.id.slice(0, 8),
-          time: s.time,
-          hostname: s.hostname ?? '',
-          paths: s.paths,
-          tags: s.tags ?? [],
-        })),
-      );
-    }
     if (p === '/api/v1/audit' && method === 'GET') {
       const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get('limit') ?? 200) || 200));
       return send(res, 200, d.runs.auditLog(limit));
     }
-    // data routes (src/daemon/data-routes.ts) are called here
+    if (await handleDataRequest(d, req, res, url, ctx)) return;
     throw new HttpError(404, `no such endpoint: ${method} ${p}`);
   }
 

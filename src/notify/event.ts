@@ -9,7 +9,7 @@ export type NotifyEventKind =
   | 'size-drop'
   | 'recovered';
 
-export type NotifyOperation = 'backup' | 'copy' | 'forget' | 'prune' | 'check' | 'drill';
+export type NotifyOperation = 'backup' | 'copy' | 'forget' | 'prune' | 'check' | 'drill' | 'restore';
 
 export interface NotifyFigures {
   files?: number;

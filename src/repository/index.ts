@@ -25,3 +25,4 @@ export type {
   IndexPack,
   KdfParams,
 } from './types.js';
+export type { LockDoc } from './locks.js';

@@ -289,6 +289,11 @@ export async function acquireLock(env: LockEnv, exclusive: boolean): Promise<Rep
   return new RepoLock(env, exclusive, id);
 }
 
+/** Every readable lock with whether `unlock` would remove it as stale (what the dashboard shows). */
+export async function listLocks(env: LockEnv): Promise<{ id: Id; doc: LockDoc; stale: boolean }[]> {
+  return (await readLocks(env)).map((l) => ({ ...l, stale: isStale(l.doc, env.clock.now(), env.hostname) }));
+}
+
 /** Deletes all lock files, or only stale ones (restic `unlock`); returns how many were removed. */
 export async function removeLocks(env: LockEnv, staleOnly: boolean): Promise<number> {
   let removed = 0;

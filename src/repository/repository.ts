@@ -16,7 +16,8 @@ import { decodeIndex } from './index-codec.js';
 import { toEntry } from './master-index.js';
 import { addKeyFile, currentUser, listKeyFiles, openMasterKey } from './keys.js';
 import type { LockEnv, RepoLock } from './locks.js';
-import { acquireLock, removeLocks } from './locks.js';
+import { acquireLock, listLocks, removeLocks } from './locks.js';
+import type { LockDoc } from './locks.js';
 import { HEADER_TAIL, headerLength, parseHeaderTail, parsePackHeader } from './pack.js';
 import { matchesName, readRechecked } from './reread.js';
 import { formatTimeUtc } from './time.js';
@@ -457,6 +458,11 @@ export class Repository {
       await release();
     };
     return lock;
+  }
+
+  /** The lock files with their holders and whether each is stale. */
+  listLocks(): Promise<{ id: Id; doc: LockDoc; stale: boolean }[]> {
+    return listLocks(this.lockEnv());
   }
 
   /** Deletes lock files (only stale ones with `staleOnly`); returns how many. */

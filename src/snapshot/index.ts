@@ -22,7 +22,7 @@ export {
   civilFromDays,
   daysFromCivil,
 } from './time.js';
-export { goModeFromStat, statModeFromGo, nodeTypeFromGoMode, GoMode } from './mode.js';
+export { goModeFromStat, statModeFromGo, nodeTypeFromGoMode, goModeString, GoMode } from './mode.js';
 export { goQuote, goUnquote } from './go-quote.js';
 export { goJsonString } from './go-json.js';
 export { nameToBytes, nameFromBytes, compareNames } from '../core/index.js';

@@ -12,8 +12,14 @@ export interface Served {
   exited: Promise<number>;
 }
 
-export function serveDaemon(sb: Sandbox, config: string, env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), 'serve', '--config', config], {
+/** `config`: the config file, or the arguments after `serve` (e.g. the embedded default's `--source DIR`). */
+export function serveDaemon(
+  sb: Sandbox,
+  config: string | string[],
+  env: Record<string, string>,
+): Promise<Served> {
+  const args = typeof config === 'string' ? ['--config', config] : config;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/cairn.js'), 'serve', ...args], {
     cwd: sb.dir,
     env: sb.env(env),
     stdio: 'pipe',

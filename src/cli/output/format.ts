@@ -36,20 +36,8 @@ export function formatLocalTime(rfc3339: string): string {
   );
 }
 
-const GO_TYPE_CHARS = 'dalTLDpSugct?';
-
-/** Go's os.FileMode.String(): "drwxr-xr-x", "-rw-r--r--", "Lrwxrwxrwx"… */
-export function goModeString(mode: number): string {
-  let out = '';
-  for (let i = 0; i < GO_TYPE_CHARS.length; i++) {
-    const bit = 2 ** (31 - i);
-    if (Math.floor(mode / bit) % 2 === 1) out += GO_TYPE_CHARS[i];
-  }
-  if (out === '') out = '-';
-  const rwx = 'rwxrwxrwx';
-  for (let i = 0; i < 9; i++) out += (mode >> (8 - i)) & 1 ? rwx[i] : '-';
-  return out;
-}
+/** Go's os.FileMode.String(), shared with the daemon's tree listing. */
+export { goModeString } from '../../snapshot/index.js';
 
 /**
  * A stored RFC 3339 time as Go's `time.Time.String()` prints it after restic read it from JSON (restic's `ls`
