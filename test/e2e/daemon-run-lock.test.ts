@@ -103,7 +103,7 @@ describe('cairn run with cairn serve on the data directory', () => {
     expect(m).not.toBeNull();
     expect(r.stderr).toMatch(
       new RegExp(
-        `^cairn serve \\(pid ${served.child.pid}\\) runs job web as run ${m![1]}; following its log$`,
+        `^cairn serve \\(pid ${served.child.pid}\\) runs the backup of job web as run ${m![1]}; following its log$`,
         'm',
       ),
     );
@@ -111,12 +111,16 @@ describe('cairn run with cairn serve on the data directory', () => {
     // The daemon ran it (trigger api), not this process beside it.
     const mine = (await runs(served.url, 'web')).find((x) => x.id === Number(m![1]));
     expect(mine).toMatchObject({ trigger: 'api', outcome: 'succeeded' });
-    // A drill cannot be asked for through the API yet: one sentence, exit 11.
+    // The drill is the daemon's to run too.
     const drill = await cairn(sb, ['run', 'web', '--drill', '--config', cfg], {
       env: { SLOW_SECONDS: '30' },
     });
-    expect(drill.code).toBe(11);
-    expect(drill.stderr).toMatch(/^cairn: cairn serve \(pid \d+\) uses the data directory and its API starts backups only: .*\n$/);
+    expect(drill.code, drill.stderr).toBe(0);
+    expect(drill.stderr).toMatch(/runs the drill of job web as run \d+; following its log$/m);
+    const d = /^run (\d+) of job web: succeeded$/m.exec(drill.stdout);
+    expect(d, drill.stdout).not.toBeNull();
+    const drillRun = (await runs(served.url, 'web')).find((x) => x.id === Number(d![1]));
+    expect(drillRun).toMatchObject({ kind: 'drill', trigger: 'api', outcome: 'succeeded' });
   }, 30_000);
 
   it("cancels the daemon's run on Ctrl-C (exit 130), and a job already running is refused (exit 11)", async () => {

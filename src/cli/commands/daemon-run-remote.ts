@@ -15,6 +15,8 @@ interface Remote {
   url: string;
   pid: number;
   token: string | undefined;
+  /** Without a token the daemon is in open mode and wants its CSRF token on POSTs (from GET /api/v1/session). */
+  csrf?: string;
 }
 
 async function call<T>(r: Remote, method: string, route: string): Promise<{ status: number; body: T }> {
@@ -22,7 +24,12 @@ async function call<T>(r: Remote, method: string, route: string): Promise<{ stat
   try {
     res = await fetch(`${r.url}${route}`, {
       method,
-      headers: r.token === undefined ? {} : { authorization: `Bearer ${r.token}` },
+      headers:
+        r.token !== undefined
+          ? { authorization: `Bearer ${r.token}` }
+          : r.csrf !== undefined
+            ? { 'x-csrf-token': r.csrf }
+            : {},
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
@@ -46,18 +53,23 @@ async function call<T>(r: Remote, method: string, route: string): Promise<{ stat
   return { status: res.status, body: body as T };
 }
 
-/** Asks the daemon to run `job` and follows the run; returns its outcome as an exit code's input. */
+/** Asks the daemon to run `job`'s backup or drill and follows the run; returns its outcome as an exit code's input. */
 export async function runThroughDaemon(
   ctx: CommandContext,
   config: CairnConfig,
   job: string,
+  kind: 'backup' | 'drill',
   holder: LockHolder & { url: string },
 ): Promise<RunWithLog> {
   const r: Remote = { url: holder.url, pid: holder.pid, token: config.server.tokens[0] };
+  if (r.token === undefined) {
+    const session = await call<{ csrfToken?: string }>(r, 'GET', '/api/v1/session');
+    if (session.body.csrfToken !== undefined) r.csrf = session.body.csrfToken;
+  }
   const started = await call<{ runId?: number; error?: string }>(
     r,
     'POST',
-    `/api/v1/jobs/${encodeURIComponent(job)}/run`,
+    `/api/v1/jobs/${encodeURIComponent(job)}/${kind === 'drill' ? 'drill' : 'run'}`,
   );
   if (started.status === 409)
     throw new CairnError('lock-failed', `The job "${job}" is running in cairn serve (pid ${r.pid}) already.`);
@@ -68,7 +80,7 @@ export async function runThroughDaemon(
     );
   const runId = started.body.runId;
   if (!ctx.quiet)
-    ctx.io.stderr.write(`cairn serve (pid ${r.pid}) runs job ${job} as run ${runId}; following its log\n`);
+    ctx.io.stderr.write(`cairn serve (pid ${r.pid}) runs the ${kind} of job ${job} as run ${runId}; following its log\n`);
   let cancelled = false;
   const cancel = (): void => {
     cancelled = true;

@@ -72,12 +72,7 @@ async function runJob(ctx: CommandContext, job: string, flags: RunFlags): Promis
     checkJob(config, file, job, flags.drill === true);
     const serving = await servingDaemon(config.data_dir ?? dataDirOf(ctx, flags));
     if (serving !== undefined) {
-      if (flags.drill === true)
-        throw new CairnError(
-          'lock-failed',
-          `cairn serve (pid ${serving.pid}) uses the data directory and its API starts backups only: the drill of "${job}" runs on its schedule, or with the daemon stopped.`,
-        );
-      const run = await runThroughDaemon(ctx, config, job, serving);
+      const run = await runThroughDaemon(ctx, config, job, flags.drill === true ? 'drill' : 'backup', serving);
       return report(ctx, job, run, run.steps);
     }
   }
