@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 command -v restic >/dev/null || need+=(restic)
+command -v unzip >/dev/null || need+=(unzip)
+command -v python3 >/dev/null || need+=(python3)
 command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v rclone >/dev/null || need+=(rclone)

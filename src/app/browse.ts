@@ -43,13 +43,13 @@ export async function listFiles(
 }
 
 /**
- * `dump`: writes one file (raw) or a folder (tar) of a snapshot to `out`. Tar names start at the snapshot root, as
+ * `dump`: writes one file (raw) or a folder (tar or zip) of a snapshot to `out`. Archive names start at the snapshot root, as
  * restic's dump writes them, unless `names: 'folder'` (what a volume restore unpacks).
  */
 export async function dumpPath(
   deps: AppDeps,
   opts: OpenOptions,
-  req: { snapshot: string; path: string; archive?: 'tar'; filter?: SnapshotFilter; names?: 'snapshot' | 'folder' },
+  req: { snapshot: string; path: string; archive?: 'tar' | 'zip'; filter?: SnapshotFilter; names?: 'snapshot' | 'folder' },
   out: NodeJS.WritableStream,
 ): Promise<void> {
   const { ref, subPath } = parseSnapshotRef(req.snapshot);

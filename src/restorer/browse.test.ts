@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,22 @@ describe('dump', () => {
     const snap = await snapshotFromSpec(repo, { top: { dir: { 'f.txt': 'f' } } });
     const entries = await dumpEntries(await dumpBytes(repo, snap, '/top', { pathsRelativeTo: 'snapshot' }));
     expect(entries.map((e) => e.header.name)).toEqual(['top/f.txt']);
+  });
+
+  it('writes a folder as zip entries with modes, link targets and contents when asked', async () => {
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, {
+      top: { dir: { 'f.txt': { file: [Buffer.from('ab'), Buffer.from('cd')], extra: { mode: 0o640 } }, l: { symlink: '../x' }, sub: { dir: {} } } },
+    });
+    const script = `import io, json, sys, zipfile
+z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))
+print(json.dumps([[i.filename, oct(i.external_attr >> 16), list(i.date_time), z.read(i).decode()] for i in z.infolist()]))`;
+    const zip = await dumpBytes(repo, snap, '/top', { archive: 'zip', pathsRelativeTo: 'snapshot' });
+    expect(JSON.parse(execFileSync('python3', ['-c', script], { input: zip, encoding: 'utf8' }))).toEqual([
+      ['top/f.txt', '0o100640', [2024, 1, 1, 0, 0, 0], 'abcd'],
+      ['top/l', '0o120777', [2024, 1, 1, 0, 0, 0], '../x'],
+      ['top/sub/', '0o40755', [2024, 1, 1, 0, 0, 0], ''],
+    ]);
   });
 
   it('fails with not-found for a path that is not in the snapshot', async () => {

@@ -2,13 +2,14 @@ import { once } from 'node:events';
 import tar from 'tar-stream';
 import { throwIfAborted, CairnError, type Id, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { loadTree, parseTime, resolveTreePath } from '../snapshot/index.js';
+import { loadTree, parseTime, parseTimeWithOffset, resolveTreePath, statModeFromGo } from '../snapshot/index.js';
 import { splitDevice } from './metadata.js';
 import { checkTreeNames } from './selection.js';
+import { ZipWriter } from './zip.js';
 
 export interface DumpOptions {
-  /** Only 'tar' exists; a folder is always written as a tar stream. */
-  archive?: 'tar';
+  /** How a folder is written: 'tar' (default) or 'zip'. */
+  archive?: 'tar' | 'zip';
   /**
    * Names inside the tar: 'folder' (default) = relative to the dumped folder; 'snapshot' = relative to the
    * snapshot root, as restic 0.14's dump writes them (`tree/dir1/a.txt` for `dump … /tree/dir1`).
@@ -19,7 +20,7 @@ export interface DumpOptions {
 
 const READ_AHEAD = 3;
 
-/** Writes a file's bytes, or a folder (or '/') as a tar stream, to `out`; memory stays bounded by a few blobs. */
+/** Writes a file's bytes, or a folder (or '/') as a tar or zip stream, to `out`; memory stays bounded by a few blobs. */
 export async function dump(
   repo: Repository,
   snapshot: StoredSnapshot,
@@ -28,15 +29,16 @@ export async function dump(
   opts: DumpOptions = {},
 ): Promise<void> {
   const clean = '/' + path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+  const archive = opts.archive === 'zip' ? dumpZip : dumpTar;
   if (clean === '/') {
-    await dumpTar(repo, snapshot, snapshot.tree, '', out, opts);
+    await archive(repo, snapshot, snapshot.tree, '', out, opts);
     return;
   }
   const node = await resolveTreePath(repo, snapshot.tree, clean);
   if (node === undefined) throw new CairnError('not-found', `The path ${clean} does not exist in snapshot ${snapshot.id.slice(0, 8)}.`);
   if (node.type === 'dir' && node.subtree !== undefined) {
     const prefix = opts.pathsRelativeTo === 'snapshot' ? clean.slice(1) + '/' : '';
-    await dumpTar(repo, snapshot, node.subtree, prefix, out, opts);
+    await archive(repo, snapshot, node.subtree, prefix, out, opts);
   } else if (node.type === 'file') {
     await streamContent(repo, node.content ?? [], (buf) => writeOut(out, buf), opts.signal);
   } else {
@@ -55,6 +57,11 @@ export async function streamContent(
   write: (buf: Buffer) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
+  for await (const buf of contentChunks(repo, content, signal)) await write(buf);
+}
+
+/** A file's blobs in order, loading a few ahead. */
+export async function* contentChunks(repo: Repository, content: readonly Id[], signal?: AbortSignal): AsyncGenerator<Buffer> {
   const pending: Promise<Buffer>[] = [];
   let next = 0;
   const fill = (): void => {
@@ -69,7 +76,7 @@ export async function streamContent(
     throwIfAborted(signal);
     const buf = await pending.shift()!;
     fill();
-    await write(buf);
+    yield buf;
   }
 }
 
@@ -86,7 +93,7 @@ async function dumpTar(
     for await (const chunk of pack) await writeOut(out, chunk as Buffer);
   })();
   try {
-    await writeTree(repo, snapshot, treeId, prefix, pack, opts.signal);
+    await walkDump(repo, snapshot, treeId, prefix, (node, name) => addEntry(repo, node, name, pack, opts.signal), opts.signal);
     pack.finalize();
   } catch (err) {
     pack.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -96,12 +103,41 @@ async function dumpTar(
   await pump;
 }
 
-async function writeTree(
+/**
+ * A folder as a zip stream: what restic 0.14's `dump --archive zip` writes (mode and mtime per entry, link targets as
+ * content, devices and fifos as empty entries), except that file data is deflated where restic stores it.
+ */
+const dumpZip: typeof dumpTar = async (repo, snapshot, treeId, prefix, out, opts) => {
+  const zip = new ZipWriter(out);
+  await walkDump(
+    repo,
+    snapshot,
+    treeId,
+    prefix,
+    async (node, name) => {
+      const { ns, offsetSeconds } = parseTimeWithOffset(node.mtime);
+      await zip.add({
+        name,
+        type: node.type === 'irregular' ? 'file' : node.type,
+        mode: statModeFromGo(node.mode ?? 0),
+        mtime: new Date(Number(ns / 1_000_000n)),
+        zoneOffsetSeconds: offsetSeconds,
+        ...(node.type === 'file' ? { data: contentChunks(repo, node.content ?? [], opts.signal), size: node.size ?? 0 } : {}),
+        ...(node.type === 'symlink' ? { linkTarget: node.linktarget ?? '' } : {}),
+      });
+    },
+    opts.signal,
+  );
+  await zip.finish();
+};
+
+/** Visits every node below `treeId` (sockets left out, as restic does) with its archive name, parents first. */
+export async function walkDump(
   repo: Repository,
   snapshot: StoredSnapshot,
   treeId: Id,
   prefix: string,
-  pack: tar.Pack,
+  visit: (node: TreeNode, name: string) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   throwIfAborted(signal);
@@ -110,9 +146,9 @@ async function writeTree(
   for (const node of tree.nodes) {
     if (node.type === 'socket') continue;
     const name = prefix + node.name;
-    await addEntry(repo, node, name, pack, signal);
+    await visit(node, name);
     if (node.type === 'dir' && node.subtree !== undefined) {
-      await writeTree(repo, snapshot, node.subtree, `${name}/`, pack, signal);
+      await walkDump(repo, snapshot, node.subtree, `${name}/`, visit, signal);
     }
   }
 }

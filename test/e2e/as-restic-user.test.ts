@@ -295,6 +295,25 @@ describe('dump as restic', () => {
     expect(tarNames(c)).toEqual(tarNames(r));
     expect(tarNames(r)).toContain(`${data.slice(1)}/sub/deep/c.txt`);
   });
+
+  it('writes a folder as a zip with the entries, modes, sizes, times and contents restic writes', async () => {
+    const zipEntries = (res: RunResult, name: string): unknown => {
+      const file = sb.path(name);
+      fs.writeFileSync(file, Buffer.from(res.stdout, 'latin1'));
+      execFileSync('unzip', ['-tq', file]);
+      const script = `import json, sys, zipfile, zlib
+z = zipfile.ZipFile(sys.argv[1])
+print(json.dumps([[i.filename, oct(i.external_attr >> 16), i.file_size, list(i.date_time), zlib.crc32(z.read(i))] for i in z.infolist()]))`;
+      return JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }));
+    };
+    const [r, c] = await Promise.all([
+      restic(sb, [...global, 'dump', '--archive', 'zip', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+      cairn(sb, [...global, 'dump', '--archive', 'zip', '--host', 'h2', 'latest', `${data}/sub`], { binary: true }),
+    ]);
+    expect([c.code, r.code]).toEqual([0, 0]);
+    expect(zipEntries(c, 'c.zip')).toEqual(zipEntries(r, 'r.zip'));
+    expect(JSON.stringify(zipEntries(r, 'r.zip'))).toContain(`${data.slice(1)}/sub/deep/c.txt`);
+  });
 });
 
 describe('global flags as restic', () => {
