@@ -317,6 +317,28 @@ print(json.dumps([[i.filename, oct(i.external_attr >> 16), i.file_size, list(i.d
 });
 
 describe('global flags as restic', () => {
+  it('--cleanup-cache removes the cache folders unused for 30 days, as restic', async () => {
+    const layout = (base: string): void => {
+      const old = Date.now() / 1000 - 40 * 86_400;
+      for (const [id, mtime] of [['a'.repeat(64), old], ['b'.repeat(64), Date.now() / 1000 - 3 * 86_400]] as const) {
+        fs.mkdirSync(path.join(base, id, 'index'), { recursive: true });
+        fs.utimesSync(path.join(base, id), mtime, mtime);
+      }
+    };
+    layout(sb.path('cache-r'));
+    layout(sb.path('cache-c'));
+    const [r, c] = await Promise.all([
+      restic(sb, [...global, '--cache-dir', sb.path('cache-r'), '--cleanup-cache', 'snapshots', '-q'], { resticCache: true }),
+      cairn(sb, [...global, '--cache-dir', sb.path('cache-c'), '--cleanup-cache', 'snapshots', '-q']),
+    ]);
+    expect([c.code, r.code], c.stderr + r.stderr).toEqual([0, 0]);
+    const left = (base: string): string[] => fs.readdirSync(sb.path(base)).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => n.slice(0, 4)).sort();
+    expect(left('cache-c')).toEqual(left('cache-r'));
+    expect(left('cache-c')).not.toContain('aaaa');
+    expect(left('cache-c')).toHaveLength(2); // this repository's folder, made or refreshed by the open
+    expect(left('cache-c')).toContain('bbbb');
+  });
+
   it('ignores -o options meant for another backend (with a warning) and takes --verbose=N', async () => {
     const { r, c } = await both(['-o', 's3.region=eu-west-1', '--verbose=2', 'snapshots', '--json']);
     expect([c.code, JSON.parse(c.stdout)]).toEqual([r.code, JSON.parse(r.stdout)]);
