@@ -31,6 +31,8 @@ export interface BackendContext {
   onRetry?: (info: RetryInfo) => void;
   /** `--cacert`, `--insecure-tls`, `--tls-client-cert` for HTTPS backends (REST, S3). */
   tls?: TlsFlags;
+  /** Asks for an SSH key's passphrase on the terminal; absent without one. */
+  askPassphrase?: (prompt: string) => Promise<string>;
 }
 
 /** Turns a repository URL or path into a Backend. */
@@ -43,9 +45,17 @@ type RemoteOpener = (
   url: string,
   options: Record<string, string>,
   env: Record<string, string | undefined>,
-  tls?: TlsSettings,
+  ctx: BackendContext,
 ) => Backend;
-const REMOTE: Record<string, RemoteOpener> = { s3: openS3Backend, sftp: openSftpBackend, rest: openRestBackend };
+const REMOTE: Record<string, RemoteOpener> = {
+  s3: (url, options, env, ctx) => openS3Backend(url, options, env, tlsOf(ctx)),
+  sftp: (url, options, env, ctx) => openSftpBackend(url, options, env, ctx.askPassphrase),
+  rest: (url, options, env, ctx) => openRestBackend(url, options, env, tlsOf(ctx)),
+};
+
+function tlsOf(ctx: BackendContext): TlsSettings | undefined {
+  return loadTlsSettings(ctx.tls);
+}
 
 /**
  * The scheme of a repository URL in lower case (`S3:host/bucket` → `s3`: schemes are case-insensitive), or undefined
@@ -72,7 +82,7 @@ export function openBackend(given: string, ctx: BackendContext = {}): Backend {
   const opener = REMOTE[scheme];
   if (opener) {
     const env = ctx.env ?? process.env;
-    const backend = opener(url, options, env, loadTlsSettings(ctx.tls));
+    const backend = opener(url, options, env, ctx);
     // The backend's own connection count (-o s3.connections…) bounds calls in flight.
     const limits: LimitOptions = { ...ctx.limits };
     if (backend.connections !== undefined) limits.connections = backend.connections;

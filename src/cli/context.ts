@@ -138,6 +138,7 @@ export class CommandContext {
         ...(this.flags.insecureTls === true ? { insecure: true } : {}),
         ...(this.flags.tlsClientCert !== undefined ? { clientCertFile: this.flags.tlsClientCert } : {}),
       },
+      ...(this.io.stdin.isTTY ? { askPassphrase: (prompt: string) => promptHidden(prompt, this.io.stdin, this.io.stderr) } : {}),
       // Retries are normal on a flaky network; they are shown with -v, and the final failure is one sentence.
       onRetry: (r) => {
         if (this.verbose < 1) return;

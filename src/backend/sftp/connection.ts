@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import ssh2 from 'ssh2';
 import { CairnError, errnoCode } from '../../core/index.js';
-import type { AuthPlan } from './auth.js';
+import type { AskPassphrase, AuthPlan } from './auth.js';
 import { planAuth } from './auth.js';
 import { connectError, hostKeyError, isConnectionLoss, lostError, sftpError } from './errors.js';
 import { watchChannel } from './io.js';
@@ -121,12 +121,15 @@ export class SftpConnection {
   private closed = false;
   readonly where: string;
 
-  constructor(private readonly config: SftpConfig) {
+  constructor(
+    private readonly config: SftpConfig,
+    private readonly askPassphrase?: AskPassphrase,
+  ) {
     this.where = config.port === 22 ? config.host : `${config.host}:${config.port}`;
   }
 
   private async connect(): Promise<Session> {
-    const plan = await planAuth(this.config);
+    const plan = await planAuth(this.config, this.askPassphrase);
     const entries = await readKnownHosts(this.config.knownHostsFile);
     const client = await handshake(this.config, plan, entries);
     const session: Session = { client, channels: [], alive: true, endReason: undefined };

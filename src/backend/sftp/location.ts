@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../../core/index.js';
 import { checkOptions, intOption } from '../options.js';
+import { expandIdentityFile, sshConfigFor } from './ssh-config.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -42,6 +43,8 @@ interface Parsed {
   user: string | undefined;
   host: string;
   port: number;
+  /** Whether the URL names the port (it then beats ~/.ssh/config's). */
+  portGiven?: boolean;
   path: string;
 }
 
@@ -93,7 +96,8 @@ function splitSlashForm(url: string): Parsed {
   const port = m[2] === undefined || m[2] === '' ? 22 : Number(m[2]);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw invalid(`The port in ${url} must be 1 to 65535.`);
-  return { user, host: parseHost(m[1]!, url), port, path: decode(rest.slice(slash + 1), url) };
+  const portGiven = m[2] !== undefined && m[2] !== '';
+  return { user, host: parseHost(m[1]!, url), port, portGiven, path: decode(rest.slice(slash + 1), url) };
 }
 
 /** restic's scp-like `sftp:[user@]host:path` (no port: that needs the `sftp://` form). */
@@ -139,14 +143,19 @@ function formatLocation(p: Parsed & { user: string }): string {
   return `sftp:${p.user}@${host}:${p.path}`;
 }
 
-/** Parses an `sftp:` URL and its options into a validated config; pure, no I/O. */
-export function parseSftpLocation(url: string, options: Record<string, string>, env: Env): SftpConfig {
+/**
+ * Parses an `sftp:` URL and its options into a validated config; pure, no I/O. `sshConfig` is the text of
+ * `~/.ssh/config`: its HostName, User, Port and IdentityFile apply to the URL's host as `ssh` applies them (what the
+ * URL and `-o sftp.key` say wins).
+ */
+export function parseSftpLocation(url: string, options: Record<string, string>, env: Env, sshConfig = ''): SftpConfig {
   checkSftpOptions(options);
   const trimmed = url.trim();
   if (!trimmed.startsWith('sftp:'))
     throw invalid(`An SFTP repository URL starts with "sftp:", which ${url} does not.`);
   const p = trimmed.startsWith('sftp://') ? splitSlashForm(trimmed) : splitColonForm(trimmed);
-  const user = p.user ?? env.USER ?? env.LOGNAME;
+  const fromConfig = sshConfigFor(sshConfig, p.host);
+  const user = p.user ?? fromConfig.user ?? env.USER ?? env.LOGNAME;
   if (!user)
     throw invalid(`The SFTP URL ${url} names no user and USER is not set; write sftp:user@host:/path.`);
   const home = env.HOME || undefined;
@@ -157,17 +166,22 @@ export function parseSftpLocation(url: string, options: Record<string, string>, 
       'HOME is not set, so there is no ~/.ssh/known_hosts; give one with -o sftp.known-hosts=FILE.',
     );
   }
+  const host = fromConfig.hostName === undefined ? p.host : fromConfig.hostName.toLowerCase();
+  const tokens = { home, localUser: env.USER ?? env.LOGNAME, host, user };
+  const configKeys = fromConfig.identityFiles.flatMap((f) => expandIdentityFile(f, tokens) ?? []);
   const keyFiles =
     key !== undefined
       ? [expandHome(key, home, 'sftp.key')]
-      : home
-        ? DEFAULT_KEY_FILES.map((f) => path.join(home, '.ssh', f))
-        : [];
+      : configKeys.length > 0
+        ? configKeys
+        : home
+          ? DEFAULT_KEY_FILES.map((f) => path.join(home, '.ssh', f))
+          : [];
   const cleanedPath = cleanPath(p.path, url);
   const config = {
     user,
-    host: p.host,
-    port: p.port,
+    host,
+    port: p.portGiven === true ? p.port : (fromConfig.port ?? p.port),
     path: cleanedPath,
     keyFiles,
     explicitKey: key !== undefined,
