@@ -33,3 +33,4 @@ export type {
   WarningEvent,
   CheckStatus,
 } from './progress.js';
+export { splitCommandLine } from './command-line.js';

@@ -71,6 +71,26 @@ describe('cairn over SFTP (OpenSSH sshd)', () => {
     expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
   });
 
+  it('runs -o sftp.command as restic does: the same command lines back up and list through ssh', async () => {
+    const dir = path.join(srv.dir, 'via-command');
+    expect((await cairn(sb, [...viaRestic(dir), 'init'])).code).toBe(0);
+    const b = await cairn(sb, [...viaRestic(dir), 'backup', '-q', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const args = [...viaRestic(dir), 'snapshots', '--json'];
+    const [c, r] = await Promise.all([cairn(sb, args), restic(sb, args)]);
+    expect([c.code, r.code], c.stderr + r.stderr).toEqual([0, 0]);
+    const ids = (s: string): string[] => (JSON.parse(s) as { id: string }[]).map((x) => x.id).sort();
+    expect(ids(c.stdout)).toEqual(ids(r.stdout));
+    expect(ids(c.stdout)).toHaveLength(1);
+    const check = await restic(sb, [...viaRestic(dir), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    // A command that fails (here: a host key ssh does not know) is one sentence with ssh's last words.
+    const bad = viaRestic(repoDir()).map((a) => a.replace(/UserKnownHostsFile=\S+/, 'UserKnownHostsFile=/dev/null'));
+    const failed = await cairn(sb, [...bad, 'snapshots']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim()).toMatch(/^[^\n]*sftp\.command ssh exited with status 255 \(.*Host key verification failed\.?\)[^\n]*$/);
+  });
+
   it('honours ~/.ssh/config (Host alias, HostName, Port, User, IdentityFile) as ssh does for restic', async () => {
     const ssh = path.join(sb.home, '.ssh');
     // The only usable key is the one IdentityFile names (ssh then tries no default key either).
