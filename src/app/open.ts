@@ -87,7 +87,7 @@ export function repositoryOptions(deps: AppDeps, opts: OpenOptions, password: st
 export async function createRepository(
   deps: AppDeps,
   opts: OpenOptions,
-  extra: { chunkerPolynomial?: bigint } = {},
+  extra: { chunkerPolynomial?: bigint; version?: 1 | 2 } = {},
 ): Promise<Session> {
   const { target } = opts;
   const backend = deps.openBackend(target.url);

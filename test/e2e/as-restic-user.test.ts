@@ -281,6 +281,29 @@ describe('backup --files-from as restic', () => {
   });
 });
 
+describe('init --repository-version as restic', () => {
+  it('writes version 1 (no compression) when asked, which restic checks; refuses other versions as restic does', async () => {
+    const at = (name: string): string[] => ['-r', sb.path(name), ...global.slice(2)];
+    const init = await cairn(sb, [...at('v1'), 'init', '--repository-version', '1']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse((await restic(sb, [...at('v1'), 'cat', 'config'])).stdout)).toMatchObject({ version: 1 });
+    const b = await cairn(sb, [...at('v1'), 'backup', '-q', data]);
+    expect(b.code, b.stderr).toBe(0);
+    const check = await restic(sb, [...at('v1'), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect((await cairn(sb, [...at('v2'), 'init', '--repository-version', 'stable', '--json'])).code).toBe(0);
+    expect(JSON.parse((await restic(sb, [...at('v2'), 'cat', 'config'])).stdout)).toMatchObject({ version: 2 });
+    for (const v of ['3', 'abc']) {
+      const [r, c] = await Promise.all([
+        restic(sb, [...at(`r-${v}`), 'init', '--repository-version', v]),
+        cairn(sb, [...at(`c-${v}`), 'init', '--repository-version', v]),
+      ]);
+      expect([c.code, c.stderr.trim().split('\n')]).toEqual([r.code, [expect.stringMatching(/--repository-version/)]]);
+      expect(fs.existsSync(sb.path(`c-${v}`))).toBe(false);
+    }
+  });
+});
+
 describe('dump as restic', () => {
   it('writes a folder as a tar whose names keep the path from the snapshot root', async () => {
     const tarNames = (res: RunResult): string[] =>
