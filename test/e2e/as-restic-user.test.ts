@@ -2,12 +2,17 @@
  * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
  * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/cli.js';
-import { Sandbox, cairn, restic } from '../harness/cli.js';
+import { LocalBackend } from '../../src/backend/local/index.js';
+import { Repository } from '../../src/repository/index.js';
+import { ROOT, Sandbox, cairn, restic } from '../harness/cli.js';
+import { RESTIC } from '../harness/restic.js';
 
 let sb: Sandbox;
 let data: string;
@@ -279,6 +284,56 @@ describe('backup --files-from as restic', () => {
     expect(entries(listing[1]!)).toEqual(entries(listing[0]!));
     expect(entries(listing[0]!)).toContain(`${data}/sub/deep/c.txt`);
   });
+});
+
+/**
+ * The intended differences in exit codes (README "Coming from restic"): restic 0.14 exits 1 where Cairn tells the
+ * cases apart, and stops on SIGTERM without cleaning up (killed: 143) where Cairn releases its locks and exits 130.
+ */
+describe('exit codes beside restic 0.14', () => {
+  it('10 for a missing repository and 12 for a wrong password, where restic exits 1', async () => {
+    const missing = ['-r', sb.path('no-such-repo'), ...global.slice(2), 'snapshots'];
+    const wrong = [...global.slice(0, 2), '-p', sb.write('wrong-pw', 'not the password\n', 0o600), 'snapshots'];
+    const [rm, cm, rw, cw] = await Promise.all([restic(sb, missing), cairn(sb, missing), restic(sb, wrong), cairn(sb, wrong)]);
+    expect([rm.code, cm.code, rw.code, cw.code]).toEqual([1, 10, 1, 12]);
+  });
+
+  it('11 when another process holds an exclusive lock, where restic exits 1', async () => {
+    const dir = sb.path('locked-repo');
+    const args = ['-r', dir, ...global.slice(2)];
+    expect((await cairn(sb, [...args, 'init'])).code).toBe(0);
+    const repo = await Repository.open(new LocalBackend(dir), { password: 'secret' });
+    const doc = { time: new Date().toISOString(), exclusive: true, hostname: 'other-host', username: 'bob', pid: 4242 };
+    await repo.saveUnpacked('locks', Buffer.from(JSON.stringify(doc)));
+    await repo.close();
+    const backup = [...args, 'backup', '-q', data];
+    const [r, c] = await Promise.all([restic(sb, backup), cairn(sb, backup)]);
+    expect([r.code, c.code], r.stderr + c.stderr).toEqual([1, 11]);
+    expect(r.stderr).toMatch(/locked exclusively/);
+  });
+
+  it('130 on SIGINT for both; on SIGTERM Cairn cleans up and exits 130 where restic is killed (143)', async () => {
+    /** A backup of standard input that never ends, stopped by `signal` once its lock is in the repository. */
+    const stopped = async (program: string, pre: string[], signal: NodeJS.Signals): Promise<number> => {
+      const dir = sb.path(`sig-${path.basename(program)}`);
+      const args = ['-r', dir, ...global.slice(2)];
+      if (!fs.existsSync(dir)) expect((await cairn(sb, [...args, 'init'])).code).toBe(0);
+      const locks = (): number => fs.readdirSync(path.join(dir, 'locks')).length;
+      const before = locks(); // restic leaves its lock behind when killed
+      const child = spawn(program, [...pre, ...args, 'backup', '--stdin', '-q'], { env: sb.env(), stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write('data that keeps coming\n');
+      while (locks() === before) await new Promise((r) => setTimeout(r, 50));
+      child.kill(signal);
+      const [code, sig] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+      if (program !== RESTIC) expect(locks()).toBe(0); // released
+      return code ?? 128 + os.constants.signals[sig!];
+    };
+    const cairnArgs = [path.join(ROOT, 'bin/cairn.js')];
+    expect(await stopped(RESTIC!, ['--no-cache'], 'SIGINT')).toBe(130);
+    expect(await stopped(process.execPath, cairnArgs, 'SIGINT')).toBe(130);
+    expect(await stopped(RESTIC!, ['--no-cache'], 'SIGTERM')).toBe(143);
+    expect(await stopped(process.execPath, cairnArgs, 'SIGTERM')).toBe(130);
+  }, 60_000);
 });
 
 describe('init --repository-version as restic', () => {
