@@ -359,6 +359,37 @@ describe('init --repository-version as restic', () => {
   });
 });
 
+describe('recover as restic', () => {
+  it('saves a snapshot of the trees no snapshot references, as restic recover does, which restic checks', async () => {
+    const base = sb.path('rec');
+    const at = (dir: string): string[] => ['-r', dir, ...global.slice(2)];
+    sb.write('rec-data/keep.txt', 'kept\n');
+    expect((await restic(sb, [...at(base), 'init', '--repository-version', '2'])).code).toBe(0);
+    expect((await restic(sb, [...at(base), 'backup', '-q', sb.path('rec-data')])).code).toBe(0);
+    const [lost] = JSON.parse((await restic(sb, [...at(base), 'snapshots', '--json'])).stdout) as { id: string }[];
+    sb.write('rec-data/new.txt', 'new\n');
+    expect((await restic(sb, [...at(base), 'backup', '-q', sb.path('rec-data')])).code).toBe(0);
+    expect((await restic(sb, [...at(base), 'forget', lost!.id])).code).toBe(0); // its root tree is now unreferenced
+    fs.cpSync(base, `${base}-r`, { recursive: true });
+    fs.cpSync(base, `${base}-c`, { recursive: true });
+    const [r, c] = await Promise.all([restic(sb, [...at(`${base}-r`), 'recover']), cairn(sb, [...at(`${base}-c`), 'recover'])]);
+    expect([r.code, c.code], r.stderr + c.stderr).toEqual([0, 0]);
+    expect(c.stdout).toMatch(/found 1 unreferenced roots\nsaved new snapshot [0-9a-f]{8}\n$/);
+    const recovered = async (dir: string): Promise<unknown> => {
+      const snaps = JSON.parse((await restic(sb, [...at(dir), 'snapshots', '--json', '--tag', 'recovered'])).stdout) as { paths: string[] }[];
+      const ls = (await restic(sb, [...at(dir), 'ls', '--json', '--tag', 'recovered', 'latest'])).stdout.trim().split('\n');
+      return { paths: snaps.map((x) => x.paths), entries: ls.slice(1).map((l) => (JSON.parse(l) as { path: string }).path) };
+    };
+    expect(await recovered(`${base}-c`)).toEqual(await recovered(`${base}-r`));
+    expect(JSON.stringify(await recovered(`${base}-c`))).toContain('keep.txt');
+    const check = await restic(sb, [...at(`${base}-c`), 'check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    // Nothing left to recover: no new snapshot.
+    const again = await cairn(sb, [...at(`${base}-c`), 'recover']);
+    expect(again.stdout).toMatch(/found 0 unreferenced roots\nno snapshot to write\.\n$/);
+  });
+});
+
 describe('dump as restic', () => {
   it('writes a folder as a tar whose names keep the path from the snapshot root', async () => {
     const tarNames = (res: RunResult): string[] =>
