@@ -138,6 +138,17 @@ describe('ZipWriter', () => {
     await expect(zip.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: failing() })).rejects.toThrow('blob unreadable');
   });
 
+  it('stops with an error, not a hang, when the output is closed while it waits (a cancelled download)', async () => {
+    const out = new PassThrough({ highWaterMark: 16 });
+    const zip = new ZipWriter(out);
+    async function* endless(): AsyncGenerator<Buffer> {
+      for (;;) yield Buffer.alloc(64 * 1024, 1);
+    }
+    const adding = zip.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: endless() }, );
+    setTimeout(() => out.destroy(), 50);
+    await expect(adding).rejects.toThrow(/closed before the archive was complete/);
+  });
+
   it('computes DOS times in the zone given and clamps before 1980', () => {
     expect(dosDateTime(new Date('2024-05-06T23:30:00Z'), 3600)).toEqual(dosDateTime(new Date('2024-05-07T00:30:00Z'), 0));
     expect(dosDateTime(new Date('1970-01-01T00:00:00Z'), 0)).toEqual({ dosTime: 0, dosDate: 33 });
