@@ -47,12 +47,12 @@ module.exports = {
     },
     {
       name: 'backend-implementations',
-      comment: 'backend implementations import only core, util, the backend interface and its shared errors, options and lazy loader',
+      comment: 'backend implementations import only core, util, the backend interface and its shared errors, options, TLS settings and lazy loader',
       severity: 'error',
       from: { path: '^src/backend/(local|mem|s3|sftp|rest)/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/(core|util)/', '^src/backend/(backend|errors|options|lazy)\\.ts$', '^src/backend/$1/'],
+        pathNot: ['^src/(core|util)/', '^src/backend/(backend|errors|options|tls|lazy)\\.ts$', '^src/backend/$1/'],
       },
     },
     {

@@ -3,7 +3,8 @@
  * here and nowhere else, and a SourceSpec a Source; the app receives `openBackend` and `openSource` as dependencies so
  * tests can pass a MemBackend instead.
  */
-import type { Backend, ObjectStore } from './backend/index.js';
+import type { Backend, ObjectStore, TlsFlags, TlsSettings } from './backend/index.js';
+import { loadTlsSettings } from './backend/index.js';
 import { LocalBackend } from './backend/local/index.js';
 import { openRestBackend } from './backend/rest/index.js';
 import { openS3Backend, openS3ObjectStore } from './backend/s3/index.js';
@@ -28,6 +29,10 @@ export interface BackendContext {
   env?: Record<string, string | undefined>;
   /** Told about each retry of a remote backend call (the CLI prints it). */
   onRetry?: (info: RetryInfo) => void;
+  /** `--cacert`, `--insecure-tls`, `--tls-client-cert` for HTTPS backends (REST, S3). */
+  tls?: TlsFlags;
+  /** Asks for an SSH key's passphrase on the terminal; absent without one. */
+  askPassphrase?: (prompt: string) => Promise<string>;
 }
 
 /** Turns a repository URL or path into a Backend. */
@@ -36,8 +41,21 @@ export type BackendFactory = (url: string) => Backend;
 /** URL schemes restic knows that Cairn does not serve. */
 const UNSUPPORTED = ['b2', 'azure', 'gs', 'swift', 'rclone'];
 
-type RemoteOpener = (url: string, options: Record<string, string>, env: Record<string, string | undefined>) => Backend;
-const REMOTE: Record<string, RemoteOpener> = { s3: openS3Backend, sftp: openSftpBackend, rest: openRestBackend };
+type RemoteOpener = (
+  url: string,
+  options: Record<string, string>,
+  env: Record<string, string | undefined>,
+  ctx: BackendContext,
+) => Backend;
+const REMOTE: Record<string, RemoteOpener> = {
+  s3: (url, options, env, ctx) => openS3Backend(url, options, env, tlsOf(ctx)),
+  sftp: (url, options, env, ctx) => openSftpBackend(url, options, env, ctx.askPassphrase),
+  rest: (url, options, env, ctx) => openRestBackend(url, options, env, tlsOf(ctx)),
+};
+
+function tlsOf(ctx: BackendContext): TlsSettings | undefined {
+  return loadTlsSettings(ctx.tls);
+}
 
 /**
  * The scheme of a repository URL in lower case (`S3:host/bucket` → `s3`: schemes are case-insensitive), or undefined
@@ -64,7 +82,7 @@ export function openBackend(given: string, ctx: BackendContext = {}): Backend {
   const opener = REMOTE[scheme];
   if (opener) {
     const env = ctx.env ?? process.env;
-    const backend = opener(url, options, env);
+    const backend = opener(url, options, env, ctx);
     // The backend's own connection count (-o s3.connections…) bounds calls in flight.
     const limits: LimitOptions = { ...ctx.limits };
     if (backend.connections !== undefined) limits.connections = backend.connections;

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { BackupOptions, BackupResult } from '../archiver/index.js';
+import type { BackupOptions, BackupResult, ChangeRules } from '../archiver/index.js';
 import { backup } from '../archiver/index.js';
 import type { StoredSnapshot } from '../core/index.js';
 import { CairnError, errnoCode } from '../core/index.js';
@@ -27,6 +27,8 @@ export interface BackupRequest {
   /** Snapshot to use as parent (id, prefix or 'latest'); default: the newest with the same host and paths. */
   parent?: string;
   force?: boolean;
+  /** `--ignore-inode`, `--ignore-ctime`, `--with-atime`. */
+  change?: ChangeRules;
   stdin?: { filename: string; stream: NodeJS.ReadableStream };
   /** `--stdin-from-command`: run this program (no shell) and back up its standard output. */
   stdinCommand?: { filename: string; command: string; args: string[] };
@@ -208,6 +210,7 @@ function backupOptions(
   if (req.tags && req.tags.length > 0) o.tags = req.tags;
   if (req.time !== undefined) o.time = req.time;
   if (req.force === true) o.force = true;
+  if (req.change) o.change = req.change;
   if (req.dryRun === true) o.dryRun = true;
   if (req.workers !== undefined) o.workers = req.workers;
   if (opts.onProgress) o.onProgress = opts.onProgress;

@@ -14,6 +14,9 @@ export interface CacheDirInfo {
 
 const DAY_MS = 86_400_000;
 
+/** restic's age after which a cache folder is old (`cache --max-age`'s default, `--cleanup-cache`). */
+export const CACHE_MAX_AGE_DAYS = 30;
+
 /** Whole days since `mtimeMs`, as restic counts them. */
 export const ageDays = (mtimeMs: number, nowMs: number): number => Math.floor((nowMs - mtimeMs) / DAY_MS);
 

@@ -52,6 +52,8 @@ export interface OpenOptions {
   keyHint?: string;
   /** Metadata cache folder; undefined = no cache. */
   cacheDir?: string;
+  /** `--cleanup-cache`: on opening, remove the cache folders of repositories unused for 30 days (as restic). */
+  cleanupCache?: boolean;
   packSize?: number;
   compression?: CompressionMode;
   /** Skip the lock of read-only commands (`--no-lock`). */

@@ -40,7 +40,9 @@ export { readFilesFromLists, parseFilesFrom, expandGlob } from './files-from.js'
 export type { FilesFromLists } from './files-from.js';
 export type { BackupRequest, BackupOutcome } from './backup.js';
 export { tagSnapshots, changedTags } from './tag.js';
-export { listCacheDirs, removeOldCacheDirs, ageDays, isOld } from './cache-dirs.js';
+export { recoverTrees } from './recover.js';
+export type { RecoverResult } from './recover.js';
+export { listCacheDirs, removeOldCacheDirs, ageDays, isOld, CACHE_MAX_AGE_DAYS } from './cache-dirs.js';
 export type { TagChange } from './tag.js';
 export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';

@@ -16,8 +16,9 @@ export async function initRepository(
   deps: AppDeps,
   opts: OpenOptions,
   fromRepo?: OpenOptions,
+  version?: 1 | 2,
 ): Promise<InitResult> {
-  const extra: { chunkerPolynomial?: bigint } = {};
+  const extra: { chunkerPolynomial?: bigint; version?: 1 | 2 } = version === undefined ? {} : { version };
   if (fromRepo !== undefined) {
     extra.chunkerPolynomial = await withRepository(
       deps,

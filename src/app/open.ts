@@ -2,6 +2,7 @@ import type { Backend } from '../backend/index.js';
 import { CairnError, isCairnError } from '../core/index.js';
 import type { Lock, RepositoryOptions } from '../repository/index.js';
 import { Repository } from '../repository/index.js';
+import { CACHE_MAX_AGE_DAYS, removeOldCacheDirs } from './cache-dirs.js';
 import { generatePassword, readPasswordFileIfExists, writeNewPasswordFile } from './default-repository.js';
 import type { AppDeps, LockMode, OpenOptions, PasswordSource, RepositoryTarget } from './deps.js';
 
@@ -86,7 +87,7 @@ export function repositoryOptions(deps: AppDeps, opts: OpenOptions, password: st
 export async function createRepository(
   deps: AppDeps,
   opts: OpenOptions,
-  extra: { chunkerPolynomial?: bigint } = {},
+  extra: { chunkerPolynomial?: bigint; version?: 1 | 2 } = {},
 ): Promise<Session> {
   const { target } = opts;
   const backend = deps.openBackend(target.url);
@@ -136,7 +137,17 @@ export async function openRepository(
   }
   const password = await resolvePassword(target, opts.password);
   const repo = await Repository.open(backend, repositoryOptions(deps, opts, password));
+  if (opts.cleanupCache === true && opts.cacheDir !== undefined) await cleanupCache(deps, opts.cacheDir);
   return { repo, signal: opts.signal ?? new AbortController().signal };
+}
+
+/** restic's `--cleanup-cache`: after the open refreshed this repository's folder, the stale ones go. */
+async function cleanupCache(deps: AppDeps, base: string): Promise<void> {
+  try {
+    await removeOldCacheDirs(base, CACHE_MAX_AGE_DAYS, deps.clock.now());
+  } catch (err) {
+    deps.warn(`cannot remove old cache folders in ${base}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**

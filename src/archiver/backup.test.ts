@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProgressEvent } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { listSnapshots, loadSnapshot } from '../snapshot/index.js';
+import type { BackupResult } from './index.js';
+import { listSnapshots, loadSnapshot, parseTime } from '../snapshot/index.js';
 import { findGetfattr } from '../source/files/index.js';
 import { StreamSource, stdinSource } from '../source/stream/index.js';
 import {
@@ -225,10 +226,32 @@ describe('backup: dedup and parent', () => {
     const second = await run(['p'], { parent: await loadSnapshot(repo, first.snapshotId!) });
     expect(openSpy).not.toHaveBeenCalled();
     expect(second.summary).toMatchObject({ files_new: 0, files_changed: 0, files_unmodified: 2 });
-    // The node still records the new atime.
-    expect((await nodeAt(repo, second.snapshot.tree, 'p/a')).atime).not.toBe(
-      (await nodeAt(repo, first.snapshot.tree, 'p/a')).atime,
-    );
+    // As restic records it by default: atime = mtime, so the read changed no tree.
+    const node = await nodeAt(repo, second.snapshot.tree, 'p/a');
+    expect(node.atime).toBe(node.mtime);
+    expect(second.snapshot.tree).toBe(first.snapshot.tree);
+    // --with-atime records the new atime.
+    const third = await run(['p'], { parent: await loadSnapshot(repo, second.snapshotId!), change: { withAtime: true } });
+    const withAtime = await nodeAt(repo, third.snapshot.tree, 'p/a');
+    expect(parseTime(withAtime.atime)).toBe(after.atimeNs);
+    expect(third.summary).toMatchObject({ files_changed: 0, files_unmodified: 2 });
+  });
+
+  it('--ignore-ctime and --ignore-inode reuse a file whose ctime or inode alone changed, as restic', async () => {
+    writeTree(dir, { 'p/a': 'a', 'p/b': 'b' });
+    const first = await run(['p']);
+    const parent = await loadSnapshot(repo, first.snapshotId!);
+    const a = path.join(dir, 'p/a');
+    const changed = (r: BackupResult): number => r.summary.files_changed;
+    fs.chmodSync(a, fs.statSync(a).mode & 0o777); // same content, mode and mtime; new ctime
+    expect(changed(await run(['p'], { parent }))).toBe(1);
+    expect(changed(await run(['p'], { parent, change: { ignoreCtime: true } }))).toBe(0);
+    // Same content and mtime in a new inode (a copy renamed over it): new inode and ctime.
+    fs.copyFileSync(a, `${a}.new`);
+    execFileSync('touch', ['-r', a, `${a}.new`]); // the mtime to the nanosecond
+    fs.renameSync(`${a}.new`, a);
+    expect(changed(await run(['p'], { parent, change: { ignoreCtime: true } }))).toBe(1);
+    expect(changed(await run(['p'], { parent, change: { ignoreInode: true } }))).toBe(0);
   });
 
   it('an unchanged folder reuses the parent tree id without encoding it again; a changed one gets a new tree', async () => {

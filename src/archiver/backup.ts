@@ -107,6 +107,7 @@ function createPipeline(
     sourceErrors: [],
     xattrs: undefined,
     force: opts.force ?? false,
+    change: opts.change ?? {},
     dryRun: opts.dryRun ?? false,
     signal,
     clock,

@@ -6,7 +6,7 @@ import type { IdNames, Source, SourceError, XattrMap } from '../source/index.js'
 import type { BlobPipeline } from './blob-pipeline.js';
 import type { FileReader } from './file-reader.js';
 import type { Stats } from './stats.js';
-import type { BackupHooks } from './types.js';
+import type { BackupHooks, ChangeRules } from './types.js';
 import type { Budget, Clock } from '../util/index.js';
 
 /** Everything the walk of one backup shares. */
@@ -22,6 +22,8 @@ export interface WalkContext {
   sourceErrors: SourceError[];
   xattrs: Promise<XattrMap> | undefined;
   force: boolean;
+  /** `--ignore-inode`, `--ignore-ctime`, `--with-atime`. */
+  change: ChangeRules;
   dryRun: boolean;
   signal: AbortSignal;
   clock: Clock;

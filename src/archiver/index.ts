@@ -6,4 +6,4 @@
  * and, after the index is flushed and every stream's producer succeeded, the snapshot.
  */
 export { backup } from './backup.js';
-export type { BackupOptions, BackupResult, BackupSummary } from './types.js';
+export type { BackupOptions, BackupResult, BackupSummary, ChangeRules } from './types.js';

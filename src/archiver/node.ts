@@ -1,6 +1,7 @@
 import type { NodeType, TreeNode } from '../core/index.js';
 import { formatTime, goModeFromStat, parseTime } from '../snapshot/index.js';
 import type { EntryStat, IdNames } from '../source/index.js';
+import type { ChangeRules } from './types.js';
 
 /** restic's node type of an lstat result. */
 export function nodeTypeOf(st: EntryStat): NodeType {
@@ -18,7 +19,7 @@ export function nodeTypeOf(st: EntryStat): NodeType {
  * The metadata part of a node, field for field what restic 0.14 records (`nodeFromFileInfo`): `size`/`links` for
  * files, `links` for symlinks and devices, `device` (rdev) for devices; `content` is null until the caller fills it.
  */
-export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linktarget?: string): TreeNode {
+export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linktarget?: string, rules?: ChangeRules): TreeNode {
   const type = nodeTypeOf(st);
   const uid = Number(st.uid);
   const gid = Number(st.gid);
@@ -27,7 +28,7 @@ export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linkta
     type,
     mode: goModeFromStat(Number(st.mode)),
     mtime: formatTime(st.mtimeNs),
-    atime: formatTime(st.atimeNs),
+    atime: formatTime(rules?.withAtime === true ? st.atimeNs : st.mtimeNs),
     ctime: formatTime(st.ctimeNs),
     uid,
     gid,
@@ -60,16 +61,22 @@ export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linkta
   return node;
 }
 
-/** restic's `fileChanged`: a parent file node can be reused if type, mtime, ctime, inode and size are the same. */
+/**
+ * restic's `fileChanged`: a parent file node can be reused if type, mtime, ctime, inode and size are the same (ctime
+ * and inode unless `rules` ignore them).
+ */
 export function fileUnchanged(
   old: TreeNode | undefined,
   st: EntryStat,
   current?: TreeNode,
+  rules?: ChangeRules,
 ): old is TreeNode & { content: string[] } {
   if (old === undefined || old.type !== 'file' || old.content === null) return false;
   if ((old.size ?? 0) !== Number(st.size)) return false;
-  if ((old.inode ?? 0n) !== st.ino) return false;
-  return sameTime(old.mtime, st.mtimeNs, current?.mtime) && sameTime(old.ctime, st.ctimeNs, current?.ctime);
+  const ignoreInode = rules?.ignoreInode === true;
+  if (!ignoreInode && (old.inode ?? 0n) !== st.ino) return false;
+  if (!sameTime(old.mtime, st.mtimeNs, current?.mtime)) return false;
+  return ignoreInode || rules?.ignoreCtime === true || sameTime(old.ctime, st.ctimeNs, current?.ctime);
 }
 
 /** `formatted` is `ns` as nodeFromStat wrote it: equal text is the same instant, so parsing is only a fallback. */

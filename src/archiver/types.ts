@@ -1,6 +1,16 @@
 import type { Id, ProgressListener, Snapshot, SnapshotSummary, StoredSnapshot } from '../core/index.js';
 import type { Clock } from '../util/index.js';
 
+/** How a backup compares files with the parent and which times it records (restic's backup flags). */
+export interface ChangeRules {
+  /** `--ignore-inode`: a changed inode number alone does not make a file changed (implies ignoreCtime, as restic). */
+  ignoreInode?: boolean;
+  /** `--ignore-ctime`: a changed ctime alone does not make a file changed. */
+  ignoreCtime?: boolean;
+  /** `--with-atime`: record the access time; otherwise atime = mtime, as restic, so reading a file changes no tree. */
+  withAtime?: boolean;
+}
+
 export interface BackupOptions {
   /** The `--exclude` patterns, recorded in the snapshot (the source applies them). */
   excludes?: string[];
@@ -13,6 +23,8 @@ export interface BackupOptions {
   parent?: StoredSnapshot;
   /** Read every file even if the parent says it is unchanged. */
   force?: boolean;
+  /** How files are compared with the parent, and whether atime is recorded (restic's defaults when absent). */
+  change?: ChangeRules;
   /** Read and chunk everything but write nothing. */
   dryRun?: boolean;
   /** Worker threads for compression and encryption; 0 = in this thread. Default: number of cores. */

@@ -6,3 +6,5 @@
 export type { Backend, Handle, FileInfo, ObjectStore } from './backend.js';
 export { networkFailure } from './errors.js';
 export type { NetworkFailure } from './errors.js';
+export { loadTlsSettings } from './tls.js';
+export type { TlsFlags, TlsSettings } from './tls.js';

@@ -133,6 +133,12 @@ export class CommandContext {
       options: url === undefined ? parseBackendOptions(this.flags.option) : this.optionsFor(url),
       limits,
       env: this.io.env,
+      tls: {
+        ...(this.flags.cacert !== undefined && this.flags.cacert.length > 0 ? { caCertFiles: this.flags.cacert } : {}),
+        ...(this.flags.insecureTls === true ? { insecure: true } : {}),
+        ...(this.flags.tlsClientCert !== undefined ? { clientCertFile: this.flags.tlsClientCert } : {}),
+      },
+      ...(this.io.stdin.isTTY ? { askPassphrase: (prompt: string) => promptHidden(prompt, this.io.stdin, this.io.stderr) } : {}),
       // Retries are normal on a flaky network; they are shown with -v, and the final failure is one sentence.
       onRetry: (r) => {
         if (this.verbose < 1) return;
@@ -217,6 +223,7 @@ export class CommandContext {
     };
     const cacheDir = this.cacheDir();
     if (cacheDir !== undefined) opts.cacheDir = cacheDir;
+    if (f.cleanupCache === true) opts.cleanupCache = true;
     const env = (name: string): string | undefined =>
       this.io.env[`CAIRN_${name}`] || this.io.env[`RESTIC_${name}`] || undefined;
     const keyHint = f.keyHint ?? env('KEY_HINT');

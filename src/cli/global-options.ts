@@ -21,6 +21,10 @@ export interface GlobalFlags {
   limitUpload?: string;
   limitDownload?: string;
   unlockStaleAfter?: string;
+  cacert?: string[];
+  insecureTls?: boolean;
+  tlsClientCert?: string;
+  cleanupCache?: boolean;
 }
 
 export type Env = Record<string, string | undefined>;

@@ -41,6 +41,10 @@ export function buildProgram(rt: CliRuntime): Command {
     .option('-o, --option <key=value>', 'backend option, e.g. s3.region=eu-west-1 (repeatable)', collect, [])
     .option('--limit-upload <KiB/s>', 'limit uploads to this many KiB per second')
     .option('--limit-download <KiB/s>', 'limit downloads to this many KiB per second')
+    .option('--cacert <file>', 'trust only the CA certificates in this PEM file for HTTPS (repeatable)', collect, [])
+    .option('--insecure-tls', 'skip TLS certificate verification when connecting to the repository (insecure)')
+    .option('--tls-client-cert <file>', 'PEM file with a TLS client certificate and its private key')
+    .option('--cleanup-cache', "remove cache folders of repositories not used for 30 days")
     .option('--debug', 'print stack traces of errors')
     .version(versionText(), '--version', 'print the version')
     .showSuggestionAfterError(true);

@@ -34,3 +34,4 @@ export type {
   WarningEvent,
   CheckStatus,
 } from './progress.js';
+export { splitCommandLine } from './command-line.js';

@@ -97,6 +97,22 @@ describe('ZipWriter', () => {
     expect(bytes.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06]))).toBe(true); // zip64 end of central directory
   });
 
+  it('announces zip64 in the local header of a file whose expected size is near 4 GiB (8-byte data descriptor)', async () => {
+    const file = await writeZip(
+      [
+        { name: 'big.bin', type: 'file', mode: 0o644, mtime: when, data: chunks('stands in for 4 GiB'), size: 0xff000000 },
+        { name: 'small.txt', type: 'file', mode: 0o644, mtime: when, data: chunks('x') },
+      ],
+      {},
+      'hint.zip',
+    );
+    expect(unzipTest(file)).toMatch(/No errors detected/);
+    expect(pyList(file).map((e) => `${e.name} ${e.size} ${e.body}`)).toEqual(['big.bin 19 stands in for 4 GiB', 'small.txt 1 x']);
+    const bytes = fs.readFileSync(file);
+    expect(bytes.readUInt16LE(4)).toBe(45); // version needed: zip64
+    expect(bytes.readUInt16LE(30 + 'big.bin'.length)).toBe(0x0001); // the zip64 extra field comes first
+  });
+
   it('writes a zip64 end record for more than 65535 entries', async () => {
     const many: ZipEntry[] = [];
     for (let i = 0; i < 65540; i++) many.push({ name: `d/${i}`, type: 'file', mode: 0o644, mtime: when });
@@ -120,6 +136,17 @@ describe('ZipWriter', () => {
     }
     const zip = new ZipWriter(new PassThrough().resume());
     await expect(zip.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: failing() })).rejects.toThrow('blob unreadable');
+  });
+
+  it('stops with an error, not a hang, when the output is closed while it waits (a cancelled download)', async () => {
+    const out = new PassThrough({ highWaterMark: 16 });
+    const zip = new ZipWriter(out);
+    async function* endless(): AsyncGenerator<Buffer> {
+      for (;;) yield Buffer.alloc(64 * 1024, 1);
+    }
+    const adding = zip.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: endless() }, );
+    setTimeout(() => out.destroy(), 50);
+    await expect(adding).rejects.toThrow(/closed before the archive was complete/);
   });
 
   it('computes DOS times in the zone given and clamps before 1980', () => {

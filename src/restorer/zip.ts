@@ -4,7 +4,6 @@
  * records appear only where a size, an offset or the entry count needs them. Names are bytes (core's byte names):
  * valid non-ASCII UTF-8 sets the UTF-8 flag, as Go's archive/zip (restic's writer) does.
  */
-import { once } from 'node:events';
 import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { CairnError, hasRawBytes, nameToBytes } from '../core/index.js';
 
@@ -150,7 +149,7 @@ export class ZipWriter {
         for await (const chunk of source) {
           w.crc = crc32(chunk, w.crc);
           w.usize += chunk.length;
-          if (!z.write(chunk)) await once(z, 'drain');
+          if (!z.write(chunk)) await drained(z);
         }
         z.end();
       } catch (err) {
@@ -158,17 +157,23 @@ export class ZipWriter {
         throw err;
       }
     })();
-    feed.catch(() => undefined); // awaited below; the consumer may fail first
+    feed.catch(() => undefined); // awaited below; the output may fail first
+    let outputFailed = false;
     try {
       for await (const chunk of z as AsyncIterable<Buffer>) {
         w.csize += chunk.length;
+        outputFailed = true;
         await this.emit(chunk);
+        outputFailed = false;
       }
     } catch (err) {
-      await feed; // the source's own error explains more than the stream's
-      throw err;
-    } finally {
-      if (!z.destroyed) z.destroy(new Error('zip entry abandoned'));
+      if (!z.destroyed) z.destroy();
+      const sourceError = await feed.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // A failed source explains more than the deflate stream it broke; a closed output is its own reason.
+      throw outputFailed ? err : (sourceError ?? err);
     }
     await feed;
   }
@@ -249,9 +254,33 @@ export class ZipWriter {
 
   private async emit(buf: Uint8Array): Promise<void> {
     if (buf.length === 0) return;
+    const out = this.out as NodeJS.WritableStream & { destroyed?: boolean };
+    if (out.destroyed === true) throw closedEarly();
     this.offset += buf.length;
-    if (!this.out.write(buf)) await once(this.out as unknown as NodeJS.EventEmitter, 'drain');
+    if (!out.write(buf)) await drained(out);
   }
+}
+
+function closedEarly(): CairnError {
+  return new CairnError('interrupted', 'The zip stream was closed before the archive was complete.');
+}
+
+/** Waits for 'drain'; a stream closed meanwhile (a download cancelled) ends the wait with an error, never a hang. */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error): void => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      out.off('error', done);
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(closedEarly());
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+    out.on('error', done);
+  });
 }
 
 /** Content known before writing: folders and the like (empty), a link target, a buffer. */

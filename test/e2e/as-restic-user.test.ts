@@ -2,12 +2,17 @@
  * A restic 0.14 user's command lines, run against restic and Cairn on one repository (made by restic, read by both):
  * where the two should agree, exit codes, `--json` documents and listings are compared as they are.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/cli.js';
-import { Sandbox, cairn, restic } from '../harness/cli.js';
+import { LocalBackend } from '../../src/backend/local/index.js';
+import { Repository } from '../../src/repository/index.js';
+import { ROOT, Sandbox, cairn, restic } from '../harness/cli.js';
+import { RESTIC } from '../harness/restic.js';
 
 let sb: Sandbox;
 let data: string;
@@ -281,6 +286,110 @@ describe('backup --files-from as restic', () => {
   });
 });
 
+/**
+ * The intended differences in exit codes (README "Coming from restic"): restic 0.14 exits 1 where Cairn tells the
+ * cases apart, and stops on SIGTERM without cleaning up (killed: 143) where Cairn releases its locks and exits 130.
+ */
+describe('exit codes beside restic 0.14', () => {
+  it('10 for a missing repository and 12 for a wrong password, where restic exits 1', async () => {
+    const missing = ['-r', sb.path('no-such-repo'), ...global.slice(2), 'snapshots'];
+    const wrong = [...global.slice(0, 2), '-p', sb.write('wrong-pw', 'not the password\n', 0o600), 'snapshots'];
+    const [rm, cm, rw, cw] = await Promise.all([restic(sb, missing), cairn(sb, missing), restic(sb, wrong), cairn(sb, wrong)]);
+    expect([rm.code, cm.code, rw.code, cw.code]).toEqual([1, 10, 1, 12]);
+  });
+
+  it('11 when another process holds an exclusive lock, where restic exits 1', async () => {
+    const dir = sb.path('locked-repo');
+    const args = ['-r', dir, ...global.slice(2)];
+    expect((await cairn(sb, [...args, 'init'])).code).toBe(0);
+    const repo = await Repository.open(new LocalBackend(dir), { password: 'secret' });
+    const doc = { time: new Date().toISOString(), exclusive: true, hostname: 'other-host', username: 'bob', pid: 4242 };
+    await repo.saveUnpacked('locks', Buffer.from(JSON.stringify(doc)));
+    await repo.close();
+    const backup = [...args, 'backup', '-q', data];
+    const [r, c] = await Promise.all([restic(sb, backup), cairn(sb, backup)]);
+    expect([r.code, c.code], r.stderr + c.stderr).toEqual([1, 11]);
+    expect(r.stderr).toMatch(/locked exclusively/);
+  });
+
+  it('130 on SIGINT for both; on SIGTERM Cairn cleans up and exits 130 where restic is killed (143)', async () => {
+    /** A backup of standard input that never ends, stopped by `signal` once its lock is in the repository. */
+    const stopped = async (program: string, pre: string[], signal: NodeJS.Signals): Promise<number> => {
+      const dir = sb.path(`sig-${path.basename(program)}`);
+      const args = ['-r', dir, ...global.slice(2)];
+      if (!fs.existsSync(dir)) expect((await cairn(sb, [...args, 'init'])).code).toBe(0);
+      const locks = (): number => fs.readdirSync(path.join(dir, 'locks')).length;
+      const before = locks(); // restic leaves its lock behind when killed
+      const child = spawn(program, [...pre, ...args, 'backup', '--stdin', '-q'], { env: sb.env(), stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write('data that keeps coming\n');
+      while (locks() === before) await new Promise((r) => setTimeout(r, 50));
+      child.kill(signal);
+      const [code, sig] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+      if (program !== RESTIC) expect(locks()).toBe(0); // released
+      return code ?? 128 + os.constants.signals[sig!];
+    };
+    const cairnArgs = [path.join(ROOT, 'bin/cairn.js')];
+    expect(await stopped(RESTIC!, ['--no-cache'], 'SIGINT')).toBe(130);
+    expect(await stopped(process.execPath, cairnArgs, 'SIGINT')).toBe(130);
+    expect(await stopped(RESTIC!, ['--no-cache'], 'SIGTERM')).toBe(143);
+    expect(await stopped(process.execPath, cairnArgs, 'SIGTERM')).toBe(130);
+  }, 60_000);
+});
+
+describe('init --repository-version as restic', () => {
+  it('writes version 1 (no compression) when asked, which restic checks; refuses other versions as restic does', async () => {
+    const at = (name: string): string[] => ['-r', sb.path(name), ...global.slice(2)];
+    const init = await cairn(sb, [...at('v1'), 'init', '--repository-version', '1']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(JSON.parse((await restic(sb, [...at('v1'), 'cat', 'config'])).stdout)).toMatchObject({ version: 1 });
+    const b = await cairn(sb, [...at('v1'), 'backup', '-q', data]);
+    expect(b.code, b.stderr).toBe(0);
+    const check = await restic(sb, [...at('v1'), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect((await cairn(sb, [...at('v2'), 'init', '--repository-version', 'stable', '--json'])).code).toBe(0);
+    expect(JSON.parse((await restic(sb, [...at('v2'), 'cat', 'config'])).stdout)).toMatchObject({ version: 2 });
+    for (const v of ['3', 'abc']) {
+      const [r, c] = await Promise.all([
+        restic(sb, [...at(`r-${v}`), 'init', '--repository-version', v]),
+        cairn(sb, [...at(`c-${v}`), 'init', '--repository-version', v]),
+      ]);
+      expect([c.code, c.stderr.trim().split('\n')]).toEqual([r.code, [expect.stringMatching(/--repository-version/)]]);
+      expect(fs.existsSync(sb.path(`c-${v}`))).toBe(false);
+    }
+  });
+});
+
+describe('recover as restic', () => {
+  it('saves a snapshot of the trees no snapshot references, as restic recover does, which restic checks', async () => {
+    const base = sb.path('rec');
+    const at = (dir: string): string[] => ['-r', dir, ...global.slice(2)];
+    sb.write('rec-data/keep.txt', 'kept\n');
+    expect((await restic(sb, [...at(base), 'init', '--repository-version', '2'])).code).toBe(0);
+    expect((await restic(sb, [...at(base), 'backup', '-q', sb.path('rec-data')])).code).toBe(0);
+    const [lost] = JSON.parse((await restic(sb, [...at(base), 'snapshots', '--json'])).stdout) as { id: string }[];
+    sb.write('rec-data/new.txt', 'new\n');
+    expect((await restic(sb, [...at(base), 'backup', '-q', sb.path('rec-data')])).code).toBe(0);
+    expect((await restic(sb, [...at(base), 'forget', lost!.id])).code).toBe(0); // its root tree is now unreferenced
+    fs.cpSync(base, `${base}-r`, { recursive: true });
+    fs.cpSync(base, `${base}-c`, { recursive: true });
+    const [r, c] = await Promise.all([restic(sb, [...at(`${base}-r`), 'recover']), cairn(sb, [...at(`${base}-c`), 'recover'])]);
+    expect([r.code, c.code], r.stderr + c.stderr).toEqual([0, 0]);
+    expect(c.stdout).toMatch(/found 1 unreferenced roots\nsaved new snapshot [0-9a-f]{8}\n$/);
+    const recovered = async (dir: string): Promise<unknown> => {
+      const snaps = JSON.parse((await restic(sb, [...at(dir), 'snapshots', '--json', '--tag', 'recovered'])).stdout) as { paths: string[] }[];
+      const ls = (await restic(sb, [...at(dir), 'ls', '--json', '--tag', 'recovered', 'latest'])).stdout.trim().split('\n');
+      return { paths: snaps.map((x) => x.paths), entries: ls.slice(1).map((l) => (JSON.parse(l) as { path: string }).path) };
+    };
+    expect(await recovered(`${base}-c`)).toEqual(await recovered(`${base}-r`));
+    expect(JSON.stringify(await recovered(`${base}-c`))).toContain('keep.txt');
+    const check = await restic(sb, [...at(`${base}-c`), 'check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    // Nothing left to recover: no new snapshot.
+    const again = await cairn(sb, [...at(`${base}-c`), 'recover']);
+    expect(again.stdout).toMatch(/found 0 unreferenced roots\nno snapshot to write\.\n$/);
+  });
+});
+
 describe('dump as restic', () => {
   it('writes a folder as a tar whose names keep the path from the snapshot root', async () => {
     const tarNames = (res: RunResult): string[] =>
@@ -317,6 +426,28 @@ print(json.dumps([[i.filename, oct(i.external_attr >> 16), i.file_size, list(i.d
 });
 
 describe('global flags as restic', () => {
+  it('--cleanup-cache removes the cache folders unused for 30 days, as restic', async () => {
+    const layout = (base: string): void => {
+      const old = Date.now() / 1000 - 40 * 86_400;
+      for (const [id, mtime] of [['a'.repeat(64), old], ['b'.repeat(64), Date.now() / 1000 - 3 * 86_400]] as const) {
+        fs.mkdirSync(path.join(base, id, 'index'), { recursive: true });
+        fs.utimesSync(path.join(base, id), mtime, mtime);
+      }
+    };
+    layout(sb.path('cache-r'));
+    layout(sb.path('cache-c'));
+    const [r, c] = await Promise.all([
+      restic(sb, [...global, '--cache-dir', sb.path('cache-r'), '--cleanup-cache', 'snapshots', '-q'], { resticCache: true }),
+      cairn(sb, [...global, '--cache-dir', sb.path('cache-c'), '--cleanup-cache', 'snapshots', '-q']),
+    ]);
+    expect([c.code, r.code], c.stderr + r.stderr).toEqual([0, 0]);
+    const left = (base: string): string[] => fs.readdirSync(sb.path(base)).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => n.slice(0, 4)).sort();
+    expect(left('cache-c')).toEqual(left('cache-r'));
+    expect(left('cache-c')).not.toContain('aaaa');
+    expect(left('cache-c')).toHaveLength(2); // this repository's folder, made or refreshed by the open
+    expect(left('cache-c')).toContain('bbbb');
+  });
+
   it('ignores -o options meant for another backend (with a warning) and takes --verbose=N', async () => {
     const { r, c } = await both(['-o', 's3.region=eu-west-1', '--verbose=2', 'snapshots', '--json']);
     expect([c.code, JSON.parse(c.stdout)]).toEqual([r.code, JSON.parse(r.stdout)]);

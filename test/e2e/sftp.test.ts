@@ -1,7 +1,8 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sandbox, cairn, randomData, restic, treeDigest } from '../harness/cli.js';
+import { ROOT, Sandbox, cairn, randomData, restic, treeDigest } from '../harness/cli.js';
 import { freePort } from '../harness/net.js';
 import type { Sshd } from '../harness/sshd.js';
 import { startSshd } from '../harness/sshd.js';
@@ -68,6 +69,65 @@ describe('cairn over SFTP (OpenSSH sshd)', () => {
     const rr = await cairn(sb, ['-r', url, '-p', pw(), 'restore', 'latest', '--target', target, '--verify']);
     expect(rr.code, rr.stderr).toBe(0);
     expect(treeDigest(path.join(target, src))).toEqual(treeDigest(src));
+  });
+
+  it('runs -o sftp.command as restic does: the same command lines back up and list through ssh', async () => {
+    const dir = path.join(srv.dir, 'via-command');
+    expect((await cairn(sb, [...viaRestic(dir), 'init'])).code).toBe(0);
+    const b = await cairn(sb, [...viaRestic(dir), 'backup', '-q', src]);
+    expect(b.code, b.stderr).toBe(0);
+    const args = [...viaRestic(dir), 'snapshots', '--json'];
+    const [c, r] = await Promise.all([cairn(sb, args), restic(sb, args)]);
+    expect([c.code, r.code], c.stderr + r.stderr).toEqual([0, 0]);
+    const ids = (s: string): string[] => (JSON.parse(s) as { id: string }[]).map((x) => x.id).sort();
+    expect(ids(c.stdout)).toEqual(ids(r.stdout));
+    expect(ids(c.stdout)).toHaveLength(1);
+    const check = await restic(sb, [...viaRestic(dir), 'check', '--read-data']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    // A command that fails (here: a host key ssh does not know) is one sentence with ssh's last words.
+    const bad = viaRestic(repoDir()).map((a) => a.replace(/UserKnownHostsFile=\S+/, 'UserKnownHostsFile=/dev/null'));
+    const failed = await cairn(sb, [...bad, 'snapshots']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim()).toMatch(/^[^\n]*sftp\.command ssh exited with status 255 \(.*Host key verification failed\.?\)[^\n]*$/);
+  });
+
+  it('honours ~/.ssh/config (Host alias, HostName, Port, User, IdentityFile) as ssh does for restic', async () => {
+    const ssh = path.join(sb.home, '.ssh');
+    // The only usable key is the one IdentityFile names (ssh then tries no default key either).
+    fs.renameSync(path.join(ssh, 'id_ed25519'), path.join(ssh, 'box_key'));
+    fs.writeFileSync(
+      path.join(ssh, 'config'),
+      `Host backup-box\n  HostName 127.0.0.1\n  Port ${srv.port}\n  User root\n  IdentityFile ~/.ssh/box_key\n`,
+    );
+    try {
+      const r = await cairn(sb, ['-r', `sftp:backup-box:${repoDir()}`, '-p', pw(), 'snapshots', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toHaveLength(1);
+    } finally {
+      fs.rmSync(path.join(ssh, 'config'));
+      fs.renameSync(path.join(ssh, 'box_key'), path.join(ssh, 'id_ed25519'));
+    }
+  });
+
+  it('asks for the passphrase of an encrypted key on a terminal, and without one fails in one sentence', async () => {
+    const key = sb.path('locked_key');
+    fs.copyFileSync(srv.clientKey, key);
+    fs.chmodSync(key, 0o600);
+    execFileSync('ssh-keygen', ['-q', '-p', '-a', '2', '-f', key, '-N', 'open sesame']);
+    const args = ['-r', url(), '-p', pw(), '-o', `sftp.key=${key}`, 'snapshots', '--json'];
+    const noTty = await cairn(sb, args);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr.trim()).toMatch(/^[^\n]*protected by a passphrase and there is no terminal to ask for it[^\n]*$/);
+    // `script` gives Cairn a terminal; the passphrase is typed into it.
+    const cmd = [process.execPath, path.join(ROOT, 'bin/cairn.js'), ...args].map((a) => `'${a}'`).join(' ');
+    const typed = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+      env: sb.env(),
+      input: 'open sesame\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(typed.stdout).toContain(`Enter passphrase for key '${key}':`);
+    expect(typed.status, typed.stdout).toBe(0);
   });
 
   it('says the repository does not exist (exit 10) for a folder without one', async () => {

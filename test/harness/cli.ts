@@ -28,6 +28,8 @@ export interface RunOptions {
   /** Send `signal.name` as soon as `signal.when()` holds (polled every 20 ms). */
   signal?: { name: NodeJS.Signals; when: () => boolean };
   binary?: boolean;
+  /** restic only: let it use its cache (by default the tests run it with --no-cache). */
+  resticCache?: boolean;
 }
 
 /** A throwaway HOME with its own XDG folders, so the default repository and cache never touch the real home. */
@@ -123,9 +125,9 @@ export function cairn(sandbox: Sandbox, args: string[], opts: RunOptions = {}): 
   return run(process.execPath, [CAIRN, ...args], sandbox, opts);
 }
 
-/** Runs restic (found on PATH, see restic.ts) without a cache. */
+/** Runs restic (found on PATH, see restic.ts) without a cache, unless `opts.resticCache`. */
 export function restic(sandbox: Sandbox, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return run(RESTIC ?? 'restic', ['--no-cache', ...args], sandbox, opts);
+  return run(RESTIC ?? 'restic', [...(opts.resticCache === true ? [] : ['--no-cache']), ...args], sandbox, opts);
 }
 
 /** Whether a local repository holds at least one complete (renamed into place) pack file. */

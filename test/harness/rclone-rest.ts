@@ -17,8 +17,8 @@ export interface RcloneRestOptions {
   user?: string;
   pass?: string;
   appendOnly?: boolean;
-  /** Serve https with this PEM certificate and key. */
-  tls?: { cert: string; key: string };
+  /** Serve https with this PEM certificate and key; with `clientCa`, only to clients with a certificate it signed. */
+  tls?: { cert: string; key: string; clientCa?: string };
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -86,6 +86,7 @@ export class RcloneRest {
     if (opts.user !== undefined) args.push('--user', opts.user, '--pass', opts.pass ?? '');
     if (opts.appendOnly) args.push('--append-only');
     if (opts.tls) args.push('--cert', opts.tls.cert, '--key', opts.tls.key);
+    if (opts.tls?.clientCa !== undefined) args.push('--client-ca', opts.tls.clientCa);
     args.push(dir);
     // A CA bundle variable meant for other tools confuses rclone; no config file keeps the run hermetic.
     const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: '/dev/null' };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from './cli.js';
@@ -11,7 +12,7 @@ import { freePort } from './net.js';
 export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } as const;
 
 export interface S3rver {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (https when started with `tls`) */
   endpoint: string;
   port: number;
   /** Where s3rver keeps its buckets. */
@@ -25,7 +26,8 @@ export interface S3rver {
 
 function ping(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 1000 }, (res) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { timeout: 1000, rejectUnauthorized: false }, (res) => {
       // s3rver's own answer (its bucket list), not that of another test file's server on the same port.
       let body = '';
       res.setEncoding('utf8');
@@ -52,7 +54,7 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
  * Starts s3rver 3.7.1 on 127.0.0.1 on a free port with a throwaway folder. `--openssl-legacy-provider` is needed:
  * without it s3rver's continuation tokens (DES) fail and every paginated listing answers 500.
  */
-export async function startS3rver(): Promise<S3rver> {
+export async function startS3rver(opts: { tls?: { cert: string; key: string } } = {}): Promise<S3rver> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-s3rver-'));
   const port = await freePort();
   const script = path.join(ROOT, 'node_modules/s3rver/bin/s3rver.js');
@@ -66,11 +68,12 @@ export async function startS3rver(): Promise<S3rver> {
     '-p',
     String(port),
     '--silent',
+    ...(opts.tls ? ['--key', opts.tls.key, '--cert', opts.tls.cert] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   await waitReady(`${endpoint}/`, child, () => stderr);
   const env = { ...S3RVER_CREDENTIALS, AWS_REGION: 'us-east-1' };
   const rcloneEnv = {

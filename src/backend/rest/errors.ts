@@ -65,7 +65,7 @@ export function networkError(err: unknown, what: string, server: string): CairnE
   if (CERT.test(code)) {
     return new CairnError(
       'access-denied',
-      `The TLS certificate of ${server} is not trusted (${code}); pass its CA with -o rest.cacert=FILE or NODE_EXTRA_CA_CERTS.`,
+      `The TLS certificate of ${server} is not trusted (${code}); pass its CA with --cacert FILE (or -o rest.cacert=FILE, NODE_EXTRA_CA_CERTS).`,
       opts,
     );
   }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
 import { CairnError, errnoCode } from '../../core/index.js';
+import { tlsAgentOptions } from '../tls.js';
 import { garbage, networkError, truncatedBody } from './errors.js';
 import type { RestConfig } from './location.js';
 
@@ -95,10 +95,13 @@ export class HttpClient {
     return this.agent;
   }
 
-  /** `-o rest.cacert` adds to Node's trusted CAs (and NODE_EXTRA_CA_CERTS) instead of replacing them. */
+  /**
+   * The global TLS flags (`--cacert` replaces the trusted CAs, as in restic); `-o rest.cacert` adds to them (to
+   * Node's and NODE_EXTRA_CA_CERTS when there is no `--cacert`).
+   */
   private tlsOptions(): https.AgentOptions {
     const file = this.config.caCertFile;
-    if (file === undefined) return {};
+    if (file === undefined) return tlsAgentOptions(this.config.tls);
     let pem: string;
     try {
       pem = fs.readFileSync(file, 'utf8');
@@ -111,7 +114,7 @@ export class HttpClient {
         },
       );
     }
-    return { ca: [...tls.rootCertificates, pem] };
+    return tlsAgentOptions(this.config.tls, pem);
   }
 }
 

@@ -9,6 +9,7 @@ import type { Backend } from '../backend.js';
 import type { Env } from './location.js';
 import { parseRestLocation } from './location.js';
 import { RestBackend } from './rest.js';
+import type { TlsSettings } from '../tls.js';
 
 export { RestBackend } from './rest.js';
 export {
@@ -30,6 +31,9 @@ export function openRestBackend(
   url: string,
   options: Record<string, string>,
   env: Env,
+  tls?: TlsSettings,
 ): RestBackend & Backend {
-  return new RestBackend(parseRestLocation(url, options, env));
+  const config = parseRestLocation(url, options, env);
+  if (tls !== undefined) config.tls = tls;
+  return new RestBackend(config);
 }

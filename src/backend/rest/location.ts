@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CairnError } from '../../core/index.js';
 import { checkOptions, intOption } from '../options.js';
+import type { TlsSettings } from '../tls.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -19,7 +20,8 @@ export const restConfigSchema = z.object({
   location: z.string(),
 });
 
-export type RestConfig = z.infer<typeof restConfigSchema>;
+/** The parsed settings, plus the global TLS flags' settings (`--cacert`…), which are not part of the URL. */
+export type RestConfig = z.infer<typeof restConfigSchema> & { tls?: TlsSettings };
 
 /** The `-o` keys this backend understands. */
 export const REST_OPTIONS = ['rest.connections', 'rest.cacert'] as const;

@@ -7,6 +7,7 @@ import type { Backend, ObjectStore } from '../backend.js';
 import { LazyBackend } from '../lazy.js';
 import type { Env } from './location.js';
 import { MIN_PART_SIZE, parseS3Location } from './location.js';
+import type { TlsSettings } from '../tls.js';
 
 export { parseS3Location, s3Connections, checkS3Options, S3_OPTIONS } from './location.js';
 export {
@@ -23,11 +24,11 @@ export type { S3Sender } from './multipart.js';
  * and the client connects on the first call. The result's `connections` is the `-o s3.connections` value for the
  * limit wrapper.
  */
-export function openS3Backend(url: string, options: Record<string, string>, env: Env): Backend {
+export function openS3Backend(url: string, options: Record<string, string>, env: Env, tls?: TlsSettings): Backend {
   const config = parseS3Location(url, options, env);
   return new LazyBackend(config.location, config.connections, async () => {
     const { S3Backend, makeS3Client } = await import('./s3.js');
-    return new S3Backend(config, makeS3Client(config, env));
+    return new S3Backend(config, makeS3Client(config, env, tls));
   });
 }
 

@@ -15,6 +15,7 @@ import type { FileType } from '../../core/index.js';
 import { CairnError, isCairnError } from '../../core/index.js';
 import type { Backend, FileInfo, Handle } from '../backend.js';
 import { s3Error, truncatedBody } from './errors.js';
+import { tlsAgentOptions, type TlsSettings } from '../tls.js';
 import { listKeys } from './list.js';
 import type { Env, S3Config } from './location.js';
 import type { OpenUpload, S3Sender } from './multipart.js';
@@ -22,8 +23,8 @@ import { abortUpload, md5Base64, uploadMultipart } from './multipart.js';
 
 const NAME = /^[0-9a-f]{64}$/;
 
-/** Builds the SDK client: explicit credentials from `env` when given, else the SDK's default chain. */
-export function makeS3Client(config: S3Config, env: Env): S3Client {
+/** Builds the SDK client: explicit credentials from `env` when given, else the SDK's default chain; `tls` from the global flags. */
+export function makeS3Client(config: S3Config, env: Env, tls?: TlsSettings): S3Client {
   const maxSockets = Math.max(8, config.connections * config.partConcurrency);
   const settings: S3ClientConfig = {
     region: config.region,
@@ -39,7 +40,7 @@ export function makeS3Client(config: S3Config, env: Env): S3Client {
       connectionTimeout: 15_000,
       socketTimeout: 120_000,
       httpAgent: new http.Agent({ keepAlive: true, maxSockets }),
-      httpsAgent: new https.Agent({ keepAlive: true, maxSockets }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets, ...tlsAgentOptions(tls) }),
     },
   };
   if (config.endpoint !== undefined) settings.endpoint = config.endpoint;

@@ -49,3 +49,32 @@ describe.skipIf(process.getuid === undefined)('SSH key permissions (as OpenSSH)'
     fs.chmodSync(key, 0o600);
   });
 });
+
+describe('encrypted SSH keys', () => {
+  let locked: string;
+  beforeAll(() => {
+    locked = path.join(dir, 'id_locked');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', '2', '-N', 'open sesame', '-f', locked]);
+  });
+
+  it('asks for the passphrase on the terminal (OpenSSH prompt) and uses the unlocked key', async () => {
+    const prompts: string[] = [];
+    const plan = await planAuth(config([locked], true), async (p) => (prompts.push(p), 'open sesame'));
+    expect(prompts).toEqual([`Enter passphrase for key '${locked}': `]);
+    expect(plan.methods[0]).toMatchObject({ type: 'publickey', username: 'u' });
+    // A default key file too, when nothing else is left to try.
+    expect((await planAuth(config([locked], false), async () => 'open sesame')).describe).toBe(`the key ${locked}`);
+  });
+
+  it('says a wrong passphrase is wrong, and without a terminal fails in one sentence', async () => {
+    await expect(planAuth(config([locked], true), async () => 'nope')).rejects.toThrow(/passphrase for the SSH key .* is wrong/);
+    await expect(planAuth(config([locked], true))).rejects.toThrow(/protected by a passphrase and there is no terminal/);
+  });
+
+  it('does not ask when another key can be tried first', async () => {
+    fs.chmodSync(key, 0o600);
+    let asked = false;
+    const plan = await planAuth(config([locked, key], false), async () => ((asked = true), ''));
+    expect([asked, plan.describe]).toEqual([false, `the key ${key}`]);
+  });
+});

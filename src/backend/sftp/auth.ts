@@ -6,6 +6,9 @@ import type { SftpConfig } from './location.js';
 
 export type AuthMethod = AgentAuthMethod | PublicKeyAuthMethod;
 
+/** Asks the user for a key's passphrase on the terminal (absent when there is none). */
+export type AskPassphrase = (prompt: string) => Promise<string>;
+
 /** The ways to log in, in order, and how to name them in a "refused" sentence. */
 export interface AuthPlan {
   methods: AuthMethod[];
@@ -16,7 +19,7 @@ export interface AuthPlan {
 type Loaded =
   | { kind: 'key'; key: ParsedKey }
   | { kind: 'missing' }
-  | { kind: 'encrypted' }
+  | { kind: 'encrypted'; data: Buffer }
   | { kind: 'unprotected'; mode: number };
 
 /** OpenSSH's rule (sshkey_perm_ok): a private key of ours that group or others may read or write is not used. */
@@ -24,7 +27,7 @@ function unprotectedMode(st: { uid: number; mode: number }): number | undefined 
   return st.uid === process.getuid?.() && (st.mode & 0o077) !== 0 ? st.mode & 0o777 : undefined;
 }
 
-async function loadKey(file: string): Promise<Loaded> {
+async function loadKey(file: string, passphrase?: string): Promise<Loaded> {
   let data: Buffer;
   try {
     const handle = await fs.open(file, 'r');
@@ -41,9 +44,12 @@ async function loadKey(file: string): Promise<Loaded> {
       cause: err,
     });
   }
-  const parsed = ssh2.utils.parseKey(data);
+  const parsed = ssh2.utils.parseKey(data, passphrase);
   if (parsed instanceof Error) {
-    if (/encrypted/i.test(parsed.message)) return { kind: 'encrypted' };
+    if (passphrase !== undefined && /bad passphrase|decrypt|integrity/i.test(parsed.message)) {
+      throw new CairnError('access-denied', `The passphrase for the SSH key ${file} is wrong.`);
+    }
+    if (/encrypted/i.test(parsed.message)) return { kind: 'encrypted', data };
     throw new CairnError(
       'access-denied',
       `The SSH key ${file} is not a private key ssh2 can read (${parsed.message}).`,
@@ -60,9 +66,17 @@ async function loadKey(file: string): Promise<Loaded> {
 function encryptedError(file: string): CairnError {
   return new CairnError(
     'access-denied',
-    `The SSH key ${file} is protected by a passphrase, which Cairn cannot ask for; load it into ssh-agent ` +
-      '(ssh-add) and set SSH_AUTH_SOCK, or give an unencrypted key with -o sftp.key=FILE.',
+    `The SSH key ${file} is protected by a passphrase and there is no terminal to ask for it; load it into ` +
+      'ssh-agent (ssh-add) and set SSH_AUTH_SOCK, or give an unencrypted key with -o sftp.key=FILE.',
   );
+}
+
+/** An encrypted key, unlocked with a passphrase asked on the terminal (OpenSSH's prompt), or the one-sentence error. */
+async function unlockKey(file: string, ask: AskPassphrase | undefined): Promise<ParsedKey> {
+  if (ask === undefined) throw encryptedError(file);
+  const loaded = await loadKey(file, await ask(`Enter passphrase for key '${file}': `));
+  if (loaded.kind !== 'key') throw encryptedError(file);
+  return loaded.key;
 }
 
 function unprotectedError(file: string, mode: number): CairnError {
@@ -78,16 +92,16 @@ function unprotectedError(file: string, mode: number): CairnError {
  * SSH_AUTH_SOCK is set), then each default key file that exists, is not passphrase-protected and is not open to
  * others.
  */
-export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
+export async function planAuth(config: SftpConfig, ask?: AskPassphrase): Promise<AuthPlan> {
   const username = config.user;
   if (config.explicitKey) {
     const file = config.keyFiles[0]!;
     const loaded = await loadKey(file);
     if (loaded.kind === 'missing')
       throw new CairnError('invalid-argument', `The key file -o sftp.key=${file} does not exist.`);
-    if (loaded.kind === 'encrypted') throw encryptedError(file);
     if (loaded.kind === 'unprotected') throw unprotectedError(file, loaded.mode);
-    return { methods: [{ type: 'publickey', username, key: loaded.key }], describe: `the key ${file}` };
+    const key = loaded.kind === 'encrypted' ? await unlockKey(file, ask) : loaded.key;
+    return { methods: [{ type: 'publickey', username, key }], describe: `the key ${file}` };
   }
   const methods: AuthMethod[] = [];
   const names: string[] = [];
@@ -105,9 +119,12 @@ export async function planAuth(config: SftpConfig): Promise<AuthPlan> {
     } else if (loaded.kind === 'encrypted') encrypted ??= file;
     else if (loaded.kind === 'unprotected') unprotected ??= unprotectedError(file, loaded.mode);
   }
+  // As OpenSSH, a passphrase is asked only when nothing else is left to try.
+  if (methods.length === 0 && encrypted !== undefined && unprotected === undefined) {
+    return { methods: [{ type: 'publickey', username, key: await unlockKey(encrypted, ask) }], describe: `the key ${encrypted}` };
+  }
   if (methods.length === 0) {
     if (unprotected) throw unprotected;
-    if (encrypted) throw encryptedError(encrypted);
     const looked = config.keyFiles.length ? config.keyFiles.join(', ') : '~/.ssh (HOME is not set)';
     throw new CairnError(
       'access-denied',

@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import type { Client, ServerHostKeyAlgorithm, SFTPWrapper } from 'ssh2';
 import ssh2 from 'ssh2';
 import { CairnError, errnoCode } from '../../core/index.js';
-import type { AuthPlan } from './auth.js';
+import type { AskPassphrase, AuthPlan } from './auth.js';
 import { planAuth } from './auth.js';
+import { openCommandLink } from './command.js';
 import { connectError, hostKeyError, isConnectionLoss, lostError, sftpError } from './errors.js';
 import { watchChannel } from './io.js';
 import type { KnownHostEntry } from './known-hosts.js';
@@ -21,13 +22,22 @@ const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
   'ssh-rsa',
 ];
 
+/** ssh run by sftp.command may ask for a passphrase or password on the terminal: give the user time. */
+const COMMAND_START_TIMEOUT_MS = 120_000;
+
 interface Channel {
   sftp: SFTPWrapper;
   busy: number;
 }
 
+/** The SSH connection, or the sftp.command process, under a session's channels. */
+interface Link {
+  end(): void;
+  onClose(cb: () => void): void;
+}
+
 interface Session {
-  client: Client;
+  link: Link;
   channels: Channel[];
   alive: boolean;
   /** Why the connection ended, once it has. */
@@ -121,15 +131,20 @@ export class SftpConnection {
   private closed = false;
   readonly where: string;
 
-  constructor(private readonly config: SftpConfig) {
+  constructor(
+    private readonly config: SftpConfig,
+    private readonly askPassphrase?: AskPassphrase,
+  ) {
     this.where = config.port === 22 ? config.host : `${config.host}:${config.port}`;
   }
 
   private async connect(): Promise<Session> {
-    const plan = await planAuth(this.config);
+    if (this.config.command !== undefined) return this.connectCommand(this.config.command);
+    const plan = await planAuth(this.config, this.askPassphrase);
     const entries = await readKnownHosts(this.config.knownHostsFile);
     const client = await handshake(this.config, plan, entries);
-    const session: Session = { client, channels: [], alive: true, endReason: undefined };
+    const link: Link = { end: () => client.end(), onClose: (cb) => client.once('close', cb) };
+    const session: Session = { link, channels: [], alive: true, endReason: undefined };
     client.removeAllListeners('error');
     client.removeAllListeners('close');
     client.on('error', (err) => (session.endReason ??= err));
@@ -152,6 +167,18 @@ export class SftpConnection {
     return session;
   }
 
+  /** restic's `-o sftp.command`: one SFTP session over the program's pipes (ssh does host keys and login). */
+  private async connectCommand(argv: string[]): Promise<Session> {
+    const link = await openCommandLink(argv, COMMAND_START_TIMEOUT_MS);
+    watchChannel(link.sftp);
+    const session: Session = { link, channels: [{ sftp: link.sftp, busy: 0 }], alive: true, endReason: undefined };
+    link.onClose((reason) => {
+      session.alive = false;
+      session.endReason ??= reason;
+    });
+    return session;
+  }
+
   private open(): Promise<Session> {
     if (this.closed)
       return Promise.reject(new CairnError('fatal', `The SFTP connection to ${this.where} is closed.`));
@@ -169,7 +196,7 @@ export class SftpConnection {
   private async drop(session: Session): Promise<void> {
     session.alive = false;
     if (this.session && (await this.session.catch(() => undefined)) === session) this.session = undefined;
-    session.client.end();
+    session.link.end();
   }
 
   /** Runs one request; a dropped connection becomes a retryable error and the next request reconnects. */
@@ -199,8 +226,8 @@ export class SftpConnection {
     const session = await this.session?.catch(() => undefined);
     this.session = undefined;
     if (session?.alive) {
-      const ended = new Promise((r) => session.client.once('close', () => r(undefined)));
-      session.client.end();
+      const ended = new Promise((r) => session.link.onClose(() => r(undefined)));
+      session.link.end();
       await Promise.race([ended, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
   }

@@ -124,12 +124,25 @@ describe('parseSftpLocation: keys, known_hosts, options', () => {
     expect(parse('sftp:u@h:/r', { 'sftp.known-hosts': '/k' }, {}).keyFiles).toEqual([]);
   });
 
-  it('rejects unknown sftp.* keys, restic’s sftp.command and other backends’ keys', () => {
+  it('rejects unknown sftp.* keys and other backends’ keys', () => {
     expect(() => parse('sftp:h:/r', { 'sftp.foo': '1' })).toThrow(
       /Unknown option -o sftp.foo; known: sftp.key/,
     );
-    expect(() => parse('sftp:h:/r', { 'sftp.command': 'ssh x' })).toThrow(/Cairn speaks SSH itself/);
     expect(() => parse('sftp:h:/r', { 's3.region': 'x' })).toThrow(/does not apply to an SFTP repository/);
     expect(() => parse('sftp:h:/r', { 'sftp.connections': '0' })).toThrow(/from 1 to 10/);
+  });
+});
+
+describe('-o sftp.command (as restic)', () => {
+  it('splits the command into words as a shell would, without running one', () => {
+    const command = (line: string): unknown => parse('sftp:h:/r', { 'sftp.command': line }).command;
+    expect(command(`ssh -i '/k e y' -o "A=b c" host\\ name -s sftp`)).toEqual(['ssh', '-i', '/k e y', '-o', 'A=b c', 'host name', '-s', 'sftp']);
+    expect(() => command('ssh "x')).toThrow(/unclosed quote/);
+    expect(() => command('  ')).toThrow(/is empty/);
+  });
+
+  it('keeps the URL path and needs neither HOME nor a user', () => {
+    const c = parseSftpLocation('sftp:h:/srv/r', { 'sftp.command': 'ssh h -s sftp' }, {});
+    expect(c).toMatchObject({ command: ['ssh', 'h', '-s', 'sftp'], path: '/srv/r', location: 'sftp:h:/srv/r' });
   });
 });

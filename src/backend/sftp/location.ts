@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { CairnError } from '../../core/index.js';
+import { CairnError, splitCommandLine } from '../../core/index.js';
 import { checkOptions, intOption } from '../options.js';
+import { expandIdentityFile, sshConfigFor } from './ssh-config.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,6 +30,8 @@ export const sftpConfigSchema = z.object({
   /** SFTP channels opened over the one SSH connection. */
   connections: z.number().int().min(1).max(MAX_CONNECTIONS),
   connectTimeoutMs: z.number().int().min(1),
+  /** restic's `-o sftp.command`: run this (no shell) and speak SFTP on its pipes; host, user and keys are its own. */
+  command: z.array(z.string()).min(1).optional(),
   /** The repository URL as shown in messages. */
   location: z.string(),
 });
@@ -36,12 +39,14 @@ export const sftpConfigSchema = z.object({
 export type SftpConfig = z.infer<typeof sftpConfigSchema>;
 
 /** The `-o` keys this backend understands. */
-export const SFTP_OPTIONS = ['sftp.key', 'sftp.known-hosts', 'sftp.connections'] as const;
+export const SFTP_OPTIONS = ['sftp.key', 'sftp.known-hosts', 'sftp.connections', 'sftp.command'] as const;
 
 interface Parsed {
   user: string | undefined;
   host: string;
   port: number;
+  /** Whether the URL names the port (it then beats ~/.ssh/config's). */
+  portGiven?: boolean;
   path: string;
 }
 
@@ -93,7 +98,8 @@ function splitSlashForm(url: string): Parsed {
   const port = m[2] === undefined || m[2] === '' ? 22 : Number(m[2]);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw invalid(`The port in ${url} must be 1 to 65535.`);
-  return { user, host: parseHost(m[1]!, url), port, path: decode(rest.slice(slash + 1), url) };
+  const portGiven = m[2] !== undefined && m[2] !== '';
+  return { user, host: parseHost(m[1]!, url), port, portGiven, path: decode(rest.slice(slash + 1), url) };
 }
 
 /** restic's scp-like `sftp:[user@]host:path` (no port: that needs the `sftp://` form). */
@@ -118,11 +124,6 @@ function cleanPath(raw: string, url: string): string {
 
 /** Rejects `-o` keys this backend does not know, in one sentence that lists the known ones. */
 export function checkSftpOptions(options: Record<string, string>): void {
-  const ssh = Object.keys(options).find((key) => key === 'sftp.command' || key === 'sftp.args');
-  if (ssh !== undefined) {
-    const known = SFTP_OPTIONS.join(', ');
-    throw invalid(`-o ${ssh} is restic's way to run an ssh program; Cairn speaks SSH itself, use ${known}.`);
-  }
   checkOptions(options, SFTP_OPTIONS, 'sftp.', 'an SFTP repository');
 }
 
@@ -139,35 +140,54 @@ function formatLocation(p: Parsed & { user: string }): string {
   return `sftp:${p.user}@${host}:${p.path}`;
 }
 
-/** Parses an `sftp:` URL and its options into a validated config; pure, no I/O. */
-export function parseSftpLocation(url: string, options: Record<string, string>, env: Env): SftpConfig {
+/** `-o sftp.command` in words (run without a shell), or undefined. */
+function sftpCommand(line: string | undefined): string[] | undefined {
+  if (line === undefined) return undefined;
+  const words = splitCommandLine(line);
+  if (words.length === 0) throw invalid('-o sftp.command is empty.');
+  return words;
+}
+
+/**
+ * Parses an `sftp:` URL and its options into a validated config; pure, no I/O. `sshConfig` is the text of
+ * `~/.ssh/config`: its HostName, User, Port and IdentityFile apply to the URL's host as `ssh` applies them (what the
+ * URL and `-o sftp.key` say wins).
+ */
+export function parseSftpLocation(url: string, options: Record<string, string>, env: Env, sshConfig = ''): SftpConfig {
   checkSftpOptions(options);
   const trimmed = url.trim();
   if (!trimmed.startsWith('sftp:'))
     throw invalid(`An SFTP repository URL starts with "sftp:", which ${url} does not.`);
   const p = trimmed.startsWith('sftp://') ? splitSlashForm(trimmed) : splitColonForm(trimmed);
-  const user = p.user ?? env.USER ?? env.LOGNAME;
+  const command = sftpCommand(options['sftp.command']);
+  const fromConfig = sshConfigFor(sshConfig, p.host);
+  const user = p.user ?? fromConfig.user ?? env.USER ?? env.LOGNAME ?? (command ? 'unknown' : undefined);
   if (!user)
     throw invalid(`The SFTP URL ${url} names no user and USER is not set; write sftp:user@host:/path.`);
   const home = env.HOME || undefined;
   const key = options['sftp.key'];
   const knownHosts = options['sftp.known-hosts'];
-  if (knownHosts === undefined && !home) {
+  if (knownHosts === undefined && !home && command === undefined) {
     throw invalid(
       'HOME is not set, so there is no ~/.ssh/known_hosts; give one with -o sftp.known-hosts=FILE.',
     );
   }
+  const host = fromConfig.hostName === undefined ? p.host : fromConfig.hostName.toLowerCase();
+  const tokens = { home, localUser: env.USER ?? env.LOGNAME, host, user };
+  const configKeys = fromConfig.identityFiles.flatMap((f) => expandIdentityFile(f, tokens) ?? []);
   const keyFiles =
     key !== undefined
       ? [expandHome(key, home, 'sftp.key')]
-      : home
-        ? DEFAULT_KEY_FILES.map((f) => path.join(home, '.ssh', f))
-        : [];
+      : configKeys.length > 0
+        ? configKeys
+        : home
+          ? DEFAULT_KEY_FILES.map((f) => path.join(home, '.ssh', f))
+          : [];
   const cleanedPath = cleanPath(p.path, url);
   const config = {
     user,
-    host: p.host,
-    port: p.port,
+    host,
+    port: p.portGiven === true ? p.port : (fromConfig.port ?? p.port),
     path: cleanedPath,
     keyFiles,
     explicitKey: key !== undefined,
@@ -175,10 +195,11 @@ export function parseSftpLocation(url: string, options: Record<string, string>, 
     knownHostsFile:
       knownHosts !== undefined
         ? expandHome(knownHosts, home, 'sftp.known-hosts')
-        : path.join(home!, '.ssh', 'known_hosts'),
+        : path.join(home ?? '/', '.ssh', 'known_hosts'),
     connections: intOption(options, 'sftp.connections', DEFAULT_CONNECTIONS, MAX_CONNECTIONS),
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    location: formatLocation({ ...p, user, path: cleanedPath }),
+    location: command ? trimmed : formatLocation({ ...p, user, path: cleanedPath }),
+    ...(command ? { command } : {}),
   };
   const parsed = sftpConfigSchema.safeParse(config);
   if (!parsed.success) {

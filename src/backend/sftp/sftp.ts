@@ -4,6 +4,7 @@ import type { FileEntryWithStats, SFTPWrapper } from 'ssh2';
 import type { FileType } from '../../core/index.js';
 import { isCairnError } from '../../core/index.js';
 import type { Backend, FileInfo, Handle } from '../backend.js';
+import type { AskPassphrase } from './auth.js';
 import { SftpConnection } from './connection.js';
 import { STATUS } from './errors.js';
 import { isStatus, mkdir, readRange, readdir, renameOver, stat, unlink, writeNew } from './io.js';
@@ -27,10 +28,10 @@ export class SftpBackend implements Backend {
   private readonly conn: SftpConnection;
   private readonly root: string;
 
-  constructor(config: SftpConfig) {
+  constructor(config: SftpConfig, askPassphrase?: AskPassphrase) {
     this.location = config.location;
     this.root = config.path;
-    this.conn = new SftpConnection(config);
+    this.conn = new SftpConnection(config, askPassphrase);
   }
 
   private dirOf(h: Handle | FileType): string {

@@ -1,6 +1,6 @@
 /** `cairn cache`: the cache folders of all repositories, and removing old ones (restic's `cache`). */
 import type { Command } from 'commander';
-import { ageDays, isOld, listCacheDirs, removeOldCacheDirs } from '../../app/index.js';
+import { CACHE_MAX_AGE_DAYS, ageDays, isOld, listCacheDirs, removeOldCacheDirs } from '../../app/index.js';
 import { CairnError } from '../../core/index.js';
 import { formatBytes } from '../output/format.js';
 import { renderTable } from '../output/table.js';
@@ -18,7 +18,7 @@ export function registerCache(program: Command, rt: CliRuntime): void {
     .command('cache')
     .description('list the cache folders of all repositories, or remove old ones')
     .option('--cleanup', 'remove old cache folders')
-    .option('--max-age <days>', 'age in days after which a cache folder is old', '30')
+    .option('--max-age <days>', 'age in days after which a cache folder is old', String(CACHE_MAX_AGE_DAYS))
     .option('--no-size', 'do not compute the size of each folder')
     .action(async (flags: CacheFlags, cmd: Command) =>
       rt.run(cmd, async (ctx) => {

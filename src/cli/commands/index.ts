@@ -32,6 +32,7 @@ import { registerDrill } from './snapshot-drill.js';
 import { registerForget } from './snapshot-forget.js';
 import { registerSnapshots } from './snapshot-list.js';
 import { registerRestore } from './snapshot-restore.js';
+import { registerRecover } from './snapshot-recover.js';
 import { registerTag } from './snapshot-tag.js';
 
 export function registerCommands(program: Command, rt: CliRuntime): void {
@@ -59,6 +60,7 @@ export function registerCommands(program: Command, rt: CliRuntime): void {
   registerCache(program, rt);
   registerPrune(program, rt);
   registerRepair(program, rt);
+  registerRecover(program, rt);
   registerCopy(program, rt);
   registerServeRepo(program, rt);
   registerServe(program, rt);

@@ -20,6 +20,9 @@ export interface BackupFlags {
   oneFileSystem?: boolean;
   parent?: string;
   force?: boolean;
+  ignoreInode?: boolean;
+  ignoreCtime?: boolean;
+  withAtime?: boolean;
   tag: string[];
   host?: string;
   time?: string;
@@ -73,6 +76,9 @@ export function backupRequest(args: string[], f: BackupFlags, stdin: NodeJS.Read
   if (f.time !== undefined) req.time = parseBackupTime(f.time);
   if (f.parent !== undefined) req.parent = f.parent;
   if (f.force === true) req.force = true;
+  if (f.ignoreInode === true || f.ignoreCtime === true || f.withAtime === true) {
+    req.change = { ignoreInode: f.ignoreInode === true, ignoreCtime: f.ignoreCtime === true, withAtime: f.withAtime === true };
+  }
   if (f.dryRun === true) req.dryRun = true;
   if (f.stopContainers === true) req.stopContainers = true;
   if (f.pre !== undefined || f.post !== undefined) {
@@ -145,6 +151,9 @@ export function registerBackup(program: Command, rt: CliRuntime): void {
     .option('-x, --one-file-system', 'do not cross file-system boundaries')
     .option('--parent <snapshot>', 'use this parent snapshot (default: latest with the same host and paths)')
     .option('-f, --force', 're-read all files, ignoring the parent')
+    .option('--ignore-inode', 'ignore inode number (and ctime) changes when checking for modified files')
+    .option('--ignore-ctime', 'ignore ctime changes when checking for modified files')
+    .option('--with-atime', 'store the atime of files and folders (default: atime = mtime, as restic)')
     .option('--tag <tag[,tag]>', 'add tags to the new snapshot (repeatable)', collect, [])
     .option('-H, --host <hostname>', 'host name to record (default: this machine)')
     .option('--time <time>', 'time to record, "YYYY-MM-DD HH:MM:SS" (default: now)')
