@@ -91,6 +91,31 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(digest(mountpoint('busy'))).toEqual(digest(mountpoint('data')));
   });
 
+  it('restore stops the volume\'s containers and starts them again; with stop-containers=false only labelled ones', async () => {
+    dk.docker('volume', 'create', 'served');
+    writer('server', 'served');
+    writer('labelled', 'served', '--label', 'cairn.stop-during-backup=true');
+    const before = { server: startedAt('server'), labelled: startedAt('labelled') };
+    const kept = await run(['restore', 'latest:/docker-volumes/data', '--to', `${toVolume('served')}&stop-containers=false`, '--force']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(startedAt('server')).toBe(before.server);
+    expect(startedAt('labelled')).toMatch(/^true /);
+    expect(startedAt('labelled')).not.toBe(before.labelled);
+    expect(fs.readFileSync(path.join(mountpoint('served'), 'a/one'), 'utf8')).toBe('one\n');
+    const stopped = await run(['restore', 'latest:/docker-volumes/data', '--to', toVolume('served'), '--force']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(startedAt('server')).toMatch(/^true /);
+    expect(startedAt('server')).not.toBe(before.server);
+  });
+
+  it('a folder the snapshot does not hold: one sentence, the volume untouched', async () => {
+    dk.docker('volume', 'create', 'untouched');
+    const r = await run(['restore', 'latest:/docker-volumes/nope', '--to', toVolume('untouched')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cairn: The path \/docker-volumes\/nope does not exist in snapshot [0-9a-f]{8}\.\n$/);
+    expect(fs.readdirSync(mountpoint('untouched'))).toEqual([]);
+  });
+
   it('--stop-containers stops a writing container while its volume is read and starts it again', async () => {
     dk.docker('volume', 'create', 'logs');
     writer('logger', 'logs');
