@@ -160,4 +160,22 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(r.stderr).toMatch(/exited with status 3.* Docker container once2 \(.*\) could not be started again; start it by hand\.\n$/);
     expect((await snapshots()).length).toBe(before);
   });
+
+  it('read-via=helper leaves out a name that is not UTF-8 with one sentence and keeps times to the second', async () => {
+    dk.docker('volume', 'create', 'odd');
+    const mp = mountpoint('odd');
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${mp}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x\n');
+    fs.writeFileSync(`${mp}/plain.txt`, 'y\n');
+    fs.utimesSync(`${mp}/plain.txt`, 1_700_000_000.25, 1_700_000_000.25);
+    const r = await run(['backup', `docker-volume:odd?read-via=helper&helper-image=${dk.image}`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: \/docker-volumes\/odd\/caf.\.txt: its name or link target is not valid UTF-8, .* read the volume through its mountpoint to back it up\n/);
+    const ls = await run(['ls', '--json', 'latest', '/docker-volumes/odd']);
+    const nodes = ls.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { path: string; mtime: string });
+    // The daemon's archive gives whole seconds only.
+    expect(nodes.map((n) => [n.path, n.mtime])).toEqual([
+      ['/docker-volumes/odd', expect.any(String)],
+      ['/docker-volumes/odd/plain.txt', '2023-11-14T22:13:20Z'],
+    ]);
+  });
 });

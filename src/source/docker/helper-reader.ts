@@ -38,8 +38,9 @@ const TYPE_BITS: Partial<Record<tar.Header['type'], number>> = {
  * remote or rootless daemon): a helper container is created (never started) with the volume mounted read-only and
  * no network. One archive of the volume gives the tree and its metadata; each file is then fetched as an archive of
  * that one path when the archiver reads it, so nothing is held in memory. Every file is read again on every backup
- * (there is no inode to match a parent snapshot by), and the volume is read twice; the mountpoint is the better way
- * whenever it is readable.
+ * (there is no inode to match a parent snapshot by), and the volume is read twice; the archive's times are whole
+ * seconds, and a name that is not UTF-8 cannot be carried (see notUtf8): the mountpoint is the better way whenever
+ * it is readable.
  */
 export class ArchivedVolume implements Source {
   readonly paths: readonly string[];
