@@ -78,6 +78,9 @@ export async function loadInto(
   await target.prepare(force, signal);
   let bytes = 0;
   const pipe = new PassThrough();
+  // A read that fails before the target starts reading (a Docker helper is still being created) destroys the pipe
+  // with nobody listening: its error comes out through `reading` below, not as an uncaught 'error' event.
+  pipe.on('error', () => undefined);
   const counted = (async function* () {
     for await (const piece of pipe) {
       bytes += (piece as Buffer).length;

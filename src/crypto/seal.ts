@@ -1,4 +1,4 @@
-import { createCipheriv, randomFillSync, timingSafeEqual, type Cipheriv } from 'node:crypto';
+import { createCipheriv, createSecretKey, randomFillSync, timingSafeEqual, type Cipheriv, type KeyObject } from 'node:crypto';
 import { CairnError } from '../core/index.js';
 import type { CryptoKey } from './key.js';
 import { createPoly1305, type Poly1305Mac } from './poly1305.js';
@@ -28,12 +28,28 @@ function ecb(aesKey: Buffer): Cipheriv {
   return aes;
 }
 
+// createCipheriv with a raw key costs ~14 us of CPU (Node imports the key each time), with a KeyObject ~1 us:
+// one KeyObject per key makes a CTR cipher per box cheap (bench/micro-crypto.mjs, "ctr set-up").
+const ctrKeys = new WeakMap<Buffer, KeyObject>();
+
+function ctrCipher(aesKey: Buffer, iv: Uint8Array): Cipheriv {
+  let keyObject = ctrKeys.get(aesKey);
+  if (keyObject === undefined) {
+    keyObject = createSecretKey(aesKey);
+    ctrKeys.set(aesKey, keyObject);
+  }
+  return createCipheriv('aes-256-ctr', keyObject, iv);
+}
+
 function macNonce(key: CryptoKey, iv: Uint8Array): Buffer {
   return ecb(key.macK).update(iv);
 }
 
-/** Up to this size, CTR runs as ECB over counter blocks plus an XOR here, skipping createCipheriv. */
-const SMALL = 8192;
+/**
+ * Up to this size, CTR runs as ECB over counter blocks plus an XOR here, skipping createCipheriv: cheaper than a CTR
+ * cipher on a reused KeyObject below ~4 KiB, dearer above (bench/micro-crypto.mjs).
+ */
+const SMALL = 4096;
 // Word-aligned scratch space: counter blocks, then the data XORed 32 bits at a time.
 const counters = new Uint8Array(SMALL);
 const counterView = new DataView(counters.buffer);
@@ -85,7 +101,7 @@ function ctrInto(
     mac?.update(out.subarray(offset, offset + input.length));
     return;
   }
-  const ctr = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const ctr = ctrCipher(key.encrypt, iv);
   let at = offset;
   for (let pos = 0; pos < input.length; pos += SEAL_STEP) {
     const piece = ctr.update(input.subarray(pos, Math.min(pos + SEAL_STEP, input.length)));
@@ -158,7 +174,7 @@ export function open(key: CryptoKey, sealed: Uint8Array): Buffer {
     ctrSmall(key, iv, ciphertext, plaintext, 0);
     return plaintext;
   }
-  const ctr = createCipheriv('aes-256-ctr', key.encrypt, iv);
+  const ctr = ctrCipher(key.encrypt, iv);
   const plaintext = ctr.update(ciphertext);
   ctr.final(); // CTR has no padding: final() is empty, the plaintext is already whole
   return plaintext;

@@ -91,6 +91,31 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(digest(mountpoint('busy'))).toEqual(digest(mountpoint('data')));
   });
 
+  it('restore stops the volume\'s containers and starts them again; with stop-containers=false only labelled ones', async () => {
+    dk.docker('volume', 'create', 'served');
+    writer('server', 'served');
+    writer('labelled', 'served', '--label', 'cairn.stop-during-backup=true');
+    const before = { server: startedAt('server'), labelled: startedAt('labelled') };
+    const kept = await run(['restore', 'latest:/docker-volumes/data', '--to', `${toVolume('served')}&stop-containers=false`, '--force']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(startedAt('server')).toBe(before.server);
+    expect(startedAt('labelled')).toMatch(/^true /);
+    expect(startedAt('labelled')).not.toBe(before.labelled);
+    expect(fs.readFileSync(path.join(mountpoint('served'), 'a/one'), 'utf8')).toBe('one\n');
+    const stopped = await run(['restore', 'latest:/docker-volumes/data', '--to', toVolume('served'), '--force']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(startedAt('server')).toMatch(/^true /);
+    expect(startedAt('server')).not.toBe(before.server);
+  });
+
+  it('a folder the snapshot does not hold: one sentence, the volume untouched', async () => {
+    dk.docker('volume', 'create', 'untouched');
+    const r = await run(['restore', 'latest:/docker-volumes/nope', '--to', toVolume('untouched')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^cairn: The path \/docker-volumes\/nope does not exist in snapshot [0-9a-f]{8}\.\n$/);
+    expect(fs.readdirSync(mountpoint('untouched'))).toEqual([]);
+  });
+
   it('--stop-containers stops a writing container while its volume is read and starts it again', async () => {
     dk.docker('volume', 'create', 'logs');
     writer('logger', 'logs');
@@ -134,5 +159,23 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/exited with status 3.* Docker container once2 \(.*\) could not be started again; start it by hand\.\n$/);
     expect((await snapshots()).length).toBe(before);
+  });
+
+  it('read-via=helper leaves out a name that is not UTF-8 with one sentence and keeps times to the second', async () => {
+    dk.docker('volume', 'create', 'odd');
+    const mp = mountpoint('odd');
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${mp}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x\n');
+    fs.writeFileSync(`${mp}/plain.txt`, 'y\n');
+    fs.utimesSync(`${mp}/plain.txt`, 1_700_000_000.25, 1_700_000_000.25);
+    const r = await run(['backup', `docker-volume:odd?read-via=helper&helper-image=${dk.image}`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: \/docker-volumes\/odd\/caf.\.txt: its name or link target is not valid UTF-8, .* read the volume through its mountpoint to back it up\n/);
+    const ls = await run(['ls', '--json', 'latest', '/docker-volumes/odd']);
+    const nodes = ls.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { path: string; mtime: string });
+    // The daemon's archive gives whole seconds only.
+    expect(nodes.map((n) => [n.path, n.mtime])).toEqual([
+      ['/docker-volumes/odd', expect.any(String)],
+      ['/docker-volumes/odd/plain.txt', '2023-11-14T22:13:20Z'],
+    ]);
   });
 });

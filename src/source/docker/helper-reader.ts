@@ -20,6 +20,8 @@ const MOUNT = '/volume';
 interface Node {
   header: tar.Header;
   children: Map<string, Node>;
+  /** Its name or link target came as bytes that are not UTF-8, which the tar reader cannot give back. */
+  lossy?: true;
 }
 
 const TYPE_BITS: Partial<Record<tar.Header['type'], number>> = {
@@ -38,8 +40,9 @@ const TYPE_BITS: Partial<Record<tar.Header['type'], number>> = {
  * remote or rootless daemon): a helper container is created (never started) with the volume mounted read-only and
  * no network. One archive of the volume gives the tree and its metadata; each file is then fetched as an archive of
  * that one path when the archiver reads it, so nothing is held in memory. Every file is read again on every backup
- * (there is no inode to match a parent snapshot by), and the volume is read twice; the mountpoint is the better way
- * whenever it is readable.
+ * (there is no inode to match a parent snapshot by), and the volume is read twice; the archive's times are whole
+ * seconds, and a name that is not UTF-8 cannot be carried (see notUtf8): the mountpoint is the better way whenever
+ * it is readable.
  */
 export class ArchivedVolume implements Source {
   readonly paths: readonly string[];
@@ -88,7 +91,9 @@ export class ArchivedVolume implements Source {
           'fatal',
           `The archive of Docker volume ${this.volume} lists ${entry.header.name} before its folder.`,
         );
-      at.children.set(parts[parts.length - 1]!, { header: entry.header, children: new Map() });
+      const node: Node = { header: entry.header, children: new Map() };
+      if (notUtf8(entry.header)) node.lossy = true;
+      at.children.set(parts[parts.length - 1]!, node);
     }
     if (root === undefined)
       throw new CairnError('fatal', `The archive of Docker volume ${this.volume} is empty.`);
@@ -109,15 +114,20 @@ export class ArchivedVolume implements Source {
 
   private listing(dir: Node, rel: string): SourceListing {
     const entries: SourceEntry[] = [];
+    const errors: SourceError[] = [];
     const names = [...dir.children.keys()].sort(compareNames);
     for (const name of names) {
       const node = dir.children.get(name)!;
       const inside = `${rel}/${name}`;
+      if (node.lossy) {
+        errors.push({ item: this.shownAs + inside, during: 'list', message: NOT_UTF8 });
+        continue;
+      }
       const entry = this.entry(name, inside, node);
       this.nodes.set(entry, node);
       entries.push(entry);
     }
-    return { entries, errors: [] };
+    return { entries, errors };
   }
 
   private entry(name: string, inside: string, node: Node): SourceEntry {
@@ -192,6 +202,20 @@ export class ArchivedVolume implements Source {
     this.helper = undefined;
     if (helper !== undefined) await this.client.removeContainer(helper).catch(() => undefined);
   }
+}
+
+const NOT_UTF8 =
+  'its name or link target is not valid UTF-8, which a volume read through a helper container cannot carry (the tar ' +
+  'reader decodes the archive\'s names as UTF-8); it is left out: read the volume through its mountpoint to back it up';
+
+/**
+ * Whether the archive named the entry (or its link target) with bytes that are not UTF-8: Docker puts such names in
+ * PAX records, which the tar reader decodes as UTF-8, each bad byte becoming U+FFFD. Fetching the file by that name
+ * would fail, and the name stored would be wrong.
+ */
+function notUtf8(h: tar.Header): boolean {
+  const pax = h.pax as Record<string, string> | null | undefined;
+  return (pax?.path ?? '').includes('\ufffd') || (pax?.linkpath ?? '').includes('\ufffd');
 }
 
 function statOf(h: tar.Header): EntryStat {

@@ -20,4 +20,10 @@ describe('dockerVolumeTarget', () => {
       'restore --to takes one Docker volume, not docker-volume:*.',
     );
   });
+
+  it('refuses read-via=mountpoint: a restore writes through a helper container', () => {
+    expect(() => dockerVolumeTarget(client, { kind: 'docker-volume', name: 'pgdata', readVia: 'mountpoint' })).toThrow(
+      'restore --to docker-volume: writes through a helper container; read-via=mountpoint applies to backups only.',
+    );
+  });
 });

@@ -11,6 +11,11 @@ export interface RestoreVolumeOptions {
   force?: boolean;
   /** A small image with `sh` and `rm` (busybox) for the helper container; default `busybox:latest`. */
   helperImage?: string;
+  /**
+   * Stop every running container that uses the volume (default), or, when false, only those labelled
+   * `cairn.stop-during-backup=true`, as a backup does without `stop-containers`.
+   */
+  stopContainers?: boolean;
   signal?: AbortSignal;
 }
 
@@ -26,7 +31,8 @@ const MOUNT = '/volume';
 /**
  * Restores a tar stream (names relative to the volume's top, as `dump` writes a folder) into a Docker volume: the
  * volume is created if missing; one that is not empty is refused unless `force`, which empties it first. Every
- * running container that uses the volume is stopped meanwhile and always started again, also when the restore fails.
+ * running container that uses the volume (only the labelled ones under `stopContainers: false`) is stopped meanwhile
+ * and always started again, also when the restore fails.
  * The archive is unpacked by the daemon into a helper container that is created with the volume mounted and no
  * network (only started, to empty the volume, under `force`), so this works with a remote daemon too.
  * @throws CairnError when the volume is not empty (without `force`), Docker refuses a step, or a container does not
@@ -58,7 +64,7 @@ export async function restoreDockerVolume(
         `The Docker volume ${name} is not empty; give --force to replace its contents.`,
       );
     }
-    await stopped.stopUsers([name], true, signal);
+    await stopped.stopUsers([name], opts.stopContainers !== false, signal);
     if (!empty) await clear(client, helper, name, signal);
     throwIfAborted(signal);
     await client.putArchive(helper, MOUNT, tarStream, signal);
@@ -86,12 +92,19 @@ export async function restoreDockerVolume(
 
 /**
  * `restore --to docker-volume:NAME`: a volume's folder of the snapshot (`/docker-volumes/NAME`, else the only one)
- * unpacked into the volume by `restoreDockerVolume`. The emptiness check needs the helper container the restore
- * creates, so `prepare` only notes `force`; the refusal comes before anything is unpacked.
+ * unpacked into the volume by `restoreDockerVolume`, with the URI's `stop-containers` and `helper-image`. The
+ * emptiness check needs the helper container the restore creates, so `prepare` only notes `force`; the refusal comes
+ * before anything is unpacked. A restore always writes through a helper container: `read-via=mountpoint` is refused.
  */
 export function dockerVolumeTarget(client: DockerClient, spec: DockerVolumeSpec): RestoreTarget {
   if (spec.name === '*') {
     throw new CairnError('invalid-argument', 'restore --to takes one Docker volume, not docker-volume:*.');
+  }
+  if (spec.readVia === 'mountpoint') {
+    throw new CairnError(
+      'invalid-argument',
+      'restore --to docker-volume: writes through a helper container; read-via=mountpoint applies to backups only.',
+    );
   }
   let force = false;
   return {
@@ -107,6 +120,7 @@ export function dockerVolumeTarget(client: DockerClient, spec: DockerVolumeSpec)
       const opts: RestoreVolumeOptions = { force };
       if (signal) opts.signal = signal;
       if (spec.helperImage !== undefined) opts.helperImage = spec.helperImage;
+      if (spec.stopContainers !== undefined) opts.stopContainers = spec.stopContainers;
       await restoreDockerVolume(client, spec.name, data, opts);
     },
   };
