@@ -146,13 +146,13 @@ describe('sftp backend against OpenSSH', () => {
     await b.close();
   });
 
-  it('explains that a passphrase-protected key needs ssh-agent', async () => {
+  it('without a terminal, says a passphrase-protected key needs ssh-agent', async () => {
     const enc = path.join(srv.dir, `enc-key-${++counter}`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret', '-f', enc]);
     const b = backendWith({ knownHosts: `${srv.knownHostsLine}\n`, key: enc });
     const err = await failure(b.create());
     expect(err.message).toMatch(
-      /is protected by a passphrase, which Cairn cannot ask for; load it into ssh-agent/,
+      /is protected by a passphrase and there is no terminal to ask for it; load it into ssh-agent/,
     );
     await b.close();
   });
