@@ -148,10 +148,16 @@ describe('MasterIndex', () => {
     }
   });
 
-  it('grows past many thousands of entries', () => {
+  it('grows past several storage segments, every entry found, listed in order and kept by without()', () => {
     const idx = new MasterIndex();
-    const ids = Array.from({ length: 20_000 }, () => randomBytes(32).toString('hex'));
+    const ids = Array.from({ length: 40_000 }, () => randomBytes(32).toString('hex'));
     ids.forEach((id, i) => idx.add(id, { type: 'data', packId: ids[i % 7]!, offset: i, length: 33 }));
     expect(ids.every((id, i) => idx.lookup('data', id)?.offset === i)).toBe(true);
+    expect([...idx.entries()].map(([id]) => id)).toEqual(ids);
+    const rest = idx.without(new Set([ids[0]!]));
+    expect(rest.size).toBe(ids.filter((_, i) => i % 7 !== 0).length);
+    expect(ids.every((id, i) => rest.has('data', id) === (i % 7 !== 0))).toBe(true);
+    // 49 bytes per entry in segments and a table up to 70% full (doubled arrays and a half-full table took 93).
+    expect(idx.byteSize() / idx.size).toBeLessThan(80);
   });
 });

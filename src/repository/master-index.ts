@@ -11,22 +11,36 @@ export function toEntry(packId: Id, b: PackBlob): IndexEntry {
   return e;
 }
 const NO_LENGTH = 0xffffffff;
+/** Entries live in fixed segments of 2^14 (≈ 800 KiB): growing never copies, and at most one segment is unused. */
+const SEG_SHIFT = 14;
+const SEG_SIZE = 1 << SEG_SHIFT;
+const SEG_MASK = SEG_SIZE - 1;
+/** The hash table grows when it would be fuller than this (linear probing stays short below ~0.7). */
+const MAX_LOAD = 0.7;
+
+class Segment {
+  readonly ids = new Uint8Array(SEG_SIZE * ID_BYTES);
+  readonly packNo = new Uint32Array(SEG_SIZE);
+  readonly offsets = new Uint32Array(SEG_SIZE);
+  readonly lengths = new Uint32Array(SEG_SIZE);
+  readonly ulens = new Uint32Array(SEG_SIZE);
+  readonly types = new Uint8Array(SEG_SIZE);
+
+  get byteLength(): number {
+    return SEG_SIZE * (ID_BYTES + 4 * 4 + 1);
+  }
+}
 
 /**
- * The union of all index files, built for millions of blobs: entries live in typed arrays (32-byte id, pack
- * number, offset, length, uncompressed length, type: ~49 bytes each) behind an open-addressing hash table keyed by
- * the id's first 4 bytes (ids are SHA-256, so they are uniform). No JS object per blob.
+ * The union of all index files, built for millions of blobs: entries live in segments of typed arrays (32-byte id,
+ * pack number, offset, length, uncompressed length, type: 49 bytes each) behind an open-addressing hash table keyed
+ * by the id's first 4 bytes (ids are SHA-256, so they are uniform). No JS object per blob.
  * The same blob may be stored in several packs: every copy is kept, in insertion order.
  */
 export class MasterIndex {
-  private ids = new Uint8Array(0);
-  private packNo = new Uint32Array(0);
-  private offsets = new Uint32Array(0);
-  private lengths = new Uint32Array(0);
-  private ulens = new Uint32Array(0);
-  private types = new Uint8Array(0);
+  private readonly segments: Segment[] = [];
   private count = 0;
-  /** Slot → entry number + 1; 0 = empty. Kept at most half full. */
+  /** Slot → entry number + 1; 0 = empty. Kept at most MAX_LOAD full. */
   private table = new Uint32Array(16);
   private readonly packIds: Id[] = [];
   private readonly packNumbers = new Map<Id, number>();
@@ -54,23 +68,29 @@ export class MasterIndex {
     const type = entry.type === 'tree' ? 1 : 0;
     let pack = this.packNumbers.get(entry.packId);
     if (pack !== undefined) {
-      for (const e of this.matches(key, type)) if (this.packNo[e] === pack) return;
+      for (const e of this.matches(key, type))
+        if (this.segments[e >>> SEG_SHIFT]!.packNo[e & SEG_MASK] === pack) return;
     } else {
       pack = this.packIds.length;
       this.packIds.push(entry.packId);
       this.packNumbers.set(entry.packId, pack);
     }
     if (entry.offset > 0xfffffffe || entry.length > 0xfffffffe) {
-      throw new CairnError('corrupt', `Blob ${id} in pack ${entry.packId} has an offset or length beyond 4 GiB.`);
+      throw new CairnError(
+        'corrupt',
+        `Blob ${id} in pack ${entry.packId} has an offset or length beyond 4 GiB.`,
+      );
     }
     this.ensureCapacity(this.count + 1);
     const n = this.count++;
-    this.ids.set(key, n * ID_BYTES);
-    this.packNo[n] = pack;
-    this.offsets[n] = entry.offset;
-    this.lengths[n] = entry.length;
-    this.ulens[n] = entry.uncompressedLength ?? NO_LENGTH;
-    this.types[n] = type;
+    const seg = this.segments[n >>> SEG_SHIFT]!;
+    const i = n & SEG_MASK;
+    seg.ids.set(key, i * ID_BYTES);
+    seg.packNo[i] = pack;
+    seg.offsets[i] = entry.offset;
+    seg.lengths[i] = entry.length;
+    seg.ulens[i] = entry.uncompressedLength ?? NO_LENGTH;
+    seg.types[i] = type;
     this.insertSlot(n);
   }
 
@@ -93,7 +113,7 @@ export class MasterIndex {
 
   *entries(): IterableIterator<[Id, IndexEntry]> {
     for (let n = 0; n < this.count; n++) {
-      yield [Buffer.from(this.ids.buffer, n * ID_BYTES, ID_BYTES).toString('hex'), this.entry(n)];
+      yield [this.idHex(n), this.entry(n)];
     }
   }
 
@@ -115,17 +135,16 @@ export class MasterIndex {
   without(packs: ReadonlySet<Id>): MasterIndex {
     const out = new MasterIndex();
     for (let n = 0; n < this.count; n++) {
-      const packId = this.packIds[this.packNo[n]!]!;
-      if (packs.has(packId)) continue;
-      out.add(Buffer.from(this.ids.buffer, n * ID_BYTES, ID_BYTES).toString('hex'), this.entry(n));
+      const e = this.entry(n);
+      if (packs.has(e.packId)) continue;
+      out.add(this.idHex(n), e);
     }
     return out;
   }
 
   /** Approximate bytes held by the arrays (for reports and tests). */
   byteSize(): number {
-    const arrays = [this.ids, this.packNo, this.offsets, this.lengths, this.ulens, this.types, this.table];
-    return arrays.reduce((n, a) => n + a.byteLength, 0);
+    return this.segments.reduce((n, s) => n + s.byteLength, this.table.byteLength);
   }
 
   /** The id's bytes in a scratch buffer; a hand-rolled decoder, as this runs for every blob of every lookup. */
@@ -142,14 +161,21 @@ export class MasterIndex {
     return out;
   }
 
+  private idHex(n: number): Id {
+    const seg = this.segments[n >>> SEG_SHIFT]!;
+    return Buffer.from(seg.ids.buffer, (n & SEG_MASK) * ID_BYTES, ID_BYTES).toString('hex');
+  }
+
   private entry(n: number): IndexEntry {
+    const seg = this.segments[n >>> SEG_SHIFT]!;
+    const i = n & SEG_MASK;
     const e: IndexEntry = {
-      type: this.types[n] === 1 ? 'tree' : 'data',
-      packId: this.packIds[this.packNo[n]!]!,
-      offset: this.offsets[n]!,
-      length: this.lengths[n]!,
+      type: seg.types[i] === 1 ? 'tree' : 'data',
+      packId: this.packIds[seg.packNo[i]!]!,
+      offset: seg.offsets[i]!,
+      length: seg.lengths[i]!,
     };
-    if (this.ulens[n] !== NO_LENGTH) e.uncompressedLength = this.ulens[n]!;
+    if (seg.ulens[i] !== NO_LENGTH) e.uncompressedLength = seg.ulens[i]!;
     return e;
   }
 
@@ -159,7 +185,7 @@ export class MasterIndex {
     for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
       const v = this.table[slot]!;
       if (v === 0) return -1;
-      if (this.types[v - 1] === type && this.sameId(v - 1, key)) return v - 1;
+      if (this.sameEntry(v - 1, key, type)) return v - 1;
     }
   }
 
@@ -169,35 +195,32 @@ export class MasterIndex {
       const v = this.table[slot]!;
       if (v === 0) return;
       const n = v - 1;
-      if (this.types[n] === type && this.sameId(n, key)) yield n;
+      if (this.sameEntry(n, key, type)) yield n;
     }
   }
 
-  private sameId(n: number, key: Uint8Array): boolean {
-    const base = n * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++) if (this.ids[base + i] !== key[i]) return false;
+  private sameEntry(n: number, key: Uint8Array, type: number): boolean {
+    const seg = this.segments[n >>> SEG_SHIFT]!;
+    const i = n & SEG_MASK;
+    if (seg.types[i] !== type) return false;
+    const ids = seg.ids;
+    const base = i * ID_BYTES;
+    for (let k = 0; k < ID_BYTES; k++) if (ids[base + k] !== key[k]) return false;
     return true;
   }
 
   private insertSlot(n: number): void {
     const mask = this.table.length - 1;
-    const key = this.ids.subarray(n * ID_BYTES, n * ID_BYTES + ID_BYTES);
-    let slot = hashOf(key) & mask;
+    const ids = this.segments[n >>> SEG_SHIFT]!.ids;
+    const base = (n & SEG_MASK) * ID_BYTES;
+    let slot = hashOf(ids.subarray(base, base + ID_BYTES)) & mask;
     while (this.table[slot] !== 0) slot = (slot + 1) & mask;
     this.table[slot] = n + 1;
   }
 
   private ensureCapacity(want: number): void {
-    if (want > this.packNo.length) {
-      const cap = Math.max(1024, this.packNo.length * 2);
-      this.ids = grow(this.ids, cap * ID_BYTES);
-      this.packNo = grow(this.packNo, cap);
-      this.offsets = grow(this.offsets, cap);
-      this.lengths = grow(this.lengths, cap);
-      this.ulens = grow(this.ulens, cap);
-      this.types = grow(this.types, cap);
-    }
-    if (want * 2 > this.table.length) {
+    if (want > this.segments.length * SEG_SIZE) this.segments.push(new Segment());
+    if (want > this.table.length * MAX_LOAD) {
       this.table = new Uint32Array(this.table.length * 2);
       for (let n = 0; n < this.count; n++) this.insertSlot(n);
     }
@@ -217,10 +240,4 @@ const HEX = (() => {
 
 function hashOf(key: Uint8Array): number {
   return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
-}
-
-function grow<T extends Uint8Array | Uint32Array>(a: T, length: number): T {
-  const b = new (a.constructor as new (n: number) => T)(length);
-  b.set(a);
-  return b;
 }
