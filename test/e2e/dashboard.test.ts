@@ -270,7 +270,8 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
     sb.write('mine/notes.txt', 'notes\n');
     [served, browser] = await Promise.all([
       serveDaemon(sb, ['--source', sb.path('mine'), '--listen', '127.0.0.1:0'], {}),
-      launchChromium(),
+      // A browser set to Chinese and a dark system theme: the dashboard starts in both.
+      launchChromium({ locale: 'zh-CN', colorScheme: 'dark' }),
     ]);
   });
 
@@ -281,7 +282,7 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
     sb.cleanup();
   });
 
-  it('opens at the URL the daemon prints without a login and shows the sample job succeed', async () => {
+  it("opens at the URL the daemon prints without a login, in the browser's language and theme, and shows the sample job succeed", async () => {
     const page = await browser.context.newPage();
     await page.goto(served.url);
     await page
@@ -290,6 +291,11 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
         timeout: 40_000,
       });
     expect(await page.getByTestId('login-form').count()).toBe(0);
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(
+      await page.locator('[data-testid=job-row][data-job=sample] [data-testid=job-status]').textContent(),
+    ).toBe('正常');
     await screenshot(page, 'dashboard-default-config');
   });
 });
