@@ -335,7 +335,7 @@ export class Daemon {
     return this.track(
       key,
       kind,
-      (signal, onStart) => recordRun(ctx, job, kind, 'api', signal, onStart, (top) => body(top), repository),
+      (signal, onStart) => recordRun(ctx, { job, repository }, kind, 'api', signal, onStart, body),
       () => {
         if (kind === 'prune' && !this.stopping) void this.stats.refresh(repository);
       },

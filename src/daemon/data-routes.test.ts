@@ -59,6 +59,10 @@ jobs:
     sources: [${src}]
     schedule: { every: 1h }
     repositories: [local]
+  small:
+    sources: [${src}/docs]
+    schedule: { every: 1h }
+    repositories: [local]
 `;
   d = new Daemon({
     loaded: { file, config: parseConfig(yaml, file, {}) },
@@ -302,8 +306,18 @@ describe('the data API', () => {
     const o = await json<{ jobs: { name: string }[]; repositories: Repository[]; alerts: unknown[] }>(
       '/api/v1/overview',
     );
-    expect(o.jobs.map((j) => j.name)).toEqual(['j']);
+    expect(o.jobs.map((j) => j.name)).toEqual(['j', 'small']);
     expect(o.repositories).toHaveLength(1);
     expect(o.alerts).toEqual([]);
+  });
+
+  it('caps a diff at 10,000 changes and says so, counting them all', async () => {
+    await d.trigger('small', 'backup', 'manual');
+    await d.idle();
+    const [small] = await json<SnapshotListed[]>('/api/v1/repositories/local/snapshots?job=small');
+    const r = await json<DiffResult>(`/api/v1/repositories/local/diff?from=${second.id}&to=${small!.id}`);
+    expect(r.truncated).toBe(true);
+    expect(r.changes).toHaveLength(10_000);
+    expect(r.totals.removed.files).toBe(BIG);
   });
 });

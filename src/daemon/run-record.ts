@@ -99,15 +99,16 @@ export function progressListener(top: Top, live: boolean): (e: ProgressEvent) =>
 /** Starts the top-level row of a run and calls `body`; records the outcome and emits the events. */
 export async function recordRun(
   ctx: RunnerContext,
-  jobName: string,
+  subject: string | { job: string; repository: string },
   kind: RunKind,
   trigger: Trigger,
   signal: AbortSignal,
   onStart: (runId: number) => void,
   body: (top: Top) => Promise<{ end: Omit<RunEnd, 'outcome' | 'at'>; problems: string[] }>,
-  repository?: string,
 ): Promise<Run> {
-  // A run on a repository alone (check, prune, a restore of a snapshot no job made) has no job and no routes.
+  // The job, and the repository of a run on one (check, prune, drill, restore); a run with job '' has no routes.
+  const { job: jobName, repository } =
+    typeof subject === 'string' ? { job: subject, repository: undefined } : subject;
   const routes = ctx.config.jobs[jobName]?.notify ?? [];
   const runId = ctx.history.start({
     job: jobName,

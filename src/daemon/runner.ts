@@ -185,37 +185,29 @@ export function runDrillJob(
   // A drill asked for through the API needs no drill section: the defaults apply.
   const drill = job.drill;
   const repo = drill?.repository ?? jobRepositories(job)[0]!.name;
-  return recordRun(
-    ctx,
-    jobName,
-    'drill',
-    trigger,
-    signal,
-    onStart,
-    async (top) => {
-      const o = await runDrill(top.deps, openOptions(ctx.config, ctx.dataDir, repo, signal), {
-        snapshot: 'latest',
-        filter: { tags: [[jobTag(jobName)]] },
-        sample: parseDrillSample(drill?.sample ?? '10%'),
-      });
-      for (const p of o.problems) top.log.error(`${p.path}: ${p.message}`);
-      top.log.info(
-        `drill of ${o.snapshot.id.slice(0, 8)} on ${repo}: ${o.filesChecked} files checked, restore took ${o.restoreSeconds.toFixed(1)} s`,
+  const subject = { job: jobName, repository: repo };
+  return recordRun(ctx, subject, 'drill', trigger, signal, onStart, async (top) => {
+    const o = await runDrill(top.deps, openOptions(ctx.config, ctx.dataDir, repo, signal), {
+      snapshot: 'latest',
+      filter: { tags: [[jobTag(jobName)]] },
+      sample: parseDrillSample(drill?.sample ?? '10%'),
+    });
+    for (const p of o.problems) top.log.error(`${p.path}: ${p.message}`);
+    top.log.info(
+      `drill of ${o.snapshot.id.slice(0, 8)} on ${repo}: ${o.filesChecked} files checked, restore took ${o.restoreSeconds.toFixed(1)} s`,
+    );
+    if (o.problems.length > 0)
+      throw new Error(
+        `the drill found ${o.problems.length} problems in snapshot ${o.snapshot.id.slice(0, 8)}`,
       );
-      if (o.problems.length > 0)
-        throw new Error(
-          `the drill found ${o.problems.length} problems in snapshot ${o.snapshot.id.slice(0, 8)}`,
-        );
-      return {
-        end: {
-          files: o.filesChecked,
-          bytesTotal: o.bytesRestored,
-          restoreSeconds: o.restoreSeconds,
-          snapshotIds: [o.snapshot.id],
-        },
-        problems: [],
-      };
-    },
-    repo,
-  );
+    return {
+      end: {
+        files: o.filesChecked,
+        bytesTotal: o.bytesRestored,
+        restoreSeconds: o.restoreSeconds,
+        snapshotIds: [o.snapshot.id],
+      },
+      problems: [],
+    };
+  });
 }
