@@ -3,6 +3,7 @@
 // bytes), restore a folder (the dry run names what would be overwritten) and check it on disk, compare two
 // snapshots, check the repository, read the settings, switch to Chinese and to the dark theme; and the embedded
 // default config without a login. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -137,7 +138,7 @@ jobs:
       await testId('nav-overview').click();
     });
 
-    it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
+    it('browses the new snapshot, previews a text file and an image, downloads a file and the folder as tar', async () => {
       await testId('nav-snapshots').click();
       await testId('snapshot-row').first().waitFor();
       expect(await testId('snapshot-row').count()).toBe(1);
@@ -162,6 +163,17 @@ jobs:
       await download.saveAs(saved);
       expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(src, 'data.bin')))).toBe(true);
       await shot('browser-download');
+      // The whole folder as a tar: names relative to it, contents as backed up.
+      const [tar] = await Promise.all([page.waitForEvent('download'), testId('download-tar').click()]);
+      const tarFile = path.join(browser.downloads, 'src.tar');
+      await tar.saveAs(tarFile);
+      const out = sb.path('untarred');
+      fs.mkdirSync(out);
+      expect(spawnSync('tar', ['-xf', tarFile, '-C', out]).status).toBe(0);
+      expect(fs.readFileSync(path.join(out, 'docs/readme.txt'), 'utf8')).toBe('Hello from the snapshot\n');
+      expect(
+        fs.readFileSync(path.join(out, 'data.bin')).equals(fs.readFileSync(path.join(src, 'data.bin'))),
+      ).toBe(true);
     });
 
     it('restores a folder to a path after a dry run that names what it would overwrite', async () => {
