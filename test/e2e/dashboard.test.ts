@@ -3,6 +3,7 @@
 // bytes), restore a folder (the dry run names what would be overwritten) and check it on disk, compare two
 // snapshots, check the repository, read the settings, switch to Chinese and to the dark theme; and the embedded
 // default config without a login. The page runs under the daemon's CSP. Screenshots go to test-artifacts/.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -137,7 +138,7 @@ jobs:
       await testId('nav-overview').click();
     });
 
-    it('browses the new snapshot, previews a text file and an image, and downloads a file byte for byte', async () => {
+    it('browses the new snapshot, previews a text file and an image, downloads a file and the folder as tar', async () => {
       await testId('nav-snapshots').click();
       await testId('snapshot-row').first().waitFor();
       expect(await testId('snapshot-row').count()).toBe(1);
@@ -162,6 +163,17 @@ jobs:
       await download.saveAs(saved);
       expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(src, 'data.bin')))).toBe(true);
       await shot('browser-download');
+      // The whole folder as a tar: names relative to it, contents as backed up.
+      const [tar] = await Promise.all([page.waitForEvent('download'), testId('download-tar').click()]);
+      const tarFile = path.join(browser.downloads, 'src.tar');
+      await tar.saveAs(tarFile);
+      const out = sb.path('untarred');
+      fs.mkdirSync(out);
+      expect(spawnSync('tar', ['-xf', tarFile, '-C', out]).status).toBe(0);
+      expect(fs.readFileSync(path.join(out, 'docs/readme.txt'), 'utf8')).toBe('Hello from the snapshot\n');
+      expect(
+        fs.readFileSync(path.join(out, 'data.bin')).equals(fs.readFileSync(path.join(src, 'data.bin'))),
+      ).toBe(true);
     });
 
     it('restores a folder to a path after a dry run that names what it would overwrite', async () => {
@@ -270,7 +282,8 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
     sb.write('mine/notes.txt', 'notes\n');
     [served, browser] = await Promise.all([
       serveDaemon(sb, ['--source', sb.path('mine'), '--listen', '127.0.0.1:0'], {}),
-      launchChromium(),
+      // A browser set to Chinese and a dark system theme: the dashboard starts in both.
+      launchChromium({ locale: 'zh-CN', colorScheme: 'dark' }),
     ]);
   });
 
@@ -281,7 +294,7 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
     sb.cleanup();
   });
 
-  it('opens at the URL the daemon prints without a login and shows the sample job succeed', async () => {
+  it("opens at the URL the daemon prints without a login, in the browser's language and theme, and shows the sample job succeed", async () => {
     const page = await browser.context.newPage();
     await page.goto(served.url);
     await page
@@ -290,6 +303,11 @@ describe.skipIf(missing !== undefined)('the embedded default config in Chromium'
         timeout: 40_000,
       });
     expect(await page.getByTestId('login-form').count()).toBe(0);
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(
+      await page.locator('[data-testid=job-row][data-job=sample] [data-testid=job-status]').textContent(),
+    ).toBe('正常');
     await screenshot(page, 'dashboard-default-config');
   });
 });

@@ -33,6 +33,15 @@ export function App(): React.JSX.Element {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // Until the switch is used, the theme follows the system's as it changes.
+  useEffect(() => {
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const follow = (e: MediaQueryListEvent): void => {
+      if (!localStorage.getItem('cairn.theme')) setTheme(e.matches ? 'dark' : 'light');
+    };
+    media.addEventListener('change', follow);
+    return () => media.removeEventListener('change', follow);
+  }, []);
 
   const loggedIn = useCallback((s: Session | null) => {
     setSession(s);
