@@ -116,6 +116,8 @@ function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOptions): P
         signalled,
       });
     });
+    // A command that exits before reading its input (a refused flag) closes the pipe: that is its answer, not ours.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
