@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RepositoryFigures } from '../app/index.js';
 import { parseConfig } from '../config/index.js';
+import { CairnError } from '../core/index.js';
 import { RepositoryStatsCache } from './repository-stats.js';
 
 const config = parseConfig(
@@ -66,5 +67,29 @@ describe('RepositoryStatsCache', () => {
       dedupRatio: null,
       error: 'the bucket is gone',
     });
+  });
+
+  it('says nothing of a repository not created yet, but reports one that vanished after it had figures', async () => {
+    let exists = false;
+    const warnings: string[] = [];
+    const cache = new RepositoryStatsCache({
+      compute: async () => {
+        if (!exists) throw new CairnError('repository-not-found', 'no repository at /r');
+        return { snapshots: 1, storedBytes: 10, rawBytes: 10, restoreBytes: 10 };
+      },
+      record: () => undefined,
+      now: () => 0,
+      warn: (_name, message) => warnings.push(message),
+    });
+    await cache.refresh('r');
+    expect(warnings).toEqual([]);
+    expect(cache.view(config, 'r')).toMatchObject({ snapshots: null, error: null });
+    exists = true;
+    await cache.refresh('r');
+    expect(cache.view(config, 'r')).toMatchObject({ snapshots: 1, error: null });
+    exists = false;
+    await cache.refresh('r');
+    expect(warnings).toEqual(['cannot refresh the figures of r: no repository at /r']);
+    expect(cache.view(config, 'r')).toMatchObject({ snapshots: 1, error: 'no repository at /r' });
   });
 });

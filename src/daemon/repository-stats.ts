@@ -6,6 +6,7 @@
 import type { RepositoryFigures } from '../app/index.js';
 import type { Repository } from '../api/index.js';
 import type { CairnConfig } from '../config/index.js';
+import { isCairnError } from '../core/index.js';
 import { maskCredentials } from '../util/index.js';
 import { errorMessageOf } from './errors.js';
 
@@ -89,6 +90,8 @@ export class RepositoryStatsCache {
       this.source.record(repository, entry.at, figures);
     } catch (err) {
       if (this.stopping.signal.aborted) return;
+      // Not created yet (the first backup creates it): no figures, and nothing wrong. One that vanished is an error.
+      if (entry.figures === undefined && isCairnError(err, 'repository-not-found')) return;
       entry.error = errorMessageOf(err);
       entry.at = this.source.now();
       this.source.warn(repository, `cannot refresh the figures of ${repository}: ${entry.error}`);
