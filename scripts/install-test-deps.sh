@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v restic >/dev/null || need+=(restic)
 command -v unzip >/dev/null || need+=(unzip)
+# The daemon's tar.zst archives are read back with the zstd tool.
+command -v zstd >/dev/null || need+=(zstd)
 command -v python3 >/dev/null || need+=(python3)
 command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)

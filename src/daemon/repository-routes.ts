@@ -7,10 +7,10 @@ import { listLocks, parseReadDataSubset, runCheck, runPrune } from '../app/index
 import type { Overview } from '../api/index.js';
 import { checkRequest } from '../api/index.js';
 import { jobView } from './jobs-view.js';
-import { HttpError, send } from './http-util.js';
+import { HttpError, readJson, send } from './http-util.js';
 import type { Daemon } from './daemon.js';
 import type { Route, RouteArgs } from './route-util.js';
-import { limitParam, readJson, repositoryName, requestSignal } from './route-util.js';
+import { limitParam, repositoryName, requestSignal } from './route-util.js';
 
 async function repositories({ d, res }: RouteArgs): Promise<void> {
   send(

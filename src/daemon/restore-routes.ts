@@ -13,10 +13,10 @@ import type { StoredSnapshot } from '../core/index.js';
 import { openRestoreTarget } from '../registry.js';
 import { isSourceUri, parseSourceUri } from '../source/index.js';
 import type { Daemon } from './daemon.js';
-import { HttpError, send } from './http-util.js';
+import { HttpError, readJson, send } from './http-util.js';
 import { jobTag } from './job-plan.js';
 import type { Route, RouteArgs } from './route-util.js';
-import { cleanAbsolute, readJson, repositoryName, requestSignal } from './route-util.js';
+import { cleanAbsolute, repositoryName, requestSignal } from './route-util.js';
 
 const LISTED = 1000;
 

@@ -1,6 +1,5 @@
 /** What the data routes share: names from the URL, snapshot paths, request bodies, signals and error statuses. */
 import type http from 'node:http';
-import type { z } from 'zod';
 import { isCairnError } from '../core/index.js';
 import type { Daemon } from './daemon.js';
 import { HttpError } from './http-util.js';
@@ -57,33 +56,6 @@ export function requestSignal(res: http.ServerResponse): AbortSignal {
     if (!res.writableFinished) c.abort(new Error('the client went away'));
   });
   return c.signal;
-}
-
-const MAX_BODY = 1 << 20;
-
-/** The JSON body, checked against `schema`: 400 with the first problem otherwise. */
-export async function readJson<S extends z.ZodType>(
-  req: http.IncomingMessage,
-  schema: S,
-): Promise<z.output<S>> {
-  let text = '';
-  for await (const chunk of req) {
-    text += (chunk as Buffer).toString('utf8');
-    if (text.length > MAX_BODY) throw new HttpError(413, 'the request body is larger than 1 MiB');
-  }
-  let value: unknown;
-  try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'the request body is not valid JSON');
-  }
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    throw new HttpError(400, `${where}${issue.message}`);
-  }
-  return r.data;
 }
 
 /** The HTTP status of an app error: what was asked for is missing (404), wrong (400) or busy (409). */
