@@ -1,8 +1,11 @@
 // Deterministic benchmark dataset generator / mutator for Cairn's
 // performance anchors. Pure Node (v20+), no dependencies.
 //
-//   node dataset.mjs generate DIR   ~1.5 GiB "self-hosted app data" tree
-//   node dataset.mjs tiny DIR       200,000 tiny files (100-2000 bytes)
+//   node dataset.mjs generate DIR   ~1.5 GiB "self-hosted app data" tree (DATASET_SCALE=0.01: 1% of the files and
+//                                   of the large files' sizes, for a quick run; mutate must get the same scale)
+//   node dataset.mjs tiny DIR [N]   N (default 200,000) tiny files of 0-2 KiB in 200 folders
+//   node dataset.mjs big DIR [MiB]  one file DIR/big.img of MiB (default 4096) MiB: 3 of every 4 MiB incompressible,
+//                                   the 4th of low entropy (compresses about 2:1), never repeating
 //   node dataset.mjs mutate DIR [N] deterministic ~5% change to a `generate` tree; N = 2, 3… applies the Nth
 //                                   of a series of such changes (other files, new names, a day later each)
 //   node dataset.mjs dump FILE [N]  one N MiB (default 256) SQL dump like mariadb-dump's (FILE - : standard output)
@@ -18,6 +21,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const SEED = process.env.DATASET_SEED ?? 'bench-v1';
+// At 1 (the default) the app tree is byte-identical to the one before scales existed.
+const SCALE = Number(process.env.DATASET_SCALE ?? 1);
+const count = (n) => Math.max(1, Math.round(n * SCALE));
 const KiB = 1024;
 const MiB = 1024 * KiB;
 // Fixed clock: generated files get mtimes in the year before BASE_TIME,
@@ -280,56 +286,56 @@ function manifest() {
   const add = (list, p, kind, size) => { const e = { path: p, kind, size, mtime: oldMtime(r) }; list.push(e); return e; };
   // config/: 300 text files
   const cfgDirs = ['config', 'config/app', 'config/app/plugins', 'config/nginx/sites-enabled', 'config/systemd', 'config/certs/ca'];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < count(300); i++) {
     const ext = r.pick(['yml', 'yml', 'json', 'conf', 'ini']);
     add(small, `${r.pick(cfgDirs)}/${word(r)}-${i}.${ext}`, ext === 'json' ? 'json' : 'config', smallSize(r));
   }
   // uploads/YYYY/MM/uNNN/: 12,000 images (incompressible)
-  for (let i = 0; i < 12000; i++) {
+  for (let i = 0; i < count(12000); i++) {
     const ext = r.pick(['jpeg', 'jpeg', 'jpeg', 'png']);
     add(small, `uploads/${2019 + r.int(6)}/${pad2(1 + r.int(12))}/u${String(r.int(40)).padStart(3, '0')}/img_${i}.${ext === 'jpeg' ? 'jpg' : 'png'}`, ext, smallSize(r));
   }
   // output/site/...: 9,000 generated pages (compressible)
-  for (let i = 0; i < 9000; i++) {
+  for (let i = 0; i < count(9000); i++) {
     const kind = r.f() < 0.7 ? 'html' : 'json';
     add(small, `output/site/${word(r).slice(0, 1)}/${r.pick(['blog', 'docs', 'tags', 'users', 'api'])}/${i}-${word(r)}.${kind}`, kind, smallSize(r));
   }
   // output/thumbs/a/b/: 4,000 thumbnails (incompressible)
-  for (let i = 0; i < 4000; i++) {
+  for (let i = 0; i < count(4000); i++) {
     const h = r.hex(8);
     add(small, `output/thumbs/${h.slice(0, 1)}/${h.slice(1, 2)}/${h}-${i}.webp`, 'webp', smallSize(r));
   }
   // data/users/shard/: 4,200 JSON records (compressible)
-  for (let i = 0; i < 4200; i++) {
+  for (let i = 0; i < count(4200); i++) {
     add(small, `data/users/${String(r.int(16)).padStart(2, '0')}/${String(r.int(16)).padStart(2, '0')}/user-${i}.json`, 'json', smallSize(r));
   }
   // 500 duplicate uploads (same bytes under another name), counted in the 30,000
-  for (let i = 0; i < 500; i++) {
-    const src = small[300 + r.int(12000)];
+  for (let i = 0; i < count(500); i++) {
+    const src = small[count(300) + r.int(count(12000))];
     const e = add(small, `uploads/shared/${String(i % 50).padStart(2, '0')}/copy-${i}-${path.basename(src.path)}`, src.kind, src.size);
     e.dupOf = src.path;
   }
   // ---- medium: 200 files, 100 compressible + 100 incompressible
   for (const lg of ['app', 'access']) {
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < count(10); i++) {
       add(medium, `logs/${lg}.log${i ? '.' + i : ''}`, lg === 'app' ? 'applog' : 'access', mediumSize(r));
     }
   }
-  for (let i = 0; i < 40; i++) add(medium, `exports/${2022 + (i % 3)}/export-${i}-${word(r)}.csv`, 'csv', mediumSize(r));
-  for (let i = 0; i < 40; i++) add(medium, `output/reports/${pad2(1 + (i % 12))}/report-${i}.${i % 2 ? 'html' : 'json'}`, i % 2 ? 'html' : 'json', mediumSize(r));
-  for (let i = 0; i < 50; i++) add(medium, `attachments/${2020 + (i % 5)}/${word(r)}-${i}.pdf`, 'pdf', mediumSize(r));
-  for (let i = 0; i < 30; i++) add(medium, `media/photos/${2021 + (i % 4)}/IMG_${4000 + i}.raw`, 'raw', mediumSize(r));
-  for (let i = 0; i < 16; i++) add(medium, `archives/${word(r)}-${i}.zip`, 'zip', mediumSize(r));
-  for (let i = 0; i < 4; i++) {
-    const src = medium[100 + i * 7];
+  for (let i = 0; i < count(40); i++) add(medium, `exports/${2022 + (i % 3)}/export-${i}-${word(r)}.csv`, 'csv', mediumSize(r));
+  for (let i = 0; i < count(40); i++) add(medium, `output/reports/${pad2(1 + (i % 12))}/report-${i}.${i % 2 ? 'html' : 'json'}`, i % 2 ? 'html' : 'json', mediumSize(r));
+  for (let i = 0; i < count(50); i++) add(medium, `attachments/${2020 + (i % 5)}/${word(r)}-${i}.pdf`, 'pdf', mediumSize(r));
+  for (let i = 0; i < count(30); i++) add(medium, `media/photos/${2021 + (i % 4)}/IMG_${4000 + i}.raw`, 'raw', mediumSize(r));
+  for (let i = 0; i < count(16); i++) add(medium, `archives/${word(r)}-${i}.zip`, 'zip', mediumSize(r));
+  for (let i = 0; i < count(4); i++) {
+    const src = medium[(100 + i * 7) % medium.length];
     const e = add(medium, `attachments/inbox/fwd-${i}-${path.basename(src.path)}`, src.kind, src.size);
     e.dupOf = src.path;
   }
   // ---- large: 4 files, 1 compressible
-  add(large, 'db/dump.sql', 'sql', 180 * MiB);
-  add(large, 'media/video/recording-2024-03.mp4', 'mp4', 110 * MiB);
-  add(large, 'vm/images/disk0.img', 'raw', 130 * MiB);
-  add(large, 'archives/backup-2023.tar.gz', 'gz', 100 * MiB);
+  add(large, 'db/dump.sql', 'sql', Math.round(180 * MiB * SCALE));
+  add(large, 'media/video/recording-2024-03.mp4', 'mp4', Math.round(110 * MiB * SCALE));
+  add(large, 'vm/images/disk0.img', 'raw', Math.round(130 * MiB * SCALE));
+  add(large, 'archives/backup-2023.tar.gz', 'gz', Math.round(100 * MiB * SCALE));
   return { small, medium, large };
 }
 
@@ -354,19 +360,43 @@ function generate(root) {
   console.log(`generated ${n} files, ${bytes} bytes (${(bytes / 2 ** 30).toFixed(3)} GiB) in ${root}`);
 }
 
-function generateTiny(root) {
+// n files of 0-2 KiB, half JSON text and half random bytes, spread evenly over 200 folders (20 of 10 each).
+function generateTiny(root, n) {
   if (fs.existsSync(root) && fs.readdirSync(root).length) throw new Error(`${root} exists and is not empty`);
   const r = makeRng('tiny');
   let bytes = 0;
-  for (let i = 0; i < 200000; i++) {
-    const size = r.range(100, 2000);
-    const p = `t${String(Math.floor(i / 5000)).padStart(2, '0')}/d${String(Math.floor(i / 200) % 25).padStart(2, '0')}/f${i}.${i % 2 ? 'json' : 'bin'}`;
+  for (let i = 0; i < n; i++) {
+    const size = r.range(0, 2 * KiB);
+    const folder = Math.floor((i * 200) / n);
+    const p = `t${pad2(Math.floor(folder / 10))}/d${folder % 10}/f${i}.${i % 2 ? 'json' : 'bin'}`;
     const e = { path: p, kind: i % 2 ? 'json' : 'raw', size, mtime: oldMtime(r) };
     writeFile(root, e);
     bytes += size;
   }
   setDirTimes(root);
-  console.log(`generated 200000 files, ${bytes} bytes in ${root}`);
+  console.log(`generated ${n} files, ${bytes} bytes in ${root}`);
+}
+
+// One file of mib MiB, written 4 MiB at a time from one keystream: the last MiB of every 4 keeps 4 bits of entropy
+// per byte (each byte 0x40-0x4f), so zstd halves it; nothing repeats, so nothing deduplicates.
+function generateBig(root, mib) {
+  if (fs.existsSync(root) && fs.readdirSync(root).length) throw new Error(`${root} exists and is not empty`);
+  ensureDir(root);
+  const p = path.join(root, 'big.img');
+  const ks = keystream('big');
+  const fd = fs.openSync(p, 'w');
+  for (let left = mib; left > 0; left -= 4) {
+    const block = ks(Math.min(left, 4) * MiB);
+    if (left >= 4) {
+      const low = new Uint32Array(block.buffer, block.byteOffset + 3 * MiB, MiB / 4);
+      for (let i = 0; i < low.length; i++) low[i] = (low[i] & 0x0f0f0f0f) | 0x40404040;
+    }
+    fs.writeSync(fd, block);
+  }
+  fs.closeSync(fd);
+  fs.utimesSync(p, BASE_TIME, BASE_TIME);
+  setDirTimes(root);
+  console.log(`generated ${p}: ${mib} MiB`);
 }
 
 function mutate(root, round = 1) {
@@ -378,13 +408,14 @@ function mutate(root, round = 1) {
   const firstNew = path.join(root, `uploads/2025/01/new${sfx}/img_new_0.jpg`);
   if (fs.existsSync(firstNew)) throw new Error(`${root} looks already mutated (${firstNew} exists)`);
   let changed = 0;
-  // 1. append 15 MiB to each current log
+  // 1. append 15 MiB to each current log (every size here scales like the tree)
   for (const [p, kind] of [['logs/app.log', 'applog'], ['logs/access.log', 'access']]) {
     const fd = fs.openSync(path.join(root, p), 'a');
-    writeContent(fd, { path: p, kind, ctx: { start: MUT_TIME * 1000 } }, 15 * MiB, `append${sfx}`);
+    const size = Math.round(15 * MiB * SCALE);
+    writeContent(fd, { path: p, kind, ctx: { start: MUT_TIME * 1000 } }, size, `append${sfx}`);
     fs.closeSync(fd);
     fs.utimesSync(path.join(root, p), stamp(), stamp());
-    changed += 15 * MiB;
+    changed += size;
   }
   // 2. rewrite 1% of small files (300): new content, new size
   for (let i = 37 + round - 1; i < m.small.length; i += 100) {
@@ -407,12 +438,13 @@ function mutate(root, round = 1) {
     mid += probe.indexOf(10) + 1;
     const tail = Buffer.alloc(size - mid);
     fs.readSync(fd, tail, 0, tail.length, mid);
-    const ins = Buffer.alloc(MiB);
+    const insert = Math.round(MiB * SCALE);
+    const ins = Buffer.alloc(insert);
     const r2 = round === 1 ? makeRng('text', 'db/dump.sql', 'insert') : makeRng('text', 'db/dump.sql', 'insert', round);
     const next = TEXT.sql(r2, { startId: 90000000 + (round - 1) * 1000000 });
     let s = '';
-    while (s.length < MiB) s += next();
-    const cut = s.lastIndexOf('\n', MiB - 1) + 1;
+    while (s.length < insert) s += next();
+    const cut = s.lastIndexOf('\n', insert - 1) + 1;
     ins.write(s.slice(0, cut), 'latin1');
     fs.writeSync(fd, ins, 0, cut, mid);
     fs.writeSync(fd, tail, 0, tail.length, mid + cut);
@@ -421,7 +453,7 @@ function mutate(root, round = 1) {
     changed += cut;
   }
   // 4. add 500 new files: 490 small, 10 medium
-  for (let i = 0; i < 490; i++) {
+  for (let i = 0; i < count(490); i++) {
     const e = i % 2 === 0
       ? { path: i === 0 ? `uploads/2025/01/new${sfx}/img_new_0.jpg` : `uploads/2025/${pad2(1 + (i % 3))}/new${sfx}/img_new_${i}.jpg`, kind: 'jpeg' }
       : { path: `output/site/new${sfx}/${r.pick(['blog', 'docs'])}/${i}-${word(r)}.html`, kind: 'html' };
@@ -430,7 +462,7 @@ function mutate(root, round = 1) {
     writeFile(root, e, `new${sfx}`);
     changed += e.size;
   }
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < count(10); i++) {
     const e = i % 2 ? { path: `exports/2025/export-new${sfx}-${i}.csv`, kind: 'csv' } : { path: `attachments/2025/new${sfx}-${i}.pdf`, kind: 'pdf' };
     e.size = mediumSize(r);
     e.mtime = stamp();
@@ -462,10 +494,11 @@ function generateDump(file, mib) {
 }
 
 const [cmd, dir, n] = process.argv.slice(2);
-const round = n === undefined ? (cmd === 'dump' ? 256 : 1) : Number(n);
-if (!dir || !['generate', 'tiny', 'mutate', 'dump'].includes(cmd) || !(Number.isInteger(round) && round >= 1)) {
-  console.error('usage: node dataset.mjs generate|tiny|mutate DIR [N] | dump FILE [MiB]');
+const defaults = { generate: 1, mutate: 1, tiny: 200000, big: 4096, dump: 256 };
+const arg = n === undefined ? defaults[cmd] : Number(n);
+if (!dir || !Object.hasOwn(defaults, cmd) || !(Number.isInteger(arg) && arg >= 1)) {
+  console.error('usage: node dataset.mjs generate DIR | mutate DIR [N] | tiny DIR [FILES] | big DIR [MiB] | dump FILE [MiB]');
   process.exit(2);
 }
-if (cmd === 'dump') generateDump(dir, round);
-else ({ generate, tiny: generateTiny, mutate: (d) => mutate(d, round) })[cmd](path.resolve(dir));
+if (cmd === 'dump') generateDump(dir, arg);
+else ({ generate, mutate, tiny: generateTiny, big: generateBig })[cmd](path.resolve(dir), arg);

@@ -5,7 +5,16 @@ import path from 'node:path';
 
 export const root = path.resolve(import.meta.dirname, '..');
 const generator = path.join(root, 'bench/dataset.mjs');
-export const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+/** BENCH_QUICK=1: small sets and one round, to see that every step runs (its figures mean little). */
+export const quick = process.env.BENCH_QUICK === '1';
+export const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 2));
+/** The size of each set: the app tree's scale, the number of tiny files, the big file's MiB. */
+export const sizes = {
+  app: Number(process.env.BENCH_APP_SCALE ?? (quick ? 0.01 : 1)),
+  tiny: Number(process.env.BENCH_TINY_FILES ?? (quick ? 2000 : 200000)),
+  big: Number(process.env.BENCH_BIG_MIB ?? (quick ? 64 : 4096)),
+};
+const generatorEnv = { ...process.env, DATASET_SCALE: String(sizes.app) };
 export const work = process.env.BENCH_DIR ?? '/tmp/cairn-bench';
 export const password = path.join(work, 'password');
 export const cairnBin = path.join(root, 'bin/cairn.js');
@@ -35,14 +44,14 @@ export function timed(argv, env = process.env) {
   return { secs, rssMiB: kib / 1024, cpuSecs: user + sys, stdout: r.stdout };
 }
 
-/** The pristine dataset of this kind ('app' or 'tiny'), generated once and kept in the work folder. */
+/** The pristine dataset of this kind ('app', 'tiny' or 'big') at its size, generated once and kept in the work folder. */
 export function dataset(kind) {
-  const dir = path.join(work, `pristine-${kind}`);
+  const dir = path.join(work, `pristine-${kind}-${sizes[kind]}`);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     fs.rmSync(dir, { recursive: true, force: true });
     console.log(`generating the ${kind} dataset in ${dir} …`);
-    const verb = kind === 'app' ? 'generate' : 'tiny';
-    execFileSync(process.execPath, [generator, verb, dir], { stdio: 'inherit' });
+    const args = kind === 'app' ? ['generate', dir] : [kind, dir, String(sizes[kind])];
+    execFileSync(process.execPath, [generator, ...args], { stdio: 'inherit', env: generatorEnv });
     fs.writeFileSync(path.join(dir, '.complete'), '');
   }
   return dir;
@@ -57,7 +66,12 @@ export function freshCopy(kind, to) {
 
 /** The `round`th ~5% change of an app tree (bench/dataset.mjs mutate DIR N). */
 export function mutate(dir, round = 1) {
-  execFileSync(process.execPath, [generator, 'mutate', dir, String(round)], { stdio: 'ignore' });
+  execFileSync(process.execPath, [generator, 'mutate', dir, String(round)], { stdio: 'ignore', env: generatorEnv });
+}
+
+/** The apparent size of a folder in MiB (`du -sb`). */
+export function sizeMiB(dir) {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]) / 2 ** 20;
 }
 
 /** The command lines of both tools, quiet, on the benchmark password. */
@@ -80,13 +94,20 @@ export function printRound(label, result) {
   console.log(`${label}: ${line.join(', ')}`);
 }
 
-/** Medians of `a` and `b` per step, their ratio a/b, and the peak RSS of each. */
+/**
+ * Medians of `a` and `b` per step, their ratio a/b, and the peak RSS of each; with `repoMiB` in the results (backup
+ * steps), also the repository's size after the step.
+ */
 export function printTable(title, names, samples) {
   const [a, b] = names;
-  console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; CPU = user + sys; peak RSS in MiB):`);
+  const steps = Object.keys(samples[a][0]);
+  const withRepo = steps.some((step) => samples[a][0][step].repoMiB !== undefined);
+  const units = withRepo ? 'peak RSS and repository in MiB' : 'peak RSS in MiB';
+  console.log(`\n${title}, medians of ${samples[a].length} alternating runs (seconds; CPU = user + sys; ${units}):`);
   const cols = ['step'.padEnd(18), a, b, 'ratio', `CPU ${a}`, `CPU ${b}`, 'CPU ratio', `RSS ${a}`, `RSS ${b}`, 'RSS ratio'];
+  if (withRepo) cols.push(`repo ${a}`, `repo ${b}`, 'repo ratio');
   console.log(cols.map((c, i) => (i ? c.padStart(12) : c)).join(''));
-  for (const step of Object.keys(samples[a][0])) {
+  for (const step of steps) {
     const x = median(samples[a].map((s) => s[step].secs));
     const y = median(samples[b].map((s) => s[step].secs));
     const xm = Math.max(...samples[a].map((s) => s[step].rssMiB));
@@ -95,6 +116,12 @@ export function printTable(title, names, samples) {
     const yc = median(samples[b].map((s) => s[step].cpuSecs));
     const row = [x, y, x / y, xc, yc, xc / yc].map((v) => v.toFixed(2));
     row.push(xm.toFixed(0), ym.toFixed(0), (xm / ym).toFixed(2));
+    if (withRepo && samples[a][0][step].repoMiB === undefined) row.push('-', '-', '-');
+    else if (withRepo) {
+      const xr = median(samples[a].map((s) => s[step].repoMiB));
+      const yr = median(samples[b].map((s) => s[step].repoMiB));
+      row.push(xr.toFixed(1), yr.toFixed(1), (xr / yr).toFixed(2));
+    }
     console.log(step.padEnd(18) + row.map((v) => v.padStart(12)).join(''));
   }
 }

@@ -1,16 +1,33 @@
-// `npm run bench`: Cairn side by side with restic on the deterministic app-data set, alternating A B A B.
-// Local disk: initial backup, no-change backup, backup after ~5% change and full restore. Then maintenance
-// (bench/maintenance.mjs): forget + prune after ten snapshots, and check --read-data. Then the remote part
-// (bench/remote.mjs): both tools through one REST server, and Cairn on s3rver against Cairn on local disk. Last
-// (bench/serve.mjs): serve-repo's peak RSS and upload throughput under N concurrent 64 MiB uploads. Then a dump
-// streamed into the repository against the dump tool alone (bench/stream.mjs).
-// Prints medians, the ratios and peak RSS. Needs restic and GNU time (apt packages `restic`, `time`).
-//   BENCH_ROUNDS=2 (pairs)  BENCH_DIR=/tmp/cairn-bench  BENCH_TINY=1 (also 200,000 tiny files)
-//   BENCH_ONLY=local|maintenance|remote|serve|stream (one part; see bench/maintenance.mjs, serve.mjs and stream.mjs for
-//   their settings)
+// `npm run bench`: Cairn side by side with restic on deterministic data sets (bench/dataset.mjs), alternating
+// A B A B, under GNU time: wall time, CPU time (user + sys), peak RSS, the repository's size after each backup, and
+// the ratios Cairn/restic. Parts, in order:
+//   local        on local disk, per set: the app set (~1.5 GiB, ~30,000 files): initial backup, no-change backup,
+//                backup after a ~5% change, full restore, partial restore of one folder; then the machine's limits
+//                on it (bench/limits.mjs: reading it, hashing + compressing it on all cores) and each tool's initial
+//                backup as a share of them. 200,000 tiny files (0–2 KiB, 200 folders) and one 4 GiB file: initial
+//                backup, no-change backup, full restore.
+//   maintenance  forget + prune after ten snapshots, and check --read-data (bench/maintenance.mjs)
+//   remote       both tools through one REST server; Cairn on s3rver against Cairn on local disk (bench/remote.mjs)
+//   serve        serve-repo's peak RSS and upload throughput under N concurrent uploads (bench/serve.mjs)
+//   stream       a dump streamed into the repository against the dump tool alone (bench/stream.mjs)
+// Needs restic and GNU time (apt packages `restic`, `time`).
+//   BENCH_QUICK=1 (`npm run bench:quick`): a 1% app set, 2,000 tiny files, a 64 MiB file, one round, and the other
+//   parts at small sizes: checks that every step runs in a minute or two; its figures mean little
+//   BENCH_ROUNDS=2 (pairs; quick: 1)  BENCH_DIR=/tmp/cairn-bench  BENCH_SETS=app,tiny,big (the local part's sets)
+//   BENCH_ONLY=local,maintenance,remote,serve,stream (some parts)  BENCH_APP_SCALE=1  BENCH_TINY_FILES=200000
+//   BENCH_BIG_MIB=4096 (see bench/maintenance.mjs, serve.mjs and stream.mjs for their settings)
 import fs from 'node:fs';
 import path from 'node:path';
-import { freshCopy, mutate, printRound, printTable, requireTools, rounds, timed, tools, work } from './lib.mjs';
+import { dataset, freshCopy, mutate, printRound, printTable, requireTools, rounds, sizeMiB, timed, tools, work } from './lib.mjs';
+import { machineLimits, printLimits } from './limits.mjs';
+
+// The partial restore's folder in the app set: one year of uploads.
+const FOLDER = 'uploads/2021';
+
+/** The number of files under a folder, recursively. */
+function countFiles(dir) {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+}
 
 function runOnce(name, kind) {
   const data = path.join(work, 'data');
@@ -20,28 +37,46 @@ function runOnce(name, kind) {
   freshCopy(kind, data);
   timed(tools[name](repo, 'init'));
   const result = {};
-  result.initial = timed(tools[name](repo, 'backup', data));
-  result.nochange = timed(tools[name](repo, 'backup', data));
+  const backup = (step) => {
+    result[step] = { ...timed(tools[name](repo, 'backup', data)), repoMiB: sizeMiB(repo) };
+  };
+  backup('initial');
+  backup('nochange');
   if (kind === 'app') {
     mutate(data);
-    result.changed = timed(tools[name](repo, 'backup', data));
-    result.restore = timed(tools[name](repo, 'restore', 'latest', '--target', target));
+    backup('changed');
+  }
+  result['full restore'] = timed(tools[name](repo, 'restore', 'latest', '--target', target));
+  if (kind === 'app') {
+    fs.rmSync(target, { recursive: true, force: true });
+    const folder = path.join(data, FOLDER);
+    result['partial restore'] = timed(tools[name](repo, 'restore', 'latest', '--target', target, '--include', folder));
+    // A filter that matched nothing would time an empty restore.
+    const [want, got] = [countFiles(folder), countFiles(target)];
+    if (got !== want) throw new Error(`${name}'s partial restore wrote ${got} files, not the ${want} of ${folder}`);
   }
   for (const p of [data, repo, target]) fs.rmSync(p, { recursive: true, force: true });
   return result;
 }
 
-requireTools();
-const only = process.env.BENCH_ONLY;
-if (only !== undefined && !['local', 'maintenance', 'remote', 'serve', 'stream'].includes(only)) {
-  console.error(`bench: BENCH_ONLY must be local, maintenance, remote, serve or stream, not "${only}".`);
-  process.exit(2);
+const PARTS = ['local', 'maintenance', 'remote', 'serve', 'stream'];
+const SETS = ['app', 'tiny', 'big'];
+const parts = (process.env.BENCH_ONLY ?? PARTS.join(',')).split(',');
+const sets = (process.env.BENCH_SETS ?? SETS.join(',')).split(',');
+for (const [name, list, all] of [['BENCH_ONLY', parts, PARTS], ['BENCH_SETS', sets, SETS]]) {
+  const wrong = list.find((x) => !all.includes(x));
+  if (wrong !== undefined) {
+    console.error(`bench: ${name} takes a comma-separated list of ${all.join(', ')}, not "${wrong}".`);
+    process.exit(2);
+  }
 }
-if (only === undefined || only === 'local') {
-  const kinds = process.env.BENCH_TINY ? ['app', 'tiny'] : ['app'];
-  for (const kind of kinds) {
+requireTools();
+if (parts.includes('local')) {
+  for (const kind of sets) {
     const samples = { cairn: [], restic: [] };
+    const limits = [];
     for (let i = 0; i < rounds; i++) {
+      if (kind === 'app') limits.push(machineLimits(dataset('app')));
       for (const name of i % 2 ? ['restic', 'cairn'] : ['cairn', 'restic']) {
         const r = runOnce(name, kind);
         samples[name].push(r);
@@ -49,9 +84,10 @@ if (only === undefined || only === 'local') {
       }
     }
     printTable(`${kind} dataset on local disk`, ['cairn', 'restic'], samples);
+    if (kind === 'app') printLimits(limits, samples);
   }
 }
-if (only === undefined || only === 'maintenance') await import('./maintenance.mjs');
-if (only === undefined || only === 'remote') await import('./remote.mjs');
-if (only === undefined || only === 'serve') await import('./serve.mjs');
-if (only === undefined || only === 'stream') await import('./stream.mjs');
+if (parts.includes('maintenance')) await import('./maintenance.mjs');
+if (parts.includes('remote')) await import('./remote.mjs');
+if (parts.includes('serve')) await import('./serve.mjs');
+if (parts.includes('stream')) await import('./stream.mjs');

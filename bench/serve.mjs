@@ -1,5 +1,5 @@
 // serve-repo part of `npm run bench` (alone: BENCH_ONLY=serve). On loopback, for N = 1, 8 and 32 concurrent uploads
-// of 64 MiB each (BENCH_SERVE_N=1,8,32, BENCH_SERVE_MIB=64): the peak RSS of a fresh `cairn serve-repo --no-auth`
+// of 64 MiB each (BENCH_SERVE_N=1,8,32, BENCH_SERVE_MIB=64; quick: 1,4 and 8): the peak RSS of a fresh `cairn serve-repo --no-auth`
 // process (VmHWM) and the upload throughput through it, against the same writes straight to Cairn's local backend
 // in this process. Each upload is a different pack: 1 MiB of random bytes repeated, named by its SHA-256.
 import { spawn } from 'node:child_process';
@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { cairnBin, work } from './lib.mjs';
+import { cairnBin, quick, work } from './lib.mjs';
 
 const MiB = 1024 * 1024;
-const counts = (process.env.BENCH_SERVE_N ?? '1,8,32').split(',').map(Number);
-const sizeMiB = Number(process.env.BENCH_SERVE_MIB ?? 64);
+const counts = (process.env.BENCH_SERVE_N ?? (quick ? '1,4' : '1,8,32')).split(',').map(Number);
+const sizeMiB = Number(process.env.BENCH_SERVE_MIB ?? (quick ? 8 : 64));
 const { openBackend } = await import(path.join(cairnBin, '../../dist/registry.js'));
 
 function packs(n) {

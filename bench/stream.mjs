@@ -1,5 +1,5 @@
 // Stream part of `npm run bench` (alone: BENCH_ONLY=stream): is a dump into the repository limited by the dump tool?
-// The producer is bench/dataset.mjs writing a BENCH_STREAM_MIB (default 256) MiB SQL dump to its standard output, as
+// The producer is bench/dataset.mjs writing a BENCH_STREAM_MIB (default 256; quick: 16) MiB SQL dump to its standard output, as
 // a dump tool would (it costs CPU, like mariadb-dump). Each round, alternating the order: the producer alone into
 // /dev/null, `cairn backup --stdin-from-command -- producer` into a fresh repository, the same again (nothing new:
 // dedup), and for Cairn's own cost without a producer's: `cat FILE` alone, through --stdin-from-command and the
@@ -8,9 +8,9 @@
 // the stable figure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { median, root, rounds, timed, tools, work } from './lib.mjs';
+import { median, quick, root, rounds, timed, tools, work } from './lib.mjs';
 
-const mib = Number(process.env.BENCH_STREAM_MIB ?? 256);
+const mib = Number(process.env.BENCH_STREAM_MIB ?? (quick ? 16 : 256));
 const generator = path.join(root, 'bench/dataset.mjs');
 const producer = [process.execPath, generator, 'dump', '-', String(mib)];
 const file = path.join(work, `dump-${mib}.sql`);
