@@ -26,12 +26,16 @@ export function printLimits(limits, samples) {
   const read = rate(median(limits.map((l) => l.read.secs)));
   const hash = rate(median(limits.map((l) => l.hash.secs)));
   const limit = Math.min(read, hash);
-  console.log(`\nmachine limits on the app set (${mib.toFixed(0)} MiB in ${files} files, page cache warm), medians:`);
+  console.log(
+    `\nmachine limits on the app set (${mib.toFixed(0)} MiB in ${files} files, page cache warm), medians:`,
+  );
   console.log(`  read (tar)                    ${read.toFixed(0).padStart(8)} MiB/s`);
   console.log(`  SHA-256 + zstd -3, ${threads} threads ${hash.toFixed(0).padStart(8)} MiB/s`);
   for (const [name, runs] of Object.entries(samples)) {
     const own = rate(median(runs.map((r) => r.initial.secs)));
     const share = ((100 * own) / limit).toFixed(0);
-    console.log(`  initial backup, ${name.padEnd(12)} ${own.toFixed(0).padStart(8)} MiB/s = ${share}% of the limit (target ≥ 70%)`);
+    console.log(
+      `  initial backup, ${name.padEnd(12)} ${own.toFixed(0).padStart(8)} MiB/s = ${share}% of the limit (target ≥ 70%)`,
+    );
   }
 }

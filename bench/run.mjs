@@ -18,7 +18,18 @@
 //   BENCH_BIG_MIB=4096 (see bench/maintenance.mjs, serve.mjs and stream.mjs for their settings)
 import fs from 'node:fs';
 import path from 'node:path';
-import { dataset, freshCopy, mutate, printRound, printTable, requireTools, rounds, sizeMiB, timed, tools, work } from './lib.mjs';
+import {
+  freshCopy,
+  mutate,
+  printRound,
+  printTable,
+  requireTools,
+  rounds,
+  sizeMiB,
+  timed,
+  tools,
+  work,
+} from './lib.mjs';
 import { machineLimits, printLimits } from './limits.mjs';
 
 // The partial restore's folder in the app set: one year of uploads.
@@ -27,6 +38,15 @@ const FOLDER = 'uploads/2021';
 /** The number of files under a folder, recursively. */
 function countFiles(dir) {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+}
+
+/** The machine's limits on a fresh copy of the app set: the same bytes, as warm, as the backups read. */
+function limitsOnce() {
+  const data = path.join(work, 'data');
+  freshCopy('app', data);
+  const limits = machineLimits(data);
+  fs.rmSync(data, { recursive: true, force: true });
+  return limits;
 }
 
 function runOnce(name, kind) {
@@ -50,10 +70,13 @@ function runOnce(name, kind) {
   if (kind === 'app') {
     fs.rmSync(target, { recursive: true, force: true });
     const folder = path.join(data, FOLDER);
-    result['partial restore'] = timed(tools[name](repo, 'restore', 'latest', '--target', target, '--include', folder));
+    result['partial restore'] = timed(
+      tools[name](repo, 'restore', 'latest', '--target', target, '--include', folder),
+    );
     // A filter that matched nothing would time an empty restore.
     const [want, got] = [countFiles(folder), countFiles(target)];
-    if (got !== want) throw new Error(`${name}'s partial restore wrote ${got} files, not the ${want} of ${folder}`);
+    if (got !== want)
+      throw new Error(`${name}'s partial restore wrote ${got} files, not the ${want} of ${folder}`);
   }
   for (const p of [data, repo, target]) fs.rmSync(p, { recursive: true, force: true });
   return result;
@@ -63,7 +86,10 @@ const PARTS = ['local', 'maintenance', 'remote', 'serve', 'stream'];
 const SETS = ['app', 'tiny', 'big'];
 const parts = (process.env.BENCH_ONLY ?? PARTS.join(',')).split(',');
 const sets = (process.env.BENCH_SETS ?? SETS.join(',')).split(',');
-for (const [name, list, all] of [['BENCH_ONLY', parts, PARTS], ['BENCH_SETS', sets, SETS]]) {
+for (const [name, list, all] of [
+  ['BENCH_ONLY', parts, PARTS],
+  ['BENCH_SETS', sets, SETS],
+]) {
   const wrong = list.find((x) => !all.includes(x));
   if (wrong !== undefined) {
     console.error(`bench: ${name} takes a comma-separated list of ${all.join(', ')}, not "${wrong}".`);
@@ -76,7 +102,7 @@ if (parts.includes('local')) {
     const samples = { cairn: [], restic: [] };
     const limits = [];
     for (let i = 0; i < rounds; i++) {
-      if (kind === 'app') limits.push(machineLimits(dataset('app')));
+      if (kind === 'app') limits.push(limitsOnce());
       for (const name of i % 2 ? ['restic', 'cairn'] : ['cairn', 'restic']) {
         const r = runOnce(name, kind);
         samples[name].push(r);

@@ -10,6 +10,8 @@ command -v python3 >/dev/null || need+=(python3)
 command -v getfattr >/dev/null || need+=(attr)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v rclone >/dev/null || need+=(rclone)
+# GNU time: the benchmark's smoke test (test/e2e/bench-smoke.test.ts) reads wall, CPU and peak RSS from it.
+[[ -x /usr/bin/time ]] || need+=(time)
 [[ -x /usr/sbin/sshd ]] || need+=(openssh-server)
 command -v mariadbd >/dev/null || need+=(mariadb-server)
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
