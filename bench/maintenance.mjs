@@ -1,8 +1,8 @@
 // Maintenance, Cairn side by side with restic (alternating A B A B): ten snapshots of the app set with the ~5%
 // change of `bench/dataset.mjs mutate DIR N` between them (the backups are not timed), then, timed,
 // `forget --keep-last 1 --prune` (drops nine snapshots and the data only they used) and `check --read-data`.
-//   BENCH_SNAPSHOTS=10 (quick: 3)  BENCH_SMALL=1 (a 16 MiB tree with a plain 5% change instead of the app set: checks that the
-//   steps run, in a minute; its figures mean nothing)
+//   BENCH_SNAPSHOTS=10 (quick: 3)  BENCH_SMALL=1 (a 16 MiB tree with a plain 5% change instead of the app set:
+//   checks that the steps run, in a minute; its figures mean nothing)
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

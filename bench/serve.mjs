@@ -1,7 +1,7 @@
-// serve-repo part of `npm run bench` (alone: BENCH_ONLY=serve). On loopback, for N = 1, 8 and 32 concurrent uploads
-// of 64 MiB each (BENCH_SERVE_N=1,8,32, BENCH_SERVE_MIB=64; quick: 1,4 and 8): the peak RSS of a fresh `cairn serve-repo --no-auth`
-// process (VmHWM) and the upload throughput through it, against the same writes straight to Cairn's local backend
-// in this process. Each upload is a different pack: 1 MiB of random bytes repeated, named by its SHA-256.
+// serve-repo part of `npm run bench` (alone: BENCH_ONLY=serve). On loopback, for N = 1, 8 and 32 concurrent uploads of
+// 64 MiB each (BENCH_SERVE_N=1,8,32, BENCH_SERVE_MIB=64; quick: 1,4 and 8): the peak RSS of a fresh `cairn serve-repo
+// --no-auth` process (VmHWM) and the upload throughput through it, against the same writes straight to Cairn's local
+// backend in this process. Each upload is a different pack: 1 MiB of random bytes repeated, named by its SHA-256.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,11 +1,11 @@
 // Stream part of `npm run bench` (alone: BENCH_ONLY=stream): is a dump into the repository limited by the dump tool?
-// The producer is bench/dataset.mjs writing a BENCH_STREAM_MIB (default 256; quick: 16) MiB SQL dump to its standard output, as
-// a dump tool would (it costs CPU, like mariadb-dump). Each round, alternating the order: the producer alone into
-// /dev/null, `cairn backup --stdin-from-command -- producer` into a fresh repository, the same again (nothing new:
-// dedup), and for Cairn's own cost without a producer's: `cat FILE` alone, through --stdin-from-command and the
-// file path (`cairn backup FILE`) on the same bytes. Prints medians of wall and CPU (user + system of the whole
-// run, the producer included), the dump steps' ratios to the producer alone and the stream path's to the file path. On a loaded machine wall-clock is noisy; CPU is
-// the stable figure.
+// The producer is bench/dataset.mjs writing a BENCH_STREAM_MIB (default 256; quick: 16) MiB SQL dump to its standard
+// output, as a dump tool would (it costs CPU, like mariadb-dump). Each round, alternating the order: the producer alone
+// into /dev/null, `cairn backup --stdin-from-command -- producer` into a fresh repository, the same again (nothing new:
+// dedup), and for Cairn's own cost without a producer's: `cat FILE` alone, through --stdin-from-command and the file
+// path (`cairn backup FILE`) on the same bytes. Prints medians of wall and CPU (user + system of the whole run, the
+// producer included), the dump steps' ratios to the producer alone and the stream path's to the file path. On a loaded
+// machine wall-clock is noisy; CPU is the stable figure.
 import fs from 'node:fs';
 import path from 'node:path';
 import { median, quick, root, rounds, timed, tools, work } from './lib.mjs';
