@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +62,25 @@ describe('check', () => {
     const read = await check(await openTestRepo(t.dir), { readData: true });
     expect(read.errors).toContain(`pack ${e.packId}: ID does not match, file is damaged`);
     expect(read.errors.some((l) => l.startsWith(`pack ${e.packId}: blob ${t.blobs.big[1]}:`))).toBe(true);
+    expect(read.errors).toHaveLength(2);
+    expect(read.damagedPacks).toEqual([e.packId]);
+  });
+
+  it('reads a pack larger than a segment and with a header past the first tail read, naming a damaged blob in a later segment', async () => {
+    // Three 1 MiB blobs span two 2 MiB segments; 1,800 small blobs make a header (~74 KiB) longer than the tail read first.
+    const other = await openTestRepo(t.dir);
+    const big: Id[] = [];
+    for (let i = 0; i < 3; i++) big.push((await other.saveBlob('data', randomBytes(1 << 20))).id);
+    for (let i = 0; i < 1800; i++) await other.saveBlob('data', randomBytes(64));
+    await other.flush();
+    const e = entry(other, 'data', big[2]!);
+    const clean = await check(await openTestRepo(t.dir), { readData: true });
+    expect(clean.errors).toEqual([]);
+
+    await flipByte(packPath(t.dir, e.packId), e.offset + e.length - 100);
+    const read = await check(await openTestRepo(t.dir), { readData: true });
+    expect(read.errors).toContain(`pack ${e.packId}: ID does not match, file is damaged`);
+    expect(read.errors.some((l) => l.startsWith(`pack ${e.packId}: blob ${big[2]}:`))).toBe(true);
     expect(read.errors).toHaveLength(2);
     expect(read.damagedPacks).toEqual([e.packId]);
   });

@@ -19,9 +19,9 @@ export interface CheckOptions {
   readDataSubset?: string;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
-  /** Whole packs read at the same time (default: workers + 1, at least 3); memory is about this many pack sizes. */
+  /** Packs read at the same time (default: workers + 1, at least 3), each in segments of ~2 MiB, two at most in memory. */
   readConcurrency?: number;
-  /** Threads that hash packs and open their blobs for --read-data (default: one per core; 0: this thread). */
+  /** Threads that open the blobs of packs for --read-data (default: one per core; 0: this thread). */
   workers?: number;
   /** Index files, pack headers, snapshots and trees loaded at the same time (default 8). */
   concurrency?: number;
@@ -87,7 +87,7 @@ export async function check(repo: Repository, opts: CheckOptions = {}): Promise<
   } else if (opts.readData) {
     toRead = present;
   }
-  // Packs read whole get their header checked from those bytes; read only the tail of the others.
+  // Packs read in full get their header checked as they are read; read only the tail of the others.
   const headerOnly = [...present.keys()].filter((id) => !toRead.has(id));
   await report.phase(() => checkPackHeaders(repo, index, present, headerOnly, report, concurrency));
 

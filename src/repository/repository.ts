@@ -345,9 +345,10 @@ export class Repository {
     return parseHeaderTail(this.key, tail, size, what);
   }
 
-  /** Pure: the blobs listed in the header of a whole pack file. */
-  parsePackHeader(packBytes: Uint8Array): PackBlob[] {
-    return parsePackHeader(this.key, packBytes);
+  /** Pure: the blobs listed in the header of a whole pack file, or in its last bytes when `fileSize` is larger. */
+  parsePackHeader(packBytes: Uint8Array, fileSize = packBytes.length): PackBlob[] {
+    if (fileSize === packBytes.length) return parsePackHeader(this.key, packBytes);
+    return parseHeaderTail(this.key, packBytes, fileSize, 'the pack');
   }
 
   // ---- unpacked files ----
