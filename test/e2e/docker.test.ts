@@ -214,6 +214,12 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     const listed = async (id: string): Promise<string[]> =>
       (await run(['ls', id, '/docker-volumes/odd'])).stdout.split('\n').slice(1);
     expect(await listed(viaHelper!)).toEqual(await listed(viaMountpoint!));
+    // And the same modes (the archive's mode field carries the file type bits too).
+    const modes = async (id: string): Promise<[string, number][]> =>
+      (await run(['ls', '--json', id, '/docker-volumes/odd'])).stdout.trim().split('\n').slice(1)
+        .map((l) => JSON.parse(l) as { path: string; mode: number })
+        .map((n) => [n.path, n.mode]);
+    expect(await modes(viaHelper!)).toEqual(await modes(viaMountpoint!));
     if (RESTIC) {
       const env = { env: { RESTIC_PASSWORD: 'secret' }, binary: true };
       const ls = async (id: string): Promise<string[]> =>
