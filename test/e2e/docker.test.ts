@@ -210,11 +210,8 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     const direct = await run(['backup', 'docker-volume:odd?read-via=mountpoint']);
     expect(direct.code, direct.stderr).toBe(0);
     const [viaHelper, viaMountpoint] = [helper, direct].map((r) => /snapshot ([0-9a-f]{8}) saved/.exec(r.stdout)?.[1]);
-    // The same names, byte for byte (restic prints them raw), in both snapshots.
-    const listed = async (id: string): Promise<string[]> =>
-      (await run(['ls', id, '/docker-volumes/odd'])).stdout.split('\n').slice(1);
-    expect(await listed(viaHelper!)).toEqual(await listed(viaMountpoint!));
-    // And the same modes (the archive's mode field carries the file type bits too).
+    // The same names (JSON escapes the bytes that are not UTF-8) and modes (the archive's mode field carries the
+    // file type bits too) in both snapshots.
     const modes = async (id: string): Promise<[string, number][]> =>
       (await run(['ls', '--json', id, '/docker-volumes/odd'])).stdout.trim().split('\n').slice(1)
         .map((l) => JSON.parse(l) as { path: string; mode: number })
