@@ -2,9 +2,10 @@ import { PassThrough } from 'node:stream';
 import type { StoredSnapshot } from '../core/index.js';
 import { CairnError } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { dump, listNodes } from '../restorer/index.js';
+import { dump, listNodes, restore } from '../restorer/index.js';
 import type { RestoreTarget, SourceSpec } from '../source/index.js';
 import { parseSourceUri } from '../source/index.js';
+import { resolveTreePath } from '../snapshot/index.js';
 import type { AppDeps, OpenOptions } from './deps.js';
 import { withRepository } from './open.js';
 import { parseSnapshotRef, resolveSnapshot } from './restore.js';
@@ -72,11 +73,29 @@ export async function loadInto(
   signal: AbortSignal,
 ): Promise<{ path: string; bytes: number }> {
   const path = subPath !== undefined ? '/' + subPath.replace(/^\/+|\/+$/g, '') : await pickDump(repo, snapshot, target, signal);
+  const id = snapshot.id.slice(0, 8);
   if (!target.accepts(path)) {
-    throw new CairnError('invalid-argument', `${path} of snapshot ${snapshot.id.slice(0, 8)} is not a ${noun(target)} that ${target.display} can load.`);
+    throw new CairnError('invalid-argument', `${path} of snapshot ${id} is not a ${noun(target)} that ${target.display} can load.`);
+  }
+  // Before the target is touched (a forced restore empties a volume first).
+  const node = await resolveTreePath(repo, snapshot.tree, path);
+  if (node === undefined) throw new CairnError('not-found', `The path ${path} does not exist in snapshot ${id}.`);
+  if (node.type !== (target.takes === 'folder' ? 'dir' : 'file')) {
+    throw new CairnError('invalid-argument', `${path} of snapshot ${id} is not a ${noun(target)} that ${target.display} can load.`);
   }
   await target.prepare(force, signal);
   let bytes = 0;
+  const inPlace = await target.writeInPlace?.(async (dir) => {
+    const done = await restore(repo, snapshot, { target: dir, subPath: path, signal });
+    bytes = done.bytesRestored;
+    const [first] = done.errors;
+    if (first !== undefined) {
+      const more = done.errors.length > 1 ? ` (and ${done.errors.length - 1} more)` : '';
+      const why = `${first.item}: ${first.message.replace(/\.$/, '')}${more}`;
+      throw new CairnError('fatal', `Restoring into ${target.display} failed: ${why}.`);
+    }
+  }, signal);
+  if (inPlace === true) return { path, bytes };
   const pipe = new PassThrough();
   // A read that fails before the target starts reading (a Docker helper is still being created) destroys the pipe
   // with nobody listening: its error comes out through `reading` below, not as an uncaught 'error' event.

@@ -88,6 +88,13 @@ export interface RestoreTarget {
   /** Loads the dump; rejects (one sentence) when the tool fails. */
   write(data: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void>;
   /**
+   * For a 'folder' target that can take the files in place (a Docker volume's mountpoint on this machine): called
+   * after `prepare` and before `write`, with `restoreInto`, which restores the snapshot folder into a local folder
+   * with the restorer's file writer (times to the nanosecond, owners, extended attributes). Resolves true when it
+   * did so (`write` is not called then), false when the target takes the tar stream of `write` instead.
+   */
+  writeInPlace?(restoreInto: (dir: string) => Promise<void>, signal?: AbortSignal): Promise<boolean>;
+  /**
    * For restore drills (database servers only): the rows of every table (`table<TAB>rows` lines), or the output of
    * `query`, once the dump is loaded. @throws CairnError with the server's sentence when the query fails.
    */

@@ -32,7 +32,8 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     void dk.docker('run', '-d', ...extra, '--name', name, '--network', 'none', '-v', `${volume}:/v`, dk.image, 'sh', '-c', WRITER);
   const snapshots = async (): Promise<{ id: string; paths: string[]; tags: string[] }[]> =>
     JSON.parse((await run(['snapshots', '--json'])).stdout) as { id: string; paths: string[]; tags: string[] }[];
-  const toVolume = (name: string): string => `docker-volume:${name}?helper-image=${dk.image}`;
+  /** Through a helper container, as for a remote daemon (the default here, a local daemon, is the mountpoint). */
+  const toVolume = (name: string): string => `docker-volume:${name}?read-via=helper&helper-image=${dk.image}`;
 
   beforeAll(async () => {
     dk = await startDockerd();
@@ -77,18 +78,45 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(fs.statSync(path.join(mountpoint('copy'), 'a/b')).uid).toBe(33);
   });
 
+  it('restores through the mountpoint by default on a local daemon: sub-second times kept', async () => {
+    const src = mountpoint('data');
+    // A time the archive endpoint would truncate: restored in place, it comes back whole.
+    fs.utimesSync(path.join(src, 'a/one'), 1_700_000_000.123456, 1_700_000_000.123456);
+    expect((await run(['backup', 'docker-volume:data'])).code).toBe(0);
+    const r = await run(['restore', 'latest:/docker-volumes/data', '--to', 'docker-volume:direct']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^restored \/docker-volumes\/data of snapshot [0-9a-f]{8} into docker-volume:direct /);
+    const dst = mountpoint('direct');
+    expect(treeDigest(dst)).toEqual(treeDigest(src));
+    for (const p of ['a/one', 'a/b/big', 'a/b', 'link']) {
+      const [a, b] = [src, dst].map((d) => fs.lstatSync(path.join(d, p), { bigint: true }));
+      expect([b!.uid, b!.mode], p).toEqual([a!.uid, a!.mode]);
+      // The restorer sets times as doubles through Node's utimes: about 0.2 µs resolution, not whole seconds.
+      const off = b!.mtimeNs - a!.mtimeNs;
+      expect(off < 1000n && off > -1000n, `${p}: ${off} ns off`).toBe(true);
+    }
+    const one = fs.statSync(path.join(dst, 'a/one'), { bigint: true }).mtimeNs - 1_700_000_000_123_456_000n;
+    expect(one < 1000n && one > -1000n, `${one} ns off`).toBe(true);
+  });
+
   it('refuses a volume that is not empty without --force, and replaces its contents with it', async () => {
     dk.docker('volume', 'create', 'busy');
     runIn('busy', 'echo keep > /v/stray');
-    const refused = await run(['restore', 'latest:/docker-volumes/data', '--to', toVolume('busy')]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('cairn: The Docker volume busy is not empty; give --force to replace its contents.\n');
-    expect(fs.readdirSync(mountpoint('busy'))).toEqual(['stray']);
+    for (const to of [toVolume('busy'), 'docker-volume:busy?read-via=mountpoint']) {
+      const refused = await run(['restore', 'latest:/docker-volumes/data', '--to', to]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe('cairn: The Docker volume busy is not empty; give --force to replace its contents.\n');
+      expect(fs.readdirSync(mountpoint('busy'))).toEqual(['stray']);
+    }
     const wrong = await run(['restore', 'latest:/docker-volumes/data/a', '--to', toVolume('busy')]);
     expect(wrong.stderr).toMatch(/^cairn: \/docker-volumes\/data\/a of snapshot [0-9a-f]{8} is not a folder that docker-volume:busy can load\.\n$/);
     const forced = await run(['restore', 'latest:/docker-volumes/data', '--to', toVolume('busy'), '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(digest(mountpoint('busy'))).toEqual(digest(mountpoint('data')));
+    runIn('busy', 'echo keep > /v/stray && mkdir -p /v/.hidden/x');
+    const direct = await run(['restore', 'latest:/docker-volumes/data', '--to', 'docker-volume:busy', '--force']);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(treeDigest(mountpoint('busy'))).toEqual(treeDigest(mountpoint('data')));
   });
 
   it('restore stops the volume\'s containers and starts them again; with stop-containers=false only labelled ones', async () => {
@@ -96,7 +124,8 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     writer('server', 'served');
     writer('labelled', 'served', '--label', 'cairn.stop-during-backup=true');
     const before = { server: startedAt('server'), labelled: startedAt('labelled') };
-    const kept = await run(['restore', 'latest:/docker-volumes/data', '--to', `${toVolume('served')}&stop-containers=false`, '--force']);
+    // Through the mountpoint here, through the helper below: both stop and start the same containers.
+    const kept = await run(['restore', 'latest:/docker-volumes/data', '--to', 'docker-volume:served?stop-containers=false', '--force']);
     expect(kept.code, kept.stderr).toBe(0);
     expect(startedAt('server')).toBe(before.server);
     expect(startedAt('labelled')).toMatch(/^true /);
@@ -110,10 +139,13 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
 
   it('a folder the snapshot does not hold: one sentence, the volume untouched', async () => {
     dk.docker('volume', 'create', 'untouched');
-    const r = await run(['restore', 'latest:/docker-volumes/nope', '--to', toVolume('untouched')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^cairn: The path \/docker-volumes\/nope does not exist in snapshot [0-9a-f]{8}\.\n$/);
-    expect(fs.readdirSync(mountpoint('untouched'))).toEqual([]);
+    runIn('untouched', 'echo keep > /v/kept');
+    for (const to of [toVolume('untouched'), 'docker-volume:untouched']) {
+      const r = await run(['restore', 'latest:/docker-volumes/nope', '--to', to, '--force']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^cairn: The path \/docker-volumes\/nope does not exist in snapshot [0-9a-f]{8}\.\n$/);
+      expect(fs.readdirSync(mountpoint('untouched'))).toEqual(['kept']);
+    }
   });
 
   it('--stop-containers stops a writing container while its volume is read and starts it again', async () => {
@@ -161,21 +193,55 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect((await snapshots()).length).toBe(before);
   });
 
-  it('read-via=helper leaves out a name that is not UTF-8 with one sentence and keeps times to the second', async () => {
+  it('read-via=helper keeps a name that is not UTF-8 byte-exact, as the mountpoint does, and times to the second', async () => {
     dk.docker('volume', 'create', 'odd');
     const mp = mountpoint('odd');
-    fs.writeFileSync(Buffer.concat([Buffer.from(`${mp}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'x\n');
+    const raw = (...parts: (string | number)[]): Buffer =>
+      Buffer.concat(parts.map((p) => (typeof p === 'number' ? Buffer.from([p]) : Buffer.from(p))));
+    fs.writeFileSync(raw(mp, '/caf', 0xe9, '.txt'), 'x\n');
+    fs.mkdirSync(raw(mp, '/d', 0xfc, 'r'));
+    fs.writeFileSync(raw(mp, '/d', 0xfc, 'r/in', 0xff), 'deep\n');
+    fs.symlinkSync(raw('caf', 0xe9, '.txt'), raw(mp, '/to-caf', 0xe9));
     fs.writeFileSync(`${mp}/plain.txt`, 'y\n');
     fs.utimesSync(`${mp}/plain.txt`, 1_700_000_000.25, 1_700_000_000.25);
-    const r = await run(['backup', `docker-volume:odd?read-via=helper&helper-image=${dk.image}`]);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^error: \/docker-volumes\/odd\/caf.\.txt: its name or link target is not valid UTF-8, .* read the volume through its mountpoint to back it up\n/);
-    const ls = await run(['ls', '--json', 'latest', '/docker-volumes/odd']);
+    const helper = await run(['backup', `docker-volume:odd?read-via=helper&helper-image=${dk.image}`]);
+    expect(helper.code, helper.stderr).toBe(0);
+    expect(helper.stderr).toBe('');
+    const direct = await run(['backup', 'docker-volume:odd?read-via=mountpoint']);
+    expect(direct.code, direct.stderr).toBe(0);
+    const [viaHelper, viaMountpoint] = [helper, direct].map((r) => /snapshot ([0-9a-f]{8}) saved/.exec(r.stdout)?.[1]);
+    // The same names (JSON escapes the bytes that are not UTF-8) and modes (the archive's mode field carries the
+    // file type bits too) in both snapshots.
+    const modes = async (id: string): Promise<[string, number][]> =>
+      (await run(['ls', '--json', id, '/docker-volumes/odd'])).stdout.trim().split('\n').slice(1)
+        .map((l) => JSON.parse(l) as { path: string; mode: number })
+        .map((n) => [n.path, n.mode]);
+    expect(await modes(viaHelper!)).toEqual(await modes(viaMountpoint!));
+    if (RESTIC) {
+      const env = { env: { RESTIC_PASSWORD: 'secret' }, binary: true };
+      const ls = async (id: string): Promise<string[]> =>
+        (await restic(sb, ['-r', repo, 'ls', '--recursive', id, '/docker-volumes/odd'], env)).stdout.split('\n').slice(1);
+      const names = await ls(viaHelper!);
+      expect(names).toEqual(await ls(viaMountpoint!));
+      // latin1 text of the raw bytes: é is 0xe9, not U+FFFD.
+      expect(names).toContain('/docker-volumes/odd/caf\u00e9.txt');
+      expect(names).toContain('/docker-volumes/odd/d\u00fcr/in\u00ff');
+      const out = sb.path('restic-odd');
+      const rr = await restic(sb, ['-r', repo, 'restore', viaHelper!, '--target', out], env);
+      expect(rr.code, rr.stderr).toBe(0);
+      expect(fs.readFileSync(raw(out, '/docker-volumes/odd/d', 0xfc, 'r/in', 0xff), 'utf8')).toBe('deep\n');
+    }
+    const ls = await run(['ls', '--json', viaHelper!, '/docker-volumes/odd']);
     const nodes = ls.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { path: string; mtime: string });
     // The daemon's archive gives whole seconds only.
-    expect(nodes.map((n) => [n.path, n.mtime])).toEqual([
-      ['/docker-volumes/odd', expect.any(String)],
-      ['/docker-volumes/odd/plain.txt', '2023-11-14T22:13:20Z'],
-    ]);
+    expect(nodes.find((n) => n.path === '/docker-volumes/odd/plain.txt')?.mtime).toBe('2023-11-14T22:13:20Z');
+    // Restored into a new volume (through its mountpoint): the same names and bytes.
+    const back = await run(['restore', `${viaHelper!}:/docker-volumes/odd`, '--to', 'docker-volume:odd-back']);
+    expect(back.code, back.stderr).toBe(0);
+    const mp2 = mountpoint('odd-back');
+    const names = (dir: string): Buffer[] => fs.readdirSync(dir, { encoding: 'buffer' }).sort((a, b) => Buffer.compare(a, b));
+    expect(names(mp2)).toEqual(names(mp));
+    expect(fs.readFileSync(raw(mp2, '/d', 0xfc, 'r/in', 0xff), 'utf8')).toBe('deep\n');
+    expect(fs.readlinkSync(raw(mp2, '/to-caf', 0xe9), { encoding: 'buffer' })).toEqual(raw('caf', 0xe9, '.txt'));
   });
 });

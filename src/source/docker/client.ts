@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CairnError, errnoCode } from '../../core/index.js';
+import { CairnError, errnoCode, nameToBytes } from '../../core/index.js';
 
 /** Where the Docker Engine API answers: a unix socket (the default) or plain HTTP on a TCP address. */
 export type DockerEndpoint = { socketPath: string } | { host: string; port: number };
@@ -222,9 +222,10 @@ export class DockerClient {
 
   /** One request; resolves with the response once its status is 2xx or 304, otherwise rejects with the daemon's text. */
   private send(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
-    const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) search.set(k, String(v));
-    const url = search.size > 0 ? `${path}?${search.toString()}` : path;
+    const search = Object.entries(opts.query ?? {})
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${queryValue(String(v))}`);
+    const url = search.length > 0 ? `${path}?${search.join('&')}` : path;
     const streamed = isByteStream(opts.body);
     const payload = opts.body === undefined || streamed ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string> = { Host: 'docker' };
@@ -302,6 +303,19 @@ export class DockerApiError extends CairnError {
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * A query value percent-encoded from its bytes (`nameToBytes`): a path whose name is not UTF-8 reaches the daemon
+ * with those bytes, which the daemon's query parser gives back as they were.
+ */
+function queryValue(v: string): string {
+  let out = '';
+  for (const b of nameToBytes(v)) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 function isByteStream(body: unknown): boolean {

@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
-import tar from 'tar-stream';
-import { CairnError, compareNames } from '../../core/index.js';
+import { CairnError, compareNames, hasRawBytes } from '../../core/index.js';
 import type {
   DirEntry,
   EntryStat,
@@ -14,25 +13,25 @@ import type {
 } from '../source.js';
 import type { DockerClient } from './client.js';
 import { producedStream } from './produced.js';
+import { readTar, type TarHeader } from './tar-reader.js';
 
 const MOUNT = '/volume';
 
 interface Node {
-  header: tar.Header;
+  header: TarHeader;
   children: Map<string, Node>;
-  /** Its name or link target came as bytes that are not UTF-8, which the tar reader cannot give back. */
-  lossy?: true;
 }
 
-const TYPE_BITS: Partial<Record<tar.Header['type'], number>> = {
-  file: constants.S_IFREG,
-  'contiguous-file': constants.S_IFREG,
-  link: constants.S_IFREG,
-  directory: constants.S_IFDIR,
-  symlink: constants.S_IFLNK,
-  'character-device': constants.S_IFCHR,
-  'block-device': constants.S_IFBLK,
-  fifo: constants.S_IFIFO,
+/** File type bits by typeflag; a hard link ('1') is read as the file it names. */
+const TYPE_BITS: Partial<Record<string, number>> = {
+  '0': constants.S_IFREG,
+  '7': constants.S_IFREG,
+  '1': constants.S_IFREG,
+  '5': constants.S_IFDIR,
+  '2': constants.S_IFLNK,
+  '3': constants.S_IFCHR,
+  '4': constants.S_IFBLK,
+  '6': constants.S_IFIFO,
 };
 
 /**
@@ -41,8 +40,8 @@ const TYPE_BITS: Partial<Record<tar.Header['type'], number>> = {
  * no network. One archive of the volume gives the tree and its metadata; each file is then fetched as an archive of
  * that one path when the archiver reads it, so nothing is held in memory. Every file is read again on every backup
  * (there is no inode to match a parent snapshot by), and the volume is read twice; the archive's times are whole
- * seconds, and a name that is not UTF-8 cannot be carried (see notUtf8): the mountpoint is the better way whenever
- * it is readable.
+ * seconds (the daemon truncates them): the mountpoint is the better way whenever it is readable. Names are kept
+ * byte-exact, UTF-8 or not (`readTar`), and a file is fetched by its name's bytes.
  */
 export class ArchivedVolume implements Source {
   readonly paths: readonly string[];
@@ -73,13 +72,10 @@ export class ArchivedVolume implements Source {
       signal,
     );
     const res = await this.client.getArchive(this.helper, MOUNT, signal);
-    const extract = tar.extract();
-    res.pipe(extract);
     let root: Node | undefined;
-    for await (const entry of extract) {
-      entry.resume();
+    for await (const entry of readTar(res, `Docker volume ${this.volume}`)) {
       // Names are `volume/…`: the archive's top is the mounted folder itself.
-      const parts = entry.header.name.split('/').filter((p) => p !== '');
+      const parts = entry.header.path.split('/').filter((p) => p !== '');
       if (parts.length <= 1) {
         root = { header: entry.header, children: new Map() };
         continue;
@@ -89,10 +85,9 @@ export class ArchivedVolume implements Source {
       if (at === undefined)
         throw new CairnError(
           'fatal',
-          `The archive of Docker volume ${this.volume} lists ${entry.header.name} before its folder.`,
+          `The archive of Docker volume ${this.volume} lists ${entry.header.path} before its folder.`,
         );
       const node: Node = { header: entry.header, children: new Map() };
-      if (notUtf8(entry.header)) node.lossy = true;
       at.children.set(parts[parts.length - 1]!, node);
     }
     if (root === undefined)
@@ -114,37 +109,32 @@ export class ArchivedVolume implements Source {
 
   private listing(dir: Node, rel: string): SourceListing {
     const entries: SourceEntry[] = [];
-    const errors: SourceError[] = [];
     const names = [...dir.children.keys()].sort(compareNames);
     for (const name of names) {
       const node = dir.children.get(name)!;
       const inside = `${rel}/${name}`;
-      if (node.lossy) {
-        errors.push({ item: this.shownAs + inside, during: 'list', message: NOT_UTF8 });
-        continue;
-      }
       const entry = this.entry(name, inside, node);
       this.nodes.set(entry, node);
       entries.push(entry);
     }
-    return { entries, errors };
+    return { entries, errors: [] };
   }
 
   private entry(name: string, inside: string, node: Node): SourceEntry {
     const h = node.header;
     const path = this.shownAs + inside;
     const stat = statOf(h);
-    if (h.type === 'directory') return { kind: 'dir', name, path, stat };
-    if (h.type === 'symlink') return { kind: 'symlink', name, path, stat };
+    if (h.type === '5') return { kind: 'dir', name, path, stat };
+    if (h.type === '2') return { kind: 'symlink', name, path, stat };
     if (stat.isFile()) {
       const mtimeNs = stat.mtimeNs;
       return {
         kind: 'stream',
         name,
         path,
-        mode: h.mode ?? 0o644,
-        uid: h.uid ?? 0,
-        gid: h.gid ?? 0,
+        mode: h.mode & 0o7777,
+        uid: h.uid,
+        gid: h.gid,
         mtimeNs,
         open: (s) => this.read(inside, s),
       };
@@ -153,9 +143,9 @@ export class ArchivedVolume implements Source {
   }
 
   async readLink(entry: SymlinkEntry): Promise<string | SourceError> {
-    const target = this.nodes.get(entry)?.header.linkname;
+    const node = this.nodes.get(entry);
     return (
-      target ?? {
+      node?.header.linkpath ?? {
         item: entry.path,
         during: 'readlink',
         message: `${entry.path} is not a symlink of this source.`,
@@ -167,9 +157,9 @@ export class ArchivedVolume implements Source {
     const t: ScanTotals = { files: 0, dirs: 0, bytes: 0 };
     const visit = (n: Node): void => {
       for (const c of n.children.values()) {
-        if (c.header.type === 'directory') t.dirs++;
+        if (c.header.type === '5') t.dirs++;
         else t.files++;
-        t.bytes += c.header.size ?? 0;
+        t.bytes += c.header.size;
         visit(c);
       }
     };
@@ -178,18 +168,29 @@ export class ArchivedVolume implements Source {
     return t;
   }
 
-  /** One file's bytes: the archive of that path holds it as its only entry. */
+  /**
+   * One file's bytes: the archive of that path holds it as its only entry. The daemon hands the requested name to its
+   * tar process as JSON, which turns bytes that are not UTF-8 into U+FFFD (the archive comes back empty), so a file
+   * named so is taken from the archive of its nearest folder whose name is UTF-8, read up to that file.
+   */
   private read(inside: string, signal: AbortSignal): OpenStream {
     const { client, helper } = this;
+    const parts = inside.split('/').slice(1);
+    let kept = parts.length;
+    while (kept > 0 && hasRawBytes(parts[kept - 1]!)) kept--;
+    const asked = [MOUNT, ...parts.slice(0, kept)].join('/');
+    // The archive's names start with the asked path's last name.
+    const wanted = [asked.slice(asked.lastIndexOf('/') + 1), ...parts.slice(kept)].join('/');
+    const shown = this.shownAs + inside;
     async function* produce(): AsyncGenerator<Uint8Array> {
-      const res = await client.getArchive(helper!, MOUNT + inside, signal);
-      const extract = tar.extract();
-      res.pipe(extract);
+      const res = await client.getArchive(helper!, asked, signal);
       try {
-        for await (const entry of extract) {
-          for await (const piece of entry) yield piece as Uint8Array;
-          break;
+        for await (const entry of readTar(res, shown)) {
+          if (entry.header.path.replace(/\/+$/, '') !== wanted) continue;
+          yield* entry.body;
+          return;
         }
+        throw new CairnError('source-unreadable', `${shown} is no longer in the Docker volume.`);
       } finally {
         res.destroy();
       }
@@ -204,33 +205,19 @@ export class ArchivedVolume implements Source {
   }
 }
 
-const NOT_UTF8 =
-  'its name or link target is not valid UTF-8, which a volume read through a helper container cannot carry (the tar ' +
-  'reader decodes the archive\'s names as UTF-8); it is left out: read the volume through its mountpoint to back it up';
-
-/**
- * Whether the archive named the entry (or its link target) with bytes that are not UTF-8: Docker puts such names in
- * PAX records, which the tar reader decodes as UTF-8, each bad byte becoming U+FFFD. Fetching the file by that name
- * would fail, and the name stored would be wrong.
- */
-function notUtf8(h: tar.Header): boolean {
-  const pax = h.pax as Record<string, string> | null | undefined;
-  return (pax?.path ?? '').includes('\ufffd') || (pax?.linkpath ?? '').includes('\ufffd');
-}
-
-function statOf(h: tar.Header): EntryStat {
-  const bits = TYPE_BITS[h.type ?? 'file'] ?? constants.S_IFREG;
+function statOf(h: TarHeader): EntryStat {
+  const bits = TYPE_BITS[h.type] ?? constants.S_IFREG;
   const is = (b: number) => (): boolean => bits === b;
-  const t = timeNs(h);
+  const t = h.mtimeNs;
   return {
-    mode: BigInt(bits | ((h.mode ?? 0) & 0o7777)),
-    uid: BigInt(h.uid ?? 0),
-    gid: BigInt(h.gid ?? 0),
-    size: BigInt(h.type === 'directory' ? 0 : (h.size ?? 0)),
+    mode: BigInt(bits | (h.mode & 0o7777)),
+    uid: BigInt(h.uid),
+    gid: BigInt(h.gid),
+    size: BigInt(h.type === '5' ? 0 : h.size),
     nlink: 1n,
     ino: 0n,
     dev: 0n,
-    rdev: BigInt(((h.devmajor ?? 0) << 8) | (h.devminor ?? 0)),
+    rdev: BigInt((h.devmajor << 8) | h.devminor),
     mtimeNs: t,
     atimeNs: t,
     ctimeNs: t,
@@ -242,12 +229,4 @@ function statOf(h: tar.Header): EntryStat {
     isFIFO: is(constants.S_IFIFO),
     isSocket: is(constants.S_IFSOCK),
   };
-}
-
-/** The modification time in nanoseconds: the PAX record's fraction when there is one, else the header's seconds. */
-function timeNs(h: tar.Header): bigint {
-  const pax = (h.pax as Record<string, string> | null | undefined)?.mtime;
-  const m = pax === undefined ? null : /^(\d+)(?:\.(\d{1,9}))?$/.exec(pax);
-  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-  return BigInt((h.mtime ?? new Date(0)).getTime()) * 1_000_000n;
 }

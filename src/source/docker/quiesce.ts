@@ -28,6 +28,34 @@ export class StoppedContainers {
     }
   }
 
+  /**
+   * Runs `work` (which stops containers with `stopUsers`), then `cleanup`, then always starts the stopped containers
+   * again. When `work` failed and a container does not start either, the error tells both: why it failed, then which
+   * container is left stopped. The names of the containers stopped.
+   */
+  async around(work: () => Promise<void>, cleanup?: () => Promise<void>): Promise<string[]> {
+    let failure: Error | undefined;
+    try {
+      await work();
+    } catch (err) {
+      failure = err instanceof Error ? err : new CairnError('fatal', 'The restore failed.', { cause: err });
+    }
+    const names = this.names;
+    await cleanup?.();
+    try {
+      await this.startAgain();
+    } catch (err) {
+      const restart =
+        err instanceof Error ? err : new CairnError('fatal', 'A container could not be started again.', { cause: err });
+      failure =
+        failure === undefined
+          ? restart
+          : new CairnError('fatal', `${failure.message} ${restart.message}`, { cause: failure });
+    }
+    if (failure !== undefined) throw failure;
+    return names;
+  }
+
   /** The names of the containers stopped so far. */
   get names(): string[] {
     return this.pending.map(containerName);

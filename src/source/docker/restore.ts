@@ -1,10 +1,7 @@
 import tar from 'tar-stream';
 import { CairnError, throwIfAborted } from '../../core/index.js';
-import type { RestoreTarget } from '../source.js';
-import type { DockerVolumeSpec } from '../spec.js';
-import { DockerApiError, type DockerClient } from './client.js';
+import { DockerApiError, type DockerClient, type VolumeInfo } from './client.js';
 import { StoppedContainers } from './quiesce.js';
-import { VOLUMES_DIR } from './volume-source.js';
 
 export interface RestoreVolumeOptions {
   /** Replace the contents of a volume that is not empty (otherwise such a volume is refused). */
@@ -45,85 +42,43 @@ export async function restoreDockerVolume(
   opts: RestoreVolumeOptions = {},
 ): Promise<RestoreVolumeResult> {
   const { signal } = opts;
-  let created = false;
-  try {
-    await client.inspectVolume(name, signal);
-  } catch (err) {
-    if (!(err instanceof CairnError && err.code === 'source-unreadable')) throw err;
-    await client.createVolume(name, signal);
-    created = true;
-  }
+  const { created } = await volumeToRestore(client, name, signal);
   const helper = await createHelper(client, name, opts.helperImage ?? 'busybox:latest', signal);
   const stopped = new StoppedContainers(client);
-  let failure: Error | undefined;
-  try {
-    const empty = created || (await isEmpty(client, helper, signal));
-    if (!empty && opts.force !== true) {
-      throw new CairnError(
-        'invalid-argument',
-        `The Docker volume ${name} is not empty; give --force to replace its contents.`,
-      );
-    }
-    await stopped.stopUsers([name], opts.stopContainers !== false, signal);
-    if (!empty) await clear(client, helper, name, signal);
-    throwIfAborted(signal);
-    await client.putArchive(helper, MOUNT, tarStream, signal);
-  } catch (err) {
-    failure = err instanceof Error ? err : new CairnError('fatal', 'The restore failed.', { cause: err });
-  }
-  const names = stopped.names;
-  await client.removeContainer(helper).catch(() => undefined);
-  try {
-    await stopped.startAgain();
-  } catch (err) {
-    // Both are told: why the restore failed, and which container is left stopped.
-    const restart =
-      err instanceof Error
-        ? err
-        : new CairnError('fatal', 'A container could not be started again.', { cause: err });
-    failure =
-      failure === undefined
-        ? restart
-        : new CairnError('fatal', `${failure.message} ${restart.message}`, { cause: failure });
-  }
-  if (failure !== undefined) throw failure;
+  const names = await stopped.around(
+    async () => {
+      const empty = created || (await isEmpty(client, helper, signal));
+      if (!empty && opts.force !== true) throw notEmpty(name);
+      await stopped.stopUsers([name], opts.stopContainers !== false, signal);
+      if (!empty) await clear(client, helper, name, signal);
+      throwIfAborted(signal);
+      await client.putArchive(helper, MOUNT, tarStream, signal);
+    },
+    () => client.removeContainer(helper).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   return { created, stopped: names };
 }
 
-/**
- * `restore --to docker-volume:NAME`: a volume's folder of the snapshot (`/docker-volumes/NAME`, else the only one)
- * unpacked into the volume by `restoreDockerVolume`, with the URI's `stop-containers` and `helper-image`. The
- * emptiness check needs the helper container the restore creates, so `prepare` only notes `force`; the refusal comes
- * before anything is unpacked. A restore always writes through a helper container: `read-via=mountpoint` is refused.
- */
-export function dockerVolumeTarget(client: DockerClient, spec: DockerVolumeSpec): RestoreTarget {
-  if (spec.name === '*') {
-    throw new CairnError('invalid-argument', 'restore --to takes one Docker volume, not docker-volume:*.');
+/** The volume to restore into, created when it does not exist. */
+export async function volumeToRestore(
+  client: DockerClient,
+  name: string,
+  signal?: AbortSignal,
+): Promise<{ info: VolumeInfo; created: boolean }> {
+  try {
+    return { info: await client.inspectVolume(name, signal), created: false };
+  } catch (err) {
+    if (!(err instanceof CairnError && err.code === 'source-unreadable')) throw err;
+    return { info: await client.createVolume(name, signal), created: true };
   }
-  if (spec.readVia === 'mountpoint') {
-    throw new CairnError(
-      'invalid-argument',
-      'restore --to docker-volume: writes through a helper container; read-via=mountpoint applies to backups only.',
-    );
-  }
-  let force = false;
-  return {
-    display: `docker-volume:${spec.name}`,
-    folder: `/${VOLUMES_DIR}`,
-    takes: 'folder',
-    preferred: `/${VOLUMES_DIR}/${spec.name}`,
-    accepts: (p) => p.startsWith(`/${VOLUMES_DIR}/`) && !p.slice(VOLUMES_DIR.length + 2).includes('/'),
-    prepare: async (f) => {
-      force = f;
-    },
-    write: async (data, signal) => {
-      const opts: RestoreVolumeOptions = { force };
-      if (signal) opts.signal = signal;
-      if (spec.helperImage !== undefined) opts.helperImage = spec.helperImage;
-      if (spec.stopContainers !== undefined) opts.stopContainers = spec.stopContainers;
-      await restoreDockerVolume(client, spec.name, data, opts);
-    },
-  };
+}
+
+/** The refusal of a volume that holds files, without `force`. */
+export function notEmpty(name: string): CairnError {
+  return new CairnError('invalid-argument', `The Docker volume ${name} is not empty; give --force to replace its contents.`);
 }
 
 async function createHelper(

@@ -109,7 +109,7 @@ export class DockerVolumeSource implements Source {
   private async readsViaHelper(info: VolumeInfo): Promise<boolean> {
     if (this.spec.readVia === 'helper') return true;
     try {
-      await checkReadable(info);
+      await checkMountpoint(info);
       return false;
     } catch (err) {
       if (this.spec.readVia === undefined && this.spec.helperImage !== undefined) return true;
@@ -185,23 +185,24 @@ export class DockerVolumeSource implements Source {
   }
 }
 
-/** @throws CairnError 'source-unreadable' when the volume's folder is not readable from here. */
-async function checkReadable(info: VolumeInfo): Promise<void> {
+/**
+ * Whether the volume's folder can be read (a backup) or written (a restore) from here.
+ * @throws CairnError 'source-unreadable' saying why not.
+ */
+export async function checkMountpoint(info: VolumeInfo, write = false): Promise<void> {
   try {
-    await fs.access(info.Mountpoint, constants.R_OK | constants.X_OK);
+    await fs.access(info.Mountpoint, constants.R_OK | constants.X_OK | (write ? constants.W_OK : 0));
   } catch (err) {
     const code = errnoCode(err);
     const why =
       code === 'ENOENT'
         ? `its mountpoint ${info.Mountpoint} is not on this machine; run Cairn on the Docker host`
-        : `its mountpoint ${info.Mountpoint} cannot be read (${code ?? String(err)}); run Cairn as root on the Docker host`;
-    const helper = 'or read it through a helper container (read-via=helper)';
+        : `its mountpoint ${info.Mountpoint} cannot be ${write ? 'written' : 'read'} (${code ?? String(err)}); run Cairn as root on the Docker host`;
+    const helper = `or ${write ? 'restore' : 'read'} it through a helper container (read-via=helper)`;
     throw new CairnError(
       'source-unreadable',
-      `The Docker volume ${info.Name} cannot be read: ${why}, ${helper}.`,
-      {
-        cause: err,
-      },
+      `The Docker volume ${info.Name} cannot be ${write ? 'written' : 'read'}: ${why}, ${helper}.`,
+      { cause: err },
     );
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DockerClient } from './client.js';
-import { dockerVolumeTarget } from './restore.js';
+import { dockerVolumeTarget } from './restore-target.js';
 
 describe('dockerVolumeTarget', () => {
   // Nothing is asked of the daemon until the restore writes.
@@ -21,9 +21,16 @@ describe('dockerVolumeTarget', () => {
     );
   });
 
-  it('refuses read-via=mountpoint: a restore writes through a helper container', () => {
-    expect(() => dockerVolumeTarget(client, { kind: 'docker-volume', name: 'pgdata', readVia: 'mountpoint' })).toThrow(
-      'restore --to docker-volume: writes through a helper container; read-via=mountpoint applies to backups only.',
-    );
+  it('read-via=helper writes through the helper: nothing in place, nothing asked of the daemon', async () => {
+    const target = dockerVolumeTarget(client, { kind: 'docker-volume', name: 'pgdata', readVia: 'helper' });
+    let called = false;
+    await expect(target.writeInPlace!(async () => void (called = true))).resolves.toBe(false);
+    expect(called).toBe(false);
+  });
+
+  it('a remote daemon is written through the helper unless read-via=mountpoint says otherwise', async () => {
+    // A documentation address (TEST-NET-1) that is never asked: the choice is made before any call.
+    const remote = new DockerClient({ host: '192.0.2.1', port: 2375 });
+    await expect(dockerVolumeTarget(remote, { kind: 'docker-volume', name: 'pgdata' }).writeInPlace!(async () => undefined)).resolves.toBe(false);
   });
 });
