@@ -69,7 +69,7 @@ async function plan(
   target: string,
   signal: AbortSignal,
 ): Promise<RestorePlan> {
-  const { deps, opts } = d.access(repository, signal, { noLock: true });
+  const { deps, opts } = d.reader(repository, signal);
   const files: string[] = [];
   await listFiles(
     deps,
