@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotListed, TreeListing } from '../api/index.js';
 import { parseConfig } from '../config/index.js';
 import { ApiServer, createLogger, Daemon } from './index.js';
+import { ReadSession } from './read-sessions.js';
 
 const CAIRN = path.resolve(import.meta.dirname, '../../bin/cairn.js');
 let dir: string;
@@ -115,4 +116,29 @@ describe("the daemon's read sessions", () => {
     expect(await d.reload()).toBe(true);
     expect((await get('/snapshots')).status).toBe(200);
   }, 60_000);
+
+  it('derives the key once, and closes the repository when unused for its idle time', async () => {
+    let opens = 0;
+    const session = new ReadSession(
+      'local',
+      (name, signal) => {
+        opens++;
+        return d.access(name, signal, { noLock: true });
+      },
+      '',
+      100,
+    );
+    try {
+      const first = await session.use(async (repo) => repo, { index: true });
+      const again = await Promise.all([1, 2, 3].map(() => session.use(async (repo) => repo, { index: true })));
+      expect(again.every((r) => r === first)).toBe(true);
+      expect(opens).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await session.use(async (repo) => repo, { index: false });
+      expect(later).not.toBe(first);
+      expect(opens).toBe(2);
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -9,8 +9,12 @@ import type { AppDeps, OpenOptions, SharedRepository } from '../app/index.js';
 import { openRepository, skipDamagedSnapshots } from '../app/index.js';
 import type { CairnConfig } from '../config/index.js';
 import type { StoredSnapshot } from '../core/index.js';
+import { isCairnError } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { listSnapshots } from '../snapshot/index.js';
+
+/** An unused session closes its repository after this long: an index can be big, a connection can go stale. */
+const IDLE_MS = 5 * 60_000;
 
 /** The app's dependencies and open options of one repository, for a session's own open. */
 export type OpenAccess = (repository: string, signal: AbortSignal) => { deps: AppDeps; opts: OpenOptions };
@@ -41,12 +45,14 @@ export class ReadSession implements SharedRepository {
   private queued: Promise<Generation> | undefined;
   private snapshots: { ids: Set<string>; list: StoredSnapshot[] } | undefined;
   private readonly closing = new AbortController();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly name: string,
     private readonly access: OpenAccess,
     /** The repository's settings when it was opened: a reload that changes them closes the session. */
     readonly settings: string,
+    private readonly idleMs = IDLE_MS,
   ) {}
 
   async use<T>(fn: (repo: Repository) => Promise<T>, { index }: { index: boolean }): Promise<T> {
@@ -55,9 +61,14 @@ export class ReadSession implements SharedRepository {
     gen.readers++;
     try {
       return await fn(gen.repo);
+    } catch (err) {
+      // Storage that failed or refused us: the next read starts from a fresh connection.
+      if (isCairnError(err, 'unavailable') || isCairnError(err, 'access-denied')) this.retire(gen);
+      throw err;
     } finally {
       gen.readers--;
       await this.closeIfDone(gen);
+      this.armIdle();
     }
   }
 
@@ -79,15 +90,30 @@ export class ReadSession implements SharedRepository {
     );
   }
 
-  /** Closes the repository once the reads under way are done; later reads open it again. */
+  /** Closes the repository once the reads under way are done; the session is not used again. */
   async close(): Promise<void> {
     this.closing.abort();
+    clearTimeout(this.idleTimer);
     const gen = this.current;
-    this.current = undefined;
-    if (gen) {
-      gen.retired = true;
-      await this.closeIfDone(gen);
-    }
+    if (gen) this.retire(gen);
+    if (gen) await this.closeIfDone(gen);
+  }
+
+  /** No longer hands out `gen`; it closes when its last read ends. */
+  private retire(gen: Generation): void {
+    gen.retired = true;
+    if (this.current === gen) this.current = undefined;
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const gen = this.current;
+      if (gen === undefined || gen.readers > 0 || this.pending) return;
+      this.retire(gen);
+      void this.closeIfDone(gen);
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   private ready(index: boolean): Promise<Generation> {
@@ -117,8 +143,7 @@ export class ReadSession implements SharedRepository {
     const listed = await listNames(gen.repo, 'index');
     if (gen.index && [...gen.index].some((id) => !listed.has(id))) {
       // Index files went away: the reads under way keep their generation, later ones get a new one.
-      gen.retired = true;
-      this.current = undefined;
+      this.retire(gen);
       await this.closeIfDone(gen);
       gen = await this.open();
     }
