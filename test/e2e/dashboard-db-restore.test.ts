@@ -1,6 +1,7 @@
 // The dashboard restores a database dump back into its source: a job backs up mysql://…/shop from a MariaDB
-// server, the snapshot browser selects /mysql/shop.sql and restores it to the job's source (emptied meanwhile; the
-// dry run names the database), and CHECKSUM TABLE of every table matches the one before. Open mode (no login).
+// server; after changes to the tables, the snapshot browser selects /mysql/shop.sql, the dry run of a restore to
+// the job's source names the database and the tables it would replace, the restore is refused without overwrite and
+// done with it, and CHECKSUM TABLE of every table of the dump matches the one before. Open mode (no login).
 // Needs `npm run build && npm run build:web`. Screenshots go to test-artifacts/.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,8 +71,12 @@ jobs:
         .locator('[data-testid=job-page] [data-testid=job-status][data-status=ok]')
         .waitFor({ timeout: 40_000 });
 
-      db.sql('DROP DATABASE shop; CREATE DATABASE shop;');
-      expect(db.checksums('shop')).toEqual({});
+      // Changed since the backup, and a table the dump does not hold (it stays).
+      db.sql(
+        "UPDATE items SET price = 0; DELETE FROM orders; CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('kept');",
+        'shop',
+      );
+      expect(db.checksums('shop').items).not.toBe(before.items);
       await testId('nav-snapshots').click();
       await testId('browse-snapshot').first().click();
       await page.locator('[data-testid=tree-entry][data-name=mysql] [data-testid=tree-open]').click();
@@ -80,17 +85,33 @@ jobs:
       await testId('restore-open').click();
       await testId('restore-kind-source').check();
       await testId('restore-check').click();
-      // The dry run names the job's source (without its password) as what is written.
+      // The dry run names the job's source (without its password) and the tables there now.
       await expect
         .poll(() => testId('restore-plan').textContent())
-        .toContain(`mysql://${db.user}@${db.host}:${db.port}/shop`);
+        .toContain(`Loads the dump into mysql://${db.user}@${db.host}:${db.port}/shop`);
+      const plan = (await testId('restore-plan').textContent()) ?? '';
+      expect(plan).toContain(
+        'The database holds 3 tables already: those in the dump are replaced, the others stay',
+      );
+      for (const table of ['items', 'notes', 'orders']) expect(plan).toContain(table);
+      // Without overwrite the restore is refused, and nothing changed.
+      await testId('restore-confirm').click();
+      await expect
+        .poll(() => page.getByTestId('restore-dialog').textContent())
+        .toMatch(/holds 3 tables already/);
+      expect(db.sql('SELECT price FROM items WHERE id = 1;', 'shop')).toBe('0.00\n');
+      await testId('restore-overwrite').check();
+      await testId('restore-check').click();
+      await testId('restore-plan').waitFor();
       await screenshot(page, 'dashboard-db-restore-plan');
       await testId('restore-confirm').click();
       await page
         .locator('[data-testid=restore-dialog] [data-testid=run-outcome][data-outcome=succeeded]')
         .waitFor({ timeout: 30_000 });
       await screenshot(page, 'dashboard-db-restore-done');
-      expect(db.checksums('shop')).toEqual(before);
+      const after = db.checksums('shop');
+      expect({ items: after.items, orders: after.orders }).toEqual(before);
+      expect(db.sql('SELECT t FROM notes;', 'shop')).toBe('kept\n');
       expect(db.sql('SELECT name FROM items WHERE id = 1;', 'shop')).toBe('tea 茶\n');
     }, 90_000);
   },

@@ -104,6 +104,11 @@ const en = {
   restoreWillWrite: 'Writes to {target}: {create} new files.',
   restoreWillOverwrite: '{n} existing files will be overwritten:',
   restoreNothingOverwritten: 'No existing file will be overwritten.',
+  restoreSourceWrites: 'Loads the dump into {target}.',
+  restoreSourceReplaces:
+    'The database holds {n} tables already: those in the dump are replaced, the others stay (restore with overwrite):',
+  restoreSourceNothingReplaced:
+    'No existing table will be replaced (a database or volume that is not empty is refused without overwrite).',
   andMore: '… and {n} more',
   confirmRestore: 'Restore now',
   restoreStarted: 'Restore started as run {id}.',
@@ -247,6 +252,9 @@ const zh: Record<Key, string> = {
   restoreWillWrite: '写入 {target}：{create} 个新文件。',
   restoreWillOverwrite: '将覆盖 {n} 个已有文件：',
   restoreNothingOverwritten: '不会覆盖任何已有文件。',
+  restoreSourceWrites: '将转储载入 {target}。',
+  restoreSourceReplaces: '该数据库已有 {n} 个表：转储中包含的表将被替换，其余保留（需勾选覆盖）：',
+  restoreSourceNothingReplaced: '不会替换任何已有的表（未勾选覆盖时，不为空的数据库或卷会被拒绝）。',
   andMore: '……还有 {n} 个',
   confirmRestore: '立即恢复',
   restoreStarted: '恢复已开始，运行编号 {id}。',
