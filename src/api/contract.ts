@@ -194,8 +194,17 @@ export type Overview = z.infer<typeof overview>;
 export const apiError = z.object({ error: z.string() });
 export const startedRun = z.object({ runId: z.int() });
 
-/** `routes`: the job's own notification routes from the config (a channel name, or a route with its classes). */
-const base = { job: z.string(), at: z.iso.datetime(), routes: z.array(jobRouteSchema) };
+/**
+ * `routes`: the job's own notification routes from the config (a channel name, or a route with its classes).
+ * `repository`: the repository a run on one works on (check, prune, restore, drill; `job` is '' when the run is no
+ * job's, as a check or prune started from the API).
+ */
+const base = {
+  job: z.string(),
+  at: z.iso.datetime(),
+  routes: z.array(jobRouteSchema),
+  repository: z.string().optional(),
+};
 /** What the daemon reports to the notifier (and to SSE listeners): one `onEvent(event)` hook. */
 export const daemonEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run-started'), ...base, runId: z.int(), kind: runKind }),

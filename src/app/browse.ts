@@ -13,16 +13,7 @@ import { compactFilter } from './snapshots.js';
 
 /** Opens the repository for reading (shared lock unless --no-lock) with its index loaded. */
 export function withIndex<T>(deps: AppDeps, opts: OpenOptions, fn: (session: Session) => Promise<T>): Promise<T> {
-  return withRepository(
-    deps,
-    opts,
-    'shared',
-    async (session) => {
-      await session.repo.loadIndex();
-      return fn(session);
-    },
-    { readOnly: true },
-  );
+  return withRepository(deps, opts, 'shared', fn, { readOnly: true, index: true });
 }
 
 /** `ls`: calls `onSnapshot` once, then `onNode` for every listed entry, in tree order. */

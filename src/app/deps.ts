@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/index.js';
 import type { ProgressListener } from '../core/index.js';
-import type { CompressionMode } from '../repository/index.js';
+import type { CompressionMode, Repository } from '../repository/index.js';
 import type { Source, SourceSpec } from '../source/index.js';
 import type { Clock, Repeater } from '../util/index.js';
 
@@ -43,6 +43,11 @@ export interface PasswordSource {
   piped?(): Promise<string | undefined>;
 }
 
+/** Lends an open repository to `fn`; with `index`, its index is brought up to date first. */
+export interface SharedRepository {
+  use<T>(fn: (repo: Repository) => Promise<T>, opts: { index: boolean }): Promise<T>;
+}
+
 export type LockMode = 'none' | 'shared' | 'exclusive';
 
 /** Global options of every command that opens a repository. */
@@ -64,6 +69,8 @@ export interface OpenOptions {
    */
   unlockStaleAfterMs?: number;
   signal?: AbortSignal;
+  /** An open repository lent for reads without a lock (the daemon's read sessions): not opened nor closed here. */
+  shared?: SharedRepository;
   onProgress?: ProgressListener;
   /** False when 'backup-status' events would not be shown, so the backup can skip counting totals. */
   progressStatus?: boolean;

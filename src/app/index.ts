@@ -13,6 +13,7 @@ export type {
   PasswordSource,
   LockMode,
   OpenOptions,
+  SharedRepository,
 } from './deps.js';
 export {
   defaultLocations,
@@ -44,7 +45,7 @@ export { recoverTrees } from './recover.js';
 export type { RecoverResult } from './recover.js';
 export { listCacheDirs, removeOldCacheDirs, ageDays, isOld, CACHE_MAX_AGE_DAYS } from './cache-dirs.js';
 export type { TagChange } from './tag.js';
-export { listSnapshotsUseCase, latestPerGroup, compactFilter } from './snapshots.js';
+export { listSnapshotsUseCase, latestPerGroup, compactFilter, skipDamagedSnapshots } from './snapshots.js';
 export type { SnapshotFilter } from './snapshots.js';
 export { runRestore, parseSnapshotRef } from './restore.js';
 export { runRestoreInto } from './restore-into.js';

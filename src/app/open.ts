@@ -161,8 +161,13 @@ export async function withRepository<T>(
   opts: OpenOptions,
   mode: LockMode,
   fn: (session: Session) => Promise<T>,
-  { readOnly = false, createDefault = false, preloadIndex = false }: WithRepositoryOptions = {},
+  { readOnly = false, createDefault = false, preloadIndex = false, index = false }: WithRepositoryOptions = {},
 ): Promise<T> {
+  const shared = opts.shared;
+  if (shared && !createDefault && (mode === 'none' || (readOnly && opts.noLock === true))) {
+    const signal = opts.signal ?? new AbortController().signal;
+    return shared.use((repo) => fn({ repo, signal }), { index: index || preloadIndex });
+  }
   const session = await openRepository(deps, opts, createDefault);
   let lock: Lock | undefined;
   let result: T;
@@ -173,10 +178,8 @@ export async function withRepository<T>(
       lock = await session.repo.lock({ exclusive: mode === 'exclusive' });
       session.signal = AbortSignal.any([lock.signal, ...(opts.signal ? [opts.signal] : [])]);
     }
-    if (preload) {
-      await preload;
-      await session.repo.loadIndex();
-    }
+    if (preload) await preload;
+    if (preload || index) await session.repo.loadIndex();
     result = await fn(session);
   } catch (err) {
     // Cleaning up after a failure must not hide the error that got us here.
@@ -191,6 +194,8 @@ export interface WithRepositoryOptions {
   readOnly?: boolean;
   createDefault?: boolean;
   preloadIndex?: boolean;
+  /** Loads the index (once the lock holds) before `fn`. */
+  index?: boolean;
 }
 
 /** The lock-failed error of a lock that was lost, if it was. */

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppDeps, OpenOptions } from '../app/index.js';
-import { listSnapshotsUseCase, repositoryFigures } from '../app/index.js';
+import { repositoryFigures } from '../app/index.js';
+import type { StoredSnapshot } from '../core/index.js';
 import { CairnError } from '../core/index.js';
 import type { DaemonEvent, ProgressMessage, Run, RunKind } from '../api/index.js';
 import type { CairnConfig, LoadedConfig } from '../config/index.js';
@@ -21,6 +22,7 @@ import type { Logger } from './run-log.js';
 import type { RunnerContext } from './runner.js';
 import type { Top } from './run-record.js';
 import { recordRun } from './run-record.js';
+import { ReadSessions } from './read-sessions.js';
 import { RepositoryStatsCache } from './repository-stats.js';
 import { jobRepositories } from './job-plan.js';
 import { runBackupJob, runDrillJob } from './runner.js';
@@ -74,9 +76,11 @@ export class Daemon {
   private readonly changedDuringRun = new Set<string>();
   private readonly listeners = new Set<(name: string, data: unknown) => void>();
   /** The repositories' figures for the dashboard and /metrics, refreshed off the request path. */
+  /** One open repository per configured repository for the API's reads and the figures (see read-sessions.ts). */
+  private readonly reads = new ReadSessions((name, signal) => this.access(name, signal, { noLock: true }));
   readonly stats = new RepositoryStatsCache({
     compute: (name, signal) => {
-      const { deps, opts } = this.access(name, signal);
+      const { deps, opts } = this.reader(name, signal);
       return repositoryFigures(deps, opts);
     },
     record: (name, at, figures) => this.runs.addRepositoryStats(name, at, figures),
@@ -412,10 +416,15 @@ export class Daemon {
     return { deps, opts: openOptions(this.config, this.dataDir, repository, signal, extra) };
   }
 
-  /** The repository's snapshots, read without a lock (a view, not a decision). */
-  listSnapshots(repository: string): ReturnType<typeof listSnapshotsUseCase> {
-    const { deps, opts } = this.access(repository, new AbortController().signal, { noLock: true });
-    return listSnapshotsUseCase(deps, opts);
+  /** Like `access`, for reads without a lock through the repository's open read session. */
+  reader(repository: string, signal: AbortSignal): { deps: AppDeps; opts: OpenOptions } {
+    const { deps, opts } = this.access(repository, signal, { noLock: true });
+    return { deps, opts: { ...opts, shared: this.reads.get(this.config, repository) } };
+  }
+
+  /** The repository's snapshots, read without a lock (a view, not a decision) through its read session. */
+  listSnapshots(repository: string): Promise<StoredSnapshot[]> {
+    return this.reads.get(this.config, repository).listSnapshots();
   }
 
   /** Emits job-overdue once per job and kind whose last success is older than expected (see watch.ts). */
@@ -446,6 +455,7 @@ export class Daemon {
       this.logger.warn('data_dir and server.listen take effect only after a restart');
     }
     this.loaded = next;
+    await this.reads.reconfigure(next.config);
     this.arm(false);
     for (const name of Object.keys(next.config.repositories))
       if (this.stats.figures(name) === undefined) void this.stats.refresh(name);
@@ -469,6 +479,7 @@ export class Daemon {
     for (const a of this.active.values()) a.controller.abort();
     await this.idle();
     await this.stats.stop();
+    await this.reads.close();
     this.history?.close();
     this.lock?.release();
   }

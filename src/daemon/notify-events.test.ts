@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../api/index.js';
@@ -6,6 +9,7 @@ import { renderMessage } from '../notify/index.js';
 import { HttpReceiver } from '../notify/testing/index.js';
 import { EventNotifier, toNotifyEvent } from './notify-events.js';
 import { createLogger } from './run-log.js';
+import { Daemon } from './daemon.js';
 
 const config = parseConfig(
   `repositories:
@@ -172,6 +176,52 @@ notifications:
     } finally {
       await events.close();
       await receiver.close();
+    }
+  });
+});
+
+describe('runs on a repository without a job', () => {
+  it('name the repository in their events and notifications, the one restored from too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-notify-repo-'));
+    const file = path.join(dir, 'cairn.yaml');
+    const events: DaemonEvent[] = [];
+    const d = new Daemon({
+      loaded: { file, config },
+      dataDir: dir,
+      logger: createLogger('error', new Writable({ write: (_c, _e, cb) => cb() })),
+      onEvent: (e) => events.push(e),
+    });
+    d.open({ exclusive: true });
+    try {
+      const ok = async (): Promise<{ end: object; problems: string[] }> => ({ end: {}, problems: [] });
+      await d.runOnRepository('offsite', 'prune', '', async () => {
+        throw new Error('the repository is locked');
+      });
+      await d.idle();
+      // A restore of the job's snapshot from its second repository: that one, not the job's first.
+      await d.runOnRepository('offsite', 'restore', 'site', ok);
+      await d.idle();
+      const prune = events.filter((e) => 'kind' in e && e.kind === 'prune');
+      expect(prune.map((e) => [e.type, e.repository])).toEqual([
+        ['run-started', 'offsite'],
+        ['run-failed', 'offsite'],
+      ]);
+      const failed = toNotifyEvent(prune[1]!, config, 'host-1');
+      expect(failed).toMatchObject({ kind: 'run-failed', operation: 'prune', repository: 'offsite' });
+      const message = renderMessage(failed);
+      expect(message.subject).toBe(
+        '[cairn] FAILED: repository offsite on host-1: prune failed (repository offsite)',
+      );
+      expect(message.text).not.toMatch(/^Job: *$/m);
+      const restore = events.find((e) => e.type === 'run-succeeded' && 'kind' in e && e.kind === 'restore')!;
+      expect(toNotifyEvent(restore, config, 'h')).toMatchObject({ job: 'site', repository: 'offsite' });
+      expect(d.runs.repositoryRuns('offsite', 10).map((r) => [r.kind, r.job])).toEqual([
+        ['restore', 'site'],
+        ['prune', ''],
+      ]);
+    } finally {
+      await d.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

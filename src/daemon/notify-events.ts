@@ -21,8 +21,13 @@ function period(seconds: number): string {
   return `${Math.round(seconds)}s`;
 }
 
-/** The repository a run of this kind works on, by its name in the config: the drill's, else the backup's (first). */
-function repositoryOf(config: CairnConfig, job: string, kind: string): string | undefined {
+/**
+ * The repository a run works on, by its name in the config: the one the event names (a run on one repository), else
+ * the drill's, else the backup's (first).
+ */
+function repositoryOf(config: CairnConfig, event: DaemonEvent, kind: string): string | undefined {
+  if (event.repository !== undefined) return event.repository;
+  const job = event.job;
   const jc = config.jobs[job];
   if (jc === undefined) return undefined;
   if (kind === 'drill' && jc.drill?.repository !== undefined) return jc.drill.repository;
@@ -35,11 +40,11 @@ export function toNotifyEvent(event: DaemonEvent, config: CairnConfig, host: str
   switch (event.type) {
     case 'run-started':
     case 'recovered': {
-      const repository = repositoryOf(config, event.job, event.kind);
+      const repository = repositoryOf(config, event, event.kind);
       return { ...base, kind: event.type, operation: event.kind, ...(repository ? { repository } : {}) };
     }
     case 'run-succeeded': {
-      const repository = repositoryOf(config, event.job, event.kind);
+      const repository = repositoryOf(config, event, event.kind);
       return {
         ...base,
         kind: 'run-succeeded',
@@ -54,7 +59,7 @@ export function toNotifyEvent(event: DaemonEvent, config: CairnConfig, host: str
       };
     }
     case 'run-failed': {
-      const repository = repositoryOf(config, event.job, event.kind);
+      const repository = repositoryOf(config, event, event.kind);
       return {
         ...base,
         kind: 'run-failed',
@@ -75,7 +80,7 @@ export function toNotifyEvent(event: DaemonEvent, config: CairnConfig, host: str
       };
     }
     case 'size-drop': {
-      const repository = repositoryOf(config, event.job, 'backup');
+      const repository = repositoryOf(config, event, 'backup');
       return {
         ...base,
         kind: 'size-drop',

@@ -36,7 +36,7 @@ async function statsHistory({ d, res, url, params }: RouteArgs): Promise<void> {
 
 async function locks({ d, res, params }: RouteArgs): Promise<void> {
   const name = repositoryName(d, params[0]!);
-  const { deps, opts } = d.access(name, requestSignal(res));
+  const { deps, opts } = d.reader(name, requestSignal(res));
   send(res, 200, await listLocks(deps, opts));
 }
 

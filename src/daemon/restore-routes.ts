@@ -1,7 +1,7 @@
 /**
  * POST …/snapshots/:id/restore: to a path (inside server.restore_roots when set, symlinks of the existing part
- * resolved) or back into the job's database or volume source. A dry run lists what would be overwritten: the
- * dashboard's confirmation. The restore itself is a recorded run of kind `restore` with its log.
+ * resolved) or back into the job's database or volume source. A dry run lists what would be overwritten (files, or
+ * a database's tables): the dashboard's confirmation. The restore itself is a recorded run of kind `restore` with its log.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -69,7 +69,7 @@ async function plan(
   target: string,
   signal: AbortSignal,
 ): Promise<RestorePlan> {
-  const { deps, opts } = d.access(repository, signal, { noLock: true });
+  const { deps, opts } = d.reader(repository, signal);
   const files: string[] = [];
   await listFiles(
     deps,
@@ -92,8 +92,10 @@ async function plan(
   return { target, overwrite, overwriteCount: count, create: files.length - count };
 }
 
+type SourceTarget = ReturnType<typeof openRestoreTarget>;
+
 /** The job's database or volume source this snapshot goes back into. */
-function sourceUri(d: Daemon, job: string, paths: string[]): { uri: string; display: string } {
+function sourceUri(d: Daemon, job: string, paths: string[]): { uri: string; display: string; target: SourceTarget } {
   if (job === '')
     throw new HttpError(
       400,
@@ -109,13 +111,25 @@ function sourceUri(d: Daemon, job: string, paths: string[]): { uri: string; disp
     }
   });
   const fit = paths.length === 1 ? candidates.filter((c) => c.target.accepts(paths[0]!)) : candidates;
-  if (fit.length === 1) return { uri: fit[0]!.uri, display: fit[0]!.target.display };
+  if (fit.length === 1) return { uri: fit[0]!.uri, display: fit[0]!.target.display, target: fit[0]!.target };
   if (fit.length === 0)
     throw new HttpError(400, `job ${job} has no database or volume source to restore this into`);
   throw new HttpError(
     400,
     `job ${job} has several sources (${fit.map((c) => c.target.display).join(', ')}): select the path of one`,
   );
+}
+
+/**
+ * What a restore into the source may replace: a database's tables as the server lists them (the dump replaces
+ * those it holds, the others stay); a volume's contents are not listed.
+ */
+async function sourcePlan(target: SourceTarget, signal: AbortSignal): Promise<RestorePlan> {
+  // A database that cannot be listed (not created yet, or the server is down) is left to the restore's own check,
+  // which refuses a database that is not empty without overwrite.
+  const tables = (await target.check?.(undefined, signal).catch(() => [])) ?? [];
+  const names = tables.map((line) => line.split('\t')[0]!);
+  return { target: target.display, overwrite: names.slice(0, LISTED), overwriteCount: names.length, create: 0 };
 }
 
 async function restore({ d, req, res, params, ctx }: RouteArgs): Promise<void> {
@@ -126,14 +140,14 @@ async function restore({ d, req, res, params, ctx }: RouteArgs): Promise<void> {
   const job = jobOf(d, snap);
   const short = snap.id.slice(0, 8);
   if (body.target.kind === 'source') {
-    const { uri, display } = sourceUri(d, job, paths);
-    if (body.dryRun)
-      return send(res, 200, {
-        target: display,
-        overwrite: [],
-        overwriteCount: 0,
-        create: 0,
-      } satisfies RestorePlan);
+    const { uri, display, target } = sourceUri(d, job, paths);
+    if (body.dryRun) return send(res, 200, await sourcePlan(target, requestSignal(res)));
+    const p = body.overwrite ? undefined : await sourcePlan(target, requestSignal(res));
+    if (p !== undefined && p.overwriteCount > 0)
+      throw new HttpError(
+        409,
+        `the database ${display} holds ${p.overwriteCount} tables already; restore with overwrite to replace them`,
+      );
     const runId = await d.runOnRepository(name, 'restore', job, async (top) => {
       const ref = paths.length === 1 ? `${snap.id}:${paths[0]!}` : snap.id;
       const r = await runRestoreInto(

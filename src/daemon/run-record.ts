@@ -123,7 +123,9 @@ export async function recordRun(
   const log = new RunLog(ctx.history, ctx.logger, runId, { job: jobName, kind }, () => ctx.now());
   const top: Top = { ctx, job: jobName, runId, log, signal, trigger, deps: ctx.deps((m) => log.warn(m)) };
   const previous = ctx.history.lastFinished(jobName, kind);
-  ctx.emit({ type: 'run-started', job: jobName, at: new Date(ctx.now()).toISOString(), routes, runId, kind });
+  // Every event of the run names its repository when it works on one (a run without a job has nothing else).
+  const about = { job: jobName, routes, ...(repository !== undefined ? { repository } : {}) };
+  ctx.emit({ type: 'run-started', ...about, at: new Date(ctx.now()).toISOString(), runId, kind });
   const what = jobName === '' ? `${kind} of repository ${repository ?? '?'}` : `${kind} of job ${jobName}`;
   log.info(`${what} started (${trigger})`);
   let end: RunEnd;
@@ -141,9 +143,8 @@ export async function recordRun(
     log.info(`${what} succeeded in ${run.durationSeconds} s`);
     ctx.emit({
       type: 'run-succeeded',
-      job: jobName,
+      ...about,
       at,
-      routes,
       runId,
       kind,
       durationSeconds: run.durationSeconds ?? 0,
@@ -152,14 +153,13 @@ export async function recordRun(
       snapshotIds: run.snapshotIds,
     });
     if (previous !== undefined && (previous.outcome === 'failed' || previous.outcome === 'partial'))
-      ctx.emit({ type: 'recovered', job: jobName, at, routes, kind, runId });
+      ctx.emit({ type: 'recovered', ...about, at, kind, runId });
   } else {
     log.error(`${what} ${end.outcome}: ${end.error ?? ''}`);
     ctx.emit({
       type: 'run-failed',
-      job: jobName,
+      ...about,
       at,
-      routes,
       runId,
       kind,
       partial: end.outcome === 'partial',

@@ -78,7 +78,7 @@ function entryType(node: TreeNode): TreeListing['entries'][number]['type'] {
 async function tree({ d, res, url, params }: RouteArgs): Promise<void> {
   const name = repositoryName(d, params[0]!);
   const path = snapshotPath(url.searchParams.get('path'), '/');
-  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
+  const { deps, opts } = d.reader(name, requestSignal(res));
   const { nodes } = await listFolder(deps, opts, { snapshot: params[1]!, path });
   // Trees are sorted by name already: a stable partition puts the folders first. Few modes repeat: format each once.
   const modes = new Map<number, string>();
@@ -110,7 +110,7 @@ async function file({ d, res, url, params, ctx }: RouteArgs): Promise<void> {
   const name = repositoryName(d, params[0]!);
   const path = snapshotPath(url.searchParams.get('path'));
   const attach = url.searchParams.get('download') === '1';
-  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
+  const { deps, opts } = d.reader(name, requestSignal(res));
   await stream(res, () =>
     downloadPath(deps, opts, { snapshot: params[1]!, path }, (node, snap) => {
       ctx.audit('download', `${name}/${snap.id.slice(0, 8)}:${path}`, attach ? 'file' : 'file (view)');
@@ -134,7 +134,7 @@ async function archive({ d, res, url, params, ctx }: RouteArgs): Promise<void> {
   const format = url.searchParams.get('format') ?? 'tar';
   if (format !== 'tar' && format !== 'zip')
     throw new HttpError(400, `format must be tar or zip, not "${format}"`);
-  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
+  const { deps, opts } = d.reader(name, requestSignal(res));
   await stream(res, () =>
     downloadPath(deps, opts, { snapshot: params[1]!, path, archive: format }, (_node, snap) => {
       ctx.audit('download', `${name}/${snap.id.slice(0, 8)}:${path}`, `folder as ${format}`);
@@ -162,7 +162,7 @@ async function diff({ d, res, url, params }: RouteArgs): Promise<void> {
   const from = url.searchParams.get('from');
   const to = url.searchParams.get('to');
   if (!from || !to) throw new HttpError(400, 'give the two snapshots as from=ID&to=ID');
-  const { deps, opts } = d.access(name, requestSignal(res), { noLock: true });
+  const { deps, opts } = d.reader(name, requestSignal(res));
   const changes: DiffResult['changes'] = [];
   let truncated = false;
   const r = await diffFiles(deps, opts, { a: from, b: to, metadata: true }, (c) => {

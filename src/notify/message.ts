@@ -114,11 +114,13 @@ export function renderMessage(raw: NotifyEvent, secrets: readonly string[] = [])
   const e = maskEvent(raw, secrets);
   const eventClass = classOf(e.kind);
   const where = e.repository === undefined ? '' : ` (repository ${e.repository})`;
-  const subject = `[cairn] ${LABEL[eventClass]}: job ${e.job} on ${e.host}: ${what(e)}${where}`;
+  // A run that is no job's (a check or prune started from the API) is about its repository.
+  const who = e.job === '' ? `repository ${e.repository ?? '?'}` : `job ${e.job}`;
+  const subject = `[cairn] ${LABEL[eventClass]}: ${who} on ${e.host}: ${what(e)}${where}`;
   const hint = e.hint ?? DEFAULT_HINTS[e.kind];
   const lines = [
     `What: ${what(e)}`,
-    `Job: ${e.job}`,
+    ...(e.job === '' ? [] : [`Job: ${e.job}`]),
     ...(e.repository === undefined ? [] : [`Repository: ${e.repository}`]),
     `Host: ${e.host}`,
     `Time: ${e.time.toISOString()}`,

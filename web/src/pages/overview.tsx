@@ -6,7 +6,7 @@ import { bytes, count, relative } from '../format';
 import { useApi, useReloadOnRuns } from '../hooks';
 import { useI18n } from '../i18n';
 import { href } from '../router';
-import { jobStatus, needsAttention } from '../status';
+import { jobStatus, overviewTone } from '../status';
 import type { Overview as OverviewData } from '../types';
 import { ProgressBar } from './progress';
 
@@ -18,15 +18,20 @@ export function Overview(): React.JSX.Element {
   if (!o.data) return o.error ? <Problem error={o.error} /> : <p className="muted">{t('loading')}</p>;
   const { jobs, repositories, alerts } = o.data;
   const statuses = jobs.map(jobStatus);
-  const bad = statuses.filter(needsAttention).length;
+  const { tone, bad, pending, ok } = overviewTone(jobs);
+  const n = jobs.length;
   const runNow = (job: string): void => {
     setActionError(undefined);
     post(`/jobs/${enc(job)}/run`).then(o.reload, (err: unknown) => setActionError((err as Error).message));
   };
   return (
     <div className="page" data-testid="overview">
-      <div className={`banner ${bad ? 'bad' : 'good'}`} data-testid="overview-banner">
-        {bad ? t('someBad', { bad, n: jobs.length }) : t('allGood', { n: jobs.length })}
+      <div className={`banner ${tone}`} data-testid="overview-banner" data-tone={tone}>
+        {tone === 'bad'
+          ? t('someBad', { bad, n })
+          : tone === 'pending'
+            ? t('somePending', { ok, pending, n })
+            : t('allGood', { n })}
       </div>
       <Problem error={o.error ?? actionError} />
       <section className="card">

@@ -105,10 +105,18 @@ export function RestoreDialog({ repo, id, paths, onClose }: Props): React.JSX.El
         <Problem error={error} />
         {plan && runId === undefined && (
           <div className="plan" data-testid="restore-plan">
-            <p>{t('restoreWillWrite', { target: plan.target, create: count(plan.create, lang) })}</p>
+            <p>
+              {kind === 'source'
+                ? t('restoreSourceWrites', { target: plan.target })
+                : t('restoreWillWrite', { target: plan.target, create: count(plan.create, lang) })}
+            </p>
             {plan.overwriteCount > 0 ? (
               <>
-                <p className="warn">{t('restoreWillOverwrite', { n: count(plan.overwriteCount, lang) })}</p>
+                <p className="warn">
+                  {t(kind === 'source' ? 'restoreSourceReplaces' : 'restoreWillOverwrite', {
+                    n: count(plan.overwriteCount, lang),
+                  })}
+                </p>
                 <ul className="mono small overwrite-list">
                   {plan.overwrite.map((f) => (
                     <li key={f}>{f}</li>
@@ -119,7 +127,7 @@ export function RestoreDialog({ repo, id, paths, onClose }: Props): React.JSX.El
                 </ul>
               </>
             ) : (
-              <p>{t('restoreNothingOverwritten')}</p>
+              <p>{t(kind === 'source' ? 'restoreSourceNothingReplaced' : 'restoreNothingOverwritten')}</p>
             )}
             <button
               type="button"
