@@ -130,7 +130,13 @@ export const treeEntry = z.object({
   /** Like `ls -l`: "-rw-r--r--", "drwxr-xr-x". */
   mode: z.string(),
 });
-export const treeListing = z.object({ path: z.string(), entries: z.array(treeEntry) });
+/** One page of a folder (`offset`/`limit`), folders first, then by name; `total` counts the whole folder. */
+export const treeListing = z.object({
+  path: z.string(),
+  total: z.int(),
+  offset: z.int(),
+  entries: z.array(treeEntry),
+});
 export type TreeListing = z.infer<typeof treeListing>;
 
 export const diffResult = z.object({

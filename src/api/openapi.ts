@@ -213,8 +213,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/api/v1/repositories/{name}/snapshots/{id}/tree': {
         get: {
-          parameters: [nameParam('name'), nameParam('id'), pathParam],
-          responses: { '200': json(c.treeListing, 'the entries of one folder, folders first'), ...errors },
+          parameters: [
+            nameParam('name'),
+            nameParam('id'),
+            pathParam,
+            query('offset', 'integer', 'first entry of the page (default 0)'),
+            query('limit', 'integer', 'entries in the page (default: all from offset)'),
+          ],
+          responses: {
+            '200': json(c.treeListing, 'one page of a folder, folders first; total counts all its entries'),
+            ...errors,
+          },
         },
       },
       '/api/v1/repositories/{name}/snapshots/{id}/file': {

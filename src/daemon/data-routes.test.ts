@@ -146,10 +146,34 @@ describe('the data API', () => {
       snap(second.shortId, `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`),
     );
     expect(big.entries).toHaveLength(BIG);
+    expect(big).toMatchObject({ total: BIG, offset: 0 });
     expect(performance.now() - started).toBeLessThan(5000);
     expect((await get(snap(second.id, 'tree?path=/no/such'))).status).toBe(404);
     expect((await get(snap(second.id, `tree?path=${docs}/../docs`))).status).toBe(400);
     expect((await get(snap(second.id, 'tree?path=relative'))).status).toBe(400);
+  });
+
+  it('pages a big folder: offset and limit over one stable order, the total of the whole folder', async () => {
+    const big = `tree?path=${encodeURIComponent(path.join(dir, 'src/big'))}`;
+    const whole = await json<TreeListing>(snap(second.id, big));
+    const pages: TreeListing[] = [];
+    for (let offset = 0; offset < BIG; offset += 7000)
+      pages.push(await json<TreeListing>(snap(second.id, `${big}&offset=${offset}&limit=7000`)));
+    expect(pages.map((p) => [p.offset, p.total, p.entries.length])).toEqual([
+      [0, BIG, 7000],
+      [7000, BIG, 7000],
+      [14000, BIG, BIG - 14000],
+    ]);
+    expect(pages.flatMap((p) => p.entries)).toEqual(whole.entries);
+    // The same pages by a short id and past the end.
+    const short = await json<TreeListing>(snap(second.shortId, `${big}&offset=7000&limit=3`));
+    expect(short.entries).toEqual(whole.entries.slice(7000, 7003));
+    expect(await json<TreeListing>(snap(second.id, `${big}&offset=${BIG}&limit=10`))).toMatchObject({
+      total: BIG,
+      entries: [],
+    });
+    for (const bad of ['offset=-1', 'limit=0', 'limit=ten', 'offset=1.5'])
+      expect((await get(snap(second.id, `${big}&${bad}`))).status, bad).toBe(400);
   });
 
   it('sends a file with its type, never renders HTML, and 404s what is not a file', async () => {

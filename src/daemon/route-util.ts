@@ -71,3 +71,19 @@ export function httpErrorOf(err: unknown): unknown {
 export function limitParam(url: URL, fallback: number, max: number): number {
   return Math.min(max, Math.max(1, Number(url.searchParams.get('limit') ?? fallback) || fallback));
 }
+
+/**
+ * `offset` and `limit` of a paged listing: whole numbers, `offset` ≥ 0 (0 when absent), `limit` ≥ 1 (everything from
+ * `offset` on when absent). A wrong one is refused rather than guessed.
+ */
+export function pageParams(url: URL): { offset: number; limit: number } {
+  const whole = (key: string, min: number, fallback: number): number => {
+    const v = url.searchParams.get(key);
+    if (v === null || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min || !/^\d+$/.test(v))
+      throw new HttpError(400, `${key} must be a whole number of at least ${min}, not "${v}"`);
+    return n;
+  };
+  return { offset: whole('offset', 0, 0), limit: whole('limit', 1, Number.POSITIVE_INFINITY) };
+}

@@ -12,7 +12,9 @@ import { HttpError, send } from './http-util.js';
 import { jobTag } from './job-plan.js';
 import { contentType, disposition } from './content-type.js';
 import type { Route, RouteArgs } from './route-util.js';
-import { repositoryName, requestSignal, snapshotPath } from './route-util.js';
+import { pageParams, repositoryName, requestSignal, snapshotPath } from './route-util.js';
+import { ListingCache } from './listing-cache.js';
+import type { Daemon } from './daemon.js';
 
 const DIFF_LIMIT = 10_000;
 const JOB_TAG = jobTag('');
@@ -75,24 +77,51 @@ function entryType(node: TreeNode): TreeListing['entries'][number]['type'] {
   return node.type === 'file' || node.type === 'dir' || node.type === 'symlink' ? node.type : 'other';
 }
 
-async function tree({ d, res, url, params }: RouteArgs): Promise<void> {
-  const name = repositoryName(d, params[0]!);
-  const path = snapshotPath(url.searchParams.get('path'), '/');
-  const { deps, opts } = d.reader(name, requestSignal(res));
-  const { nodes } = await listFolder(deps, opts, { snapshot: params[1]!, path });
+type Entry = TreeListing['entries'][number];
+
+/**
+ * Listings served page by page: up to 300,000 entries in all (100,000 hold 11 MB) for a minute after their last
+ * use. The key holds the snapshot as asked for; only ids and id prefixes are kept (`latest` moves on).
+ */
+const LISTING_ENTRIES = 300_000;
+const LISTING_TTL_MS = 60_000;
+const listings = new WeakMap<Daemon, ListingCache<Entry>>();
+
+async function readListing(d: Daemon, name: string, snapshot: string, path: string): Promise<Entry[]> {
+  // Not the request's signal: the load may be shared with the next pages' requests.
+  const { deps, opts } = d.reader(name, new AbortController().signal);
+  const { nodes } = await listFolder(deps, opts, { snapshot, path });
   // Trees are sorted by name already: a stable partition puts the folders first. Few modes repeat: format each once.
   const modes = new Map<number, string>();
   const mode = (m: number): string => modes.get(m) ?? modes.set(m, goModeString(m)).get(m)!;
-  const entries = [...nodes.filter((n) => n.type === 'dir'), ...nodes.filter((n) => n.type !== 'dir')].map(
-    (n) => ({
-      name: n.name,
-      type: entryType(n),
-      size: n.type === 'file' ? (n.size ?? 0) : null,
-      mtime: n.mtime,
-      mode: mode(n.mode ?? 0),
-    }),
-  );
-  send(res, 200, { path, entries } satisfies TreeListing);
+  return [...nodes.filter((n) => n.type === 'dir'), ...nodes.filter((n) => n.type !== 'dir')].map((n) => ({
+    name: n.name,
+    type: entryType(n),
+    size: n.type === 'file' ? (n.size ?? 0) : null,
+    mtime: n.mtime,
+    mode: mode(n.mode ?? 0),
+  }));
+}
+
+async function tree({ d, url, res, params }: RouteArgs): Promise<void> {
+  const name = repositoryName(d, params[0]!);
+  const path = snapshotPath(url.searchParams.get('path'), '/');
+  const { offset, limit } = pageParams(url);
+  const snapshot = params[1]!;
+  const load = (): Promise<Entry[]> => readListing(d, name, snapshot, path);
+  let entries: Entry[];
+  if (/^[0-9a-f]{1,64}$/.test(snapshot)) {
+    const cache = listings.get(d) ?? new ListingCache<Entry>(LISTING_ENTRIES, LISTING_TTL_MS);
+    listings.set(d, cache);
+    const key = JSON.stringify([name, d.config.repositories[name]!.url, snapshot, path]);
+    entries = await cache.get(key, load);
+  } else entries = await load();
+  send(res, 200, {
+    path,
+    total: entries.length,
+    offset,
+    entries: entries.slice(offset, offset + limit),
+  } satisfies TreeListing);
 }
 
 /** Streams `download` into the response; a failure after the headers cuts the connection (never a short "success"). */

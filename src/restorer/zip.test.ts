@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,34 @@ describe('ZipWriter', () => {
     expect(unzipTest(file)).toMatch(/No errors detected/);
   });
 
+  it('gathers a small file: tiny ones stored, others deflated, sizes in the local header; one longer than announced streams', async () => {
+    const text = 'hello zip '.repeat(300);
+    const long = 'a longer file than its size said\n'.repeat(3000);
+    const random = randomBytes(40_000); // deflate does not pay: stored
+    const file = await writeZip(
+      [
+        { name: 'tiny.txt', type: 'file', mode: 0o644, mtime: when, data: chunks('hi'), size: 2 },
+        { name: 'small.txt', type: 'file', mode: 0o644, mtime: when, data: chunks(text.slice(0, 7), text.slice(7)), size: text.length },
+        { name: 'long.txt', type: 'file', mode: 0o644, mtime: when, data: chunks(long.slice(0, 70_000), long.slice(70_000)), size: 5 },
+        { name: 'random.bin', type: 'file', mode: 0o644, mtime: when, data: (async function* () { yield random; })(), size: random.length },
+      ],
+      {},
+      'small.zip',
+    );
+    expect(unzipTest(file)).toMatch(/No errors/);
+    const got = pyList(file);
+    expect(got.map((e) => [e.name, e.method, e.flags & 0x08, e.size])).toEqual([
+      ['tiny.txt', 0, 0, 2],
+      ['small.txt', 8, 0, text.length],
+      ['long.txt', 8, 0x08, long.length],
+      ['random.bin', 0, 0, random.length],
+    ]);
+    expect(got.map((e) => e.body).slice(0, 3)).toEqual(['hi', text.slice(0, 40), long.slice(0, 40)]);
+    const unpacked = path.join(tmp, 'small');
+    execFileSync('unzip', ['-q', file, '-d', unpacked]);
+    expect(fs.readFileSync(path.join(unpacked, 'random.bin')).equals(random)).toBe(true);
+  });
+
   it('keeps a name that is not UTF-8 byte for byte, without the UTF-8 flag', async () => {
     const name = nameFromBytes(Buffer.from([0x6e, 0xff, 0x2e, 0x74]));
     const file = await writeZip([{ name, type: 'file', mode: 0o644, mtime: when, data: chunks('x') }], {}, 'raw.zip');
@@ -136,6 +165,8 @@ describe('ZipWriter', () => {
     }
     const zip = new ZipWriter(new PassThrough().resume());
     await expect(zip.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: failing() })).rejects.toThrow('blob unreadable');
+    const small = new ZipWriter(new PassThrough().resume());
+    await expect(small.add({ name: 'f', type: 'file', mode: 0o644, mtime: when, data: failing(), size: 100 })).rejects.toThrow('blob unreadable');
   });
 
   it('stops with an error, not a hang, when the output is closed while it waits (a cancelled download)', async () => {

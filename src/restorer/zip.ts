@@ -1,6 +1,7 @@
 /**
- * A streaming zip writer (PKWARE APPNOTE 6.3): entries go out as they come, memory stays bounded by one chunk. File
- * data is deflated (or stored at level 0) behind a data descriptor, so no size needs to be known in advance; zip64
+ * A streaming zip writer (PKWARE APPNOTE 6.3): entries go out as they come, memory stays bounded by one chunk (or one
+ * small file). A small file is gathered and deflated in one call, sizes in its local header; a bigger one is deflated
+ * (or stored at level 0) as it streams, behind a data descriptor, so no size needs to be known in advance; zip64
  * records appear only where a size, an offset or the entry count needs them. Names are bytes (core's byte names):
  * valid non-ASCII UTF-8 sets the UTF-8 flag, as Go's archive/zip (restic's writer) does.
  */
@@ -41,6 +42,13 @@ const U16 = 0xffff;
 /** A deflated size can exceed its input by about 0.03 %: announce zip64 well before 4 GiB. */
 const ZIP64_SIZE_HINT = 0xff000000;
 const FLAG_DESCRIPTOR = 0x0008;
+/**
+ * Up to this size a file is gathered and deflated in one synchronous call: a deflate stream per file (its set-up and
+ * a thread-pool round trip per chunk) made a folder of 100,000 small files take 7 times as long as its tar.
+ */
+const SMALL_FILE = 64 * 1024;
+/** Smaller than this, deflate wins back a few bytes at most: stored as they are. */
+const TINY_FILE = 64;
 const FLAG_UTF8 = 0x0800;
 const UNIX_TYPE: Record<ZipEntryType, number> = {
   file: 0o100000,
@@ -110,10 +118,16 @@ export class ZipWriter {
     const base = { name, dosTime, dosDate, extra, offset: this.offset, externalAttrs: ((unixMode << 16) | msdos) >>> 0 };
     const flags = utf8 ? FLAG_UTF8 : 0;
 
-    const known = knownContent(entry);
+    let known = knownContent(entry);
+    let source = entry.data as AsyncIterable<Uint8Array>;
+    if (known === undefined && (entry.size ?? SMALL_FILE + 1) <= SMALL_FILE) {
+      const small = await gather(source, SMALL_FILE);
+      if (Buffer.isBuffer(small)) known = small;
+      else source = small; // bigger than announced: streamed after all
+    }
     if (known !== undefined) {
-      // Content in hand (folders, links, small buffers): sizes go in the local header, no descriptor.
-      const packed = this.level > 0 && known.length > 0 ? deflateRawSync(known, { level: this.level }) : undefined;
+      // Content in hand (folders, links, small files): sizes go in the local header, no descriptor.
+      const packed = deflateSmall(known, this.level);
       const useDeflate = packed !== undefined && packed.length < known.length;
       const body = useDeflate ? packed : known;
       const w: Written = { ...base, flags, method: useDeflate ? 8 : 0, crc: crc32(known), csize: body.length, usize: known.length };
@@ -126,7 +140,6 @@ export class ZipWriter {
     const w: Written = { ...base, flags: flags | FLAG_DESCRIPTOR, method: this.level > 0 ? 8 : 0, crc: 0, csize: 0, usize: 0 };
     const local64 = this.always64 || (entry.size ?? 0) >= ZIP64_SIZE_HINT;
     await this.emit(this.localHeader(w, local64, true));
-    const source = entry.data as AsyncIterable<Uint8Array>;
     if (w.method === 8) await this.deflate(source, w);
     else await this.store(source, w);
     await this.emit(dataDescriptor(w, local64 || w.csize >= U32 || w.usize >= U32));
@@ -289,6 +302,35 @@ function knownContent(entry: ZipEntry): Buffer | undefined {
   if (entry.type !== 'file' || entry.data === undefined) return Buffer.alloc(0);
   if (entry.data instanceof Uint8Array) return Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.length);
   return undefined;
+}
+
+/**
+ * A source's bytes if they come to at most `max`; otherwise the same source again (what was read, then the rest),
+ * so nothing is read twice and nothing is lost.
+ */
+async function gather(source: AsyncIterable<Uint8Array>, max: number): Promise<Buffer | AsyncIterable<Uint8Array>> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let size = 0;
+  for (let r = await it.next(); ; r = await it.next()) {
+    if (r.done === true) return Buffer.concat(head, size);
+    head.push(r.value);
+    size += r.value.length;
+    if (size > max) break;
+  }
+  return (async function* rest() {
+    yield* head;
+    for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+  })();
+}
+
+/**
+ * Deflated at `level`, or undefined when it is not worth trying. The output buffer fits the data (zlib's default is
+ * 16 KiB per call: 100,000 small files left 1.6 GB of buffers to the garbage collector).
+ */
+function deflateSmall(data: Buffer, level: number): Buffer | undefined {
+  if (level === 0 || data.length < TINY_FILE) return undefined;
+  return deflateRawSync(data, { level, chunkSize: Math.min(16 * 1024, data.length + 64) });
 }
 
 function zip64Extra(values: number[]): Buffer {

@@ -101,3 +101,75 @@ export function useReloadOnRuns(reload: () => void): void {
   });
   useEffect(() => () => clearTimeout(timer.current), []);
 }
+
+/** One page of a paged listing, as the daemon answers `…&offset=…&limit=…`. */
+export interface Page<T> {
+  total: number;
+  offset: number;
+  entries: T[];
+}
+
+export interface Paged<T> {
+  /** The listing these rows belong to (`base` once its first page is in). */
+  base: string | undefined;
+  /** Rows in the whole listing; undefined until the first page is in. */
+  total: number | undefined;
+  /** Row `i`, or undefined while its page is loading. */
+  at: (i: number) => T | undefined;
+  error: string | undefined;
+  /** Asks for the pages holding rows `from`..`to` (the visible ones); each page is fetched once. */
+  want: (from: number, to: number) => void;
+}
+
+/**
+ * A listing read in pages of `size` rows: the first page at once (the first rows show fast), the others when `want`
+ * asks for their rows (the part of a virtualised list that scrolls into view).
+ */
+export function usePages<T>(base: string, size: number): Paged<T> {
+  const [state, setState] = useState<{ base?: string; total?: number; pages: Map<number, T[]> }>({
+    pages: new Map(),
+  });
+  const [error, setError] = useState<{ base: string; message: string }>();
+  const asked = useRef<{ base: string; pages: Set<number> }>({ base: '', pages: new Set() });
+  const fetchPage = useCallback(
+    (page: number): void => {
+      if (asked.current.base !== base) asked.current = { base, pages: new Set() };
+      if (asked.current.pages.has(page)) return;
+      asked.current.pages.add(page);
+      const sep = base.includes('?') ? '&' : '?';
+      get<Page<T>>(`${base}${sep}offset=${page * size}&limit=${size}`).then(
+        (p) => {
+          setError(undefined);
+          setState((s) => {
+            if (asked.current.base !== base) return s;
+            const pages = new Map(s.base === base ? s.pages : []);
+            pages.set(page, p.entries);
+            return { base, total: p.total, pages };
+          });
+        },
+        (err: unknown) => {
+          if (asked.current.base !== base) return;
+          asked.current.pages.delete(page); // asked again when it scrolls into view again
+          setError({ base, message: (err as Error).message });
+        },
+      );
+    },
+    [base, size],
+  );
+  useEffect(() => fetchPage(0), [fetchPage]);
+  const mine = state.base === base;
+  const want = useCallback(
+    (from: number, to: number): void => {
+      if (!mine) return;
+      for (let p = Math.floor(from / size); p <= Math.floor(to / size); p++) fetchPage(p);
+    },
+    [mine, fetchPage, size],
+  );
+  return {
+    base: mine ? base : undefined,
+    total: mine ? state.total : undefined,
+    at: (i) => (mine ? state.pages.get(Math.floor(i / size))?.[i % size] : undefined),
+    error: error?.base === base ? error.message : undefined,
+    want,
+  };
+}

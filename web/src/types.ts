@@ -91,11 +91,6 @@ export interface TreeEntry {
   mode: string;
 }
 
-export interface Tree {
-  path: string;
-  entries: TreeEntry[];
-}
-
 export interface DiffChange {
   path: string;
   change: 'added' | 'removed' | 'modified' | 'type-changed' | 'metadata';

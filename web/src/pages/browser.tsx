@@ -1,14 +1,14 @@
 // A snapshot's tree, one folder at a time, in a virtualised list (100,000 entries stay smooth); preview,
 // download and restore of what is selected.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { archiveUrl, enc, fileUrl } from '../api';
 import { Problem } from '../components';
 import { bytes, count, dateTime } from '../format';
-import { useApi } from '../hooks';
+import { usePages } from '../hooks';
 import { useI18n } from '../i18n';
 import { href, navigate } from '../router';
-import type { Tree, TreeEntry } from '../types';
+import type { TreeEntry } from '../types';
 import { Preview } from './preview';
 import { RestoreDialog } from './restore';
 
@@ -16,16 +16,22 @@ const join = (dir: string, name: string): string => (dir.endsWith('/') ? dir + n
 const parentOf = (p: string): string => p.replace(/\/[^/]*$/, '') || '/';
 // Glyphs every font has (emoji fonts are often missing on servers and in CI).
 const ICON: Record<TreeEntry['type'], string> = { dir: '▸', file: '·', symlink: '↪', other: '◇' };
+// Rows per request: 49 kB of JSON where a whole folder of 100,000 entries is 9.7 MB; the other pages are read as
+// they scroll into view (the daemon keeps the folder decoded meanwhile, so each costs milliseconds).
+const PAGE = 500;
 
 export function Browser({ repo, id, path }: { repo: string; id: string; path: string }): React.JSX.Element {
   const { t, lang } = useI18n();
-  const tree = useApi<Tree>(`/repositories/${enc(repo)}/snapshots/${enc(id)}/tree?path=${enc(path)}`);
+  const tree = usePages<TreeEntry>(
+    `/repositories/${enc(repo)}/snapshots/${enc(id)}/tree?path=${enc(path)}`,
+    PAGE,
+  );
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [preview, setPreview] = useState<TreeEntry & { path: string }>();
   const [restoring, setRestoring] = useState(false);
   const at = (p: string): string => href('browse', repo, id, { path: p });
   // The listing shown is the one of this path (while the next loads, none: no click on a stale entry).
-  const entries = useMemo(() => (tree.data?.path === path ? tree.data.entries : []), [tree.data, path]);
+  const total = tree.total ?? 0;
   const scroller = useRef<HTMLDivElement>(null);
   // Another folder: its own preview and scroll position.
   useEffect(() => {
@@ -33,7 +39,7 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
     scroller.current?.scrollTo(0, 0);
   }, [path]);
   const rows = useVirtualizer({
-    count: entries.length,
+    count: total,
     getScrollElement: () => scroller.current,
     estimateSize: () => 34,
     overscan: 12,
@@ -45,9 +51,14 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
       return next;
     });
   const crumbs = path.split('/').filter(Boolean);
+  // The pages of the rows in view (and the overscan) are read as they come into view.
+  const visible = rows.getVirtualItems();
+  const [first, last] = [visible[0]?.index ?? 0, visible.at(-1)?.index ?? 0];
+  const { want } = tree;
+  useEffect(() => want(first, last), [want, first, last]);
 
   return (
-    <div className="page" data-testid="browser" data-path={tree.data?.path === path ? path : undefined}>
+    <div className="page" data-testid="browser" data-path={tree.base ? path : undefined}>
       <div className="page-head">
         <h1 className="crumbs">
           <a href={href('snapshots', { repo })}>{id.slice(0, 8)}</a>
@@ -86,7 +97,19 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
           <div className="vlist" ref={scroller} data-testid="tree-list">
             <div style={{ height: rows.getTotalSize(), position: 'relative' }}>
               {rows.getVirtualItems().map((v) => {
-                const e = entries[v.index]!;
+                const e = tree.at(v.index);
+                if (!e)
+                  return (
+                    <div
+                      key={v.key}
+                      className="vrow"
+                      style={{ transform: `translateY(${v.start}px)`, height: v.size }}
+                      data-testid="tree-entry-loading"
+                    >
+                      <span />
+                      <span className="muted">…</span>
+                    </div>
+                  );
                 const p = join(path, e.name);
                 return (
                   <div
@@ -126,8 +149,8 @@ export function Browser({ repo, id, path }: { repo: string; id: string; path: st
               })}
             </div>
           </div>
-          <p className="muted small">
-            {t('entries', { n: count(entries.length, lang) })}
+          <p className="muted small" data-testid="tree-count">
+            {t('entries', { n: count(total, lang) })}
             {selected.size > 0 && <> · {t('selected', { n: selected.size })}</>}
           </p>
         </section>
