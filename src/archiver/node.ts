@@ -18,18 +18,27 @@ export function nodeTypeOf(st: EntryStat): NodeType {
 /**
  * The metadata part of a node, field for field what restic 0.14 records (`nodeFromFileInfo`): `size`/`links` for
  * files, `links` for symlinks and devices, `device` (rdev) for devices; `content` is null until the caller fills it.
+ * `format` writes the times (a backup passes its localTimeFormatter).
  */
-export function nodeFromStat(name: string, st: EntryStat, names: IdNames, linktarget?: string, rules?: ChangeRules): TreeNode {
+export function nodeFromStat(
+  name: string,
+  st: EntryStat,
+  names: IdNames,
+  linktarget?: string,
+  rules?: ChangeRules,
+  format: (ns: bigint) => string = formatTime,
+): TreeNode {
   const type = nodeTypeOf(st);
   const uid = Number(st.uid);
   const gid = Number(st.gid);
+  const mtime = format(st.mtimeNs);
   const node: TreeNode = {
     name,
     type,
     mode: goModeFromStat(Number(st.mode)),
-    mtime: formatTime(st.mtimeNs),
-    atime: formatTime(rules?.withAtime === true ? st.atimeNs : st.mtimeNs),
-    ctime: formatTime(st.ctimeNs),
+    mtime,
+    atime: rules?.withAtime === true ? format(st.atimeNs) : mtime,
+    ctime: format(st.ctimeNs),
     uid,
     gid,
     content: null,

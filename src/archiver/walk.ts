@@ -62,10 +62,10 @@ export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: Tree
         recordSourceError(ctx, target);
         return { ...base, node: Promise.resolve(undefined) };
       }
-      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change)) };
+      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change, ctx.formatTime)) };
     }
     case 'special':
-      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change)) };
+      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change, ctx.formatTime)) };
     case 'stream': {
       // Always new, as `backup --stdin` has always counted it: its made-up times never match a parent's node.
       const data = { dataSize: 0, dataSizeInRepo: 0 };
@@ -117,7 +117,7 @@ async function startFile(
   old: TreeNode | undefined,
   base: Omit<PendingChild, 'node'>,
 ): Promise<PendingChild> {
-  const node = nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change);
+  const node = nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change, ctx.formatTime);
   if (!ctx.force && fileUnchanged(old, entry.stat, node, ctx.change) && old.content.every((id) => ctx.repo.has('data', id))) {
     node.content = old.content;
     countDone(ctx, node);
@@ -225,7 +225,7 @@ export async function finishDir(
   prior?: PriorTree,
 ): Promise<TreeNode> {
   const nodes = await completeChildren(ctx, children);
-  const node = nodeFromStat(name, st, ctx.names, undefined, ctx.change);
+  const node = nodeFromStat(name, st, ctx.names, undefined, ctx.change, ctx.formatTime);
   const reuse = prior?.id !== undefined && !ctx.force && sameAsPrior(nodes, children, prior.count);
   node.subtree = reuse && ctx.repo.has('tree', prior.id!) ? prior.id! : await ctx.saveTree({ nodes });
   return node;
