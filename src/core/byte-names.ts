@@ -137,3 +137,11 @@ export function compareNames(a: string, b: string): number {
   if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(nameToBytes(a), nameToBytes(b));
 }
+
+/**
+ * Sorts names in place as compareNames orders them. When no name has a unit where UTF-16 and UTF-8 order differ
+ * (most folders), the plain code-unit sort gives the same order without two regular expressions per comparison.
+ */
+export function sortNames(names: string[]): string[] {
+  return names.some((n) => HIGH_UNITS.test(n)) ? names.sort(compareNames) : names.sort();
+}
