@@ -52,11 +52,10 @@ export function lastRuneWidth(): number {
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
-/** Replaces lone surrogates by U+FFFD, as Go does when it decodes JSON `\ud800` escapes. */
+/** Replaces lone surrogates by U+FFFD, as Go does when it decodes JSON `\ud800` escapes (native: once per node). */
 export function toWellFormed(s: string): string {
-  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\ufffd') : s;
+  return s.toWellFormed();
 }
 
 /**
