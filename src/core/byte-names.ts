@@ -51,8 +51,6 @@ export function lastRuneWidth(): number {
   return runeWidth;
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /** Replaces lone surrogates by U+FFFD, as Go does when it decodes JSON `\ud800` escapes (native: once per node). */
 export function toWellFormed(s: string): string {
   return s.toWellFormed();
@@ -63,7 +61,7 @@ export function toWellFormed(s: string): string {
  * surrogates (which no decoded name contains) become their 3-byte generalized UTF-8 form, as Go would hold them.
  */
 export function nameToBytes(name: string): Buffer {
-  if (!LONE_SURROGATE.test(name)) return Buffer.from(name, 'utf8');
+  if (name.isWellFormed()) return Buffer.from(name, 'utf8');
   const out: number[] = [];
   for (let i = 0; i < name.length; i++) {
     const cu = name.charCodeAt(i);
@@ -124,7 +122,8 @@ export function fsPathOf(name: string): FsPath {
 
 /** Whether a name stands for bytes that are not valid UTF-8 (it holds a lone surrogate). */
 export function hasRawBytes(name: string): boolean {
-  return LONE_SURROGATE.test(name);
+  // Native: this runs for every path a backup lstats.
+  return !name.isWellFormed();
 }
 
 const HIGH_UNITS = /[\ud800-\uffff]/;
