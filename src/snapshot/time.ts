@@ -122,12 +122,15 @@ function zoneSuffix(offset: number): string {
 /** "00" … "99": formatting runs twice per file of a backup. */
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-let lastDays = NaN;
-let lastPrefix = '';
+const prefixes = new Map<number, string>();
 
-/** `YYYY-MM-DDT` of a day (years clamped as restic's `fixTime` does); the last one is remembered. */
+/**
+ * `YYYY-MM-DDT` of a day (years clamped as restic's `fixTime` does). Remembered per day: a file's mtime and ctime
+ * are usually on different days, so remembering only the last one missed nearly every time.
+ */
 function datePrefix(days: number): string {
-  if (days === lastDays) return lastPrefix;
+  const known = prefixes.get(days);
+  if (known !== undefined) return known;
   let [y, m, d] = civilFromDays(days);
   if (y < 0) y = 0;
   if (y > 9999) {
@@ -135,9 +138,10 @@ function datePrefix(days: number): string {
     // Go's AddDate normalizes Feb 29 of a leap year into Mar 1 of 9999, which is not one.
     if (m === 2 && d === 29) [m, d] = [3, 1];
   }
-  lastDays = days;
-  lastPrefix = `${pad(y, 4)}-${TWO[m]!}-${TWO[d]!}T`;
-  return lastPrefix;
+  const prefix = `${pad(y, 4)}-${TWO[m]!}-${TWO[d]!}T`;
+  if (prefixes.size >= 100_000) prefixes.clear();
+  prefixes.set(days, prefix);
+  return prefix;
 }
 
 function trimZeros(s: string): string {
