@@ -39,7 +39,7 @@ describe('node names against restic 0.14', () => {
     const sorted = [...names].sort(compareNames);
     expect(sorted).toEqual(names);
     expect(sortNames([...names].reverse())).toEqual(names);
-    const plain = names.filter((n) => /^[\x00-\x7f]*$/.test(n));
+    const plain = names.filter((n) => [...n].every((c) => c.charCodeAt(0) < 0x80));
     expect(plain.length).toBeGreaterThan(1);
     expect(sortNames([...plain].reverse())).toEqual(plain);
   });
