@@ -7,7 +7,6 @@ import {
   type EntryStat,
   type FileEntry,
   type SourceEntry,
-  type SourceError,
   type SourceListing,
   type StreamEntry,
   type SymlinkEntry,
@@ -18,7 +17,7 @@ import { ReplacedError } from './same-file.js';
 
 /**
  * A child that is being backed up: its node once done, or undefined if it was left out (unreadable). A node known at
- * once (a reused file, a symlink) is there itself, not in a promise: most entries of a backup with few changes.
+ * once (a reused file, a special file, a symlink's) is there itself, not in a promise: most entries of a backup with few changes.
  */
 export interface PendingChild {
   path: string;
@@ -120,17 +119,13 @@ async function startDir(ctx: WalkContext, entry: DirEntry, base: ChildBase): Pro
   return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
 }
 
-/** A symlink's node, at once when the source reads link targets synchronously (files do). */
-function startSymlink(ctx: WalkContext, entry: SymlinkEntry, base: ChildBase): PendingChild | Promise<PendingChild> {
-  const make = (target: string | SourceError): PendingChild => {
-    if (typeof target !== 'string') {
-      recordSourceError(ctx, target);
-      return { ...base, node: undefined };
-    }
-    return { ...base, node: nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change, ctx.formatTime) };
-  };
-  const target = ctx.source.readLink(entry);
-  return target instanceof Promise ? target.then(make) : make(target);
+async function startSymlink(ctx: WalkContext, entry: SymlinkEntry, base: ChildBase): Promise<PendingChild> {
+  const target = await ctx.source.readLink(entry);
+  if (typeof target !== 'string') {
+    recordSourceError(ctx, target);
+    return { ...base, node: undefined };
+  }
+  return { ...base, node: nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change, ctx.formatTime) };
 }
 
 function startFile(
