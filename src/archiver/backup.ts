@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { CairnError, isCairnError, PROGRAM_VERSION, type Id, type Snapshot } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
-import { formatTime, saveSnapshot } from '../snapshot/index.js';
+import { formatTime, localTimeFormatter, saveSnapshot } from '../snapshot/index.js';
 import { IdNames, type Source } from '../source/index.js';
 import { Budget, maskCredentials, systemClock, type Clock } from '../util/index.js';
 import { BlobPipeline } from './blob-pipeline.js';
@@ -108,6 +108,7 @@ function createPipeline(
     xattrs: undefined,
     force: opts.force ?? false,
     change: opts.change ?? {},
+    formatTime: localTimeFormatter(),
     dryRun: opts.dryRun ?? false,
     signal,
     clock,

@@ -24,6 +24,8 @@ export interface WalkContext {
   force: boolean;
   /** `--ignore-inode`, `--ignore-ctime`, `--with-atime`. */
   change: ChangeRules;
+  /** formatTime in the local zone, with the zone's offsets remembered for this run (localTimeFormatter). */
+  formatTime: (ns: bigint) => string;
   dryRun: boolean;
   signal: AbortSignal;
   clock: Clock;

@@ -3,21 +3,26 @@ import { formatTime, loadTree } from '../snapshot/index.js';
 import {
   replacedError,
   toSourceError,
+  type DirEntry,
   type EntryStat,
   type FileEntry,
   type SourceEntry,
   type SourceListing,
   type StreamEntry,
+  type SymlinkEntry,
 } from '../source/index.js';
 import { checkRunning, recordSourceError, type WalkContext } from './context.js';
 import { fileUnchanged, nodeFromStat, nodesEqual, sameEncoding } from './node.js';
 import { ReplacedError } from './same-file.js';
 
-/** A child that is being backed up: its node once done, or undefined if it was left out (unreadable). */
+/**
+ * A child that is being backed up: its node once done, or undefined if it was left out (unreadable). A node known at
+ * once (a reused file, a special file, a symlink's) is there itself, not in a promise: most entries of a backup with few changes.
+ */
 export interface PendingChild {
   path: string;
   old: TreeNode | undefined;
-  node: Promise<TreeNode | undefined>;
+  node: TreeNode | undefined | Promise<TreeNode | undefined>;
   /** Data sizes of a file read in this run (for 'backup-file' events). */
   data?: { dataSize: number; dataSizeInRepo: number };
   /** A file whose content list was taken from the parent without reading it: unmodified, as restic counts it. */
@@ -37,35 +42,23 @@ export async function walkRoot(ctx: WalkContext, roots: SourceListing, parentTre
  * walked), not when it is done: the walk runs ahead of reading, hashing and saving, like restic's futures. The
  * walk itself is depth-first and in name order, so results come out deterministic.
  */
-export async function startEntry(ctx: WalkContext, entry: SourceEntry, old: TreeNode | undefined): Promise<PendingChild> {
+export function startEntry(
+  ctx: WalkContext,
+  entry: SourceEntry,
+  old: TreeNode | undefined,
+): PendingChild | Promise<PendingChild> {
   checkRunning(ctx);
   const started = ctx.clock.now();
   const base = { path: entry.path, old, started };
   switch (entry.kind) {
-    case 'dir': {
-      const prior: PriorTree = { id: oldSubtree(old), count: 0 };
-      await ctx.hooks?.beforeOpen?.(entry.path);
-      const listing = await ctx.source.list(entry, ctx.signal);
-      if (listing.dirError) {
-        // Left out, as restic does: an empty folder in its place would restore as if it had been empty.
-        for (const e of [listing.dirError, ...listing.errors]) recordSourceError(ctx, e);
-        return { ...base, node: Promise.resolve(undefined) };
-      }
-      const children = await startListing(ctx, listing, prior.id, prior);
-      return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
-    }
+    case 'dir':
+      return startDir(ctx, entry, base);
     case 'file':
       return startFile(ctx, entry, old, base);
-    case 'symlink': {
-      const target = await ctx.source.readLink(entry);
-      if (typeof target !== 'string') {
-        recordSourceError(ctx, target);
-        return { ...base, node: Promise.resolve(undefined) };
-      }
-      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change)) };
-    }
+    case 'symlink':
+      return startSymlink(ctx, entry, base);
     case 'special':
-      return { ...base, node: Promise.resolve(nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change)) };
+      return { ...base, node: nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change, ctx.formatTime) };
     case 'stream': {
       // Always new, as `backup --stdin` has always counted it: its made-up times never match a parent's node.
       const data = { dataSize: 0, dataSizeInRepo: 0 };
@@ -111,18 +104,47 @@ async function readStream(ctx: WalkContext, entry: StreamEntry, data: PendingChi
   }
 }
 
-async function startFile(
+type ChildBase = Omit<PendingChild, 'node'>;
+
+async function startDir(ctx: WalkContext, entry: DirEntry, base: ChildBase): Promise<PendingChild> {
+  const prior: PriorTree = { id: oldSubtree(base.old), count: 0 };
+  await ctx.hooks?.beforeOpen?.(entry.path);
+  const listing = await ctx.source.list(entry, ctx.signal);
+  if (listing.dirError) {
+    // Left out, as restic does: an empty folder in its place would restore as if it had been empty.
+    for (const e of [listing.dirError, ...listing.errors]) recordSourceError(ctx, e);
+    return { ...base, node: undefined };
+  }
+  const children = await startListing(ctx, listing, prior.id, prior);
+  return { ...base, node: settle(finishDir(ctx, entry.name, entry.stat, children, prior)) };
+}
+
+async function startSymlink(ctx: WalkContext, entry: SymlinkEntry, base: ChildBase): Promise<PendingChild> {
+  const target = await ctx.source.readLink(entry);
+  if (typeof target !== 'string') {
+    recordSourceError(ctx, target);
+    return { ...base, node: undefined };
+  }
+  return { ...base, node: nodeFromStat(entry.name, entry.stat, ctx.names, target, ctx.change, ctx.formatTime) };
+}
+
+function startFile(
   ctx: WalkContext,
   entry: FileEntry,
   old: TreeNode | undefined,
-  base: Omit<PendingChild, 'node'>,
-): Promise<PendingChild> {
-  const node = nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change);
+  base: ChildBase,
+): PendingChild | Promise<PendingChild> {
+  const node = nodeFromStat(entry.name, entry.stat, ctx.names, undefined, ctx.change, ctx.formatTime);
   if (!ctx.force && fileUnchanged(old, entry.stat, node, ctx.change) && old.content.every((id) => ctx.repo.has('data', id))) {
     node.content = old.content;
     countDone(ctx, node);
-    return { ...base, reused: true, node: Promise.resolve(node) };
+    return { path: base.path, old, started: base.started, reused: true, node };
   }
+  return readFile(ctx, entry, node, base);
+}
+
+/** startFile for a file that is read: waits for a read slot (back-pressure on the walk), then reads in the background. */
+async function readFile(ctx: WalkContext, entry: FileEntry, node: TreeNode, base: ChildBase): Promise<PendingChild> {
   await ctx.fileSlots.acquire();
   checkRunning(ctx);
   const data = { dataSize: 0, dataSizeInRepo: 0 };
@@ -174,7 +196,8 @@ async function startListing(
   if (prior) prior.count = oldNodes.size;
   const children: PendingChild[] = [];
   for (const entry of listing.entries) {
-    children.push(await startEntry(ctx, entry, oldNodes.get(entry.name)));
+    const child = startEntry(ctx, entry, oldNodes.get(entry.name));
+    children.push(child instanceof Promise ? await child : child);
   }
   await yieldNow(ctx);
   return children;
@@ -225,7 +248,7 @@ export async function finishDir(
   prior?: PriorTree,
 ): Promise<TreeNode> {
   const nodes = await completeChildren(ctx, children);
-  const node = nodeFromStat(name, st, ctx.names, undefined, ctx.change);
+  const node = nodeFromStat(name, st, ctx.names, undefined, ctx.change, ctx.formatTime);
   const reuse = prior?.id !== undefined && !ctx.force && sameAsPrior(nodes, children, prior.count);
   node.subtree = reuse && ctx.repo.has('tree', prior.id!) ? prior.id! : await ctx.saveTree({ nodes });
   return node;
@@ -245,7 +268,13 @@ function sameAsPrior(nodes: TreeNode[], children: PendingChild[], priorCount: nu
  * them.
  */
 export async function completeChildren(ctx: WalkContext, children: PendingChild[]): Promise<TreeNode[]> {
-  const done = await Promise.all(children.map((c) => c.node));
+  const done: (TreeNode | undefined)[] = [];
+  const waits: Promise<void>[] = [];
+  children.forEach((c, i) => {
+    if (c.node instanceof Promise) waits.push(c.node.then((node) => void (done[i] = node)));
+    else done[i] = c.node;
+  });
+  if (waits.length > 0) await Promise.all(waits);
   const xattrs = ctx.xattrs ? await ctx.xattrs : undefined;
   const nodes: TreeNode[] = [];
   done.forEach((node, i) => {

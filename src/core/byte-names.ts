@@ -51,12 +51,9 @@ export function lastRuneWidth(): number {
   return runeWidth;
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
-
-/** Replaces lone surrogates by U+FFFD, as Go does when it decodes JSON `\ud800` escapes. */
+/** Replaces lone surrogates by U+FFFD, as Go does when it decodes JSON `\ud800` escapes (native: once per node). */
 export function toWellFormed(s: string): string {
-  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\ufffd') : s;
+  return s.toWellFormed();
 }
 
 /**
@@ -64,7 +61,7 @@ export function toWellFormed(s: string): string {
  * surrogates (which no decoded name contains) become their 3-byte generalized UTF-8 form, as Go would hold them.
  */
 export function nameToBytes(name: string): Buffer {
-  if (!LONE_SURROGATE.test(name)) return Buffer.from(name, 'utf8');
+  if (name.isWellFormed()) return Buffer.from(name, 'utf8');
   const out: number[] = [];
   for (let i = 0; i < name.length; i++) {
     const cu = name.charCodeAt(i);
@@ -125,7 +122,8 @@ export function fsPathOf(name: string): FsPath {
 
 /** Whether a name stands for bytes that are not valid UTF-8 (it holds a lone surrogate). */
 export function hasRawBytes(name: string): boolean {
-  return LONE_SURROGATE.test(name);
+  // Native: this runs for every path a backup lstats.
+  return !name.isWellFormed();
 }
 
 const HIGH_UNITS = /[\ud800-\uffff]/;
@@ -136,4 +134,12 @@ export function compareNames(a: string, b: string): number {
   // UTF-16 order equals UTF-8 byte order unless surrogates meet code points U+E000…U+FFFF.
   if (!HIGH_UNITS.test(a) && !HIGH_UNITS.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(nameToBytes(a), nameToBytes(b));
+}
+
+/**
+ * Sorts names in place as compareNames orders them. When no name has a unit where UTF-16 and UTF-8 order differ
+ * (most folders), the plain code-unit sort gives the same order without two regular expressions per comparison.
+ */
+export function sortNames(names: string[]): string[] {
+  return names.some((n) => HIGH_UNITS.test(n)) ? names.sort(compareNames) : names.sort();
 }

@@ -13,6 +13,7 @@ export {
   nameToBytes,
   nameFromBytes,
   compareNames,
+  sortNames,
   fsPathOf,
   hasRawBytes,
   decodeRune,

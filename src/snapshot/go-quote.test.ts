@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../core/index.js';
 import { goJsonName, goJsonString } from './go-json.js';
 import { goQuote, goUnquote } from './go-quote.js';
-import { compareNames, nameFromBytes, nameToBytes } from '../core/index.js';
+import { compareNames, nameFromBytes, nameToBytes, sortNames } from '../core/index.js';
 
 /**
  * [hex of the file name's bytes, the JSON name restic 0.14 wrote for it]: 3689 names made with the real restic
@@ -38,6 +38,19 @@ describe('node names against restic 0.14', () => {
     const names = oracle.map(([hex]) => bytesToName(hex));
     const sorted = [...names].sort(compareNames);
     expect(sorted).toEqual(names);
+    expect(sortNames([...names].reverse())).toEqual(names);
+    const plain = names.filter((n) => [...n].every((c) => c.charCodeAt(0) < 0x80));
+    expect(plain.length).toBeGreaterThan(1);
+    expect(sortNames([...plain].reverse())).toEqual(plain);
+  });
+
+  it('sortNames orders any names as compareNames does', () => {
+    const unit = fc.constantFrom('a', 'Z', '~', '\u00e9', '\uffff', '\ue000', '\ud83d\ude00', '\ud800', '.');
+    fc.assert(
+      fc.property(fc.array(fc.array(unit, { maxLength: 4 }).map((u) => u.join(''))), (names) => {
+        expect(sortNames([...names])).toEqual([...names].sort(compareNames));
+      }),
+    );
   });
 });
 

@@ -16,6 +16,7 @@ export { encodeTree, decodeTree, sortNodes } from './tree-codec.js';
 export { encodeSnapshot, decodeSnapshot } from './snapshot-codec.js';
 export {
   formatTime,
+  localTimeFormatter,
   parseTime,
   parseTimeWithOffset,
   localOffsetSeconds,

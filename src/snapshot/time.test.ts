@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCairnError } from '../core/index.js';
-import { formatTime, parseTime } from './time.js';
+import { formatTime, localTimeFormatter, parseTime } from './time.js';
 
 const originalTz = process.env.TZ;
 afterEach(() => {
@@ -49,6 +49,36 @@ describe('formatTime', () => {
     const feb29 = parseTime('9999-02-28T12:00:00Z') + BigInt(366 * 86400) * 1_000_000_000n; // 10000-02-29
     expect(formatTime(feb29, 0)).toBe('9999-03-01T12:00:00Z');
   });
+});
+
+describe('localTimeFormatter', () => {
+  // It remembers the zone's offset per hour: around a change of offset every second must still be right.
+  it.each(['Europe/Berlin', 'Australia/Lord_Howe', 'Europe/Paris', 'America/St_Johns', 'UTC'])(
+    'writes what formatTime writes in %s, across changes of the offset',
+    (tz) => {
+      process.env.TZ = tz;
+      const format = localTimeFormatter();
+      const instants = [
+        parseTime('2024-03-31T00:59:58Z'), // Berlin: +01:00 → +02:00 at 01:00 UTC
+        parseTime('2024-10-27T00:59:58Z'),
+        parseTime('2024-04-06T14:59:58Z'), // Lord Howe: +11:00 → +10:30 at 15:00 UTC
+        parseTime('1911-03-10T23:50:37Z'), // Paris: local mean time (+00:09:21) → UTC
+        parseTime('2024-03-10T05:29:58Z'), // St. John's: -03:30 → -02:30
+      ];
+      for (const t of instants)
+        for (let s = 0n; s < 5n; s++) {
+          const ns = t + s * 1_000_000_000n + 123n;
+          expect(format(ns)).toBe(formatTime(ns));
+        }
+      fc.assert(
+        fc.property(fc.bigInt({ min: -(2n ** 62n), max: 2n ** 62n }), (ns) => format(ns) === formatTime(ns)),
+      );
+      fc.assert(
+        fc.property(fc.bigInt({ min: 0n, max: 2n ** 61n }), (ns) => format(ns) === formatTime(ns)),
+        { numRuns: 2000 },
+      );
+    },
+  );
 });
 
 describe('parseTime', () => {

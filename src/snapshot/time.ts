@@ -38,12 +38,16 @@ function isLeap(y: number): boolean {
 }
 
 function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
+  const s = String(n);
+  return s.length >= width ? s : '000000000'.slice(0, width - s.length) + s;
 }
 
 /** The UTC offset in seconds of this process's local zone at an instant (JS reports it in minutes, west positive). */
 export function localOffsetSeconds(ns: bigint): number {
-  const ms = Number(floorDiv(ns, 1_000_000n));
+  return offsetAtMs(Number(floorDiv(ns, 1_000_000n)));
+}
+
+function offsetAtMs(ms: number): number {
   const minutesWest = new Date(ms).getTimezoneOffset();
   // Outside the range of a JS Date there is no zone information: write UTC.
   return Number.isFinite(minutesWest) ? Math.round(-minutesWest * 60) : 0;
@@ -55,30 +59,78 @@ export function localOffsetSeconds(ns: bigint): number {
  * zone of this process at that instant. Years outside 0…9999 are clamped like restic's `fixTime`.
  */
 export function formatTime(ns: bigint, offsetMinutes?: number): string {
-  const offset = offsetMinutes === undefined ? localOffsetSeconds(ns) : Math.round(offsetMinutes * 60);
-  const wall = ns + BigInt(offset) * NS_PER_SECOND;
-  const secs = floorDiv(wall, NS_PER_SECOND);
-  const frac = Number(wall - secs * NS_PER_SECOND);
-  const days = Number(floorDiv(secs, BigInt(SECONDS_PER_DAY)));
-  const sod = Number(secs - BigInt(days) * BigInt(SECONDS_PER_DAY));
-  let s = datePrefix(days) + TWO[Math.floor(sod / 3600)]! + ':' + TWO[Math.floor(sod / 60) % 60]! + ':' + TWO[sod % 60]!;
-  if (frac !== 0) s += '.' + trimZeros(pad(frac, 9));
-  if (offset === 0) return s + 'Z';
-  // Go truncates the offset to whole minutes (toward zero) and prints the sign of that.
-  const zone = Math.trunc(offset / 60);
-  const abs = Math.abs(zone);
-  return `${s}${zone < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+  const [secs, frac] = splitNs(ns);
+  const offset = offsetMinutes === undefined ? offsetAtMs(secs * 1000 + Math.floor(frac / 1e6)) : Math.round(offsetMinutes * 60);
+  return formatSplit(secs, frac, offset);
 }
 
-/** "00" … "99": formatting runs three times per file of a backup. */
+/**
+ * formatTime in the local zone for many times in a row (a backup formats two per file): the zone's offset, which
+ * costs about a microsecond to look up, is remembered per hour when the hour's first and last second have the same
+ * one (no zone changes its offset twice within an hour). Made per run, so a changed TZ applies to the next run.
+ */
+export function localTimeFormatter(): (ns: bigint) => string {
+  const offsets = new Map<number, number>();
+  const offsetOf = (secs: number): number => {
+    const hour = Math.floor(secs / HOUR);
+    const known = offsets.get(hour);
+    if (known !== undefined) return known;
+    const first = offsetAtMs(hour * HOUR * 1000);
+    if (first !== offsetAtMs((hour + 1) * HOUR * 1000 - 1)) return offsetAtMs(secs * 1000);
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(hour, first);
+    return first;
+  };
+  return (ns) => {
+    const [secs, frac] = splitNs(ns);
+    return formatSplit(secs, frac, offsetOf(secs));
+  };
+}
+
+const HOUR = 3600;
+
+/** Whole seconds (floored) and the nanoseconds past them, as doubles: exact, an int64 of ns has < 2^34 seconds. */
+function splitNs(ns: bigint): [number, number] {
+  const secs = Number(ns / NS_PER_SECOND);
+  const frac = Number(ns % NS_PER_SECOND);
+  return frac < 0 ? [secs - 1, frac + 1e9] : [secs, frac];
+}
+
+function formatSplit(secs: number, frac: number, offset: number): string {
+  const wall = secs + offset;
+  const days = Math.floor(wall / SECONDS_PER_DAY);
+  const sod = wall - days * SECONDS_PER_DAY;
+  let s = datePrefix(days) + TWO[Math.floor(sod / 3600)]! + ':' + TWO[Math.floor(sod / 60) % 60]! + ':' + TWO[sod % 60]!;
+  if (frac !== 0) s += '.' + trimZeros(pad(frac, 9));
+  return s + zoneSuffix(offset);
+}
+
+const suffixes = new Map<number, string>();
+
+/** `Z` or `±HH:MM` of an offset in seconds (Go truncates it to whole minutes, toward zero, and prints that sign). */
+function zoneSuffix(offset: number): string {
+  let suffix = suffixes.get(offset);
+  if (suffix === undefined) {
+    const zone = Math.trunc(offset / 60);
+    const abs = Math.abs(zone);
+    suffix = offset === 0 ? 'Z' : `${zone < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+    if (suffixes.size < 1000) suffixes.set(offset, suffix);
+  }
+  return suffix;
+}
+
+/** "00" … "99": formatting runs twice per file of a backup. */
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 
-let lastDays = NaN;
-let lastPrefix = '';
+const prefixes = new Map<number, string>();
 
-/** `YYYY-MM-DDT` of a day (years clamped as restic's `fixTime` does); the last one is remembered. */
+/**
+ * `YYYY-MM-DDT` of a day (years clamped as restic's `fixTime` does). Remembered per day: a file's mtime and ctime
+ * are usually on different days, so remembering only the last one missed nearly every time.
+ */
 function datePrefix(days: number): string {
-  if (days === lastDays) return lastPrefix;
+  const known = prefixes.get(days);
+  if (known !== undefined) return known;
   let [y, m, d] = civilFromDays(days);
   if (y < 0) y = 0;
   if (y > 9999) {
@@ -86,9 +138,10 @@ function datePrefix(days: number): string {
     // Go's AddDate normalizes Feb 29 of a leap year into Mar 1 of 9999, which is not one.
     if (m === 2 && d === 29) [m, d] = [3, 1];
   }
-  lastDays = days;
-  lastPrefix = `${pad(y, 4)}-${TWO[m]!}-${TWO[d]!}T`;
-  return lastPrefix;
+  const prefix = `${pad(y, 4)}-${TWO[m]!}-${TWO[d]!}T`;
+  if (prefixes.size >= 100_000) prefixes.clear();
+  prefixes.set(days, prefix);
+  return prefix;
 }
 
 function trimZeros(s: string): string {

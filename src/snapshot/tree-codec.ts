@@ -157,19 +157,23 @@ function decodeContent(v: unknown): string[] | null {
   return v;
 }
 
+const STRING_KEYS = ['user', 'group', 'linktarget', 'subtree', 'error'] as const;
+const NUMBER_KEYS = ['size', 'links'] as const;
+const UINT64_KEYS = ['inode', 'device_id', 'device'] as const;
+
 /** Copies the optional fields that are present (exactOptionalPropertyTypes: absent stays absent). */
 function setOptional(node: TreeNode, o: Json): void {
   const mode = optNumber(o, 'mode');
   if (mode !== undefined) node.mode = mode;
-  for (const key of ['user', 'group', 'linktarget', 'subtree', 'error'] as const) {
+  for (const key of STRING_KEYS) {
     const v = optString(o, key);
     if (v !== undefined) node[key] = v;
   }
-  for (const key of ['size', 'links'] as const) {
+  for (const key of NUMBER_KEYS) {
     const v = optNumber(o, key);
     if (v !== undefined) node[key] = v;
   }
-  for (const key of ['inode', 'device_id', 'device'] as const) {
+  for (const key of UINT64_KEYS) {
     const v = optUint64(o, key);
     if (v !== undefined) node[key] = v;
   }

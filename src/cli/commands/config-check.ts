@@ -1,7 +1,7 @@
 /** `cairn config check FILE`: validates a config file without starting anything. */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
 import type { CliRuntime } from '../runtime.js';
+import { configModule } from './daemon-shared.js';
 
 export function registerConfig(program: Command, rt: CliRuntime): void {
   const config = program.command('config').description('work with the config file of `cairn serve`');
@@ -11,7 +11,7 @@ export function registerConfig(program: Command, rt: CliRuntime): void {
     .argument('<file>', 'the config file (cairn.yaml)')
     .action(async (file: string, _flags: unknown, cmd: Command) =>
       rt.run(cmd, async (ctx) => {
-        const { config: c } = await loadConfig(file, ctx.io.env);
+        const { config: c } = await (await configModule()).loadConfig(file, ctx.io.env);
         const jobs = Object.keys(c.jobs);
         ctx.print(
           `${file}: valid (${Object.keys(c.repositories).length} repositories, ${jobs.length} jobs: ${jobs.join(', ')})`,

@@ -1,10 +1,10 @@
 /** `cairn hash-password`: the scrypt hash string of a dashboard password, for server.users in cairn.yaml. */
 import type { Command } from 'commander';
 import { CairnError } from '../../core/index.js';
-import { hashPassword } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import { promptHidden, readPipedLine } from '../password.js';
 import type { CliRuntime } from '../runtime.js';
+import { daemonModule } from './daemon-shared.js';
 
 /** Asked twice on a terminal (without echo), else the first line of standard input. */
 async function readNewPassword(ctx: CommandContext): Promise<string> {
@@ -27,6 +27,9 @@ export function registerHashPassword(program: Command, rt: CliRuntime): void {
       'print the scrypt hash of a dashboard password for server.users (asked on a terminal, else read from standard input)',
     )
     .action(async (_flags: unknown, cmd: Command) =>
-      rt.run(cmd, async (ctx) => ctx.write(`${await hashPassword(await readNewPassword(ctx))}\n`)),
+      rt.run(cmd, async (ctx) => {
+        const password = await readNewPassword(ctx);
+        ctx.write(`${await (await daemonModule()).hashPassword(password)}\n`);
+      }),
     );
 }

@@ -9,12 +9,11 @@ import type { Run } from '../../api/index.js';
 import type { CairnConfig } from '../../config/index.js';
 import { CairnError } from '../../core/index.js';
 import type { LockHolder, Trigger } from '../../daemon/index.js';
-import { PidLock } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliRuntime } from '../runtime.js';
 import type { DaemonFlags } from './daemon-shared.js';
-import { addDaemonOptions, configOf, dataDirOf, openDaemon } from './daemon-shared.js';
+import { addDaemonOptions, configOf, daemonModule, dataDirOf, openDaemon } from './daemon-shared.js';
 import { runThroughDaemon } from './daemon-run-remote.js';
 
 interface RunFlags extends DaemonFlags {
@@ -49,6 +48,7 @@ function checkJob(config: CairnConfig, file: string, job: string, drill: boolean
 
 /** The `cairn serve` that holds the data directory, once it says where it listens (it may be starting). */
 async function servingDaemon(dataDir: string): Promise<(LockHolder & { url: string }) | undefined> {
+  const { PidLock } = await daemonModule();
   const deadline = Date.now() + 15_000;
   for (;;) {
     const h = PidLock.holder(dataDir);

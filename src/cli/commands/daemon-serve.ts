@@ -2,12 +2,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../core/index.js';
-import { isLoopbackHost } from '../../config/index.js';
-import { ApiServer, isOpen } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import type { CliRuntime } from '../runtime.js';
 import type { DaemonFlags } from './daemon-shared.js';
-import { addDaemonOptions, openDaemon } from './daemon-shared.js';
+import { addDaemonOptions, configModule, daemonModule, openDaemon } from './daemon-shared.js';
 
 /** The project's example data (from dist/cli/commands): what the default config backs up without --source. */
 const EXAMPLE_DATA = path.resolve(import.meta.dirname, '../../../examples/app-data');
@@ -24,6 +22,7 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     logFile: true,
     defaultSource: flags.source ?? EXAMPLE_DATA,
   });
+  const [{ isLoopbackHost }, { ApiServer, isOpen }] = await Promise.all([configModule(), daemonModule()]);
   const listen = flags.listen ?? daemon.config.server.listen;
   const host = listen.replace(/:\d+$/, '');
   if (host !== '' && !isLoopbackHost(host) && isOpen(daemon.config.server)) {

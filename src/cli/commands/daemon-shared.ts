@@ -2,18 +2,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CairnConfig, LoadedConfig } from '../../config/index.js';
-import { loadConfig } from '../../config/index.js';
-import {
-  Daemon,
-  EventNotifier,
-  RotatingLogFile,
-  createLogger,
-  ensureDefaultConfig,
-} from '../../daemon/index.js';
-import type { Logger } from '../../daemon/index.js';
+import type * as ConfigModule from '../../config/index.js';
+import type { Daemon, EventNotifier, RotatingLogFile } from '../../daemon/index.js';
+import type * as DaemonModule from '../../daemon/index.js';
 import { defaultLocations } from '../../app/index.js';
 import { CairnError, errnoCode, parseSize } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
+
+/**
+ * The daemon and the config loader, imported only by the commands that use them: with pino, yaml, zod and nodemailer
+ * they are about half of the CLI's modules, which every other command (a backup) would load for nothing.
+ */
+export const daemonModule = async (): Promise<typeof DaemonModule> => import('../../daemon/index.js');
+export const configModule = async (): Promise<typeof ConfigModule> => import('../../config/index.js');
 
 export interface DaemonFlags {
   config?: string;
@@ -48,13 +49,14 @@ export async function configOf(
   flags: DaemonFlags,
   defaultSource?: string,
 ): Promise<LoadedConfig & { created: boolean }> {
+  const { loadConfig } = await configModule();
   const given = flags.config ?? (ctx.io.env.CAIRN_CONFIG || undefined);
   if (given !== undefined) return { ...(await loadConfig(given, ctx.io.env)), created: false };
   const file = path.join(dataDirOf(ctx, flags), 'cairn.yaml');
   let created = false;
   if (defaultSource !== undefined) {
     const d = defaultLocations(ctx.io.env, ctx.io.home);
-    created = await ensureDefaultConfig(file, {
+    created = await (await daemonModule()).ensureDefaultConfig(file, {
       source: path.resolve(defaultSource),
       repository: d.repository,
       passwordFile: d.passwordFile,
@@ -64,17 +66,13 @@ export async function configOf(
   return { ...(await loadConfig(file, ctx.io.env)), created };
 }
 
-export function daemonLogger(ctx: CommandContext, level: string, file?: RotatingLogFile): Logger {
-  return createLogger(ctx.quiet ? 'warn' : level, file ?? ctx.io.stderr);
-}
-
 /** `log.file` of the config, opened (its folder created) for `cairn serve`; undefined without one. */
-function openLogFile(config: CairnConfig): RotatingLogFile | undefined {
+function openLogFile(config: CairnConfig, mod: typeof DaemonModule): RotatingLogFile | undefined {
   const { file, max_size, keep } = config.log;
   if (file === undefined) return undefined;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    return new RotatingLogFile(file, parseSize(max_size), keep);
+    return new mod.RotatingLogFile(file, parseSize(max_size), keep);
   } catch (err) {
     throw new CairnError(
       'invalid-argument',
@@ -102,9 +100,11 @@ export async function openDaemon(
   },
 ): Promise<{ daemon: Daemon; created: boolean; events?: EventNotifier; logFile?: RotatingLogFile }> {
   const loaded = await configOf(ctx, flags, opts.defaultSource);
+  const mod = await daemonModule();
+  const { Daemon, EventNotifier, createLogger } = mod;
   // Only the serving daemon writes `log.file`: a foreground `cairn run` logs to the terminal it was started from.
-  const logFile = opts.logFile === true ? openLogFile(loaded.config) : undefined;
-  const logger = daemonLogger(ctx, loaded.config.log.level, logFile);
+  const logFile = opts.logFile === true ? openLogFile(loaded.config, mod) : undefined;
+  const logger = createLogger(ctx.quiet ? 'warn' : loaded.config.log.level, logFile ?? ctx.io.stderr);
   // `config()` is read only once events flow, when `daemon` exists; it changes on SIGHUP.
   const events: EventNotifier | undefined = opts.notify
     ? new EventNotifier({ config: (): CairnConfig => daemon.config, logger })

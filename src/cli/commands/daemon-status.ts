@@ -1,17 +1,17 @@
 /** `cairn status`: the jobs of the config with their last result and next run, read from the history. */
 import type { Command } from 'commander';
-import { jobView } from '../../daemon/index.js';
 import type { CommandContext } from '../context.js';
 import { renderTable } from '../output/table.js';
 import type { CliRuntime } from '../runtime.js';
 import type { DaemonFlags } from './daemon-shared.js';
-import { addDaemonOptions, openDaemon } from './daemon-shared.js';
+import { addDaemonOptions, daemonModule, openDaemon } from './daemon-shared.js';
 
 const when = (iso: string | null): string =>
   iso === null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 async function status(ctx: CommandContext, flags: DaemonFlags): Promise<void> {
   const { daemon } = await openDaemon(ctx, flags, { exclusive: false, notify: false });
+  const { jobView } = await daemonModule();
   try {
     const jobs = Object.keys(daemon.config.jobs).map((n) => jobView(daemon, n));
     if (ctx.json) return ctx.printJSON(jobs);

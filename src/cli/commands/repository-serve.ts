@@ -4,12 +4,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../core/index.js';
-import type { TlsFiles } from '../../repo-server/index.js';
-import {
-  HtpasswdAuthenticator,
-  createRepositoryServer,
-  sweepUnfinishedUploads,
-} from '../../repo-server/index.js';
+import type { HtpasswdAuthenticator, TlsFiles } from '../../repo-server/index.js';
+import type * as RepoServer from '../../repo-server/index.js';
 import type { CommandContext } from '../context.js';
 import { parseDuration } from '../global-options.js';
 import { parsePositiveInt, parseSize } from '../parse.js';
@@ -75,6 +71,7 @@ async function loadAuth(
   ctx: CommandContext,
   root: string,
   flags: ServeFlags,
+  { HtpasswdAuthenticator }: typeof RepoServer,
 ): Promise<HtpasswdAuthenticator | undefined> {
   if (!flags.auth) {
     if (flags.htpasswdFile !== undefined)
@@ -130,7 +127,10 @@ async function serve(ctx: CommandContext, flags: ServeFlags): Promise<number> {
     );
   }
   const root = path.resolve(flags.path);
-  const authenticator = await loadAuth(ctx, root, flags);
+  // Loaded here, not at start-up: no other command needs the server (or bcrypt).
+  const repoServer = await import('../../repo-server/index.js');
+  const { createRepositoryServer, sweepUnfinishedUploads } = repoServer;
+  const authenticator = await loadAuth(ctx, root, flags, repoServer);
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
   const tls = await readTls(root, flags);
   const maxBytes = flags.maxSize === undefined ? undefined : parseSize(flags.maxSize, '--max-size');

@@ -54,6 +54,8 @@ export class Excluder {
 
   /** `--exclude` / `--iexclude` on an absolute path. */
   excludedByName(absPath: string): boolean {
+    // Checked first: it runs for every entry, and most backups have no patterns.
+    if (this.patterns.length === 0 && this.ipatterns.length === 0) return false;
     return matchAny(this.patterns, absPath) || matchAny(this.ipatterns, absPath, true);
   }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { toSourceError } from '../errors.js';
-import { compareNames, fsPathOf, nameFromBytes } from '../../core/index.js';
+import { fsPathOf, nameFromBytes, sortNames } from '../../core/index.js';
 import type { DirEntry, FileEntry, SourceError, SourceListing, SpecialEntry, SymlinkEntry } from '../source.js';
 import type { Excluder } from './exclude.js';
 import { closeFolder, openFolder, type FolderIdentity } from './open-dir.js';
@@ -63,7 +63,7 @@ async function listNames(dir: string, readPath: string, excluder: Excluder, root
     return { entries: [], errors: [], dirError: toSourceError(dir, 'readdir', err) };
   }
   if (names.some((n) => n.includes('\ufffd'))) names = exactNames(readPath);
-  names.sort(compareNames);
+  sortNames(names);
   if (excluder.hasTagRules) {
     const only = await excluder.keepOnlyTag(dir, names);
     if (only) names = only;
