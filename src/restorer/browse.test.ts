@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { isCairnError } from '../core/index.js';
+import { isCairnError, nameFromBytes } from '../core/index.js';
 import { diffSnapshots, dump, listNodes, snapshotStats } from './index.js';
 import { collect, newRepo, snapshotFromSpec } from './test-support.js';
 
@@ -49,6 +52,39 @@ describe('dump', () => {
     const snap = await snapshotFromSpec(repo, { top: { dir: { 'f.txt': 'f' } } });
     const entries = await dumpEntries(await dumpBytes(repo, snap, '/top', { pathsRelativeTo: 'snapshot' }));
     expect(entries.map((e) => e.header.name)).toEqual(['top/f.txt']);
+  });
+
+  it('keeps names, link targets and xattr values that are not UTF-8 byte-exact in the tar, as GNU tar reads them', async () => {
+    const raw = (...b: number[]): string => nameFromBytes(Buffer.from(b));
+    const caf = raw(0x63, 0x61, 0x66, 0xe9); // "café" in Latin-1
+    const long = 'n'.repeat(150);
+    const repo = await newRepo();
+    const snap = await snapshotFromSpec(repo, {
+      top: {
+        dir: {
+          [caf]: { dir: { [`${caf}.txt`]: 'x' } },
+          [long]: { file: 'y', extra: { uid: 3_000_000, extended_attributes: [{ name: 'user.k', value: Buffer.from([0xff, 0x00, 0x41]) }] } },
+          l: { symlink: `../${caf}` },
+        },
+      },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-dump-raw-'));
+    try {
+      execFileSync('tar', ['-x', '--xattrs', '--xattrs-include=user.*', '-C', dir], { input: await dumpBytes(repo, snap, '/top') });
+      const cafBytes = Buffer.from([0x63, 0x61, 0x66, 0xe9]);
+      const names = fs.readdirSync(dir, { encoding: 'buffer' }).map((n) => n.toString('hex')).sort();
+      expect(names).toEqual([cafBytes, Buffer.from('l'), Buffer.from(long)].map((b) => b.toString('hex')).sort());
+      const inner = fs.readdirSync(Buffer.concat([Buffer.from(dir + '/'), cafBytes]), { encoding: 'buffer' });
+      expect(inner.map((n) => n.toString('hex'))).toEqual([Buffer.concat([cafBytes, Buffer.from('.txt')]).toString('hex')]);
+      expect(fs.readlinkSync(path.join(dir, 'l'), { encoding: 'buffer' }).toString('hex')).toBe(Buffer.concat([Buffer.from('../'), cafBytes]).toString('hex'));
+      expect(fs.readFileSync(path.join(dir, long), 'utf8')).toBe('y');
+      const listing = execFileSync('tar', ['-t', '-v', '--numeric-owner'], { input: await dumpBytes(repo, snap, '/top') }).toString('latin1');
+      expect(listing).toContain(' 3000000/');
+      const xattr = execFileSync('getfattr', ['--only-values', '-n', 'user.k', path.join(dir, long)]);
+      expect(xattr.toString('hex')).toBe('ff0041');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes a folder as zip entries with modes, link targets and contents when asked', async () => {

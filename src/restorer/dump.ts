@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import tar from 'tar-stream';
-import { throwIfAborted, CairnError, type Id, type StoredSnapshot, type TreeNode } from '../core/index.js';
+import { throwIfAborted, CairnError, nameToBytes, type Id, type StoredSnapshot, type TreeNode } from '../core/index.js';
 import type { Repository } from '../repository/index.js';
 import { loadTree, parseTime, parseTimeWithOffset, resolveTreePath, statModeFromGo } from '../snapshot/index.js';
 import { splitDevice } from './metadata.js';
 import { checkTreeNames } from './selection.js';
+import { TAR_END, tarHeader, tarPadding, type TarEntry, type TarType } from './tar-writer.js';
 import { ZipWriter } from './zip.js';
 
 export interface DumpOptions {
@@ -88,19 +88,8 @@ async function dumpTar(
   out: NodeJS.WritableStream,
   opts: DumpOptions,
 ): Promise<void> {
-  const pack = tar.pack();
-  const pump = (async () => {
-    for await (const chunk of pack) await writeOut(out, chunk as Buffer);
-  })();
-  try {
-    await walkDump(repo, snapshot, treeId, prefix, (node, name) => addEntry(repo, node, name, pack, opts.signal), opts.signal);
-    pack.finalize();
-  } catch (err) {
-    pack.destroy(err instanceof Error ? err : new Error(String(err)));
-    await pump.catch(() => undefined);
-    throw err;
-  }
-  await pump;
+  await walkDump(repo, snapshot, treeId, prefix, (node, name) => addEntry(repo, node, name, out, opts.signal), opts.signal);
+  await writeOut(out, TAR_END);
 }
 
 /**
@@ -153,47 +142,43 @@ export async function walkDump(
   }
 }
 
-async function addEntry(repo: Repository, node: TreeNode, name: string, pack: tar.Pack, signal: AbortSignal | undefined): Promise<void> {
-  const header = tarHeader(node, name);
-  const done = new Promise<void>((resolve, reject) => {
-    const entry = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    if (node.type !== 'file') return;
-    const write = async (buf: Buffer): Promise<void> => {
-      if (!entry.write(buf)) await once(entry, 'drain');
-    };
-    streamContent(repo, node.content ?? [], write, signal).then(
-      () => entry.end(undefined),
-      (err: unknown) => {
-        entry.destroy(err instanceof Error ? err : new Error(String(err)));
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
-  await done;
+async function addEntry(repo: Repository, node: TreeNode, name: string, out: NodeJS.WritableStream, signal: AbortSignal | undefined): Promise<void> {
+  const entry = tarEntry(node, name);
+  await writeOut(out, tarHeader(entry));
+  if (entry.type !== 'file') return;
+  let written = 0;
+  await streamContent(repo, node.content ?? [], async (buf) => {
+    written += buf.length;
+    if (written <= entry.size) await writeOut(out, buf);
+  }, signal);
+  // The header announced the size: any other length would shift every later entry.
+  if (written !== entry.size)
+    throw new CairnError('corrupt', `The file ${name} holds ${written} bytes, but its node says ${entry.size}.`);
+  await writeOut(out, tarPadding(entry.size));
 }
 
-/** restic's tar header: permission bits only, owner ids and names, times, link target, xattrs as PAX records. */
-export function tarHeader(node: TreeNode, name: string): Partial<tar.Header> & { name: string } & { pax?: Record<string, string> } {
-  const header: Partial<tar.Header> & { name: string; pax?: Record<string, string> } = {
-    name,
+/** restic's tar entry: permission bits only, owner ids and names, times, link target, xattrs as PAX records. */
+export function tarEntry(node: TreeNode, name: string): TarEntry {
+  const type: TarType =
+    node.type === 'dir' ? 'directory'
+    : node.type === 'symlink' ? 'symlink'
+    : node.type === 'fifo' ? 'fifo'
+    : node.type === 'dev' ? 'block-device'
+    : node.type === 'chardev' ? 'character-device'
+    : 'file';
+  const { major, minor } = splitDevice(node.device ?? 0n);
+  return {
+    name: nameToBytes(type === 'directory' ? `${name}/` : name),
+    type,
     mode: (node.mode ?? 0) & 0o777,
-    uid: node.uid,
-    gid: node.gid,
-    mtime: new Date(Number(parseTime(node.mtime) / 1_000_000n)),
-    ...(node.user !== undefined ? { uname: node.user } : {}),
-    ...(node.group !== undefined ? { gname: node.group } : {}),
+    uid: node.uid ?? 0,
+    gid: node.gid ?? 0,
+    uname: node.user,
+    gname: node.group,
+    mtime: Math.floor(Number(parseTime(node.mtime) / 1_000_000n) / 1000),
+    size: type === 'file' ? (node.size ?? 0) : 0,
+    ...(type === 'symlink' ? { linkname: nameToBytes(node.linktarget ?? '') } : {}),
+    ...(type === 'block-device' || type === 'character-device' ? { devmajor: major, devminor: minor } : {}),
+    pax: (node.extended_attributes ?? []).map((a) => [`SCHILY.xattr.${a.name}`, Buffer.from(a.value)] as const),
   };
-  if (node.type === 'file') Object.assign(header, { type: 'file', size: node.size ?? 0 });
-  else if (node.type === 'dir') Object.assign(header, { type: 'directory', name: `${name}/` });
-  else if (node.type === 'symlink') Object.assign(header, { type: 'symlink', linkname: node.linktarget ?? '' });
-  else if (node.type === 'fifo') header.type = 'fifo';
-  else if (node.type === 'dev' || node.type === 'chardev') {
-    const { major, minor } = splitDevice(node.device ?? 0n);
-    Object.assign(header, { type: node.type === 'dev' ? 'block-device' : 'character-device', devmajor: major, devminor: minor });
-  }
-  const xattrs = node.extended_attributes ?? [];
-  if (xattrs.length > 0) {
-    header.pax = Object.fromEntries(xattrs.map((a) => [`SCHILY.xattr.${a.name}`, Buffer.from(a.value).toString('latin1')]));
-  }
-  return header;
 }

@@ -243,5 +243,12 @@ describe.skipIf(!dockerdAvailable())('Docker sources and restore through the CLI
     expect(names(mp2)).toEqual(names(mp));
     expect(fs.readFileSync(raw(mp2, '/d', 0xfc, 'r/in', 0xff), 'utf8')).toBe('deep\n');
     expect(fs.readlinkSync(raw(mp2, '/to-caf', 0xe9), { encoding: 'buffer' })).toEqual(raw('caf', 0xe9, '.txt'));
+    // And through a helper container: dump's tar carries the names as bytes in PAX records.
+    const viaTar = await run(['restore', `${viaHelper!}:/docker-volumes/odd`, '--to', toVolume('odd-tar')]);
+    expect(viaTar.code, viaTar.stderr).toBe(0);
+    const mp3 = mountpoint('odd-tar');
+    expect(names(mp3)).toEqual(names(mp));
+    expect(fs.readFileSync(raw(mp3, '/d', 0xfc, 'r/in', 0xff), 'utf8')).toBe('deep\n');
+    expect(fs.readlinkSync(raw(mp3, '/to-caf', 0xe9), { encoding: 'buffer' })).toEqual(raw('caf', 0xe9, '.txt'));
   });
 });
