@@ -184,19 +184,10 @@ export class WorkerSealer implements Sealer {
   }
 
   chunk(job: ChunkJob): Promise<ChunkResult> {
-    return new Promise((resolve, reject) => {
-      const req: ChunkRequest = { kind: 'chunk', job: this.nextJob++, ...job };
-      this.post(job.length, req, [], {
-        onResult: (res) => {
-          try {
-            resolve(chunkResult(res));
-          } catch (err) {
-            reject(err);
-          }
-        },
-        onError: reject,
-      });
-    });
+    const req: ChunkRequest = { kind: 'chunk', job: this.nextJob++, ...job };
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      this.post(job.length, req, [], { onResult: resolve, onError: (err) => reject(err instanceof Error ? err : new Error(String(err))) });
+    }).then(chunkResult);
   }
 
   /** Batches small files (up to 64 or ~1 MiB) into one worker job. */
