@@ -43,7 +43,7 @@ export function chunkRequest(req: ChunkRequest): ChunkResponse {
   chunker.reset();
   const bytes = new Uint8Array(req.buffer, req.offset, req.length);
   const ends = chunker.scan(bytes);
-  if (req.final && (ends.length === 0 ? bytes.length > 0 : ends.at(-1) < bytes.length)) ends.push(bytes.length);
+  if (req.final && (ends.at(-1) ?? 0) < bytes.length) ends.push(bytes.length);
   const ids: Id[] = [];
   let from = 0;
   for (const end of ends) {
