@@ -16,4 +16,3 @@ serveWorkerJobs<SealRequest | ReadFilesRequest | ChunkRequest, SealResponse | Re
   const res = !('kind' in req) ? sealRequest(codec, req) : req.kind === 'read' ? readFiles(codec, req) : chunkRequest(req);
   return { body: res, transfer: 'out' in res && res.out ? [res.out] : [] };
 });
-
