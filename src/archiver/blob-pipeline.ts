@@ -13,7 +13,7 @@ export interface FileDataStats {
 }
 
 /**
- * The data blob path: hash in this thread (node:crypto SHA-256 is fast), skip blobs the index or this session already
+ * The data blob path: hash (here for `add`, in a worker for `addHashed`), skip blobs the index or this session already
  * has, send new ones to the sealer (worker pool) and hand the sealed bytes to the repository. Chunk bytes in flight
  * are bounded by `budget`: `add` waits for room, which throttles the readers.
  */
@@ -47,14 +47,23 @@ export class BlobPipeline {
   async add(data: Uint8Array, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
     if (this.failure !== undefined) throw this.failure;
     const id = createHash('sha256').update(data).digest('hex');
-    const pending = this.inflight.get(id);
-    if (pending || this.dryRun || this.savedThisRun.has(id) || this.repo.has('data', id)) {
-      // Not sent to a worker: the buffer is free again.
-      this.sealer.pool.give(data.buffer as ArrayBuffer);
-    }
+    let taken = false;
+    const added = this.addHashed(id, data.length, () => ((taken = true), data), file);
+    // Not sent to a worker: the buffer is free again.
+    if (!taken) this.sealer.pool.give(data.buffer as ArrayBuffer);
+    return added;
+  }
+
+  /**
+   * Adds one chunk whose id a worker computed. `take` is called (at once, before any wait) only when the blob must be
+   * stored; it returns the chunk's bytes in a buffer of their own, which is handed over. Waits for room in the
+   * budget like `add`.
+   */
+  async addHashed(id: Id, length: number, take: () => Uint8Array, file: FileDataStats): Promise<{ id: Id; done: Promise<void> }> {
+    if (this.failure !== undefined) throw this.failure;
     if (this.savedThisRun.has(id) || this.repo.has('data', id)) return { id, done: Promise.resolve() };
+    const pending = this.inflight.get(id);
     if (pending) return { id, done: pending };
-    const length = data.length;
     if (this.dryRun) {
       this.savedThisRun.add(id);
       this.stats.addData(length, length);
@@ -62,6 +71,7 @@ export class BlobPipeline {
       file.dataSizeInRepo += length;
       return { id, done: Promise.resolve() };
     }
+    const data = take();
     const budgetDone = this.budget.acquire(length);
     const done = budgetDone
       .then(() => this.sealer.seal(data))

@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
-import { Chunker, MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
+import { MIN_SIZE, MAX_SIZE } from '../chunker/index.js';
 import { errnoCode, fsPathOf, throwIfAborted, type Id } from '../core/index.js';
 import type { BlobPipeline, FileDataStats } from './blob-pipeline.js';
-import { releaseNow, type Budget } from '../util/index.js';
+import type { Budget } from '../util/index.js';
+import type { BufferPool } from './buffer-pool.js';
+import { StreamPump } from './stream-pump.js';
 import { NOATIME, OPEN_FLAGS, ReplacedError, openError, replacedBy, type ListedFile } from './same-file.js';
 import type { Sealer } from './sealer.js';
 
@@ -19,11 +21,11 @@ export interface ReadResult {
 
 /**
  * Reads and chunks files. Files below the chunker's minimum size are one chunk: one read, no chunker. Larger files
- * stream through a reused arena; only complete chunks are copied out (into buffers that can be transferred).
+ * stream through a reused arena that a worker chunks and hashes; only new chunks are copied out (into buffers that
+ * can be transferred for sealing).
  */
 export class FileReader {
   private readonly arenas: Buffer[] = [];
-  private readonly chunkers: Chunker[] = [];
 
   constructor(
     private readonly polynomial: bigint,
@@ -116,59 +118,38 @@ export class FileReader {
   }
 
   /**
-   * Chunks a stream (stdin, command output) like a file. With `freshPieces` (see OpenStream), a piece's memory is
-   * freed as soon as it is copied: otherwise hundreds of MiB of 64 KiB pipe buffers wait for V8's collector, which
-   * then marks the heap every few dozen MiB (a 256 MiB dump: 20 markings instead of 6, ~0.8 s more CPU of ~5 s).
+   * Chunks a stream (stdin, command output) like a file. A pump reads ahead (see StreamPump) while a worker chunks
+   * the previous piece, so a producer writing into a pipe rarely waits for Cairn.
    */
   async readStream(stream: AsyncIterable<Uint8Array | string>, freshPieces = false): Promise<ReadResult> {
-    const it = stream[Symbol.asyncIterator]();
-    let piece: Buffer | undefined;
-    let used = 0;
     await this.limits.largeFiles.acquire();
+    const pump = new StreamPump(stream, READ_SIZE, freshPieces);
     try {
-      return await this.chunkSource({ dataSize: 0, dataSizeInRepo: 0 }, async (arena, offset, max) => {
-        while (piece === undefined || used === piece.length) {
-          const next = await it.next();
-          if (next.done) return 0;
-          piece = typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length);
-          used = 0;
-        }
-        const n = Math.min(max, piece.length - used);
-        piece.copy(arena, offset, used, used + n);
-        used += n;
-        if (freshPieces && used === piece.length && piece.byteOffset === 0 && piece.length === piece.buffer.byteLength) {
-          releaseNow(piece.buffer);
-          piece = undefined;
-        }
-        return n;
-      });
+      return await this.chunkSource({ dataSize: 0, dataSizeInRepo: 0 }, (arena, offset, max) => pump.read(arena, offset, max));
     } finally {
+      pump.stop();
       this.limits.largeFiles.release();
     }
   }
 
-  /** Pulls data through `fill` into a reused arena, cuts chunks and hands complete ones to the pipeline. */
+  /**
+   * Pulls data through `fill` into an arena, READ_SIZE bytes at a time, and has a worker cut and hash it (see
+   * chunk-job.ts): the arena is shared with the workers, and only chunks the repository does not have yet are
+   * copied out of it, for sealing. The unfinished chunk at the end stays in the arena for the next round.
+   */
   private async chunkSource(
     stats: FileDataStats,
     fill: (arena: Buffer, offset: number, max: number) => Promise<number>,
   ): Promise<ReadResult> {
-    const arena = this.arenas.pop() ?? Buffer.allocUnsafeSlow(ARENA_SIZE);
-    const chunker = this.chunkers.pop() ?? new Chunker(this.polynomial);
-    chunker.reset();
+    const arena = this.arenas.pop() ?? Buffer.from(new SharedArrayBuffer(ARENA_SIZE));
+    const sealer = this.pipeline.worker;
     const content: Id[] = [];
     const dones: Promise<void>[] = [];
     let start = 0; // first byte of the current (unfinished) chunk in the arena
     let end = 0; // end of valid data
     let size = 0;
-    const emit = async (from: number, to: number): Promise<void> => {
-      const chunk = this.pipeline.worker.pool.take(to - from);
-      arena.copy(chunk, 0, from, to);
-      const { id, done } = await this.pipeline.add(chunk, stats);
-      content.push(id);
-      dones.push(done);
-    };
     try {
-      for (;;) {
+      for (let final = false; !final; ) {
         throwIfAborted(this.signal);
         if (ARENA_SIZE - end < READ_SIZE) {
           // Less than one chunk is pending (the chunker always cuts at MAX_SIZE), so a read fits after moving it.
@@ -176,24 +157,43 @@ export class FileReader {
           end -= start;
           start = 0;
         }
-        const bytesRead = await fill(arena, end, READ_SIZE);
-        if (bytesRead === 0) break;
-        for (const cut of chunker.scan(arena.subarray(end, end + bytesRead))) {
-          await emit(start, end + cut);
-          start = end + cut;
+        const limit = end + READ_SIZE;
+        while (end < limit) {
+          const got = await fill(arena, end, limit - end);
+          if (got === 0) {
+            final = true;
+            break;
+          }
+          end += got;
+          size += got;
         }
-        end += bytesRead;
-        size += bytesRead;
+        if (end === start) break;
+        const buffer = arena.buffer as SharedArrayBuffer;
+        const cut = await sealer.chunk({ polynomial: this.polynomial.toString(), buffer, offset: start, length: end - start, final });
+        let from = start;
+        for (let i = 0; i < cut.ends.length; i++) {
+          const to = start + cut.ends[i]!;
+          const { id, done } = await this.pipeline.addHashed(cut.ids[i]!, to - from, () => copyOut(sealer.pool, arena, from, to), stats);
+          content.push(id);
+          dones.push(done);
+          from = to;
+        }
+        start = from;
       }
-      if (end > start) await emit(start, end);
       await Promise.all(dones);
       return { content, size, stats };
     } finally {
       for (const d of dones) d.catch(() => undefined);
       this.arenas.push(arena);
-      this.chunkers.push(chunker);
     }
   }
+}
+
+/** A chunk's bytes copied out of the arena into a buffer of their own (to be transferred for sealing). */
+function copyOut(pool: BufferPool, arena: Buffer, from: number, to: number): Buffer {
+  const chunk = pool.take(to - from);
+  arena.copy(chunk, 0, from, to);
+  return chunk;
 }
 
 /** Opens `file` (see OPEN_FLAGS) and checks it is the listed file. @throws ReplacedError if it is not. */

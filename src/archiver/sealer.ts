@@ -5,6 +5,14 @@ import { BufferPool } from './buffer-pool.js';
 import { sealBlob, type SealedBlob, type SealParams, type SealRequest, type SealResponse } from './seal-blob.js';
 import type { ListedFile } from './same-file.js';
 import type { ReadFileResult, ReadFilesRequest, ReadFilesResponse } from './small-files.js';
+import { chunkRequest, type ChunkRequest, type ChunkResponse } from './chunk-job.js';
+
+/** A chunking job as the reader states it (see ChunkRequest). */
+export type ChunkJob = Omit<ChunkRequest, 'kind' | 'job'>;
+export interface ChunkResult {
+  ends: number[];
+  ids: string[];
+}
 
 /** A small file read, hashed and sealed by a worker. */
 export type SmallFileResult = ReadFileResult & { sealed?: Uint8Array; release?: () => void };
@@ -14,6 +22,8 @@ export interface Sealer {
   /** Chunk buffers: take one for `seal`; sealed results come with a `release` that returns their buffer. */
   readonly pool: BufferPool;
   seal(data: Uint8Array): Promise<SealedBlob>;
+  /** Cuts and hashes an arena's bytes (shared with a worker: leave them alone until this settles). */
+  chunk(job: ChunkJob): Promise<ChunkResult>;
   /** Present when workers can read small files themselves (read + hash + seal in one go). */
   readSmallFile?(path: string, listed: ListedFile, limit: number): Promise<SmallFileResult>;
   close(): Promise<void>;
@@ -31,6 +41,11 @@ export class InlineSealer implements Sealer {
     const sealed = sealBlob(this.params, data);
     this.pool.give(data.buffer as ArrayBuffer);
     return sealed;
+  }
+
+  async chunk(job: ChunkJob): Promise<ChunkResult> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return chunkResult(chunkRequest({ kind: 'chunk', job: 0, ...job }));
   }
 
   async close(): Promise<void> {}
@@ -58,7 +73,15 @@ function sharedRelease(pool: BufferPool, buffer: ArrayBuffer, count: number): ()
   };
 }
 
-type WorkerResponse = SealResponse & Partial<ReadFilesResponse>;
+type WorkerResponse = SealResponse & Partial<ReadFilesResponse> & Partial<ChunkResponse>;
+type WorkerRequest = SealRequest | ReadFilesRequest | ChunkRequest;
+
+function chunkResult(res: WorkerResponse): ChunkResult {
+  if (res.error !== undefined || !res.ends || !res.ids) {
+    throw new CairnError('fatal', `A worker failed to chunk data: ${res.error ?? 'no result'}.`);
+  }
+  return { ends: res.ends, ids: res.ids };
+}
 
 /**
  * A pool of worker threads. Small blobs are batched into one message (up to 1 MiB or 128 blobs) so tiny files do not
@@ -68,7 +91,7 @@ type WorkerResponse = SealResponse & Partial<ReadFilesResponse>;
 export class WorkerSealer implements Sealer {
   readonly pool = new BufferPool(POOL_BYTES);
   /** Started by the first job: a backup of unchanged files never needs them (each costs ~0.25 s of CPU and ~35 MiB). */
-  private workers: WorkerPool<SealRequest | ReadFilesRequest, WorkerResponse> | undefined;
+  private workers: WorkerPool<WorkerRequest, WorkerResponse> | undefined;
   private files: { path: string; listed: ListedFile; resolve: (r: SmallFileResult) => void; reject: (e: unknown) => void }[] = [];
   private filesBytes = 0;
   private filesScheduled = false;
@@ -83,7 +106,7 @@ export class WorkerSealer implements Sealer {
     private readonly workerUrl: URL = new URL('./worker.js', import.meta.url),
   ) {}
 
-  private started(): WorkerPool<SealRequest | ReadFilesRequest, WorkerResponse> {
+  private started(): WorkerPool<WorkerRequest, WorkerResponse> {
     // A small young generation: workers allocate few JS objects, so without it V8 rarely collects and the
     // garbage buffers of zstd pile up (tens of MiB per worker).
     this.workers ??= new WorkerPool(this.workerUrl, this.count, this.params.toWorkerData(), { maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
@@ -160,6 +183,13 @@ export class WorkerSealer implements Sealer {
     });
   }
 
+  chunk(job: ChunkJob): Promise<ChunkResult> {
+    const req: ChunkRequest = { kind: 'chunk', job: this.nextJob++, ...job };
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      this.post(job.length, req, [], { onResult: resolve, onError: (err) => reject(err instanceof Error ? err : new Error(String(err))) });
+    }).then(chunkResult);
+  }
+
   /** Batches small files (up to 64 or ~1 MiB) into one worker job. */
   readSmallFile(path: string, listed: ListedFile, limit: number): Promise<SmallFileResult> {
     return new Promise((resolve, reject) => {
@@ -203,7 +233,7 @@ export class WorkerSealer implements Sealer {
 
   private post(
     bytes: number,
-    req: SealRequest | ReadFilesRequest,
+    req: WorkerRequest,
     transfer: ArrayBuffer[],
     handlers: { onResult: (res: WorkerResponse) => void; onError: (e: unknown) => void },
   ): void {
