@@ -85,6 +85,18 @@ describe('files made whole by the job that writes them', () => {
     expect(fs.statSync(path.join(target, 'moved')).size).toBe(parts[0]!.length);
   });
 
+  it('with sparse: leaves a zero blob at the end of a small file as a hole and still gives the file its full length', async () => {
+    const repo = await newRepo();
+    const content = [Buffer.alloc(30_000, 1), Buffer.alloc(40_000)];
+    const snap = await snapshotFromSpec(repo, { f: { file: content } });
+    const target = scratch();
+    const r = await restore(repo, snap, { target, sparse: true });
+    expect(r.errors).toEqual([]);
+    const file = path.join(target, 'f');
+    expect(fs.readFileSync(file).equals(Buffer.concat(content))).toBe(true);
+    expect(fs.statSync(file).blocks * 512).toBeLessThan(70_000);
+  });
+
   it('in a worker thread: creates the file without following a symlink in its place, and sets its mode and times', async () => {
     const workerUrl = new URL('../../dist/restorer/open-worker.js', import.meta.url);
     expect(fs.existsSync(fileURLToPath(workerUrl)), 'run `npm run build` first: the worker runs from dist/').toBe(true);
