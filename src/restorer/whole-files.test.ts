@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerOpener } from './blob-opener.js';
 import { restore } from './restore.js';
 import { newRepo, snapshotFromSpec, tempDir, TIME } from './test-support.js';
+import { WHOLE_FILES_PER_JOB } from './whole-files.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -83,6 +84,18 @@ describe('files made whole by the job that writes them', () => {
     // What the job wrote stays as it was: 0600, not the snapshot's mode, and short.
     expect(fs.statSync(path.join(target, 'moved')).mode & 0o7777).toBe(0o600);
     expect(fs.statSync(path.join(target, 'moved')).size).toBe(parts[0]!.length);
+  });
+
+  it('splits a read of many small files into jobs, never between the blobs of one file', async () => {
+    const repo = await newRepo();
+    const content = (f: number): Buffer[] =>
+      f === WHOLE_FILES_PER_JOB - 1 ? [0, 1, 2].map((p) => Buffer.from(`part ${p} of the file that spans the cut\n`)) : [Buffer.from(`file ${f}\n`)];
+    const spec = Object.fromEntries(Array.from({ length: WHOLE_FILES_PER_JOB + 40 }, (_, f) => [`f${String(f).padStart(4, '0')}`, { file: content(f) }]));
+    const snap = await snapshotFromSpec(repo, spec);
+    const target = scratch();
+    const r = await restore(repo, snap, { target });
+    expect(r.errors).toEqual([]);
+    for (const [name, e] of Object.entries(spec)) expect(fs.readFileSync(path.join(target, name)).equals(Buffer.concat(e.file))).toBe(true);
   });
 
   it('with sparse: leaves a zero blob at the end of a small file as a hole and still gives the file its full length', async () => {

@@ -26,13 +26,16 @@ export interface WholeOutcome {
   warnings?: string[];
 }
 
+/** Whole files per job: keeps each job's message, and the worker's heap, small; more jobs also spread over the workers. */
+export const WHOLE_FILES_PER_JOB = 256;
+
 /**
- * The tasks of one pack read that a job can make whole: not started, every remaining blob in this read, no extended
+ * The tasks of one pack read that a job can make whole (with the index of each one's last blob): not started, every remaining blob in this read, no extended
  * attributes (set by a tool, on the main thread). Reading the blobs in order, no more than `maxOpen` of those with
  * several blobs are open at once in the worker (each from its first blob to its last); the others are left to the
  * main thread's bounded set of open files.
  */
-export function pickWholeFiles(blobs: readonly PlannedBlob[], maxOpen: number): Set<FileTask> {
+export function pickWholeFiles(blobs: readonly PlannedBlob[], maxOpen: number): Map<FileTask, number> {
   const seen = new Map<FileTask, { uses: number; last: number }>();
   blobs.forEach((blob, i) => {
     for (const { task } of blob.uses) {
@@ -44,7 +47,8 @@ export function pickWholeFiles(blobs: readonly PlannedBlob[], maxOpen: number): 
       }
     }
   });
-  const picked = new Set<FileTask>();
+  /** Picked task → index of its last blob. */
+  const picked = new Map<FileTask, number>();
   const closing = new Map<number, number>();
   let open = 0;
   blobs.forEach((blob, i) => {
@@ -55,7 +59,7 @@ export function pickWholeFiles(blobs: readonly PlannedBlob[], maxOpen: number): 
       s.uses = -1;
       const spans = s.last > i;
       if (!startable(task, uses) || (spans && open >= maxOpen)) continue;
-      picked.add(task);
+      picked.set(task, s.last);
       if (spans) {
         open++;
         closing.set(s.last, (closing.get(s.last) ?? 0) + 1);

@@ -5,7 +5,7 @@ import { isAllZero, type BlobOpener, type PlaintextWrite, type SealedSlice, type
 import { restoreFileMeta, type MetaContext } from './metadata.js';
 import type { OpenFiles } from './open-files.js';
 import { planPackReads, SEAL_OVERHEAD, type BlobUse, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
-import { pickWholeFiles, type WholeFile, type WholeOutcome } from './whole-files.js';
+import { pickWholeFiles, WHOLE_FILES_PER_JOB, type WholeFile, type WholeOutcome } from './whole-files.js';
 import type { PlannedFile } from './plan.js';
 import { clearPath, fsPath, type FdFile } from './safe-fs.js';
 import { forEachLimit } from '../util/index.js';
@@ -123,16 +123,17 @@ async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> 
   if (raw !== undefined) {
     // A job holds at most an eighth of the restore's open-file budget (one at a time for files of one blob).
     const whole = pickWholeFiles(blobs, Math.floor(ctx.files.capacity / 8));
-    const wholeBatch = newBatch();
-    let others = false;
-    blobs.forEach((blob, i) => {
-      for (const use of blob.uses) {
-        if (whole.has(use.task)) addWholeWrite(wholeBatch, i, blob, range, use);
-        else if (!use.task.failed) others = true;
-      }
-    });
-    // Whole files need no descriptor of this thread: their job goes at once, with the read itself if it is the only one.
-    const wholeJob = wholeBatch.writes.length > 0 ? runBatch(wholeBatch, raw, blobs, !others, unwritten, ctx) : undefined;
+    const { batches, others } = wholeBatches(blobs, range, whole);
+    // Whole files need no descriptor of this thread: their jobs go at once, one after the other, the last one with
+    // the read itself if nothing else needs it.
+    const wholeJob =
+      batches.length === 0
+        ? undefined
+        : (async () => {
+            for (let b = 0; b < batches.length; b++) {
+              await runBatch(batches[b]!, raw, blobs, !others && b === batches.length - 1, unwritten, ctx);
+            }
+          })();
     // Awaited below; until then its failure must not count as unhandled.
     wholeJob?.catch(() => undefined);
     let batch = newBatch();
@@ -186,6 +187,33 @@ async function pinFile(task: FileTask, ctx: WriteContext): Promise<FdFile | unde
 function addWrite(batch: Batch, blob: number, planned: PlannedBlob, range: PackRange, use: BlobUse, fh: FdFile): void {
   batch.writes.push({ slice: sliceFor(batch, blob, planned, range), fd: fh.fd, position: use.offset });
   batch.targets.push({ blob, use });
+}
+
+/**
+ * The jobs of a read's whole files, each with up to WHOLE_FILES_PER_JOB of them (a new job starts only where no file
+ * of the last one has blobs still to come); `others` = some blobs also go to files that are not whole.
+ */
+function wholeBatches(blobs: readonly PlannedBlob[], range: PackRange, whole: Map<FileTask, number>): { batches: Batch[]; others: boolean } {
+  const batches: Batch[] = [];
+  let batch = newBatch();
+  let others = false;
+  /** The last blob of any file in `batch`. */
+  let reach = -1;
+  blobs.forEach((blob, i) => {
+    if (batch.files.length >= WHOLE_FILES_PER_JOB && reach < i) {
+      batches.push(batch);
+      batch = newBatch();
+    }
+    for (const use of blob.uses) {
+      const last = whole.get(use.task);
+      if (last !== undefined) {
+        addWholeWrite(batch, i, blob, range, use);
+        reach = Math.max(reach, last);
+      } else if (!use.task.failed) others = true;
+    }
+  });
+  if (batch.writes.length > 0) batches.push(batch);
+  return { batches, others };
 }
 
 /** A write to a file the job creates and finishes itself. */
