@@ -3,6 +3,7 @@ import type { Transferable } from 'node:worker_threads';
 import { errnoCode, type Id } from '../core/index.js';
 import type { BlobCodec } from '../repository/codec/index.js';
 import { releaseNow, WorkerPool } from '../util/index.js';
+import { WholeFileWriter, type WholeFile, type WholeOutcome } from './whole-files.js';
 
 /** One sealed blob inside a buffer read from a pack; `offset` is relative to that buffer. */
 export interface SealedSlice {
@@ -12,12 +13,11 @@ export interface SealedSlice {
   uncompressedLength?: number;
 }
 
-/** Where an opened blob's plaintext goes: slice `slice` is written to file descriptor `fd` at `position`. */
-export interface PlaintextWrite {
-  slice: number;
-  fd: number;
-  position: number;
-}
+/**
+ * Where an opened blob's plaintext goes: slice `slice` is written at `position` to file descriptor `fd` (opened by
+ * the main thread) or to the job's whole file number `file` (see whole-files.ts).
+ */
+export type PlaintextWrite = { slice: number; position: number } & ({ fd: number; file?: undefined } | { fd?: undefined; file: number });
 
 /** What became of one pack read's blobs. */
 export interface WriteOutcome {
@@ -25,6 +25,8 @@ export interface WriteOutcome {
   openErrors: (string | undefined)[];
   /** Per write: the errno code and message of a failed write, or undefined when the plaintext was written. */
   writeErrors: ({ code: string; message: string } | undefined)[];
+  /** Per whole file of the job. */
+  files: WholeOutcome[];
 }
 
 /**
@@ -34,20 +36,27 @@ export interface WriteOutcome {
 export interface BlobOpener {
   /**
    * `raw` may be transferred to another thread: the caller must not use it afterwards. The descriptors must stay open
-   * until the promise settles.
+   * until the promise settles. `files` are created, written and finished by the job.
    */
-  openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome>;
+  openAndWrite(raw: Buffer, job: WriteJob): Promise<WriteOutcome>;
   close(): Promise<void>;
 }
 
-/** Worker message: the read bytes, the slices to open and where their plaintexts go. */
-export interface OpenRequest {
-  buffer: ArrayBuffer;
-  byteOffset: number;
+/** The slices to open from one read, where their plaintexts go, and the files the job makes whole. */
+export interface WriteJob {
   slices: readonly SealedSlice[];
   writes: readonly PlaintextWrite[];
+  files: readonly WholeFile[];
+}
+
+/** Worker message: the read bytes and the job. */
+export interface OpenRequest extends WriteJob {
+  buffer: ArrayBuffer;
+  byteOffset: number;
   /** Do not write plaintexts that are all zeros (the file is truncated to its length at the end: they are holes). */
   sparse: boolean;
+  /** Whole files get their owner too (the restore runs as root). */
+  isRoot: boolean;
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);
@@ -71,25 +80,35 @@ export function openAndWriteSlices(codec: BlobCodec, req: OpenRequest): WriteOut
     else list.push(i);
   });
   const writeErrors: WriteOutcome['writeErrors'] = req.writes.map(() => undefined);
+  const whole = new WholeFileWriter(req.files, req.isRoot, req.sparse);
   const openErrors = req.slices.map((s, i): string | undefined => {
     let plain: Buffer;
     try {
       plain = codec.open(raw.subarray(s.offset, s.offset + s.length), s.id, s.uncompressedLength);
     } catch (err) {
+      for (const w of bySlice.get(i) ?? []) {
+        const write = req.writes[w]!;
+        if (write.file !== undefined) whole.write(write.file, undefined, write.position, false);
+      }
       return err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     }
-    if (!(req.sparse && isAllZero(plain))) for (const w of bySlice.get(i) ?? []) writeErrors[w] = writeAllAt(req.writes[w]!, plain);
+    const skip = req.sparse && isAllZero(plain);
+    for (const w of bySlice.get(i) ?? []) {
+      const write = req.writes[w]!;
+      if (write.file !== undefined) whole.write(write.file, plain, write.position, skip);
+      else if (!skip) writeErrors[w] = writeAllAt(write.fd, write.position, plain);
+    }
     // A plaintext with its own memory is dead now; free it before the next one rather than at the next collection.
     if (plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength && plain.buffer !== req.buffer) releaseNow(plain.buffer);
     return undefined;
   });
-  return { openErrors, writeErrors };
+  return { openErrors, writeErrors, files: whole.outcomes() };
 }
 
-function writeAllAt(w: PlaintextWrite, data: Buffer): { code: string; message: string } | undefined {
+function writeAllAt(fd: number, position: number, data: Buffer): { code: string; message: string } | undefined {
   try {
     let done = 0;
-    while (done < data.length) done += writeSync(w.fd, data, done, data.length - done, w.position + done);
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
     return undefined;
   } catch (err) {
     return { code: errnoCode(err) ?? 'EIO', message: err instanceof Error ? err.message : String(err) };
@@ -98,18 +117,17 @@ function writeAllAt(w: PlaintextWrite, data: Buffer): { code: string; message: s
 
 /** Everything in this thread (workers: 0, and unit tests under vitest, which cannot load .ts workers). */
 export class InlineOpener implements BlobOpener {
-  private readonly codec: BlobCodec;
-  private readonly sparse: boolean;
+  constructor(
+    private readonly codec: BlobCodec,
+    private readonly sparse = false,
+    private readonly isRoot = false,
+  ) {}
 
-  constructor(codec: BlobCodec, sparse = false) {
-    this.codec = codec;
-    this.sparse = sparse;
-  }
-
-  async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
+  async openAndWrite(raw: Buffer, job: WriteJob): Promise<WriteOutcome> {
     // Yield so that I/O callbacks run between packs.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return openAndWriteSlices(this.codec, { buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, slices, writes, sparse: this.sparse });
+    const req = { ...job, buffer: raw.buffer as ArrayBuffer, byteOffset: raw.byteOffset, sparse: this.sparse, isRoot: this.isRoot };
+    return openAndWriteSlices(this.codec, req);
   }
 
   async close(): Promise<void> {}
@@ -123,19 +141,20 @@ export class WorkerOpener implements BlobOpener {
     codec: BlobCodec,
     count: number,
     private readonly sparse = false,
+    private readonly isRoot = false,
     workerUrl: URL = new URL('./open-worker.js', import.meta.url),
   ) {
     // The workers' own objects are few and small; a small young generation keeps their memory down.
     this.pool = new WorkerPool(workerUrl, count, codec.toWorkerData(), { maxYoungGenerationSizeMb: 4 });
   }
 
-  async openAndWrite(raw: Buffer, slices: readonly SealedSlice[], writes: readonly PlaintextWrite[]): Promise<WriteOutcome> {
+  async openAndWrite(raw: Buffer, job: WriteJob): Promise<WriteOutcome> {
     // Only a buffer that owns its whole ArrayBuffer can be transferred; a pooled one is copied first, into an
     // ArrayBuffer of its own (Buffer.from would take a small copy from the pool again, which cannot be transferred).
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
     const buffer = (own ? raw.buffer : raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) as ArrayBuffer;
     const transfer: Transferable[] = [buffer];
-    return this.pool.run({ buffer, byteOffset: 0, slices, writes, sparse: this.sparse }, transfer);
+    return this.pool.run({ ...job, buffer, byteOffset: 0, sparse: this.sparse, isRoot: this.isRoot }, transfer);
   }
 
   close(): Promise<void> {

@@ -50,28 +50,44 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The calls metadata needs on an open file: a FileHandle, or a synchronous fd wrapper (see safe-fs FdFile). */
+/** The calls metadata needs on an open file (see safe-fs FdFile): synchronous, one syscall each. */
 export interface MetaTarget {
-  chown(uid: number, gid: number): Promise<void> | void;
-  chmod(mode: number): Promise<void> | void;
-  utimes(atime: number, mtime: number): Promise<void> | void;
+  chown(uid: number, gid: number): void;
+  chmod(mode: number): void;
+  utimes(atime: number, mtime: number): void;
+}
+
+/** What a file's metadata is set from (a tree node, or its copy in a worker job). */
+export type FileMeta = Pick<TreeNode, 'uid' | 'gid' | 'mode' | 'atime' | 'mtime'>;
+
+/** Owner and mode of an open file; the warning if they cannot be set. chown clears setuid/setgid: it goes first. */
+export function setOwnerAndMode(fh: MetaTarget, node: FileMeta, isRoot: boolean): string | undefined {
+  try {
+    if (isRoot) fh.chown(node.uid, node.gid);
+    if (node.mode !== undefined) fh.chmod(statModeFromGo(node.mode));
+    return undefined;
+  } catch (err) {
+    return `cannot set owner or mode: ${describe(err)}`;
+  }
+}
+
+/** Access and modification times of an open file (set last: writes change them); the warning if they cannot be. */
+export function setTimes(fh: MetaTarget, node: FileMeta): string | undefined {
+  try {
+    fh.utimes(timeToSeconds(node.atime), timeToSeconds(node.mtime));
+    return undefined;
+  } catch (err) {
+    return `cannot set times: ${describe(err)}`;
+  }
 }
 
 /** Owner, mode, xattrs and times of a file still open for writing (the fd cannot be swapped for a symlink). */
 export async function restoreFileMeta(fh: MetaTarget, path: FsPath, loc: string, node: TreeNode, ctx: MetaContext): Promise<void> {
-  try {
-    // chown clears setuid/setgid, so it goes before chmod.
-    if (ctx.isRoot) await fh.chown(node.uid, node.gid);
-    if (node.mode !== undefined) await fh.chmod(statModeFromGo(node.mode));
-  } catch (err) {
-    ctx.warn(loc, `cannot set owner or mode: ${describe(err)}`);
-  }
+  const ownerMode = setOwnerAndMode(fh, node, ctx.isRoot);
+  if (ownerMode !== undefined) ctx.warn(loc, ownerMode);
   await restoreXattrs(path, loc, node, ctx);
-  try {
-    await fh.utimes(timeToSeconds(node.atime), timeToSeconds(node.mtime));
-  } catch (err) {
-    ctx.warn(loc, `cannot set times: ${describe(err)}`);
-  }
+  const times = setTimes(fh, node);
+  if (times !== undefined) ctx.warn(loc, times);
 }
 
 /** Metadata of a directory, symlink, fifo or device, by path, without following a symlink. */

@@ -109,7 +109,7 @@ export async function restore(repo: Repository, snapshot: StoredSnapshot, opts: 
   const ctx: WriteContext = {
     target,
     repo,
-    opener: workers > 0 ? new WorkerOpener(repo.codec, workers, sparse) : new InlineOpener(repo.codec, sparse),
+    opener: workers > 0 ? new WorkerOpener(repo.codec, workers, sparse, meta.isRoot) : new InlineOpener(repo.codec, sparse, meta.isRoot),
     meta,
     signal: opts.signal,
     // Remote stores answer with latency: keep as many reads in flight as the backend has connections.

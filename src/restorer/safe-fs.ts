@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, mkdir, open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError, errnoCode, hasRawBytes, nameToBytes, type FsPath } from '../core/index.js';
@@ -68,6 +68,14 @@ export async function clearPath(path: FsPath, recursive = false): Promise<void> 
   }
 }
 
+/** clearPath for a non-directory, synchronously (in a restore worker, which has no event loop to spare). */
+function clearPathNow(path: FsPath): void {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (st.isDirectory()) throw new CairnError('fatal', `${pathText(path)} is an existing directory where the snapshot has a non-directory.`);
+  unlinkSync(path);
+}
+
 /**
  * Creates a new regular file for writing; fails rather than follow a symlink someone put there. O_EXCL refuses any
  * existing entry, so the common case (nothing there) costs one call; only then is the entry removed and the create
@@ -102,6 +110,17 @@ export class FdFile {
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
     await clearPath(path);
+    return new FdFile(openSync(path, CREATE_FLAGS, 0o600));
+  }
+
+  /** Like create, entirely synchronous: for the restore workers, which create the small files they write. */
+  static createNow(path: FsPath): FdFile {
+    try {
+      return new FdFile(openSync(path, CREATE_FLAGS, 0o600));
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw err;
+    }
+    clearPathNow(path);
     return new FdFile(openSync(path, CREATE_FLAGS, 0o600));
   }
 

@@ -5,6 +5,7 @@ import { isAllZero, type BlobOpener, type PlaintextWrite, type SealedSlice, type
 import { restoreFileMeta, type MetaContext } from './metadata.js';
 import type { OpenFiles } from './open-files.js';
 import { planPackReads, SEAL_OVERHEAD, type BlobUse, type FileTask, type PackRange, type PlannedBlob } from './pack-plan.js';
+import { pickWholeFiles, WHOLE_FILES_PER_JOB, type WholeFile, type WholeOutcome } from './whole-files.js';
 import type { PlannedFile } from './plan.js';
 import { clearPath, fsPath, type FdFile } from './safe-fs.js';
 import { forEachLimit } from '../util/index.js';
@@ -95,9 +96,12 @@ interface Batch {
   sliceOf: Map<number, number>;
   writes: PlaintextWrite[];
   targets: { blob: number; use: BlobUse }[];
+  /** The files the job makes whole, and their index there. */
+  files: WholeFile[];
+  fileOf: Map<FileTask, number>;
 }
 
-const newBatch = (): Batch => ({ slices: [], sliceOf: new Map(), writes: [], targets: [] });
+const newBatch = (): Batch => ({ slices: [], sliceOf: new Map(), writes: [], targets: [], files: [], fileOf: new Map() });
 
 /**
  * Reads one range of a pack and writes its blobs. The files to write go to a worker job together; when no more of
@@ -117,10 +121,26 @@ async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> 
     blobs.forEach((b, i) => unwritten.set(i, b.uses.slice()));
   }
   if (raw !== undefined) {
+    // A job holds at most an eighth of the restore's open-file budget (one at a time for files of one blob).
+    const whole = pickWholeFiles(blobs, Math.floor(ctx.files.capacity / 8));
+    const { batches, others } = wholeBatches(blobs, range, whole);
+    // Whole files need no descriptor of this thread: their jobs go at once, one after the other, the last one with
+    // the read itself if nothing else needs it.
+    const wholeJob =
+      batches.length === 0
+        ? undefined
+        : (async () => {
+            for (let b = 0; b < batches.length; b++) {
+              await runBatch(batches[b]!, raw, blobs, !others && b === batches.length - 1, unwritten, ctx);
+            }
+          })();
+    // Awaited below; until then its failure must not count as unhandled.
+    wholeJob?.catch(() => undefined);
     let batch = newBatch();
     try {
-      for (let i = 0; i < blobs.length; i++) {
+      for (let i = 0; i < blobs.length && others; i++) {
         for (const use of blobs[i]!.uses) {
+          if (whole.has(use.task)) continue;
           let fh: FdFile | undefined;
           while (!use.task.failed) {
             fh = await pinFile(use.task, ctx);
@@ -137,7 +157,9 @@ async function restoreRange(range: PackRange, ctx: WriteContext): Promise<void> 
     } finally {
       // Pins of writes never sent (an error on the way) must not hold their files open.
       for (const t of batch.targets) ctx.files.unpin(t.use.task);
+      await wholeJob?.catch(() => undefined);
     }
+    await wholeJob;
     function takeBatch(): Batch {
       const sent = batch;
       batch = newBatch();
@@ -163,6 +185,54 @@ async function pinFile(task: FileTask, ctx: WriteContext): Promise<FdFile | unde
 }
 
 function addWrite(batch: Batch, blob: number, planned: PlannedBlob, range: PackRange, use: BlobUse, fh: FdFile): void {
+  batch.writes.push({ slice: sliceFor(batch, blob, planned, range), fd: fh.fd, position: use.offset });
+  batch.targets.push({ blob, use });
+}
+
+/**
+ * The jobs of a read's whole files, each with up to WHOLE_FILES_PER_JOB of them (a new job starts only where no file
+ * of the last one has blobs still to come); `others` = some blobs also go to files that are not whole.
+ */
+function wholeBatches(blobs: readonly PlannedBlob[], range: PackRange, whole: Map<FileTask, number>): { batches: Batch[]; others: boolean } {
+  const batches: Batch[] = [];
+  let batch = newBatch();
+  let others = false;
+  /** The last blob of any file in `batch`. */
+  let reach = -1;
+  blobs.forEach((blob, i) => {
+    if (batch.files.length >= WHOLE_FILES_PER_JOB && reach < i) {
+      batches.push(batch);
+      batch = newBatch();
+    }
+    for (const use of blob.uses) {
+      const last = whole.get(use.task);
+      if (last !== undefined) {
+        addWholeWrite(batch, i, blob, range, use);
+        reach = Math.max(reach, last);
+      } else if (!use.task.failed) others = true;
+    }
+  });
+  if (batch.writes.length > 0) batches.push(batch);
+  return { batches, others };
+}
+
+/** A write to a file the job creates and finishes itself. */
+function addWholeWrite(batch: Batch, blob: number, planned: PlannedBlob, range: PackRange, use: BlobUse): void {
+  const task = use.task;
+  let file = batch.fileOf.get(task);
+  if (file === undefined) {
+    file = batch.files.length;
+    batch.fileOf.set(task, file);
+    const { uid, gid, mode, atime, mtime } = task.file.node;
+    batch.files.push({ path: task.path, writes: 0, meta: mode === undefined ? { uid, gid, atime, mtime } : { uid, gid, mode, atime, mtime } });
+  }
+  batch.files[file]!.writes++;
+  batch.writes.push({ slice: sliceFor(batch, blob, planned, range), file, position: use.offset });
+  batch.targets.push({ blob, use });
+}
+
+/** The index of `blob`'s slice in the job, added on its first use. */
+function sliceFor(batch: Batch, blob: number, planned: PlannedBlob, range: PackRange): number {
   let slice = batch.sliceOf.get(blob);
   if (slice === undefined) {
     slice = batch.slices.length;
@@ -171,8 +241,7 @@ function addWrite(batch: Batch, blob: number, planned: PlannedBlob, range: PackR
     if (planned.entry.uncompressedLength !== undefined) s.uncompressedLength = planned.entry.uncompressedLength;
     batch.slices.push(s);
   }
-  batch.writes.push({ slice, fd: fh.fd, position: use.offset });
-  batch.targets.push({ blob, use });
+  return slice;
 }
 
 /**
@@ -197,31 +266,82 @@ async function runBatch(
   }
   let outcome: WriteOutcome;
   try {
-    outcome = await ctx.opener.openAndWrite(buffer, slices, batch.writes);
+    outcome = await ctx.opener.openAndWrite(buffer, { slices, writes: batch.writes, files: batch.files });
   } catch {
-    // The job's worker died (it writes no more): its writes are made again from this thread.
-    outcome = { openErrors: slices.map(() => 'unreadable'), writeErrors: batch.writes.map(() => undefined) };
+    // The job's worker died (it writes no more): its writes are made again from this thread (a whole file it may have
+    // created is created again: without an identity it is not reopened).
+    outcome = {
+      openErrors: slices.map(() => 'unreadable'),
+      writeErrors: batch.writes.map(() => undefined),
+      files: batch.files.map(() => ({ done: false })),
+    };
   }
   const targets = batch.targets;
   batch.targets = [];
   for (let w = 0; w < targets.length; w++) {
     const { blob, use } = targets[w]!;
     const task = use.task;
+    const file = batch.writes[w]!.file;
+    if (file !== undefined) {
+      await wholeWriteDone(use, blobs[blob]!, outcome.files[file]!, outcome.openErrors[batch.writes[w]!.slice] !== undefined, unwritten, blob, ctx);
+      continue;
+    }
     ctx.files.unpin(task);
     if (task.failed) {
       await ctx.files.close(task);
       continue;
     }
     if (outcome.openErrors[batch.writes[w]!.slice] !== undefined) {
-      const list = unwritten.get(blob);
-      if (list === undefined) unwritten.set(blob, [use]);
-      else list.push(use);
+      addUnwritten(unwritten, blob, use);
       continue;
     }
     const error = outcome.writeErrors[w];
     if (error !== undefined) await failTask(task, Object.assign(new Error(error.message), { code: error.code }), ctx);
     else await blobWritten(task, plainLength(blobs[blob]!), ctx);
   }
+}
+
+function addUnwritten(unwritten: Map<number, BlobUse[]>, blob: number, use: BlobUse): void {
+  const list = unwritten.get(blob);
+  if (list === undefined) unwritten.set(blob, [use]);
+  else list.push(use);
+}
+
+/**
+ * One write to a whole file has come back. A finished file is only counted; an unfinished one (a blob could not be
+ * opened in the job) goes on like any other file: reopened by identity if the job created it.
+ */
+async function wholeWriteDone(
+  use: BlobUse,
+  planned: PlannedBlob,
+  outcome: WholeOutcome,
+  unopened: boolean,
+  unwritten: Map<number, BlobUse[]>,
+  blob: number,
+  ctx: WriteContext,
+): Promise<void> {
+  const task = use.task;
+  if (task.failed) return;
+  if (outcome.error !== undefined) {
+    await failTask(task, Object.assign(new Error(outcome.error.message), { code: outcome.error.code }), ctx);
+    return;
+  }
+  if (outcome.identity !== undefined) task.identity ??= outcome.identity;
+  if (unopened) {
+    addUnwritten(unwritten, blob, use);
+    return;
+  }
+  if (!outcome.done) {
+    await blobWritten(task, plainLength(planned), ctx);
+    return;
+  }
+  const length = plainLength(planned);
+  task.written += length;
+  ctx.onBytes(length);
+  if (--task.pending > 0) return;
+  checkSize(task, ctx);
+  for (const warning of outcome.warnings ?? []) ctx.meta.warn(task.file.loc, warning);
+  ctx.onFileDone();
 }
 
 /** The plaintext size of a blob, from its index entry. */
@@ -280,9 +400,7 @@ async function writeEmpty(task: FileTask, ctx: WriteContext): Promise<void> {
  */
 async function finishTask(task: FileTask, ctx: WriteContext): Promise<void> {
   const { file } = task;
-  if (file.node.size !== undefined && task.written !== file.node.size) {
-    ctx.meta.warn(file.loc, `restored ${task.written} bytes but the snapshot records a size of ${file.node.size}`);
-  }
+  checkSize(task, ctx);
   const fh = await ctx.files.pinWaiting(task);
   try {
     // Skipped zero blobs at the end leave the file short: its length makes them a hole.
@@ -293,6 +411,13 @@ async function finishTask(task: FileTask, ctx: WriteContext): Promise<void> {
   }
   await ctx.files.close(task);
   ctx.onFileDone();
+}
+
+function checkSize(task: FileTask, ctx: WriteContext): void {
+  const { file } = task;
+  if (file.node.size !== undefined && task.written !== file.node.size) {
+    ctx.meta.warn(file.loc, `restored ${task.written} bytes but the snapshot records a size of ${file.node.size}`);
+  }
 }
 
 /** The first failure of a file is its warning; interruption and a full disk stop the whole restore. */
