@@ -111,6 +111,9 @@ async function tree({ d, url, res, params }: RouteArgs): Promise<void> {
   const load = (): Promise<Entry[]> => readListing(d, name, snapshot, path);
   let entries: Entry[];
   if (/^[0-9a-f]{1,64}$/.test(snapshot)) {
+    // A listing outlives a forget: serve it only while the snapshot is still in the repository.
+    if (!(await d.listSnapshots(name)).some((s) => s.id.startsWith(snapshot)))
+      throw new HttpError(404, `there is no snapshot ${snapshot} in repository ${name}`);
     const cache = listings.get(d) ?? new ListingCache<Entry>(LISTING_ENTRIES, LISTING_TTL_MS);
     listings.set(d, cache);
     const key = JSON.stringify([name, d.config.repositories[name]!.url, snapshot, path]);

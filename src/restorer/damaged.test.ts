@@ -1,20 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../core/index.js';
 import { restore } from './restore.js';
-import { buildTree, newRepo, snapshotFromSpec, tempDir } from './test-support.js';
+import { buildTree, newRepo, snapshotFromSpec, scratchDirs } from './test-support.js';
 
-const dirs: string[] = [];
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 /** A tree id that no pack holds: the folder's listing cannot be loaded. */
 const LOST_TREE = 'ab'.repeat(32);

@@ -1,22 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Id } from '../core/index.js';
 import { OpenFiles, openFileBudget } from './open-files.js';
 import type { FileTask } from './pack-plan.js';
 import type { PlannedFile } from './plan.js';
 import { restore } from './restore.js';
-import { newRepo, snapshotFromSpec, tempDir } from './test-support.js';
+import { newRepo, snapshotFromSpec, scratchDirs } from './test-support.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const scratch = scratchDirs();
 
 const limits = (soft: string): string =>
   `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${soft}                 1048576              files\n`;

@@ -1,27 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalBackend } from '../backend/local/index.js';
 import { isCairnError, type ProgressEvent, type TreeNode } from '../core/index.js';
 import { planRestore } from './plan.js';
 import { restore } from './restore.js';
 import { makeSelector } from './selection.js';
 import { verifyRestore } from './verify.js';
-import { buildTree, newRepo, saveRawTree, snapshotFromSpec, snapshotOf, tempDir, TIME } from './test-support.js';
+import { buildTree, newRepo, saveRawTree, snapshotFromSpec, snapshotOf, scratchDirs, TIME } from './test-support.js';
 
-const dirs: string[] = [];
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) {
-    fs.chmodSync(d, 0o755);
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-});
+const scratch = scratchDirs();
 
 const read = (p: string): string => fs.readFileSync(p, 'utf8');
 

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { MemBackend } from '../backend/mem/index.js';
 import type { Backend } from '../backend/index.js';
 import type { Id, StoredSnapshot, TreeNode } from '../core/index.js';
@@ -78,6 +79,22 @@ export async function snapshotFromSpec(repo: Repository, spec: Spec): Promise<St
 
 export function tempDir(prefix = 'cairn-restore-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Temporary folders for a test file's tests, removed (made writable first) after each test. */
+export function scratchDirs(): () => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) {
+      fs.chmodSync(d, 0o755);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+  return () => {
+    const d = tempDir();
+    dirs.push(d);
+    return d;
+  };
 }
 
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

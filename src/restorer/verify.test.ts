@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planRestore } from './plan.js';
 import { restore } from './restore.js';
 import { makeSelector } from './selection.js';
 import { verifyEntries, verifyRestore } from './verify.js';
-import { newRepo, snapshotFromSpec, tempDir } from './test-support.js';
+import { newRepo, snapshotFromSpec, scratchDirs } from './test-support.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const scratch = scratchDirs();
 
 const spec = {
   'a.txt': { file: 'alpha', extra: { mode: 0o640, mtime: '2023-05-06T07:08:09.123456789Z' } },

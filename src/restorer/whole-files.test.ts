@@ -1,21 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkerOpener } from './blob-opener.js';
 import { restore } from './restore.js';
-import { newRepo, snapshotFromSpec, tempDir, TIME } from './test-support.js';
+import { newRepo, snapshotFromSpec, scratchDirs, TIME } from './test-support.js';
 import { WHOLE_FILES_PER_JOB } from './whole-files.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-function scratch(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
+const scratch = scratchDirs();
 
 const parts = [Buffer.alloc(30_000, 1), Buffer.alloc(20_000, 2)];
 
