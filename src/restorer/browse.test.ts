@@ -80,7 +80,7 @@ describe('dump', () => {
       expect(fs.readFileSync(path.join(dir, long), 'utf8')).toBe('y');
       const listing = execFileSync('tar', ['-t', '-v', '--numeric-owner'], { input: await dumpBytes(repo, snap, '/top') }).toString('latin1');
       expect(listing).toContain(' 3000000/');
-      const xattr = execFileSync('getfattr', ['--only-values', '-n', 'user.k', path.join(dir, long)]);
+      const xattr = execFileSync('getfattr', ['--absolute-names', '--only-values', '-n', 'user.k', path.join(dir, long)]);
       expect(xattr.toString('hex')).toBe('ff0041');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
