@@ -2,12 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Repository } from '../repository/index.js';
 import { WorkerOpener } from './blob-opener.js';
 import { restore } from './restore.js';
 import { newRepo, snapshotFromSpec, scratchDirs, TIME } from './test-support.js';
 import { WHOLE_FILES_PER_JOB } from './whole-files.js';
 
 const scratch = scratchDirs();
+
+/** Every pack read comes back with a byte of its last blob flipped, as if damaged in transit. */
+function damagePackReads(repo: Repository): void {
+  const read = repo.readPackRange.bind(repo);
+  repo.readPackRange = async (packId, offset, length) => {
+    const raw = await read(packId, offset, length);
+    raw[raw.length - 30] = raw[raw.length - 30]! ^ 0xff;
+    return raw;
+  };
+}
 
 const parts = [Buffer.alloc(30_000, 1), Buffer.alloc(20_000, 2)];
 
@@ -35,13 +46,8 @@ describe('files made whole by the job that writes them', () => {
   it('finishes a file whose blob failed in the job from this thread, reopening the file the job created', async () => {
     const repo = await newRepo();
     const snap = await snapshotFromSpec(repo, { f: { file: parts, extra: { mode: 0o640, mtime: '2023-05-06T07:08:09Z' } } });
-    const read = repo.readPackRange.bind(repo);
     // The read is damaged in transit (its second blob); loading the blob again gets it intact.
-    repo.readPackRange = async (packId, offset, length) => {
-      const raw = await read(packId, offset, length);
-      raw[raw.length - 30] = raw[raw.length - 30]! ^ 0xff;
-      return raw;
-    };
+    damagePackReads(repo);
     const target = scratch();
     const r = await restore(repo, snap, { target });
     expect(r.errors).toEqual([]);
@@ -55,12 +61,7 @@ describe('files made whole by the job that writes them', () => {
   it('does not finish the file the job left unfinished once another file has taken its place', async () => {
     const repo = await newRepo();
     const snap = await snapshotFromSpec(repo, { f: { file: parts } });
-    const read = repo.readPackRange.bind(repo);
-    repo.readPackRange = async (packId, offset, length) => {
-      const raw = await read(packId, offset, length);
-      raw[raw.length - 30] = raw[raw.length - 30]! ^ 0xff;
-      return raw;
-    };
+    damagePackReads(repo);
     const target = scratch();
     const load = repo.loadBlob.bind(repo);
     repo.loadBlob = async (type, id) => {
